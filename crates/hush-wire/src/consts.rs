@@ -1,0 +1,42 @@
+//! Every size of the wire format, named once.
+
+/// Length of a message id.
+pub const ID_LEN: usize = 16;
+/// Length of a public key (a compressed Ristretto point).
+pub const KEY_LEN: usize = 32;
+/// Length of a timestamp (u64 seconds since the Unix epoch, little-endian).
+pub const TIMESTAMP_LEN: usize = 8;
+/// Length of a message payload.
+pub const PAYLOAD_LEN: usize = 936;
+/// Length of a whole message: id | sender | recipient | timestamp | payload.
+pub const MESSAGE_LEN: usize = ID_LEN + 2 * KEY_LEN + TIMESTAMP_LEN + PAYLOAD_LEN;
+/// Length of the framing header inside a payload (content length, u16 LE).
+pub const PAYLOAD_FRAME_HEADER_LEN: usize = 2;
+/// Largest content that fits in a framed payload.
+pub const MAX_PAYLOAD_CONTENT_LEN: usize = PAYLOAD_LEN - PAYLOAD_FRAME_HEADER_LEN;
+/// Messages in flight per recipient: a mailbox never holds more.
+pub const MAILBOX_CAPACITY: usize = 62;
+
+/// Length of the op code field of a request record.
+pub const OP_LEN: usize = 1;
+/// Reserved (zero) bytes after the op code of a request record.
+pub const REQUEST_RESERVED_LEN: usize = 7;
+/// Length of a request record.
+pub const REQUEST_LEN: usize = OP_LEN + REQUEST_RESERVED_LEN + ID_LEN + 2 * KEY_LEN + PAYLOAD_LEN;
+
+/// Length of the status field of a response record.
+pub const STATUS_LEN: usize = 1;
+/// Length of the listing count field of a response record.
+pub const LISTING_COUNT_LEN: usize = 1;
+/// Reserved (zero) bytes after the listing count of a response record.
+pub const RESPONSE_RESERVED_LEN: usize = 6;
+/// Length of the mailbox listing of a response record (always full size).
+pub const LISTING_LEN: usize = MAILBOX_CAPACITY * ID_LEN;
+/// Length of a response record.
+pub const RESPONSE_LEN: usize =
+    STATUS_LEN + LISTING_COUNT_LEN + RESPONSE_RESERVED_LEN + MESSAGE_LEN + LISTING_LEN;
+
+const _: () = assert!(MESSAGE_LEN == 1024);
+const _: () = assert!(REQUEST_LEN == 1024);
+const _: () = assert!(RESPONSE_LEN == 2024);
+const _: () = assert!(MAILBOX_CAPACITY <= u8::MAX as usize);

@@ -1,0 +1,37 @@
+//! The hush wire format, shared by the trusted core, the host and clients.
+//!
+//! Everything that crosses a boundary has exactly one encoding, defined here
+//! through one trait, [`codec::FixedCodec`]: every type has a fixed length,
+//! so every request record is the same size and every response record is the
+//! same size, whatever the operation and its outcome (DESIGN.md, rule 1).
+//!
+//! Layouts (all integers little-endian):
+//!
+//! | record | layout | bytes |
+//! |---|---|---|
+//! | [`Message`] | id 16 \| sender 32 \| recipient 32 \| timestamp 8 \| payload 936 | 1024 |
+//! | [`RequestRecord`] | op 1 \| reserved 7 \| id 16 \| acting-as key 32 \| recipient 32 \| payload 936 | 1024 |
+//! | [`ResponseRecord`] | status 1 \| listing count 1 \| reserved 6 \| message 1024 \| listing 62 x id 16 | 2024 |
+//!
+//! Reserved bytes are written as zero and must be zero when read.
+
+pub mod codec;
+pub mod consts;
+mod error;
+mod ids;
+mod keys;
+mod message;
+mod payload;
+mod request;
+mod response;
+mod status;
+
+pub use codec::FixedCodec;
+pub use error::WireError;
+pub use ids::MessageId;
+pub use keys::PublicKey;
+pub use message::{Message, Timestamp};
+pub use payload::Payload;
+pub use request::{Op, Request, RequestRecord};
+pub use response::{MailboxListing, Response, ResponseRecord};
+pub use status::Status;
