@@ -37,7 +37,11 @@ pub fn check_len(what: &'static str, expected: usize, bytes: &[u8]) -> Result<()
     if bytes.len() == expected {
         Ok(())
     } else {
-        Err(WireError::WrongLength { what, expected, actual: bytes.len() })
+        Err(WireError::WrongLength {
+            what,
+            expected,
+            actual: bytes.len(),
+        })
     }
 }
 

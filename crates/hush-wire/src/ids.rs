@@ -11,7 +11,11 @@ pub struct MessageId([u8; ID_LEN]);
 impl MessageId {
     /// Wraps 16 bytes, rejecting the all-zero value.
     pub fn new(bytes: [u8; ID_LEN]) -> Result<Self, WireError> {
-        if bytes == [0u8; ID_LEN] { Err(WireError::ZeroId) } else { Ok(Self(bytes)) }
+        if bytes == [0u8; ID_LEN] {
+            Err(WireError::ZeroId)
+        } else {
+            Ok(Self(bytes))
+        }
     }
 
     /// The id's bytes.
@@ -84,7 +88,11 @@ mod tests {
         assert_eq!(MessageId::decode(&[0; ID_LEN]), Err(WireError::ZeroId));
         assert!(matches!(
             MessageId::decode(&[1; ID_LEN + 1]),
-            Err(WireError::WrongLength { expected: ID_LEN, actual: 17, .. })
+            Err(WireError::WrongLength {
+                expected: ID_LEN,
+                actual: 17,
+                ..
+            })
         ));
         assert!(MessageId::decode(&[1; ID_LEN - 1]).is_err());
     }

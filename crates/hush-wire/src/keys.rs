@@ -13,7 +13,11 @@ pub struct PublicKey([u8; KEY_LEN]);
 impl PublicKey {
     /// Wraps 32 bytes, rejecting the all-zero value.
     pub fn new(bytes: [u8; KEY_LEN]) -> Result<Self, WireError> {
-        if bytes == [0u8; KEY_LEN] { Err(WireError::ZeroKey) } else { Ok(Self(bytes)) }
+        if bytes == [0u8; KEY_LEN] {
+            Err(WireError::ZeroKey)
+        } else {
+            Ok(Self(bytes))
+        }
     }
 
     /// The key's bytes.
@@ -28,8 +32,9 @@ impl PublicKey {
 
     /// Parses 64 hex digits.
     pub fn from_hex(s: &str) -> Result<Self, WireError> {
-        let bytes = parse_hex::<KEY_LEN>(s)
-            .ok_or(WireError::InvalidRequest("a public key is 64 hexadecimal digits"))?;
+        let bytes = parse_hex::<KEY_LEN>(s).ok_or(WireError::InvalidRequest(
+            "a public key is 64 hexadecimal digits",
+        ))?;
         Self::new(bytes)
     }
 }

@@ -43,7 +43,13 @@ impl FixedCodec for Message {
         let recipient = PublicKey::new(r.take_array())?;
         let timestamp = Timestamp(u64::from_le_bytes(r.take_array()));
         let payload = Payload::from_raw(r.take_array::<PAYLOAD_LEN>());
-        Ok(Self { id, sender, recipient, timestamp, payload })
+        Ok(Self {
+            id,
+            sender,
+            recipient,
+            timestamp,
+            payload,
+        })
     }
 }
 

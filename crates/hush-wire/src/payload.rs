@@ -40,7 +40,10 @@ impl Payload {
     pub fn unframe(&self) -> Result<&[u8], WireError> {
         let declared = u16::from_le_bytes([self.0[0], self.0[1]]) as usize;
         if declared > MAX_PAYLOAD_CONTENT_LEN {
-            return Err(WireError::BadFrame { declared, max: MAX_PAYLOAD_CONTENT_LEN });
+            return Err(WireError::BadFrame {
+                declared,
+                max: MAX_PAYLOAD_CONTENT_LEN,
+            });
         }
         Ok(&self.0[PAYLOAD_FRAME_HEADER_LEN..PAYLOAD_FRAME_HEADER_LEN + declared])
     }
@@ -83,7 +86,11 @@ mod tests {
             let content: Vec<u8> = (0..len).map(|i| i as u8).collect();
             let p = Payload::frame(&content).unwrap();
             assert_eq!(p.unframe().unwrap(), &content[..]);
-            assert!(p.as_bytes()[PAYLOAD_FRAME_HEADER_LEN + len..].iter().all(|&b| b == 0));
+            assert!(
+                p.as_bytes()[PAYLOAD_FRAME_HEADER_LEN + len..]
+                    .iter()
+                    .all(|&b| b == 0)
+            );
         }
         assert_eq!(
             Payload::frame(&[0; MAX_PAYLOAD_CONTENT_LEN + 1]),

@@ -77,7 +77,10 @@ impl Op {
 
     /// Whether the op carries a message id.
     pub fn code_uses_id(code: u8) -> bool {
-        matches!(code, Self::CREATE | Self::READ | Self::UPDATE | Self::DELETE)
+        matches!(
+            code,
+            Self::CREATE | Self::READ | Self::UPDATE | Self::DELETE
+        )
     }
 
     /// Whether the op names a recipient (otherwise it acts on the caller's mailbox).
@@ -115,7 +118,16 @@ impl FixedCodec for Request {
         let recipient_field = w.field(KEY_LEN);
         let payload_field = w.field(PAYLOAD_LEN);
         match &self.op {
-            Op::Create { id, recipient, payload } | Op::Update { id, recipient, payload } => {
+            Op::Create {
+                id,
+                recipient,
+                payload,
+            }
+            | Op::Update {
+                id,
+                recipient,
+                payload,
+            } => {
                 id_field.copy_from_slice(id.as_bytes());
                 recipient_field.copy_from_slice(recipient.as_bytes());
                 payload_field.copy_from_slice(payload.as_bytes());
@@ -146,7 +158,11 @@ impl FixedCodec for Request {
                 Ok(())
             }
         };
-        unused_must_be_zero(Op::code_uses_id(code), record.id(), "this op takes no message id")?;
+        unused_must_be_zero(
+            Op::code_uses_id(code),
+            record.id(),
+            "this op takes no message id",
+        )?;
         unused_must_be_zero(
             Op::code_uses_recipient(code),
             record.recipient(),
@@ -161,11 +177,22 @@ impl FixedCodec for Request {
         let recipient = || PublicKey::new(*record.recipient());
         let payload = || Payload::from_raw(*record.payload());
         let op = match code {
-            Op::CREATE => Op::Create { id: id()?, recipient: recipient()?, payload: payload() },
+            Op::CREATE => Op::Create {
+                id: id()?,
+                recipient: recipient()?,
+                payload: payload(),
+            },
             Op::READ => Op::Read { id: id()? },
             Op::READ_NEXT => Op::ReadNext,
-            Op::UPDATE => Op::Update { id: id()?, recipient: recipient()?, payload: payload() },
-            Op::DELETE => Op::Delete { id: id()?, recipient: recipient()? },
+            Op::UPDATE => Op::Update {
+                id: id()?,
+                recipient: recipient()?,
+                payload: payload(),
+            },
+            Op::DELETE => Op::Delete {
+                id: id()?,
+                recipient: recipient()?,
+            },
             Op::DELETE_NEXT => Op::DeleteNext,
             Op::LIST => Op::List,
             other => return Err(WireError::UnknownOp(other)),
@@ -256,12 +283,18 @@ mod tests {
 
     fn arb_op() -> impl Strategy<Value = Op> {
         prop_oneof![
-            (arb_id(), arb_key(), arb_payload())
-                .prop_map(|(id, recipient, payload)| Op::Create { id, recipient, payload }),
+            (arb_id(), arb_key(), arb_payload()).prop_map(|(id, recipient, payload)| Op::Create {
+                id,
+                recipient,
+                payload
+            }),
             arb_id().prop_map(|id| Op::Read { id }),
             Just(Op::ReadNext),
-            (arb_id(), arb_key(), arb_payload())
-                .prop_map(|(id, recipient, payload)| Op::Update { id, recipient, payload }),
+            (arb_id(), arb_key(), arb_payload()).prop_map(|(id, recipient, payload)| Op::Update {
+                id,
+                recipient,
+                payload
+            }),
             (arb_id(), arb_key()).prop_map(|(id, recipient)| Op::Delete { id, recipient }),
             Just(Op::DeleteNext),
             Just(Op::List),
@@ -287,7 +320,10 @@ mod tests {
     fn rejects_malformed() {
         let key = PublicKey::new([3; KEY_LEN]).unwrap();
         let id = MessageId::new([4; ID_LEN]).unwrap();
-        let good = RequestRecord::encode(&Request { acting_as: key, op: Op::Read { id } });
+        let good = RequestRecord::encode(&Request {
+            acting_as: key,
+            op: Op::Read { id },
+        });
         let mutate = |at: usize, v: u8| {
             let mut b = good.as_bytes().to_vec();
             b[at] = v;
@@ -297,7 +333,10 @@ mod tests {
         assert_eq!(mutate(0, 8), Err(WireError::UnknownOp(8)));
         assert_eq!(mutate(3, 1), Err(WireError::NonZeroReserved("request")));
         // read carries no payload
-        assert!(matches!(mutate(REQUEST_LEN - 1, 1), Err(WireError::InvalidRequest(_))));
+        assert!(matches!(
+            mutate(REQUEST_LEN - 1, 1),
+            Err(WireError::InvalidRequest(_))
+        ));
         // zero id
         let mut b = good.as_bytes().to_vec();
         b[8..24].fill(0);

@@ -80,10 +80,17 @@ impl FixedCodec for Response {
         let ids = (0..count as usize)
             .map(|i| MessageId::decode_exact(&listing_bytes[i * ID_LEN..(i + 1) * ID_LEN]))
             .collect::<Result<Vec<_>, _>>()?;
-        if listing_bytes[count as usize * ID_LEN..].iter().any(|&b| b != 0) {
+        if listing_bytes[count as usize * ID_LEN..]
+            .iter()
+            .any(|&b| b != 0)
+        {
             return Err(WireError::NonZeroReserved("response listing"));
         }
-        Ok(Self { status, message, listing: MailboxListing(ids) })
+        Ok(Self {
+            status,
+            message,
+            listing: MailboxListing(ids),
+        })
     }
 }
 
@@ -123,12 +130,16 @@ impl ResponseRecord {
 
     /// The message field, to fill in place.
     pub fn message_mut(&mut self) -> &mut [u8; MESSAGE_LEN] {
-        (&mut self.0[MESSAGE_AT..LISTING_AT]).try_into().expect("fixed layout")
+        (&mut self.0[MESSAGE_AT..LISTING_AT])
+            .try_into()
+            .expect("fixed layout")
     }
 
     /// The listing field, to fill in place.
     pub fn listing_mut(&mut self) -> &mut [u8; LISTING_LEN] {
-        (&mut self.0[LISTING_AT..]).try_into().expect("fixed layout")
+        (&mut self.0[LISTING_AT..])
+            .try_into()
+            .expect("fixed layout")
     }
 
     /// Parses into a typed response.
@@ -158,7 +169,7 @@ mod tests {
             id in arb_id(), s in arb_key(), r in arb_key(), ts: u64, p in arb_payload(),
             ids in proptest::collection::vec(arb_id(), 0..=MAILBOX_CAPACITY),
         ) {
-            let message = with_msg.then(|| Message { id, sender: s, recipient: r, timestamp: Timestamp(ts), payload: p });
+            let message = with_msg.then_some(Message { id, sender: s, recipient: r, timestamp: Timestamp(ts), payload: p });
             let resp = Response {
                 status: Status::from_code(code).unwrap(),
                 message,
@@ -177,7 +188,11 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        let ok = Response { status: Status::Ok, message: None, listing: MailboxListing::default() };
+        let ok = Response {
+            status: Status::Ok,
+            message: None,
+            listing: MailboxListing::default(),
+        };
         let mut b = ok.encode();
         b[1] = 63;
         assert_eq!(Response::decode(&b), Err(WireError::ListingTooLong(63)));

@@ -44,7 +44,10 @@ impl Status {
 
     /// Parses a wire code.
     pub fn from_code(code: u8) -> Result<Self, WireError> {
-        Self::ALL.get(code as usize).copied().ok_or(WireError::UnknownStatus(code))
+        Self::ALL
+            .get(code as usize)
+            .copied()
+            .ok_or(WireError::UnknownStatus(code))
     }
 
     /// A short explanation a user can act on.
@@ -52,10 +55,16 @@ impl Status {
         match self {
             Status::Ok => "ok",
             Status::NotFound => "not found: no such message in that mailbox that you may access",
-            Status::AlreadyExists => "already exists: a message with this id is already queued for the recipient",
-            Status::MailboxFull => "mailbox full: the recipient has the maximum number of messages waiting; retry after they read some",
+            Status::AlreadyExists => {
+                "already exists: a message with this id is already queued for the recipient"
+            }
+            Status::MailboxFull => {
+                "mailbox full: the recipient has the maximum number of messages waiting; retry after they read some"
+            }
             Status::StoreFull => "store full: the broker is at capacity; retry later",
-            Status::TooManyRecipients => "too many recipients: the broker tracks its maximum number of mailboxes; retry later",
+            Status::TooManyRecipients => {
+                "too many recipients: the broker tracks its maximum number of mailboxes; retry later"
+            }
             Status::InvalidRequest => "invalid request: the request was malformed",
         }
     }

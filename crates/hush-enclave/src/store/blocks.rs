@@ -1,0 +1,137 @@
+//! The fixed-size blocks the store keeps in oblivious arrays.
+//!
+//! This module exists for one reason: rostl's `impl_cmov_for_pod!` macro,
+//! which gives a block constant-time conditional moves using AVX2/AVX-512
+//! when available, expands to `unsafe` pointer casts between byte chunks of a
+//! `Pod` type. Those casts are sound for any `bytemuck::Pod` type, which every
+//! type here is (checked by the derive). No other code in hush-enclave uses
+//! `unsafe`.
+#![allow(unsafe_code)]
+
+use bytemuck::{Pod, Zeroable};
+use hush_wire::consts::{ID_LEN, KEY_LEN, MAILBOX_CAPACITY, MESSAGE_LEN};
+use rostl_primitives::traits::{_Cmovbase, Cmov};
+use rostl_primitives::{cmov_body, cxchg_body, impl_cmov_for_pod};
+
+/// Length of a sender tag: a keyed hash of the sender's key kept in the
+/// mailbox so update/delete permission is decided before the message is read.
+pub(crate) const TAG_LEN: usize = 16;
+/// Records per directory bucket.
+pub(crate) const BUCKET_RECORDS: usize = 16;
+/// Indices per free-list block.
+pub(crate) const INDICES_PER_BLOCK: usize = 4;
+
+/// A message slot: the 1024-byte wire layout of a message; all zero when free.
+#[derive(Clone, Copy, Pod, Zeroable)]
+#[repr(C, align(16))]
+pub(crate) struct MessageBlock {
+    pub(crate) bytes: [u8; MESSAGE_LEN],
+}
+
+/// One message in a mailbox: which, from whom (tag), when, and where.
+#[derive(Clone, Copy, Pod, Zeroable, Default, Debug, PartialEq, Eq)]
+#[repr(C, align(16))]
+pub(crate) struct Entry {
+    pub(crate) id: [u8; ID_LEN],
+    pub(crate) sender_tag: [u8; TAG_LEN],
+    pub(crate) timestamp: u64,
+    pub(crate) slot: u32,
+    pub(crate) _pad: u32,
+}
+
+/// A recipient's mailbox: the owner and up to 62 entries, oldest first
+/// (entries are appended with the current time, and time never goes back,
+/// so oldest-first is also timestamp order).
+#[derive(Clone, Copy, Pod, Zeroable)]
+#[repr(C, align(16))]
+pub(crate) struct MailboxBlock {
+    pub(crate) owner: [u8; KEY_LEN],
+    pub(crate) len: u32,
+    pub(crate) allocated: u32,
+    pub(crate) _pad: [u8; 8],
+    pub(crate) entries: [Entry; MAILBOX_CAPACITY],
+}
+
+/// A directory record: recipient key -> mailbox index.
+#[derive(Clone, Copy, Pod, Zeroable, Default, Debug, PartialEq, Eq)]
+#[repr(C, align(16))]
+pub(crate) struct DirRecord {
+    pub(crate) key: [u8; KEY_LEN],
+    pub(crate) mailbox: u32,
+    pub(crate) used: u32,
+    pub(crate) _pad: [u8; 8],
+}
+
+/// A directory bucket of [`BUCKET_RECORDS`] records.
+#[derive(Clone, Copy, Pod, Zeroable, Default, Debug)]
+#[repr(C, align(16))]
+pub(crate) struct BucketBlock {
+    pub(crate) records: [DirRecord; BUCKET_RECORDS],
+}
+
+/// [`INDICES_PER_BLOCK`] free-list entries, stored XOR their position so a
+/// never-written (zero) block reads as the identity permutation.
+#[derive(Clone, Copy, Pod, Zeroable, Default, Debug)]
+#[repr(C, align(16))]
+pub(crate) struct IndexBlock {
+    pub(crate) raw: [u32; INDICES_PER_BLOCK],
+}
+
+impl_cmov_for_pod!(MessageBlock);
+impl_cmov_for_pod!(Entry);
+impl_cmov_for_pod!(MailboxBlock);
+impl_cmov_for_pod!(DirRecord);
+impl_cmov_for_pod!(BucketBlock);
+impl_cmov_for_pod!(IndexBlock);
+
+impl Default for MessageBlock {
+    fn default() -> Self {
+        Zeroable::zeroed()
+    }
+}
+
+impl Default for MailboxBlock {
+    fn default() -> Self {
+        Zeroable::zeroed()
+    }
+}
+
+// Never print stored content.
+impl std::fmt::Debug for MessageBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MessageBlock(..)")
+    }
+}
+
+impl std::fmt::Debug for MailboxBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MailboxBlock(..)")
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<MessageBlock>() == MESSAGE_LEN);
+const _: () = assert!(std::mem::size_of::<Entry>() == 48);
+const _: () = assert!(std::mem::size_of::<MailboxBlock>() % 16 == 0);
+const _: () = assert!(std::mem::size_of::<DirRecord>() == 48);
+const _: () = assert!(std::mem::size_of::<BucketBlock>() % 16 == 0);
+const _: () = assert!(std::mem::size_of::<IndexBlock>() == 16);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cmov_moves_whole_block_only_when_chosen() {
+        let mut a = MailboxBlock::default();
+        let mut b = MailboxBlock {
+            len: 7,
+            ..MailboxBlock::default()
+        };
+        b.entries[61].slot = 9;
+        a.cmov(&b, false);
+        assert_eq!(a.len, 0);
+        a.cmov(&b, true);
+        assert_eq!(a.len, 7);
+        assert_eq!(a.entries[61].slot, 9);
+    }
+}

@@ -1,0 +1,182 @@
+//! Constant-time operations on one mailbox block: prune expired entries,
+//! find an id, remove at a position, append, and list.
+//!
+//! Entries are kept oldest first. Every function touches every entry, and
+//! loop bounds are the public mailbox capacity, never the secret length.
+
+use super::blocks::{Entry, MailboxBlock};
+use super::ct::{as_u32, cmov, eq_bytes, eq_u32, le_u64, lt_u32, sel_u32};
+use hush_wire::consts::{ID_LEN, LISTING_LEN, MAILBOX_CAPACITY};
+use subtle::Choice;
+
+const CAP: u32 = MAILBOX_CAPACITY as u32;
+
+/// Whether a message stored at `timestamp` has expired at `now`.
+#[inline]
+pub(crate) fn expired(timestamp: u64, now: u64, ttl: u64) -> Choice {
+    le_u64(timestamp.saturating_add(ttl), now)
+}
+
+/// Removes the expired entries. They form a prefix (entries are appended
+/// with the current, never-decreasing time), so this is a shift left by
+/// their count, done as a barrel shifter over every entry.
+pub(crate) fn prune_expired(mb: &mut MailboxBlock, now: u64, ttl: u64) {
+    let mut k = 0u32;
+    for (i, e) in mb.entries.iter().enumerate() {
+        k += as_u32(lt_u32(i as u32, mb.len) & expired(e.timestamp, now, ttl));
+    }
+    shift_left(&mut mb.entries, k);
+    mb.len -= k;
+}
+
+/// Shifts entries left by `k` (0..=CAP), zero-filling the end.
+fn shift_left(entries: &mut [Entry; MAILBOX_CAPACITY], k: u32) {
+    let zero = Entry::default();
+    let mut bit_index = 0;
+    while (1usize << bit_index) <= MAILBOX_CAPACITY {
+        let step = 1usize << bit_index;
+        let bit = Choice::from(((k >> bit_index) & 1) as u8);
+        for i in 0..MAILBOX_CAPACITY {
+            let src = if i + step < MAILBOX_CAPACITY {
+                entries[i + step]
+            } else {
+                zero
+            };
+            cmov(&mut entries[i], &src, bit);
+        }
+        bit_index += 1;
+    }
+}
+
+/// The position of the live entry with `id`, if any.
+pub(crate) fn find(mb: &MailboxBlock, id: &[u8; ID_LEN]) -> (Choice, u32) {
+    let mut found = Choice::from(0);
+    let mut pos = 0u32;
+    for (i, e) in mb.entries.iter().enumerate() {
+        let hit = lt_u32(i as u32, mb.len) & eq_bytes(&e.id, id);
+        found |= hit;
+        pos = sel_u32(pos, i as u32, hit);
+    }
+    (found, pos)
+}
+
+/// The entry at `pos` (a copy; zero when out of range).
+pub(crate) fn entry_at(mb: &MailboxBlock, pos: u32) -> Entry {
+    let mut out = Entry::default();
+    for (i, e) in mb.entries.iter().enumerate() {
+        cmov(&mut out, e, eq_u32(i as u32, pos));
+    }
+    out
+}
+
+/// Removes the entry at `pos` when `doit`, keeping order.
+pub(crate) fn remove_at(mb: &mut MailboxBlock, pos: u32, doit: Choice) {
+    let zero = Entry::default();
+    for i in 0..MAILBOX_CAPACITY {
+        let src = if i + 1 < MAILBOX_CAPACITY {
+            mb.entries[i + 1]
+        } else {
+            zero
+        };
+        let shift = doit & !lt_u32(i as u32, pos);
+        cmov(&mut mb.entries[i], &src, shift);
+    }
+    mb.len -= as_u32(doit);
+}
+
+/// Appends `entry` when `doit` (the caller checked `len < CAP`).
+pub(crate) fn append(mb: &mut MailboxBlock, entry: &Entry, doit: Choice) {
+    for (i, e) in mb.entries.iter_mut().enumerate() {
+        cmov(e, entry, doit & eq_u32(i as u32, mb.len));
+    }
+    mb.len += as_u32(doit);
+}
+
+/// Whether the mailbox holds the maximum number of entries.
+pub(crate) fn is_full(mb: &MailboxBlock) -> Choice {
+    eq_u32(mb.len, CAP)
+}
+
+/// The ids, oldest first, as the response listing (zero beyond `len`).
+pub(crate) fn listing(mb: &MailboxBlock) -> [u8; LISTING_LEN] {
+    let mut out = [0u8; LISTING_LEN];
+    for (i, e) in mb.entries.iter().enumerate() {
+        let live = lt_u32(i as u32, mb.len);
+        let dst: &mut [u8; ID_LEN] = (&mut out[i * ID_LEN..(i + 1) * ID_LEN])
+            .try_into()
+            .expect("id slot");
+        super::ct::cmov_bytes(dst, &e.id, live);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn entry(n: u8, ts: u64) -> Entry {
+        Entry {
+            id: [n; ID_LEN],
+            sender_tag: [n; 16],
+            timestamp: ts,
+            slot: n as u32,
+            _pad: 0,
+        }
+    }
+
+    fn ids(mb: &MailboxBlock) -> Vec<u8> {
+        mb.entries[..mb.len as usize]
+            .iter()
+            .map(|e| e.id[0])
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn ops_match_a_vec(
+            script in proptest::collection::vec((0u8..4, 1u8..80, 0u32..64), 0..150),
+        ) {
+            let ttl = 10;
+            let mut now = 0u64;
+            let mut mb = MailboxBlock::default();
+            let mut model: Vec<(u8, u64)> = Vec::new();
+            for (kind, n, arg) in script {
+                match kind {
+                    0 => {
+                        let full = bool::from(is_full(&mb));
+                        prop_assert_eq!(full, model.len() == MAILBOX_CAPACITY);
+                        append(&mut mb, &entry(n, now), Choice::from(!full as u8));
+                        if !full { model.push((n, now)); }
+                    }
+                    1 => {
+                        let pos = arg % (CAP + 2);
+                        let ok = (pos as usize) < model.len();
+                        remove_at(&mut mb, pos, Choice::from(ok as u8));
+                        if ok { model.remove(pos as usize); }
+                    }
+                    2 => {
+                        now += (arg % 7) as u64;
+                        prune_expired(&mut mb, now, ttl);
+                        model.retain(|&(_, ts)| ts + ttl > now);
+                    }
+                    _ => {
+                        let (found, pos) = find(&mb, &[n; ID_LEN]);
+                        let want = model.iter().rposition(|&(m, _)| m == n);
+                        prop_assert_eq!(bool::from(found), want.is_some());
+                        if want.is_some() {
+                            prop_assert_eq!(entry_at(&mb, pos).id[0], n);
+                        }
+                    }
+                }
+                prop_assert_eq!(ids(&mb), model.iter().map(|m| m.0).collect::<Vec<_>>());
+                let l = listing(&mb);
+                for (i, (m, _)) in model.iter().enumerate() {
+                    prop_assert_eq!(l[i * ID_LEN], *m);
+                }
+                prop_assert!(l[model.len() * ID_LEN..].iter().all(|&b| b == 0));
+                prop_assert!(mb.entries[mb.len as usize..].iter().all(|e| *e == Entry::default()));
+            }
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The oblivious store: mailboxes of fixed-size messages in ORAM.
+//!
+//! # Layout
+//!
+//! | structure | blocks | block | holds |
+//! |---|---|---|---|
+//! | `messages` | capacity | 1024 B | message slots (wire layout; zero = free) |
+//! | `mailboxes` | max recipients | 3024 B | owner, length, up to 62 entries (id, sender tag, time, slot), oldest first |
+//! | `directory` | max recipients / 4 (pow2) | 768 B | recipient key -> mailbox index (+ a 16-record stash in enclave memory) |
+//! | `free-slots` | capacity / 4 | 16 B | stack of free message slots (top cached in enclave memory) |
+//! | `free-mailboxes` | max recipients / 4 | 16 B | stack of free mailbox indices |
+//!
+//! # Access sequence
+//!
+//! Every request, whatever its op, arguments and outcome, makes exactly these
+//! accesses, in this order: `directory` x1, `mailboxes` x1, `messages` x1,
+//! `free-slots` x1, `free-mailboxes` x1; and returns a response record of
+//! [`hush_wire::consts::RESPONSE_LEN`] bytes. Effects are chosen inside each
+//! access with constant-time selection.
+//!
+//! Every tick makes `sweep_slots_per_tick` x (`messages`, `free-slots`) and
+//! then `sweep_mailboxes_per_tick` x (`mailboxes`, `directory`,
+//! `free-mailboxes`): the expiry sweep reclaims expired slots and empty
+//! mailboxes on a public schedule, real or dummy.
+//!
+//! Expired messages are invisible from the moment they expire: an op prunes
+//! them from the mailbox it touches (they are a prefix, since entries are
+//! appended with the current time). Their slots count against the capacity
+//! until the sweep reclaims them, and a mailbox emptied by deletes or expiry
+//! counts against the recipient limit until the sweep frees it.
+
+mod blocks;
+mod config;
+mod ct;
+mod decode;
+mod directory;
+mod free_list;
+mod keyed_hash;
+mod mailbox;
+mod sweep;
+#[cfg(test)]
+mod tests;
+
+pub use config::{ConfigError, MAX_CAPACITY, MAX_SWEEP_PERIOD_SECS, StoreConfig};
+pub use keyed_hash::HASH_KEY_LEN;
+
+use blocks::{Entry, MailboxBlock, MessageBlock};
+use ct::{cmov, eq_u32, sel_u8, sel_u32};
+use decode::{caller_is_owner, mailbox_key, op_flags};
+use directory::Directory;
+use free_list::FreeList;
+use hush_wire::consts::{ID_LEN, KEY_LEN, LISTING_LEN, MESSAGE_LEN};
+use hush_wire::{RequestRecord, ResponseRecord, Status};
+use keyed_hash::KeyedHash;
+use subtle::{Choice, ConditionallySelectable};
+
+use crate::oram::{ObliviousArray, OramFactory};
+
+/// Byte offsets inside a message block (the wire layout).
+const MSG_SENDER_AT: usize = ID_LEN;
+const MSG_RECIPIENT_AT: usize = MSG_SENDER_AT + KEY_LEN;
+const MSG_TIMESTAMP_AT: usize = MSG_RECIPIENT_AT + KEY_LEN;
+const MSG_PAYLOAD_AT: usize = MSG_TIMESTAMP_AT + 8;
+
+/// The trusted broker store. The host hands it request records and the
+/// time; it has no clock, network or filesystem of its own.
+pub struct Store {
+    config: StoreConfig,
+    messages: Box<dyn ObliviousArray<MessageBlock>>,
+    mailboxes: Box<dyn ObliviousArray<MailboxBlock>>,
+    directory: Directory,
+    free_slots: FreeList,
+    free_mailboxes: FreeList,
+    hash: KeyedHash,
+    now: u64,
+    slot_cursor: u32,
+    mailbox_cursor: u32,
+}
+
+/// What the mailbox access decided, for the accesses after it.
+struct Decision {
+    status: u8,
+    slot: u32,
+    create: Choice,
+    update: Choice,
+    remove: Choice,
+    show_message: Choice,
+    expected_id: [u8; ID_LEN],
+    listing_count: u8,
+    listing: Option<Box<[u8; LISTING_LEN]>>,
+}
+
+impl Store {
+    /// A store whose hashing secret is `secret` (tests use a fixed one).
+    pub fn with_secret(
+        config: StoreConfig,
+        factory: &impl OramFactory,
+        secret: [u8; HASH_KEY_LEN],
+    ) -> Self {
+        Self {
+            messages: factory.array("messages", config.capacity as usize),
+            mailboxes: factory.array("mailboxes", config.max_recipients as usize),
+            directory: Directory::new(factory, config.max_recipients),
+            free_slots: FreeList::new(factory, "free-slots", config.capacity),
+            free_mailboxes: FreeList::new(factory, "free-mailboxes", config.max_recipients),
+            hash: KeyedHash::new(secret),
+            config,
+            now: 0,
+            slot_cursor: 0,
+            mailbox_cursor: 0,
+        }
+    }
+
+    /// A store with a fresh random hashing secret (from the OS-seeded CSPRNG).
+    pub fn new(config: StoreConfig, factory: &impl OramFactory) -> Self {
+        let mut secret = [0u8; HASH_KEY_LEN];
+        rand::Rng::fill(&mut rand::rng(), &mut secret[..]);
+        let s = Self::with_secret(config, factory, secret);
+        zeroize::Zeroize::zeroize(&mut secret);
+        s
+    }
+
+    /// The limits this store was built with.
+    pub fn config(&self) -> &StoreConfig {
+        &self.config
+    }
+
+    /// The store's time: the largest `now` it was given.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Message slots in use (live, or expired and not yet swept). A coarse
+    /// occupancy figure for the host's gauge.
+    pub fn occupied_slots(&self) -> u32 {
+        self.config.capacity - self.free_slots.count()
+    }
+
+    fn advance_clock(&mut self, now: u64) {
+        self.now = self.now.max(now);
+    }
+
+    /// Executes one request as `record.acting_as()`, whose possession the
+    /// caller (the session layer) has verified. Same accesses and same
+    /// response size for every record (see the module docs).
+    pub fn execute(&mut self, record: &RequestRecord, now: u64) -> ResponseRecord {
+        self.advance_clock(now);
+        let now = self.now;
+        let ttl = self.config.ttl_secs;
+        let flags = op_flags(record);
+        let key = mailbox_key(record, &flags);
+        let by_owner = caller_is_owner(record, &key);
+        let caller_tag = self.hash.sender_tag(record.acting_as());
+        let (free_slot, has_slot) = self.free_slots.peek();
+        let (free_mailbox, has_mailbox) = self.free_mailboxes.peek();
+
+        // 1. directory: find the mailbox; a create may allocate one.
+        let want_mailbox = flags.create & has_slot & has_mailbox;
+        let found = self
+            .directory
+            .lookup_or_insert(&self.hash, &key, want_mailbox, free_mailbox);
+        let real = found.found | found.inserted;
+
+        // 2. mailbox: decide status and effects, update the entry list.
+        let no = Choice::from(0);
+        let mut d = Decision {
+            status: 0,
+            slot: 0,
+            create: no,
+            update: no,
+            remove: no,
+            show_message: no,
+            expected_id: [0; ID_LEN],
+            listing_count: 0,
+            listing: None,
+        };
+        self.mailboxes
+            .access(found.mailbox as usize, &mut |block: &mut MailboxBlock| {
+                let mut mb = *block;
+                let fresh = MailboxBlock {
+                    owner: key,
+                    allocated: 1,
+                    ..MailboxBlock::default()
+                };
+                cmov(&mut mb, &fresh, found.inserted);
+                cmov(&mut mb, &MailboxBlock::default(), !real);
+                mailbox::prune_expired(&mut mb, now, ttl);
+
+                let (id_found, id_pos) = mailbox::find(&mb, record.id());
+                let nonempty = !eq_u32(mb.len, 0);
+                let oldest = flags.oldest();
+                let target_found = Choice::conditional_select(&id_found, &nonempty, oldest);
+                let target_pos = sel_u32(id_pos, 0, oldest);
+                let target = mailbox::entry_at(&mb, target_pos);
+                let permitted = by_owner | ct::eq_bytes(&target.sender_tag, &caller_tag);
+                let hit = target_found
+                    & (flags.read
+                        | flags.read_next
+                        | flags.delete_next
+                        | ((flags.update | flags.delete) & permitted));
+
+                let full = mailbox::is_full(&mb);
+                let create_ok = flags.create & !id_found & !full & has_slot & real;
+                let mut create_status = Status::TooManyRecipients.code();
+                create_status = sel_u8(create_status, Status::StoreFull.code(), !has_slot);
+                create_status = sel_u8(create_status, Status::MailboxFull.code(), full);
+                create_status = sel_u8(create_status, Status::AlreadyExists.code(), id_found);
+                create_status = sel_u8(create_status, Status::Ok.code(), create_ok);
+                let targeted = sel_u8(Status::NotFound.code(), Status::Ok.code(), hit);
+                let mut status = Status::InvalidRequest.code();
+                status = sel_u8(status, Status::Ok.code(), flags.list);
+                status = sel_u8(status, targeted, flags.by_id() | oldest);
+                status = sel_u8(status, create_status, flags.create);
+
+                let update = flags.update & hit;
+                let remove = flags.removes() & hit;
+                mailbox::remove_at(&mut mb, target_pos, update | remove);
+                let mut moved = target;
+                moved.timestamp = now;
+                mailbox::append(&mut mb, &moved, update);
+                let created = Entry {
+                    id: *record.id(),
+                    sender_tag: caller_tag,
+                    timestamp: now,
+                    slot: free_slot,
+                    _pad: 0,
+                };
+                mailbox::append(&mut mb, &created, create_ok);
+
+                let show_listing = flags.on_own_mailbox() & real;
+                let mut listing = Box::new([0u8; LISTING_LEN]);
+                ct::cmov_bytes(&mut listing, &mailbox::listing(&mb), show_listing);
+                d = Decision {
+                    status,
+                    slot: sel_u32(target.slot, free_slot, flags.create),
+                    create: create_ok,
+                    update,
+                    remove,
+                    show_message: create_ok | hit,
+                    expected_id: target.id,
+                    listing_count: sel_u8(0, mb.len as u8, show_listing),
+                    listing: Some(listing),
+                };
+                cmov(block, &mb, real);
+            });
+
+        // 3. message slot: write, update, read or clear.
+        let mut shown = MessageBlock::default();
+        let mut created = MessageBlock::default();
+        created.bytes[..ID_LEN].copy_from_slice(record.id());
+        created.bytes[MSG_SENDER_AT..MSG_RECIPIENT_AT].copy_from_slice(record.acting_as());
+        created.bytes[MSG_RECIPIENT_AT..MSG_TIMESTAMP_AT].copy_from_slice(&key);
+        created.bytes[MSG_TIMESTAMP_AT..MSG_PAYLOAD_AT].copy_from_slice(&now.to_le_bytes());
+        created.bytes[MSG_PAYLOAD_AT..].copy_from_slice(record.payload());
+        self.messages
+            .access(d.slot as usize, &mut |block: &mut MessageBlock| {
+                debug_assert!(
+                    !bool::from(d.update | d.remove | (d.show_message & !d.create))
+                        || block.bytes[..ID_LEN] == d.expected_id,
+                    "mailbox entry points at a slot holding another message"
+                );
+                cmov(block, &created, d.create);
+                let mut updated = *block;
+                updated.bytes[MSG_TIMESTAMP_AT..MSG_PAYLOAD_AT].copy_from_slice(&now.to_le_bytes());
+                updated.bytes[MSG_PAYLOAD_AT..].copy_from_slice(record.payload());
+                cmov(block, &updated, d.update);
+                cmov(&mut shown, block, d.show_message);
+                cmov(block, &MessageBlock::default(), d.remove);
+            });
+
+        // 4, 5. free lists: take a slot on create, return one on delete;
+        // take a mailbox when the directory allocated one.
+        self.free_slots.step(d.create, d.remove, d.slot);
+        self.free_mailboxes.step(found.inserted, Choice::from(0), 0);
+
+        let mut response = ResponseRecord::zeroed();
+        response.set_status_code(d.status);
+        response.set_listing_count(d.listing_count);
+        response
+            .message_mut()
+            .copy_from_slice(&shown.bytes[..MESSAGE_LEN]);
+        if let Some(listing) = d.listing {
+            response.listing_mut().copy_from_slice(&listing[..]);
+        }
+        response
+    }
+}

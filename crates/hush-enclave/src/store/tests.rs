@@ -1,0 +1,651 @@
+//! Store tests: model-based (against [`crate::reference::ReferenceStore`]),
+//! obliviousness (what the host sees is the same for every op and outcome),
+//! and capacity/expiry cycling.
+
+use super::*;
+use crate::oram::{Access, RecordingFactory, RostlFactory};
+use crate::reference::ReferenceStore;
+use hush_wire::consts::{ID_LEN, KEY_LEN, MAILBOX_CAPACITY, REQUEST_LEN, RESPONSE_LEN};
+use hush_wire::{MessageId, Op, Payload, PublicKey, Request, RequestRecord, Status};
+use proptest::prelude::*;
+
+fn key(n: u8) -> PublicKey {
+    PublicKey::new([n + 1; KEY_LEN]).unwrap()
+}
+
+fn id(n: u16) -> MessageId {
+    let mut b = [0u8; ID_LEN];
+    b[..2].copy_from_slice(&(n + 1).to_le_bytes());
+    b[15] = 0xa5;
+    MessageId::new(b).unwrap()
+}
+
+fn payload(n: u16) -> Payload {
+    Payload::frame(format!("payload {n}").as_bytes()).unwrap()
+}
+
+fn rec(acting_as: PublicKey, op: Op) -> RequestRecord {
+    RequestRecord::encode(&Request { acting_as, op })
+}
+
+fn store(config: StoreConfig) -> Store {
+    Store::with_secret(config, &RostlFactory, [7; HASH_KEY_LEN])
+}
+
+fn status(resp: &ResponseRecord) -> Status {
+    resp.decode().unwrap().status
+}
+
+// ---------------------------------------------------------------- model --
+
+#[derive(Debug, Clone)]
+enum Step {
+    Op { caller: u8, op: Op, dt: u64 },
+    Garbage(Vec<u8>),
+    Tick { dt: i64 },
+}
+
+fn arb_op(keys: u8, ids: u16) -> impl Strategy<Value = Op> {
+    let k = move || (0..keys).prop_map(key);
+    let i = move || (0..ids).prop_map(id);
+    prop_oneof![
+        6 => (i(), k(), 0..50u16).prop_map(|(id, recipient, p)| Op::Create { id, recipient, payload: payload(p) }),
+        2 => i().prop_map(|id| Op::Read { id }),
+        2 => Just(Op::ReadNext),
+        2 => (i(), k(), 0..50u16).prop_map(|(id, recipient, p)| Op::Update { id, recipient, payload: payload(p) }),
+        2 => (i(), k()).prop_map(|(id, recipient)| Op::Delete { id, recipient }),
+        1 => Just(Op::DeleteNext),
+        1 => Just(Op::List),
+    ]
+}
+
+fn arb_step(keys: u8, ids: u16) -> impl Strategy<Value = Step> {
+    prop_oneof![
+        30 => ((0..keys), arb_op(keys, ids), prop_oneof![8 => Just(0u64), 1 => 0..4u64])
+            .prop_map(|(caller, op, dt)| Step::Op { caller, op, dt }),
+        1 => proptest::collection::vec(any::<u8>(), REQUEST_LEN).prop_map(Step::Garbage),
+        2 => (-3i64..8).prop_map(|dt| Step::Tick { dt }),
+    ]
+}
+
+fn run_against_model(config: StoreConfig, steps: &[Step]) -> Result<(), TestCaseError> {
+    let mut real = store(config.with_full_sweep());
+    let mut model = ReferenceStore::new(config);
+    let mut now: u64 = 1_000;
+    for (i, step) in steps.iter().enumerate() {
+        match step {
+            Step::Op { caller, op, dt } => {
+                now += dt;
+                let r = rec(key(*caller), op.clone());
+                let got = real.execute(&r, now);
+                let want = model.execute(&r, now);
+                prop_assert_eq!(got.as_bytes().len(), RESPONSE_LEN);
+                prop_assert_eq!(
+                    got.decode().unwrap(),
+                    want.decode().unwrap(),
+                    "step {}: {:?}",
+                    i,
+                    step
+                );
+            }
+            Step::Garbage(bytes) => {
+                let r = RequestRecord::from_bytes(bytes).unwrap();
+                let got = real.execute(&r, now);
+                prop_assert_eq!(
+                    got.decode().unwrap(),
+                    model.execute(&r, now).decode().unwrap()
+                );
+            }
+            Step::Tick { dt } => {
+                // Negative steps hand the store an earlier time: it must not go back.
+                let t = now.saturating_add_signed(*dt);
+                now = now.max(t);
+                real.tick(t);
+                model.tick(t);
+            }
+        }
+        prop_assert_eq!(
+            real.occupied_slots() as usize <= config.capacity as usize,
+            true
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Small store: store full, too many recipients, expiry, permissions.
+    #[test]
+    fn matches_model_small_store(steps in proptest::collection::vec(arb_step(5, 24), 1..250)) {
+        let config = StoreConfig::new(16, 6).unwrap().with_max_recipients(3).unwrap();
+        run_against_model(config, &steps)?;
+    }
+
+    /// Room for full mailboxes: two recipients, many distinct ids.
+    #[test]
+    fn matches_model_full_mailboxes(steps in proptest::collection::vec(arb_step(2, 200), 1..400)) {
+        let config = StoreConfig::new(128, 40).unwrap().with_max_recipients(2).unwrap();
+        run_against_model(config, &steps)?;
+    }
+}
+
+#[test]
+fn full_mailbox_then_store_full_then_recovery() {
+    let config = StoreConfig::new(128, 100)
+        .unwrap()
+        .with_max_recipients(4)
+        .unwrap();
+    let mut s = store(config);
+    let (alice, bob, carol) = (key(0), key(1), key(2));
+    for n in 0..MAILBOX_CAPACITY as u16 {
+        let r = s.execute(
+            &rec(
+                alice,
+                Op::Create {
+                    id: id(n),
+                    recipient: bob,
+                    payload: payload(n),
+                },
+            ),
+            10,
+        );
+        assert_eq!(status(&r), Status::Ok);
+    }
+    let extra = rec(
+        alice,
+        Op::Create {
+            id: id(999),
+            recipient: bob,
+            payload: payload(0),
+        },
+    );
+    assert_eq!(status(&s.execute(&extra, 10)), Status::MailboxFull);
+    // A retry of an existing id says so even when the mailbox is full.
+    let retry = rec(
+        alice,
+        Op::Create {
+            id: id(3),
+            recipient: bob,
+            payload: payload(3),
+        },
+    );
+    assert_eq!(status(&s.execute(&retry, 10)), Status::AlreadyExists);
+    // Fill the rest of the store through carol's and dave's mailboxes.
+    for n in 0..(128 - MAILBOX_CAPACITY) as u16 {
+        let to = if n < MAILBOX_CAPACITY as u16 {
+            carol
+        } else {
+            key(3)
+        };
+        let r = s.execute(
+            &rec(
+                alice,
+                Op::Create {
+                    id: id(n),
+                    recipient: to,
+                    payload: payload(n),
+                },
+            ),
+            10,
+        );
+        assert_eq!(status(&r), Status::Ok);
+    }
+    let full = rec(
+        alice,
+        Op::Create {
+            id: id(500),
+            recipient: key(4),
+            payload: payload(0),
+        },
+    );
+    assert_eq!(status(&s.execute(&full, 10)), Status::StoreFull);
+    // Bob reads everything, oldest first, and every message is intact.
+    for n in 0..MAILBOX_CAPACITY as u16 {
+        let resp = s.execute(&rec(bob, Op::DeleteNext), 11).decode().unwrap();
+        assert_eq!(resp.status, Status::Ok);
+        let m = resp.message.unwrap();
+        assert_eq!((m.id, m.sender, m.recipient), (id(n), alice, bob));
+        assert_eq!(m.payload, payload(n));
+        assert_eq!(resp.listing.ids().len(), MAILBOX_CAPACITY - 1 - n as usize);
+    }
+    assert_eq!(status(&s.execute(&full, 12)), Status::Ok);
+}
+
+// ----------------------------------------------------------- obliviousness --
+
+/// One request from a prepared state, labelled.
+struct Case {
+    name: &'static str,
+    setup: Vec<(PublicKey, Op)>,
+    request: RequestRecord,
+    expect: Status,
+}
+
+fn cases() -> Vec<Case> {
+    let (alice, bob, carol, mallory) = (key(0), key(1), key(2), key(3));
+    let send = |n: u16, to: PublicKey| {
+        (
+            alice,
+            Op::Create {
+                id: id(n),
+                recipient: to,
+                payload: payload(n),
+            },
+        )
+    };
+    let one = vec![send(1, bob)];
+    let full_mailbox: Vec<_> = (0..MAILBOX_CAPACITY as u16).map(|n| send(n, bob)).collect();
+    let full_store: Vec<_> = (0..64u16)
+        .map(|n| send(n, if n < 32 { bob } else { carol }))
+        .collect();
+    let many_recipients: Vec<_> = (0..4u8).map(|k| send(k as u16, key(10 + k))).collect();
+    let mut garbage = [0x5au8; REQUEST_LEN];
+    garbage[0] = 99;
+    vec![
+        Case {
+            name: "create ok",
+            setup: one.clone(),
+            request: rec(
+                alice,
+                Op::Create {
+                    id: id(2),
+                    recipient: bob,
+                    payload: payload(2),
+                },
+            ),
+            expect: Status::Ok,
+        },
+        Case {
+            name: "create to new recipient",
+            setup: one.clone(),
+            request: rec(
+                alice,
+                Op::Create {
+                    id: id(2),
+                    recipient: carol,
+                    payload: payload(2),
+                },
+            ),
+            expect: Status::Ok,
+        },
+        Case {
+            name: "create exists",
+            setup: one.clone(),
+            request: rec(
+                alice,
+                Op::Create {
+                    id: id(1),
+                    recipient: bob,
+                    payload: payload(1),
+                },
+            ),
+            expect: Status::AlreadyExists,
+        },
+        Case {
+            name: "create mailbox full",
+            setup: full_mailbox,
+            request: rec(
+                alice,
+                Op::Create {
+                    id: id(900),
+                    recipient: bob,
+                    payload: payload(1),
+                },
+            ),
+            expect: Status::MailboxFull,
+        },
+        Case {
+            name: "create store full",
+            setup: full_store,
+            request: rec(
+                alice,
+                Op::Create {
+                    id: id(900),
+                    recipient: bob,
+                    payload: payload(1),
+                },
+            ),
+            expect: Status::StoreFull,
+        },
+        Case {
+            name: "create too many recipients",
+            setup: many_recipients,
+            request: rec(
+                alice,
+                Op::Create {
+                    id: id(900),
+                    recipient: bob,
+                    payload: payload(1),
+                },
+            ),
+            expect: Status::TooManyRecipients,
+        },
+        Case {
+            name: "read found",
+            setup: one.clone(),
+            request: rec(bob, Op::Read { id: id(1) }),
+            expect: Status::Ok,
+        },
+        Case {
+            name: "read not found",
+            setup: one.clone(),
+            request: rec(bob, Op::Read { id: id(2) }),
+            expect: Status::NotFound,
+        },
+        Case {
+            name: "read no mailbox",
+            setup: one.clone(),
+            request: rec(carol, Op::Read { id: id(1) }),
+            expect: Status::NotFound,
+        },
+        Case {
+            name: "read-next found",
+            setup: one.clone(),
+            request: rec(bob, Op::ReadNext),
+            expect: Status::Ok,
+        },
+        Case {
+            name: "read-next empty",
+            setup: vec![],
+            request: rec(bob, Op::ReadNext),
+            expect: Status::NotFound,
+        },
+        Case {
+            name: "update by sender",
+            setup: one.clone(),
+            request: rec(
+                alice,
+                Op::Update {
+                    id: id(1),
+                    recipient: bob,
+                    payload: payload(5),
+                },
+            ),
+            expect: Status::Ok,
+        },
+        Case {
+            name: "update by recipient",
+            setup: one.clone(),
+            request: rec(
+                bob,
+                Op::Update {
+                    id: id(1),
+                    recipient: bob,
+                    payload: payload(5),
+                },
+            ),
+            expect: Status::Ok,
+        },
+        Case {
+            name: "update denied",
+            setup: one.clone(),
+            request: rec(
+                mallory,
+                Op::Update {
+                    id: id(1),
+                    recipient: bob,
+                    payload: payload(5),
+                },
+            ),
+            expect: Status::NotFound,
+        },
+        Case {
+            name: "delete by sender",
+            setup: one.clone(),
+            request: rec(
+                alice,
+                Op::Delete {
+                    id: id(1),
+                    recipient: bob,
+                },
+            ),
+            expect: Status::Ok,
+        },
+        Case {
+            name: "delete by recipient",
+            setup: one.clone(),
+            request: rec(
+                bob,
+                Op::Delete {
+                    id: id(1),
+                    recipient: bob,
+                },
+            ),
+            expect: Status::Ok,
+        },
+        Case {
+            name: "delete denied",
+            setup: one.clone(),
+            request: rec(
+                mallory,
+                Op::Delete {
+                    id: id(1),
+                    recipient: bob,
+                },
+            ),
+            expect: Status::NotFound,
+        },
+        Case {
+            name: "delete wrong recipient",
+            setup: one.clone(),
+            request: rec(
+                alice,
+                Op::Delete {
+                    id: id(1),
+                    recipient: carol,
+                },
+            ),
+            expect: Status::NotFound,
+        },
+        Case {
+            name: "delete-next",
+            setup: one.clone(),
+            request: rec(bob, Op::DeleteNext),
+            expect: Status::Ok,
+        },
+        Case {
+            name: "delete-next empty",
+            setup: vec![],
+            request: rec(bob, Op::DeleteNext),
+            expect: Status::NotFound,
+        },
+        Case {
+            name: "list",
+            setup: one,
+            request: rec(bob, Op::List),
+            expect: Status::Ok,
+        },
+        Case {
+            name: "malformed",
+            setup: vec![],
+            request: RequestRecord::from_bytes(&garbage).unwrap(),
+            expect: Status::InvalidRequest,
+        },
+    ]
+}
+
+/// What the host sees of one request, after `setup`.
+fn observe(case: &Case) -> (Vec<Access>, usize) {
+    let factory = RecordingFactory::new(RostlFactory);
+    let config = StoreConfig::new(64, 100)
+        .unwrap()
+        .with_max_recipients(4)
+        .unwrap();
+    let mut s = Store::with_secret(config, &factory, [9; HASH_KEY_LEN]);
+    for (caller, op) in &case.setup {
+        let r = s.execute(&rec(*caller, op.clone()), 10);
+        assert_eq!(status(&r), Status::Ok, "{}: setup", case.name);
+    }
+    factory.transcript().take();
+    let resp = s.execute(&case.request, 11);
+    assert_eq!(status(&resp), case.expect, "{}", case.name);
+    (factory.transcript().take(), resp.as_bytes().len())
+}
+
+#[test]
+fn every_op_and_outcome_looks_the_same_to_the_host() {
+    let all = cases();
+    let (reference, len) = observe(&all[0]);
+    let names: Vec<_> = reference.iter().map(|a| a.structure).collect();
+    assert_eq!(
+        names,
+        [
+            "directory",
+            "mailboxes",
+            "messages",
+            "free-slots",
+            "free-mailboxes"
+        ]
+    );
+    assert_eq!(len, RESPONSE_LEN);
+    for case in &all[1..] {
+        let (t, l) = observe(case);
+        assert_eq!(
+            t, reference,
+            "transcript of '{}' differs from '{}'",
+            case.name, all[0].name
+        );
+        assert_eq!(l, len, "response length of '{}'", case.name);
+    }
+}
+
+#[test]
+fn ticks_look_the_same_whether_or_not_anything_expired() {
+    let config = StoreConfig::new(64, 5)
+        .unwrap()
+        .with_max_recipients(8)
+        .unwrap();
+    let observe_tick = |messages: u16, tick_at: u64| {
+        let factory = RecordingFactory::new(RostlFactory);
+        let mut s = Store::with_secret(config, &factory, [9; HASH_KEY_LEN]);
+        for n in 0..messages {
+            let op = Op::Create {
+                id: id(n),
+                recipient: key((n % 3) as u8),
+                payload: payload(n),
+            };
+            assert_eq!(status(&s.execute(&rec(key(7), op), 10)), Status::Ok);
+        }
+        factory.transcript().take();
+        s.tick(tick_at);
+        factory.transcript().take()
+    };
+    let idle = observe_tick(0, 11);
+    let nothing_expired = observe_tick(20, 11);
+    let all_expired = observe_tick(20, 100);
+    assert_eq!(
+        idle.len(),
+        2 * config.sweep_slots_per_tick as usize + 3 * config.sweep_mailboxes_per_tick as usize
+    );
+    assert_eq!(idle, nothing_expired);
+    assert_eq!(idle, all_expired);
+}
+
+// ------------------------------------------------------- expiry and cycles --
+
+#[test]
+fn expired_messages_are_unreadable_then_reclaimed_by_the_sweep() {
+    // Default (partial) sweep rates: 64 slots over a 4 s period = 16 per tick.
+    let config = StoreConfig::new(64, 4)
+        .unwrap()
+        .with_max_recipients(8)
+        .unwrap();
+    assert_eq!(config.sweep_slots_per_tick, 16);
+    let mut s = store(config);
+    let (alice, bob) = (key(0), key(1));
+    for n in 0..64u16 {
+        let op = Op::Create {
+            id: id(n),
+            recipient: bob,
+            payload: payload(n),
+        };
+        let want = if n < MAILBOX_CAPACITY as u16 {
+            Status::Ok
+        } else {
+            Status::MailboxFull
+        };
+        assert_eq!(status(&s.execute(&rec(alice, op), 100)), want);
+    }
+    assert_eq!(
+        status(&s.execute(&rec(bob, Op::Read { id: id(0) }), 103)),
+        Status::Ok
+    );
+    // At 104 every message is 4 s old: gone, before any sweep ran.
+    let resp = s
+        .execute(&rec(bob, Op::Read { id: id(0) }), 104)
+        .decode()
+        .unwrap();
+    assert_eq!(resp.status, Status::NotFound);
+    assert!(resp.listing.ids().is_empty());
+    // Time going backwards does not resurrect them.
+    assert_eq!(
+        status(&s.execute(&rec(bob, Op::ReadNext), 50)),
+        Status::NotFound
+    );
+    assert_eq!(s.occupied_slots(), 62);
+    for t in 0..4 {
+        s.tick(105 + t);
+    }
+    assert_eq!(
+        s.occupied_slots(),
+        0,
+        "a full sweep period reclaims every expired slot"
+    );
+}
+
+#[test]
+fn capacity_cycles_without_leaking_slots_or_mailboxes() {
+    let capacity = 256u32;
+    let config = StoreConfig::new(capacity, 3)
+        .unwrap()
+        .with_max_recipients(8)
+        .unwrap();
+    let mut s = store(config);
+    let sender = key(50);
+    let mut now = 1_000;
+    for round in 0..6 {
+        // Fill: 4 recipients x 62 + 8 more into two more recipients.
+        let mut sent = Vec::new();
+        for n in 0..capacity as u16 {
+            let to = key((n / MAILBOX_CAPACITY as u16) as u8 + round);
+            let op = Op::Create {
+                id: id(n),
+                recipient: to,
+                payload: payload(n),
+            };
+            assert_eq!(
+                status(&s.execute(&rec(sender, op), now)),
+                Status::Ok,
+                "round {round} msg {n}"
+            );
+            sent.push((n, to));
+        }
+        let op = Op::Create {
+            id: id(9999),
+            recipient: key(200),
+            payload: payload(0),
+        };
+        assert_eq!(status(&s.execute(&rec(sender, op), now)), Status::StoreFull);
+        if round % 2 == 0 {
+            // Drain by delete.
+            for (n, to) in sent {
+                let op = Op::Delete {
+                    id: id(n),
+                    recipient: to,
+                };
+                assert_eq!(status(&s.execute(&rec(sender, op), now)), Status::Ok);
+            }
+            assert_eq!(s.occupied_slots(), 0);
+        } else {
+            // Drain by expiry.
+            now += 3;
+        }
+        // One sweep period frees slots and empty mailboxes.
+        for _ in 0..3 {
+            now += 1;
+            s.tick(now);
+        }
+        assert_eq!(s.occupied_slots(), 0, "round {round}");
+    }
+}
