@@ -1,0 +1,72 @@
+//! The stores under test, behind one interface: request record in,
+//! response record out.
+
+use hush_enclave::oram::RostlFactory;
+use hush_enclave::reference::ReferenceStore;
+use hush_enclave::{Store, StoreConfig};
+use hush_wire::{RequestRecord, ResponseRecord};
+
+/// A store the benchmark can drive.
+pub trait BenchStore {
+    /// Short name for tables.
+    fn name(&self) -> &'static str;
+    /// One request.
+    fn execute(&mut self, record: &RequestRecord, now: u64) -> ResponseRecord;
+    /// One clock tick (expiry sweep), where the store has one.
+    fn tick(&mut self, now: u64);
+}
+
+/// Which store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    /// hush's oblivious store (rostl Circuit ORAM).
+    Hush,
+    /// A plain HashMap store: the same semantics with no obliviousness.
+    Hashmap,
+    /// A store like the seed broker's, on mc-oblivious (feature `mc-oblivious`).
+    Mc,
+}
+
+impl Backend {
+    /// Builds the store for `config`.
+    pub fn build(self, config: StoreConfig) -> anyhow::Result<Box<dyn BenchStore>> {
+        Ok(match self {
+            Backend::Hush => Box::new(HushStore(Store::new(config, &RostlFactory))),
+            Backend::Hashmap => Box::new(HashmapStore(ReferenceStore::new(config))),
+            #[cfg(feature = "mc-oblivious")]
+            Backend::Mc => Box::new(crate::mc_baseline::McStore::new(config)),
+            #[cfg(not(feature = "mc-oblivious"))]
+            Backend::Mc => anyhow::bail!(
+                "the mc-oblivious baseline is not built in: rebuild with `--features mc-oblivious`"
+            ),
+        })
+    }
+}
+
+struct HushStore(Store);
+
+impl BenchStore for HushStore {
+    fn name(&self) -> &'static str {
+        "hush"
+    }
+    fn execute(&mut self, record: &RequestRecord, now: u64) -> ResponseRecord {
+        self.0.execute(record, now)
+    }
+    fn tick(&mut self, now: u64) {
+        self.0.tick(now)
+    }
+}
+
+struct HashmapStore(ReferenceStore);
+
+impl BenchStore for HashmapStore {
+    fn name(&self) -> &'static str {
+        "hashmap"
+    }
+    fn execute(&mut self, record: &RequestRecord, now: u64) -> ResponseRecord {
+        self.0.execute(record, now)
+    }
+    fn tick(&mut self, now: u64) {
+        self.0.tick(now)
+    }
+}
