@@ -9,6 +9,12 @@
 
 pub mod oram;
 pub mod reference;
+pub mod service;
+pub mod session;
 pub mod store;
 
+pub use service::{
+    AttestationMode, EnclaveApi, EnclaveConfig, EnclaveStats, HandshakeReply, InProcessEnclave,
+};
+pub use session::SessionError;
 pub use store::{ConfigError, Store, StoreConfig};

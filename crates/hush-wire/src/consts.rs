@@ -40,3 +40,34 @@ const _: () = assert!(MESSAGE_LEN == 1024);
 const _: () = assert!(REQUEST_LEN == 1024);
 const _: () = assert!(RESPONSE_LEN == 2024);
 const _: () = assert!(MAILBOX_CAPACITY <= u8::MAX as usize);
+
+/// Length of a session id.
+pub const SESSION_ID_LEN: usize = 16;
+/// Length of the explicit Noise nonce at the front of a sealed frame.
+pub const NONCE_LEN: usize = 8;
+/// Length of the AEAD tag (ChaChaPoly) of a sealed frame.
+pub const AEAD_TAG_LEN: usize = 16;
+/// Length of a sealed request frame: nonce | encrypted request record | tag.
+pub const SEALED_REQUEST_LEN: usize = NONCE_LEN + REQUEST_LEN + AEAD_TAG_LEN;
+/// Length of a sealed response frame.
+pub const SEALED_RESPONSE_LEN: usize = NONCE_LEN + RESPONSE_LEN + AEAD_TAG_LEN;
+/// Length of the client's first Noise NX handshake message (an ephemeral key).
+pub const HANDSHAKE_INIT_LEN: usize = 32;
+/// Keys one session may prove.
+pub const MAX_KEYS_PER_SESSION: usize = 4;
+/// Length of an sr25519 signature.
+pub const SIGNATURE_LEN: usize = 64;
+/// Length of a key-proof request: count 1 | 4 x (key 32 | signature 64).
+pub const KEY_PROOF_REQUEST_LEN: usize = 1 + MAX_KEYS_PER_SESSION * (KEY_LEN + SIGNATURE_LEN);
+/// Length of a key-proof response: status 1 | keys proven 1.
+pub const KEY_PROOF_RESPONSE_LEN: usize = 2;
+/// Length of a sealed key-proof request.
+pub const SEALED_KEY_PROOF_REQUEST_LEN: usize = NONCE_LEN + KEY_PROOF_REQUEST_LEN + AEAD_TAG_LEN;
+/// Length of a sealed key-proof response.
+pub const SEALED_KEY_PROOF_RESPONSE_LEN: usize = NONCE_LEN + KEY_PROOF_RESPONSE_LEN + AEAD_TAG_LEN;
+/// Signing context of key proofs (schnorrkel `signing_context`).
+pub const KEY_PROOF_CONTEXT: &[u8] = b"hush.key-proof.v1";
+/// The Noise protocol every session uses.
+pub const NOISE_PARAMS: &str = "Noise_NX_25519_ChaChaPoly_BLAKE2s";
+
+const _: () = assert!(SEALED_RESPONSE_LEN == 2048);

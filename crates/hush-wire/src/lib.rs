@@ -18,12 +18,15 @@
 pub mod codec;
 pub mod consts;
 mod error;
+#[cfg(feature = "grpc")]
+pub mod grpc;
 mod ids;
 mod keys;
 mod message;
 mod payload;
 mod request;
 mod response;
+mod session;
 mod status;
 
 pub use codec::FixedCodec;
@@ -34,4 +37,7 @@ pub use message::{Message, Timestamp};
 pub use payload::Payload;
 pub use request::{Op, Request, RequestRecord};
 pub use response::{MailboxListing, Response, ResponseRecord};
+pub use session::{
+    KeyProof, KeyProofRequest, KeyProofResponse, KeyProofStatus, SealedFrame, SessionId, Signature,
+};
 pub use status::Status;

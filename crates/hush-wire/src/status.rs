@@ -23,11 +23,13 @@ pub enum Status {
     /// The request was malformed (unknown op, zero id or key, non-zero
     /// reserved or unused fields).
     InvalidRequest = 6,
+    /// The request acts as a key this session has not proven.
+    KeyNotProven = 7,
 }
 
 impl Status {
     /// Every status, in code order.
-    pub const ALL: [Status; 7] = [
+    pub const ALL: [Status; 8] = [
         Status::Ok,
         Status::NotFound,
         Status::AlreadyExists,
@@ -35,6 +37,7 @@ impl Status {
         Status::StoreFull,
         Status::TooManyRecipients,
         Status::InvalidRequest,
+        Status::KeyNotProven,
     ];
 
     /// The wire code.
@@ -66,6 +69,9 @@ impl Status {
                 "too many recipients: the broker tracks its maximum number of mailboxes; retry later"
             }
             Status::InvalidRequest => "invalid request: the request was malformed",
+            Status::KeyNotProven => {
+                "key not proven: this session has not proven possession of the key the request acts as"
+            }
         }
     }
 }
@@ -85,7 +91,7 @@ mod tests {
         for s in Status::ALL {
             assert_eq!(Status::from_code(s.code()).unwrap(), s);
         }
-        assert_eq!(Status::from_code(7), Err(WireError::UnknownStatus(7)));
+        assert_eq!(Status::from_code(8), Err(WireError::UnknownStatus(8)));
         assert_eq!(Status::from_code(255), Err(WireError::UnknownStatus(255)));
     }
 }

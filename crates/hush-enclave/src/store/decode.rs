@@ -10,6 +10,8 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 /// One choice per op, all masked by validity: at most one is set.
 #[derive(Clone, Copy)]
 pub(crate) struct OpFlags {
+    /// The record is well-formed (authorized or not).
+    pub(crate) well_formed: Choice,
     pub(crate) create: Choice,
     pub(crate) read: Choice,
     pub(crate) read_next: Choice,
@@ -42,8 +44,9 @@ impl OpFlags {
 }
 
 /// Reads the op flags of a record, validating it in constant time with the
-/// same rules as [`hush_wire::Request`]'s decoder.
-pub(crate) fn op_flags(rec: &RequestRecord) -> OpFlags {
+/// same rules as [`hush_wire::Request`]'s decoder. Every op flag is clear
+/// unless the record is well-formed and `authorized`.
+pub(crate) fn op_flags(rec: &RequestRecord, authorized: Choice) -> OpFlags {
     let code = rec.op_code();
     let is = |c: u8| code.ct_eq(&c);
     let create = is(Op::CREATE);
@@ -65,7 +68,10 @@ pub(crate) fn op_flags(rec: &RequestRecord) -> OpFlags {
         & Choice::conditional_select(&id_zero, &!id_zero, uses_id)
         & Choice::conditional_select(&recipient_zero, &!recipient_zero, uses_recipient)
         & (uses_payload | is_zero(rec.payload()));
+    let well_formed = valid;
+    let valid = valid & authorized;
     OpFlags {
+        well_formed,
         create: create & valid,
         read: read & valid,
         read_next: read_next & valid,
@@ -111,7 +117,7 @@ mod tests {
             if !recipient_zero { b[56..88].fill(3); }
             if !payload_zero { b[100] = 4; }
             let rec = RequestRecord::from_bytes(&b).unwrap();
-            let f = op_flags(&rec);
+            let f = op_flags(&rec, Choice::from(1));
             let valid = f.create | f.read | f.read_next | f.update | f.delete | f.delete_next | f.list;
             prop_assert_eq!(bool::from(valid), rec.decode().is_ok());
         }

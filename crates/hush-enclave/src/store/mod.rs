@@ -144,10 +144,22 @@ impl Store {
     /// caller (the session layer) has verified. Same accesses and same
     /// response size for every record (see the module docs).
     pub fn execute(&mut self, record: &RequestRecord, now: u64) -> ResponseRecord {
+        self.execute_authorized(record, Choice::from(1), now)
+    }
+
+    /// Executes one request; when `authorized` is false (the session has
+    /// not proven `record.acting_as()`), the request does the same work,
+    /// changes nothing and answers KEY_NOT_PROVEN.
+    pub fn execute_authorized(
+        &mut self,
+        record: &RequestRecord,
+        authorized: Choice,
+        now: u64,
+    ) -> ResponseRecord {
         self.advance_clock(now);
         let now = self.now;
         let ttl = self.config.ttl_secs;
-        let flags = op_flags(record);
+        let flags = op_flags(record, authorized);
         let key = mailbox_key(record, &flags);
         let by_owner = caller_is_owner(record, &key);
         let caller_tag = self.hash.sender_tag(record.acting_as());
@@ -211,6 +223,11 @@ impl Store {
                 status = sel_u8(status, Status::Ok.code(), flags.list);
                 status = sel_u8(status, targeted, flags.by_id() | oldest);
                 status = sel_u8(status, create_status, flags.create);
+                status = sel_u8(
+                    status,
+                    Status::KeyNotProven.code(),
+                    flags.well_formed & !authorized,
+                );
 
                 let update = flags.update & hit;
                 let remove = flags.removes() & hit;

@@ -649,3 +649,31 @@ fn capacity_cycles_without_leaking_slots_or_mailboxes() {
         assert_eq!(s.occupied_slots(), 0, "round {round}");
     }
 }
+
+#[test]
+fn unauthorized_requests_look_the_same_and_change_nothing() {
+    let all = cases();
+    let (reference, _) = observe(&all[0]);
+    let factory = RecordingFactory::new(RostlFactory);
+    let config = StoreConfig::new(64, 100)
+        .unwrap()
+        .with_max_recipients(4)
+        .unwrap();
+    let mut s = Store::with_secret(config, &factory, [9; HASH_KEY_LEN]);
+    let (alice, bob) = (key(0), key(1));
+    let create = rec(
+        alice,
+        Op::Create {
+            id: id(1),
+            recipient: bob,
+            payload: payload(1),
+        },
+    );
+    factory.transcript().take();
+    let resp = s.execute_authorized(&create, Choice::from(0), 10);
+    assert_eq!(status(&resp), Status::KeyNotProven);
+    assert_eq!(factory.transcript().take(), reference);
+    assert_eq!(s.occupied_slots(), 0);
+    let resp = s.execute(&rec(bob, Op::List), 10).decode().unwrap();
+    assert!(resp.listing.ids().is_empty());
+}

@@ -1,0 +1,2 @@
+//! `hush`: the command-line client (work in progress).
+fn main() {}

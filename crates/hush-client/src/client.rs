@@ -1,0 +1,313 @@
+//! [`Client`]: an attested session to a hush broker over gRPC, with typed
+//! broker operations.
+//!
+//! Retries are safe: a request is re-sent with the same message id, so a
+//! create whose first attempt did land is answered ALREADY_EXISTS, which the
+//! client reports as success.
+
+use crate::ClientError;
+use crate::session::{ClientSession, Handshake};
+use hush_attest::Policy;
+use hush_wire::grpc::v1::broker_client::BrokerClient;
+use hush_wire::grpc::v1::{Frame, HandshakeRequest};
+use hush_wire::{
+    KeyProofStatus, MailboxListing, Message, MessageId, Op, Payload, PublicKey, Request,
+    RequestRecord, Response, SessionId, Status,
+};
+use tonic::Code;
+use tonic::transport::{Channel, Endpoint};
+
+/// Largest gRPC message the client accepts (the biggest legitimate one is a
+/// handshake reply carrying hardware evidence).
+pub const MAX_GRPC_MESSAGE: usize = 64 * 1024;
+/// Attempts per request when the session or connection is lost.
+pub const DEFAULT_ATTEMPTS: u32 = 3;
+
+/// The result of reading a message: the message and the caller's mailbox.
+#[derive(Debug, Clone)]
+pub struct Read {
+    /// The message.
+    pub message: Message,
+    /// The caller's mailbox after the read, oldest first.
+    pub listing: MailboxListing,
+}
+
+/// A connected, attested client acting as one or more proven keys.
+pub struct Client {
+    url: String,
+    policy: Policy,
+    keypairs: Vec<schnorrkel::Keypair>,
+    grpc: BrokerClient<Channel>,
+    session: ClientSession,
+    attempts: u32,
+}
+
+fn rpc_error(url: &str, s: tonic::Status) -> ClientError {
+    match s.code() {
+        Code::Unauthenticated => ClientError::SessionLost,
+        Code::Unavailable => ClientError::Unreachable {
+            url: url.to_owned(),
+            reason: s.message().to_owned(),
+        },
+        _ => ClientError::Rpc(format!("{:?}: {}", s.code(), s.message())),
+    }
+}
+
+impl Client {
+    /// Connects to `url` (e.g. `http://127.0.0.1:7878`), checks the server's
+    /// attestation against `policy`, and proves possession of `keypairs`
+    /// (1 to 4).
+    pub async fn connect(
+        url: &str,
+        policy: Policy,
+        keypairs: Vec<schnorrkel::Keypair>,
+    ) -> Result<Self, ClientError> {
+        let unreachable = |reason: String| ClientError::Unreachable {
+            url: url.to_owned(),
+            reason,
+        };
+        let endpoint = Endpoint::from_shared(url.to_owned())
+            .map_err(|e| unreachable(format!("invalid address: {e}")))?;
+        let channel = endpoint
+            .connect()
+            .await
+            .map_err(|e| unreachable(e.to_string()))?;
+        let grpc = BrokerClient::new(channel)
+            .max_decoding_message_size(MAX_GRPC_MESSAGE)
+            .max_encoding_message_size(MAX_GRPC_MESSAGE);
+        let session = Self::establish(url, &grpc, &policy, &keypairs).await?;
+        Ok(Self {
+            url: url.to_owned(),
+            policy,
+            keypairs,
+            grpc,
+            session,
+            attempts: DEFAULT_ATTEMPTS,
+        })
+    }
+
+    async fn establish(
+        url: &str,
+        grpc: &BrokerClient<Channel>,
+        policy: &Policy,
+        keypairs: &[schnorrkel::Keypair],
+    ) -> Result<ClientSession, ClientError> {
+        let mut grpc = grpc.clone();
+        let hs = Handshake::start()?;
+        let reply = grpc
+            .handshake(HandshakeRequest {
+                message: hs.message.clone(),
+            })
+            .await
+            .map_err(|s| rpc_error(url, s))?
+            .into_inner();
+        let id = SessionId::from_bytes(&reply.session_id)?;
+        let session = hs.finish(id, &reply.message, policy)?;
+        if !keypairs.is_empty() {
+            let refs: Vec<_> = keypairs.iter().collect();
+            let (nonce, sealed) = session.seal_key_proofs(&refs);
+            let frame = Frame {
+                session_id: id.0.to_vec(),
+                sealed,
+            };
+            let resp = grpc
+                .prove_keys(frame)
+                .await
+                .map_err(|s| rpc_error(url, s))?
+                .into_inner();
+            let answer = session.open_key_proof_response(nonce, &resp.sealed)?;
+            if answer.status != KeyProofStatus::Ok {
+                return Err(ClientError::KeyProof(answer.status));
+            }
+        }
+        Ok(session)
+    }
+
+    /// Starts a new session (after a server restart, or to rotate keys).
+    pub async fn reconnect(&mut self) -> Result<(), ClientError> {
+        self.session = Self::establish(&self.url, &self.grpc, &self.policy, &self.keypairs).await?;
+        Ok(())
+    }
+
+    /// The current session.
+    pub fn session(&self) -> &ClientSession {
+        &self.session
+    }
+
+    /// Sets how many times a request is attempted when the session or the
+    /// connection is lost (at least one).
+    pub fn set_attempts(&mut self, attempts: u32) {
+        self.attempts = attempts.max(1);
+    }
+
+    async fn send_once(&mut self, record: &RequestRecord) -> Result<Response, ClientError> {
+        let (nonce, sealed) = self.session.seal_request(record);
+        let frame = Frame {
+            session_id: self.session.id().0.to_vec(),
+            sealed,
+        };
+        let resp = self
+            .grpc
+            .query(frame)
+            .await
+            .map_err(|s| rpc_error(&self.url, s))?
+            .into_inner();
+        Ok(self.session.open_response(nonce, &resp.sealed)?.decode()?)
+    }
+
+    /// Sends one request, reconnecting and re-sending it unchanged when the
+    /// session or connection is lost. Returns the response whatever its
+    /// status; `retried` tells whether an earlier attempt may have landed.
+    pub async fn execute(&mut self, request: &Request) -> Result<(Response, bool), ClientError> {
+        let record = RequestRecord::encode(request);
+        let mut retried = false;
+        let mut attempt = 1;
+        loop {
+            match self.send_once(&record).await {
+                Ok(r) => return Ok((r, retried)),
+                Err(e @ (ClientError::SessionLost | ClientError::Unreachable { .. }))
+                    if attempt < self.attempts =>
+                {
+                    tracing::info!(
+                        "{e}; reconnecting (attempt {} of {})",
+                        attempt + 1,
+                        self.attempts
+                    );
+                    retried = true;
+                    attempt += 1;
+                    if let Err(e) = self.reconnect().await {
+                        if attempt >= self.attempts {
+                            return Err(e);
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn run(&mut self, acting_as: PublicKey, op: Op) -> Result<(Response, bool), ClientError> {
+        self.execute(&Request { acting_as, op }).await
+    }
+
+    /// Stores a message for `recipient`, acting as `sender`. A retry that
+    /// finds its own earlier attempt stored counts as success.
+    pub async fn create(
+        &mut self,
+        sender: PublicKey,
+        id: MessageId,
+        recipient: PublicKey,
+        payload: Payload,
+    ) -> Result<(), ClientError> {
+        let (r, retried) = self
+            .run(
+                sender,
+                Op::Create {
+                    id,
+                    recipient,
+                    payload,
+                },
+            )
+            .await?;
+        match r.status {
+            Status::Ok => Ok(()),
+            Status::AlreadyExists if retried => Ok(()),
+            s => Err(ClientError::Status(s)),
+        }
+    }
+
+    /// Reads message `id` from `recipient`'s mailbox.
+    pub async fn read(&mut self, recipient: PublicKey, id: MessageId) -> Result<Read, ClientError> {
+        let (r, _) = self.run(recipient, Op::Read { id }).await?;
+        Self::read_result(r)
+    }
+
+    /// Reads the oldest message of `recipient`'s mailbox (None when empty).
+    pub async fn read_next(&mut self, recipient: PublicKey) -> Result<Option<Read>, ClientError> {
+        let (r, _) = self.run(recipient, Op::ReadNext).await?;
+        match r.status {
+            Status::NotFound => Ok(None),
+            _ => Self::read_result(r).map(Some),
+        }
+    }
+
+    fn read_result(r: Response) -> Result<Read, ClientError> {
+        match (r.status, r.message) {
+            (Status::Ok, Some(message)) => Ok(Read {
+                message,
+                listing: r.listing,
+            }),
+            (Status::Ok, None) => Err(ClientError::Protocol(
+                "a successful read carried no message",
+            )),
+            (s, _) => Err(ClientError::Status(s)),
+        }
+    }
+
+    /// Lists `owner`'s mailbox, oldest first.
+    pub async fn list(&mut self, owner: PublicKey) -> Result<MailboxListing, ClientError> {
+        let (r, _) = self.run(owner, Op::List).await?;
+        match r.status {
+            Status::Ok => Ok(r.listing),
+            s => Err(ClientError::Status(s)),
+        }
+    }
+
+    /// Replaces the payload of `id` (sent to `recipient`), acting as its
+    /// sender or recipient. Returns the updated message.
+    pub async fn update(
+        &mut self,
+        acting_as: PublicKey,
+        id: MessageId,
+        recipient: PublicKey,
+        payload: Payload,
+    ) -> Result<Message, ClientError> {
+        let (r, _) = self
+            .run(
+                acting_as,
+                Op::Update {
+                    id,
+                    recipient,
+                    payload,
+                },
+            )
+            .await?;
+        match (r.status, r.message) {
+            (Status::Ok, Some(m)) => Ok(m),
+            (s, _) if s != Status::Ok => Err(ClientError::Status(s)),
+            _ => Err(ClientError::Protocol(
+                "a successful update carried no message",
+            )),
+        }
+    }
+
+    /// Deletes `id` (sent to `recipient`), acting as its sender or recipient.
+    /// A retry that finds the message already gone counts as success.
+    pub async fn delete(
+        &mut self,
+        acting_as: PublicKey,
+        id: MessageId,
+        recipient: PublicKey,
+    ) -> Result<(), ClientError> {
+        let (r, retried) = self.run(acting_as, Op::Delete { id, recipient }).await?;
+        match r.status {
+            Status::Ok => Ok(()),
+            Status::NotFound if retried => Ok(()),
+            s => Err(ClientError::Status(s)),
+        }
+    }
+
+    /// Deletes the oldest message of `recipient`'s mailbox; returns it.
+    pub async fn delete_next(
+        &mut self,
+        recipient: PublicKey,
+    ) -> Result<Option<Message>, ClientError> {
+        let (r, _) = self.run(recipient, Op::DeleteNext).await?;
+        match r.status {
+            Status::Ok => Ok(r.message),
+            Status::NotFound => Ok(None),
+            s => Err(ClientError::Status(s)),
+        }
+    }
+}

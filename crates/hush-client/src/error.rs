@@ -1,0 +1,48 @@
+//! Client errors, each with a message a user can act on.
+
+use hush_wire::{KeyProofStatus, Status};
+use thiserror::Error;
+
+/// What went wrong talking to a hush broker.
+#[derive(Debug, Error)]
+pub enum ClientError {
+    /// The server could not be reached.
+    #[error("cannot reach the hush server at {url}: {reason}. Is hushd running there?")]
+    Unreachable {
+        /// The address tried.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The server's attestation was rejected.
+    #[error("attestation rejected: {0}")]
+    Attestation(#[from] hush_attest::AttestError),
+    /// The server answered with a gRPC error.
+    #[error("server error: {0}")]
+    Rpc(String),
+    /// The session is gone (server restarted, or idle too long).
+    #[error("the session expired or the server restarted")]
+    SessionLost,
+    /// A protocol violation.
+    #[error("protocol error: {0}")]
+    Protocol(&'static str),
+    /// Bad wire data.
+    #[error("wire format error: {0}")]
+    Wire(#[from] hush_wire::WireError),
+    /// A key proof was refused.
+    #[error("the server refused the key proof: {0:?}")]
+    KeyProof(KeyProofStatus),
+    /// A broker operation failed with a status.
+    #[error("{0}")]
+    Status(Status),
+}
+
+impl ClientError {
+    /// The broker status, if this is one.
+    pub fn status(&self) -> Option<Status> {
+        match self {
+            ClientError::Status(s) => Some(*s),
+            _ => None,
+        }
+    }
+}

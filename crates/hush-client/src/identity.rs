@@ -1,0 +1,293 @@
+//! Named identities: an sr25519 key pair with an easy name, kept in a
+//! config directory (`$HUSH_HOME`, else `$XDG_CONFIG_HOME/hush`, else
+//! `~/.config/hush`), one file per identity, readable only by its owner.
+
+use hush_wire::PublicKey;
+use schnorrkel::{ExpansionMode, MiniSecretKey};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+use zeroize::Zeroizing;
+
+/// Length of an identity's secret seed.
+pub const SECRET_LEN: usize = 32;
+/// Longest identity name.
+pub const MAX_NAME_LEN: usize = 32;
+
+/// Keystore failures.
+#[derive(Debug, Error)]
+pub enum KeystoreError {
+    /// Bad identity name.
+    #[error("invalid identity name {0:?}: use 1 to 32 letters, digits, '-' or '_'")]
+    BadName(String),
+    /// Name already taken.
+    #[error("an identity named {0:?} already exists")]
+    Exists(String),
+    /// No such identity.
+    #[error("no identity named {0:?} (create it with `hush id new {0}`)")]
+    Missing(String),
+    /// Neither a known identity nor a public key.
+    #[error("{0:?} is neither a known identity nor a 64-hex-digit public key")]
+    UnknownRecipient(String),
+    /// A corrupt identity file.
+    #[error("identity file {0} is corrupt")]
+    Corrupt(PathBuf),
+    /// File system error.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+/// A named key pair.
+#[derive(Clone)]
+pub struct Identity {
+    name: String,
+    secret: Zeroizing<[u8; SECRET_LEN]>,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Identity({}, {})", self.name, self.public())
+    }
+}
+
+impl Identity {
+    /// A new random identity.
+    pub fn generate(name: &str) -> Self {
+        Self::from_secret(name, rand::random())
+    }
+
+    /// The identity with secret seed `secret`.
+    pub fn from_secret(name: &str, secret: [u8; SECRET_LEN]) -> Self {
+        Self {
+            name: name.to_owned(),
+            secret: Zeroizing::new(secret),
+        }
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its key pair.
+    pub fn keypair(&self) -> schnorrkel::Keypair {
+        MiniSecretKey::from_bytes(&self.secret[..])
+            .expect("32 bytes")
+            .expand_to_keypair(ExpansionMode::Ed25519)
+    }
+
+    /// Its public key.
+    pub fn public(&self) -> PublicKey {
+        PublicKey::new(self.keypair().public.to_bytes()).expect("a real key is not all zero")
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct IdentityFile {
+    name: String,
+    public: String,
+    secret: String,
+}
+
+/// The directory of identities.
+#[derive(Debug, Clone)]
+pub struct Keystore {
+    dir: PathBuf,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Keystore {
+    /// The default directory (see module docs).
+    pub fn default_dir() -> PathBuf {
+        if let Some(d) = std::env::var_os("HUSH_HOME") {
+            return PathBuf::from(d);
+        }
+        if let Some(d) = std::env::var_os("XDG_CONFIG_HOME") {
+            return PathBuf::from(d).join("hush");
+        }
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        home.join(".config").join("hush")
+    }
+
+    /// The keystore in `dir`.
+    pub fn open(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// Where identities are kept.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, name: &str) -> Result<PathBuf, KeystoreError> {
+        let ok = !name.is_empty()
+            && name.len() <= MAX_NAME_LEN
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !ok {
+            return Err(KeystoreError::BadName(name.to_owned()));
+        }
+        Ok(self.dir.join("identities").join(format!("{name}.json")))
+    }
+
+    /// Creates and saves a new identity.
+    pub fn create(&self, name: &str) -> Result<Identity, KeystoreError> {
+        let path = self.path(name)?;
+        if path.exists() {
+            return Err(KeystoreError::Exists(name.to_owned()));
+        }
+        let id = Identity::generate(name);
+        let file = IdentityFile {
+            name: name.to_owned(),
+            public: id.public().to_hex(),
+            secret: hex(&id.secret[..]),
+        };
+        let io = |source| KeystoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let parent = path.parent().expect("has a parent");
+        std::fs::create_dir_all(parent).map_err(io)?;
+        let json = Zeroizing::new(serde_json::to_string_pretty(&file).expect("serializable"));
+        write_private(&path, json.as_bytes()).map_err(io)?;
+        Ok(id)
+    }
+
+    /// Loads identity `name`.
+    pub fn load(&self, name: &str) -> Result<Identity, KeystoreError> {
+        let path = self.path(name)?;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => Zeroizing::new(t),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(KeystoreError::Missing(name.to_owned()));
+            }
+            Err(source) => return Err(KeystoreError::Io { path, source }),
+        };
+        let file: IdentityFile =
+            serde_json::from_str(&text).map_err(|_| KeystoreError::Corrupt(path.clone()))?;
+        let secret = Zeroizing::new(file.secret);
+        let mut seed = [0u8; SECRET_LEN];
+        if secret.len() != 2 * SECRET_LEN {
+            return Err(KeystoreError::Corrupt(path));
+        }
+        for (i, chunk) in secret.as_bytes().chunks(2).enumerate() {
+            let s = std::str::from_utf8(chunk).map_err(|_| KeystoreError::Corrupt(path.clone()))?;
+            seed[i] =
+                u8::from_str_radix(s, 16).map_err(|_| KeystoreError::Corrupt(path.clone()))?;
+        }
+        let id = Identity::from_secret(name, seed);
+        if id.public().to_hex() != file.public {
+            return Err(KeystoreError::Corrupt(path));
+        }
+        Ok(id)
+    }
+
+    /// Every identity, by name.
+    pub fn list(&self) -> Result<Vec<Identity>, KeystoreError> {
+        let dir = self.dir.join("identities");
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(KeystoreError::Io { path: dir, source }),
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()?
+                    .strip_suffix(".json")
+                    .map(str::to_owned)
+            })
+            .collect();
+        names.sort();
+        names.iter().map(|n| self.load(n)).collect()
+    }
+
+    /// A recipient: a known identity's name, or a public key in hex.
+    pub fn resolve(&self, name_or_key: &str) -> Result<PublicKey, KeystoreError> {
+        if let Ok(k) = PublicKey::from_hex(name_or_key) {
+            return Ok(k);
+        }
+        match self.load(name_or_key) {
+            Ok(id) => Ok(id.public()),
+            Err(KeystoreError::Missing(_) | KeystoreError::BadName(_)) => {
+                Err(KeystoreError::UnknownRecipient(name_or_key.to_owned()))
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(data)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_load_list_resolve() {
+        let dir = tempfile::tempdir().unwrap();
+        let ks = Keystore::open(dir.path());
+        let alice = ks.create("alice").unwrap();
+        assert!(matches!(ks.create("alice"), Err(KeystoreError::Exists(_))));
+        assert!(matches!(
+            ks.create("../evil"),
+            Err(KeystoreError::BadName(_))
+        ));
+        assert_eq!(ks.load("alice").unwrap().public(), alice.public());
+        ks.create("bob").unwrap();
+        let names: Vec<_> = ks
+            .list()
+            .unwrap()
+            .iter()
+            .map(|i| i.name().to_owned())
+            .collect();
+        assert_eq!(names, ["alice", "bob"]);
+        assert_eq!(ks.resolve("alice").unwrap(), alice.public());
+        assert_eq!(
+            ks.resolve(&alice.public().to_hex()).unwrap(),
+            alice.public()
+        );
+        assert!(matches!(
+            ks.resolve("carol"),
+            Err(KeystoreError::UnknownRecipient(_))
+        ));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("identities/alice.json"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(dir.path().join("identities/bob.json"), "{}").unwrap();
+        assert!(matches!(ks.load("bob"), Err(KeystoreError::Corrupt(_))));
+    }
+}

@@ -1,0 +1,123 @@
+//! The bounded session table.
+//!
+//! At most `max_sessions` sessions. A session idle for longer than the idle
+//! timeout (by the enclave's clock) expires. When a new handshake finds the
+//! table full, the oldest idle session without proven keys is evicted
+//! first (so a flood of half-open handshakes displaces only itself), then
+//! the oldest idle session of any kind.
+
+use super::replay::ReplayWindow;
+use hush_wire::consts::MAX_KEYS_PER_SESSION;
+use hush_wire::{PublicKey, SessionId};
+use snow::StatelessTransportState;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// One session.
+pub struct Session {
+    /// Transport keys.
+    pub transport: StatelessTransportState,
+    /// What key proofs sign.
+    pub handshake_hash: Vec<u8>,
+    /// Keys proven so far.
+    pub keys: Mutex<Vec<PublicKey>>,
+    /// Nonces seen.
+    pub replay: Mutex<ReplayWindow>,
+    last_used: AtomicU64,
+    proven: AtomicBool,
+}
+
+impl Session {
+    /// A new session, last used at `now`.
+    pub fn new(transport: StatelessTransportState, handshake_hash: Vec<u8>, now: u64) -> Self {
+        Self {
+            transport,
+            handshake_hash,
+            keys: Mutex::new(Vec::with_capacity(MAX_KEYS_PER_SESSION)),
+            replay: Mutex::new(ReplayWindow::default()),
+            last_used: AtomicU64::new(now),
+            proven: AtomicBool::new(false),
+        }
+    }
+
+    /// Marks the session used at `now`.
+    pub fn touch(&self, now: u64) {
+        self.last_used.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// Records that the session has proven keys.
+    pub fn mark_proven(&self) {
+        self.proven.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The table.
+pub struct SessionTable {
+    max_sessions: usize,
+    idle_timeout_secs: u64,
+    sessions: HashMap<SessionId, Arc<Session>>,
+}
+
+impl SessionTable {
+    /// An empty table.
+    pub fn new(max_sessions: usize, idle_timeout_secs: u64) -> Self {
+        Self {
+            max_sessions: max_sessions.max(1),
+            idle_timeout_secs,
+            sessions: HashMap::new(),
+        }
+    }
+
+    /// Sessions open.
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+
+    /// Whether no session is open.
+    pub fn is_empty(&self) -> bool {
+        self.sessions.is_empty()
+    }
+
+    /// Adds a session, evicting one if the table is full.
+    pub fn insert(&mut self, id: SessionId, session: Arc<Session>) {
+        if self.sessions.len() >= self.max_sessions {
+            let victim = self
+                .oldest(|s| !s.proven.load(Ordering::Relaxed))
+                .or_else(|| self.oldest(|_| true));
+            if let Some(v) = victim {
+                self.sessions.remove(&v);
+            }
+        }
+        self.sessions.insert(id, session);
+    }
+
+    fn oldest(&self, pick: impl Fn(&Session) -> bool) -> Option<SessionId> {
+        self.sessions
+            .iter()
+            .filter(|(_, s)| pick(s))
+            .min_by_key(|(_, s)| s.last_used.load(Ordering::Relaxed))
+            .map(|(id, _)| *id)
+    }
+
+    /// The live session `id`, if any (an idle-expired one is removed).
+    pub fn get(&mut self, id: &SessionId, now: u64) -> Option<Arc<Session>> {
+        let s = self.sessions.get(id)?;
+        if self.expired(s, now) {
+            self.sessions.remove(id);
+            return None;
+        }
+        Some(s.clone())
+    }
+
+    fn expired(&self, s: &Session, now: u64) -> bool {
+        now.saturating_sub(s.last_used.load(Ordering::Relaxed)) > self.idle_timeout_secs
+    }
+
+    /// Drops every idle-expired session.
+    pub fn expire(&mut self, now: u64) {
+        let timeout = self.idle_timeout_secs;
+        self.sessions
+            .retain(|_, s| now.saturating_sub(s.last_used.load(Ordering::Relaxed)) <= timeout);
+    }
+}
