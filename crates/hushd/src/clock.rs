@@ -1,0 +1,43 @@
+//! The clock: hands the enclave the time once a second (its expiry sweep
+//! runs on this public schedule) and refreshes the coarse gauges.
+
+use hush_enclave::EnclaveApi;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Interval between ticks.
+pub const TICK: Duration = Duration::from_secs(1);
+/// Occupancy is reported in steps of 1/OCCUPANCY_STEPS of the capacity.
+const OCCUPANCY_STEPS: f64 = 32.0;
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Ticks until `shutdown` fires.
+pub async fn run(enclave: Arc<dyn EnclaveApi>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(TICK);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        let e = enclave.clone();
+        let stats = tokio::task::spawn_blocking(move || {
+            e.tick(unix_now());
+            e.stats()
+        })
+        .await;
+        if let Ok(stats) = stats {
+            metrics::gauge!("hush_sessions_open").set(stats.sessions as f64);
+            let ratio = stats.occupied_slots as f64 / stats.capacity.max(1) as f64;
+            metrics::gauge!("hush_store_occupancy_ratio")
+                .set((ratio * OCCUPANCY_STEPS).floor() / OCCUPANCY_STEPS);
+        }
+    }
+}

@@ -1,0 +1,246 @@
+//! hushd's configuration: built-in defaults, then an optional TOML file
+//! (`--config`), then `HUSH_*` environment variables, then flags.
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use hush_enclave::{AttestationMode, EnclaveConfig, StoreConfig};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Default gRPC address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
+/// Default metrics address.
+pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:7879";
+/// Default capacity: small enough to start in a blink.
+pub const DEFAULT_CAPACITY: u32 = 4096;
+
+/// Effective settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// gRPC listen address.
+    pub listen: SocketAddr,
+    /// Prometheus metrics listen address ("off" in TOML/flags disables it).
+    pub metrics_listen: Option<SocketAddr>,
+    /// Messages the store holds (power of two).
+    pub capacity: u32,
+    /// Recipients with messages in flight (default capacity / 8).
+    pub max_recipients: Option<u32>,
+    /// How long a message lives.
+    #[serde(with = "humantime_serde")]
+    pub ttl: Duration,
+    /// Largest number of open sessions.
+    pub max_sessions: usize,
+    /// Idle time after which a session expires.
+    #[serde(with = "humantime_serde")]
+    pub session_idle_timeout: Duration,
+    /// Attestation: "dev" or "tsm".
+    pub attestation: String,
+    /// The TSM configfs directory (attestation = "tsm").
+    pub tsm_path: PathBuf,
+    /// Log format: "text" or "json".
+    pub log_format: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.parse().expect("valid"),
+            metrics_listen: Some(DEFAULT_METRICS_LISTEN.parse().expect("valid")),
+            capacity: DEFAULT_CAPACITY,
+            max_recipients: None,
+            ttl: Duration::from_secs(24 * 3600),
+            max_sessions: 1024,
+            session_idle_timeout: Duration::from_secs(600),
+            attestation: "dev".into(),
+            tsm_path: PathBuf::from("/sys/kernel/config/tsm/report"),
+            log_format: "text".into(),
+        }
+    }
+}
+
+/// hushd: the host of the hush oblivious message broker.
+///
+/// With no arguments it serves a small in-memory broker on 127.0.0.1 with
+/// dev attestation. Every option can also be set in a TOML file (same names
+/// with underscores) or in the environment (HUSH_ plus the upper-case name).
+#[derive(Debug, Parser, Serialize)]
+#[command(name = "hushd", version, about, long_about)]
+pub struct Args {
+    /// TOML configuration file.
+    #[arg(long, env = "HUSH_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// gRPC listen address [default: 127.0.0.1:7878].
+    #[arg(long, env = "HUSH_LISTEN")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    /// Prometheus /metrics listen address, or "off" [default: 127.0.0.1:7879].
+    #[arg(long, env = "HUSH_METRICS_LISTEN")]
+    #[serde(skip)]
+    pub metrics_listen: Option<String>,
+    /// Store capacity in messages, a power of two [default: 4096].
+    #[arg(long, env = "HUSH_CAPACITY")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u32>,
+    /// Recipients with messages in flight [default: capacity / 8].
+    #[arg(long, env = "HUSH_MAX_RECIPIENTS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_recipients: Option<u32>,
+    /// Message time to live, e.g. "24h", "90s" [default: 24h].
+    #[arg(long, env = "HUSH_TTL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<String>,
+    /// Largest number of open sessions [default: 1024].
+    #[arg(long, env = "HUSH_MAX_SESSIONS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_sessions: Option<usize>,
+    /// Idle time after which a session expires, e.g. "10m" [default: 10m].
+    #[arg(long, env = "HUSH_SESSION_IDLE_TIMEOUT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_idle_timeout: Option<String>,
+    /// Attestation mode: "dev" (in-process, proves nothing) or "tsm" (Linux
+    /// TSM configfs, in a TDX or SEV-SNP guest) [default: dev].
+    #[arg(long, env = "HUSH_ATTESTATION")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attestation: Option<String>,
+    /// TSM configfs report directory [default: /sys/kernel/config/tsm/report].
+    #[arg(long, env = "HUSH_TSM_PATH")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tsm_path: Option<PathBuf>,
+    /// Log format: "text" or "json" [default: text]. Levels via RUST_LOG.
+    #[arg(long, env = "HUSH_LOG_FORMAT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+}
+
+impl Args {
+    /// Merges defaults, the TOML file, and these arguments (which clap
+    /// already filled from flags or HUSH_* variables).
+    pub fn settings(&self) -> Result<Settings> {
+        let mut fig = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = &self.config {
+            if !path.is_file() {
+                bail!("configuration file {} does not exist", path.display());
+            }
+            fig = fig.merge(Toml::file(path));
+        }
+        fig = fig.merge(Serialized::defaults(self));
+        match self.metrics_listen.as_deref() {
+            None => {}
+            Some("off") => fig = fig.merge(("metrics_listen", None::<SocketAddr>)),
+            Some(addr) => {
+                let a: SocketAddr = addr.parse().with_context(|| {
+                    format!("--metrics-listen {addr:?} is not an address or \"off\"")
+                })?;
+                fig = fig.merge(("metrics_listen", a));
+            }
+        }
+        let s: Settings = fig.extract().context("invalid configuration")?;
+        s.validate()?;
+        Ok(s)
+    }
+}
+
+impl Settings {
+    fn validate(&self) -> Result<()> {
+        self.store_config()?;
+        if !matches!(self.attestation.as_str(), "dev" | "tsm") {
+            bail!(
+                "attestation must be \"dev\" or \"tsm\", got {:?}",
+                self.attestation
+            );
+        }
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            bail!(
+                "log format must be \"text\" or \"json\", got {:?}",
+                self.log_format
+            );
+        }
+        if self.max_sessions == 0 {
+            bail!("max sessions must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The store's limits.
+    pub fn store_config(&self) -> Result<StoreConfig> {
+        let mut c = StoreConfig::new(self.capacity, self.ttl.as_secs())
+            .context("invalid store settings")?;
+        if let Some(r) = self.max_recipients {
+            c = c.with_max_recipients(r).context("invalid store settings")?;
+        }
+        Ok(c)
+    }
+
+    /// The enclave's settings.
+    pub fn enclave_config(&self) -> Result<EnclaveConfig> {
+        Ok(EnclaveConfig {
+            store: self.store_config()?,
+            max_sessions: self.max_sessions,
+            session_idle_secs: self.session_idle_timeout.as_secs(),
+            attestation: match self.attestation.as_str() {
+                "tsm" => AttestationMode::Tsm(self.tsm_path.clone()),
+                _ => AttestationMode::Dev,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Settings> {
+        let mut v = vec!["hushd"];
+        v.extend_from_slice(args);
+        Args::try_parse_from(v)?.settings()
+    }
+
+    #[test]
+    fn defaults_file_and_flags_layer() {
+        assert_eq!(parse(&[]).unwrap(), Settings::default());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("hushd.toml");
+        std::fs::write(&file, "capacity = 1024\nttl = \"2h\"\nmax_sessions = 7\n").unwrap();
+        let f = file.to_str().unwrap();
+        let s = parse(&[
+            "--config",
+            f,
+            "--max-sessions",
+            "9",
+            "--metrics-listen",
+            "off",
+        ])
+        .unwrap();
+        assert_eq!(
+            (s.capacity, s.ttl, s.max_sessions),
+            (1024, Duration::from_secs(7200), 9)
+        );
+        assert_eq!(s.metrics_listen, None);
+        let s = parse(&["--ttl", "90s", "--session-idle-timeout", "1m"]).unwrap();
+        assert_eq!(
+            (s.ttl.as_secs(), s.session_idle_timeout.as_secs()),
+            (90, 60)
+        );
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let e = parse(&["--capacity", "1000"]).unwrap_err();
+        assert!(format!("{e:#}").contains("power of two"), "{e:#}");
+        assert!(parse(&["--attestation", "sgx"]).is_err());
+        assert!(parse(&["--ttl", "soon"]).is_err());
+        assert!(parse(&["--config", "/nonexistent/hushd.toml"]).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "capacity = \"lots\"\n").unwrap();
+        assert!(parse(&["--config", file.to_str().unwrap()]).is_err());
+        std::fs::write(&file, "unknown_key = 1\n").unwrap();
+        assert!(parse(&["--config", file.to_str().unwrap()]).is_err());
+    }
+}

@@ -1,0 +1,94 @@
+//! Wires hushd together: bind, start the enclave, serve gRPC (broker,
+//! health, reflection) and metrics, tick the clock, stop cleanly.
+
+use crate::broker::{BrokerService, MAX_REQUEST_MESSAGE, MAX_RESPONSE_MESSAGE};
+use crate::config::Settings;
+use crate::{clock, shutdown, telemetry};
+use anyhow::{Context, Result};
+use hush_enclave::{EnclaveApi, InProcessEnclave};
+use hush_wire::grpc::v1::FILE_DESCRIPTOR_SET;
+use hush_wire::grpc::v1::broker_server::BrokerServer;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio_stream::wrappers::TcpListenerStream;
+
+/// Runs hushd until `stop` turns true.
+pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> {
+    let listener = TcpListener::bind(settings.listen).await.with_context(|| {
+        format!(
+            "cannot listen on {} (is another hushd running? use --listen)",
+            settings.listen
+        )
+    })?;
+    let addr = listener.local_addr()?;
+    let metrics_listener = match settings.metrics_listen {
+        Some(a) => Some(telemetry::bind(a).await?),
+        None => None,
+    };
+    let metrics = telemetry::recorder()?;
+
+    let enclave_config = settings.enclave_config()?;
+    tracing::info!(capacity = settings.capacity, "starting the enclave");
+    let enclave: Arc<dyn EnclaveApi> = Arc::new(
+        tokio::task::spawn_blocking(move || {
+            InProcessEnclave::start(enclave_config, clock::unix_now())
+        })
+        .await?
+        .context("starting the enclave (attestation)")?,
+    );
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<BrokerServer<BrokerService>>().await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .context("gRPC reflection")?;
+    let broker = BrokerServer::new(BrokerService::new(enclave.clone()))
+        .max_decoding_message_size(MAX_REQUEST_MESSAGE)
+        .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
+
+    println!("hushd: oblivious message broker listening on http://{addr}");
+    if let Some(l) = &metrics_listener {
+        println!("hushd: metrics on http://{}/metrics", l.local_addr()?);
+    }
+    println!(
+        "hushd: capacity {} messages, ttl {}, {} attestation{}",
+        settings.capacity,
+        humantime::format_duration(settings.ttl),
+        settings.attestation,
+        if settings.attestation == "dev" {
+            " (for local development: proves nothing)"
+        } else {
+            ""
+        },
+    );
+    println!("hushd: in-memory: a restart loses every message and ends every session");
+    println!("Try it from another terminal:");
+    println!("  hush id new alice && hush id new bob");
+    println!("  hush send --as alice --to bob \"hello bob\" --allow-dev-attestation");
+    println!("  hush inbox --as bob --allow-dev-attestation");
+
+    let clock_task = tokio::spawn(clock::run(enclave.clone(), stop.clone()));
+    let metrics_task = metrics_listener.map(|l| {
+        tokio::spawn(telemetry::serve_metrics(
+            l,
+            metrics,
+            shutdown::wait(stop.clone()),
+        ))
+    });
+
+    tonic::transport::Server::builder()
+        .add_service(health_service)
+        .add_service(reflection)
+        .add_service(broker)
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown::wait(stop))
+        .await
+        .context("gRPC server")?;
+    tracing::info!("stopping");
+    let _ = clock_task.await;
+    if let Some(t) = metrics_task {
+        t.await??;
+    }
+    Ok(())
+}
