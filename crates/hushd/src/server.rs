@@ -13,6 +13,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_stream::wrappers::TcpListenerStream;
 
+/// How long in-flight requests get to finish after a stop signal.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Runs hushd until `stop` turns true.
 pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> {
     let listener = TcpListener::bind(settings.listen).await.with_context(|| {
@@ -78,13 +81,21 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         ))
     });
 
-    tonic::transport::Server::builder()
+    let serve = tonic::transport::Server::builder()
         .add_service(health_service)
         .add_service(reflection)
         .add_service(broker)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown::wait(stop))
-        .await
-        .context("gRPC server")?;
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown::wait(stop.clone()));
+    // Graceful stop waits for clients to hang up; give in-flight requests
+    // a grace period, then close the remaining connections.
+    let grace = async {
+        shutdown::wait(stop).await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        r = serve => r.context("gRPC server")?,
+        _ = grace => tracing::info!("closing connections still open after the grace period"),
+    }
     tracing::info!("stopping");
     let _ = clock_task.await;
     if let Some(t) = metrics_task {

@@ -1,0 +1,128 @@
+//! Helpers for end-to-end tests: a real `hushd` on a random loopback port,
+//! and the `hush` CLI binary.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A running hushd, killed on drop.
+pub struct Hushd {
+    child: Child,
+    /// gRPC URL.
+    pub url: String,
+    /// Metrics URL (`.../metrics`).
+    pub metrics: Option<String>,
+}
+
+impl Hushd {
+    /// Starts hushd with `args` on random loopback ports.
+    pub fn start(args: &[&str]) -> Self {
+        Self::start_on("127.0.0.1:0", args)
+    }
+
+    /// Starts hushd listening on `listen`.
+    pub fn start_on(listen: &str, args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hushd"))
+            .args(["--listen", listen, "--metrics-listen", "127.0.0.1:0"])
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("hushd starts");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut url = None;
+        let mut metrics = None;
+        for line in lines.by_ref() {
+            let line = line.expect("hushd stdout");
+            if let Some(rest) = line.strip_prefix("hushd: oblivious message broker listening on ") {
+                url = Some(rest.trim().to_owned());
+            } else if let Some(rest) = line.strip_prefix("hushd: metrics on ") {
+                metrics = Some(rest.trim().to_owned());
+            } else if line.starts_with("Try it") {
+                break;
+            }
+        }
+        // Keep draining stdout so hushd never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, url: url.expect("hushd printed its address"), metrics }
+    }
+
+    /// The port it listens on.
+    pub fn listen_addr(&self) -> String {
+        self.url.trim_start_matches("http://").to_owned()
+    }
+
+    /// Stops it with SIGTERM and waits; returns whether it exited cleanly.
+    pub fn stop(mut self) -> bool {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        for _ in 0..100 {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+impl Drop for Hushd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `hush` CLI binary, built if this test run did not build it.
+pub fn hush_bin() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_BIN_EXE_hushd")).parent().unwrap().to_path_buf();
+    let bin = dir.join("hush");
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    BUILD.call_once(|| {
+        if !bin.exists() {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let profile_release = dir.ends_with("release");
+            let mut cmd = Command::new(cargo);
+            cmd.args(["build", "-p", "hush-client", "--bin", "hush"]);
+            if profile_release {
+                cmd.arg("--release");
+            }
+            assert!(cmd.status().expect("cargo runs").success(), "building the hush CLI");
+        }
+    });
+    bin
+}
+
+/// Output of one CLI run.
+pub struct Run {
+    pub ok: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the CLI against `url` with identities in `home`.
+pub fn hush(home: &std::path::Path, url: &str, args: &[&str]) -> Run {
+    let out = Command::new(hush_bin())
+        .args(args)
+        .env("HUSH_HOME", home)
+        .env("HUSH_SERVER", url)
+        .env_remove("HUSH_ALLOW_DEV_ATTESTATION")
+        .output()
+        .expect("hush runs");
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A dev-attestation client acting as `ids`.
+pub async fn client(url: &str, ids: &[&hush_client::Identity]) -> hush_client::Client {
+    hush_client::Client::connect(url, hush_attest::Policy::dev(), ids.iter().map(|i| i.keypair()).collect())
+        .await
+        .expect("client connects")
+}
