@@ -97,6 +97,12 @@ impl ClientSession {
         &self.evidence
     }
 
+    /// Seals arbitrary plaintext under the next nonce (for protocol tests
+    /// and tools; requests and key proofs have typed methods).
+    pub fn seal_bytes(&self, plaintext: &[u8]) -> (u64, Vec<u8>) {
+        self.seal(plaintext)
+    }
+
     fn seal(&self, plaintext: &[u8]) -> (u64, Vec<u8>) {
         let nonce = self.next_nonce.fetch_add(1, Ordering::Relaxed);
         let mut ct = vec![0u8; plaintext.len() + AEAD_TAG_LEN];

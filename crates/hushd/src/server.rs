@@ -85,7 +85,10 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         .add_service(health_service)
         .add_service(reflection)
         .add_service(broker)
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown::wait(stop.clone()));
+        .serve_with_incoming_shutdown(
+            TcpListenerStream::new(listener),
+            shutdown::wait(stop.clone()),
+        );
     // Graceful stop waits for clients to hang up; give in-flight requests
     // a grace period, then close the remaining connections.
     let grace = async {

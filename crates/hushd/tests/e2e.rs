@@ -15,15 +15,25 @@ fn text(s: &str) -> Payload {
 #[tokio::test]
 async fn three_identities_full_cycle() {
     let server = Hushd::start(&[]);
-    let (alice, bob, carol) = (Identity::generate("alice"), Identity::generate("bob"), Identity::generate("carol"));
+    let (alice, bob, carol) = (
+        Identity::generate("alice"),
+        Identity::generate("bob"),
+        Identity::generate("carol"),
+    );
     let mut a = client(&server.url, &[&alice]).await;
     let mut b = client(&server.url, &[&bob]).await;
     let mut c = client(&server.url, &[&carol]).await;
 
     let (to_bob_1, to_bob_2, to_carol) = (new_message_id(), new_message_id(), new_message_id());
-    a.create(alice.public(), to_bob_1, bob.public(), text("bob one")).await.unwrap();
-    a.create(alice.public(), to_bob_2, bob.public(), text("bob two")).await.unwrap();
-    a.create(alice.public(), to_carol, carol.public(), text("carol one")).await.unwrap();
+    a.create(alice.public(), to_bob_1, bob.public(), text("bob one"))
+        .await
+        .unwrap();
+    a.create(alice.public(), to_bob_2, bob.public(), text("bob two"))
+        .await
+        .unwrap();
+    a.create(alice.public(), to_carol, carol.public(), text("carol one"))
+        .await
+        .unwrap();
 
     // Bob reads oldest first, with his listing.
     let r = b.read_next(bob.public()).await.unwrap().unwrap();
@@ -31,15 +41,39 @@ async fn three_identities_full_cycle() {
     assert_eq!(r.message.payload.unframe().unwrap(), b"bob one");
     assert_eq!(r.listing.ids(), &[to_bob_1, to_bob_2]);
     // Bob updates his second message, then deletes the first.
-    let m = b.update(bob.public(), to_bob_2, bob.public(), text("bob two, edited")).await.unwrap();
+    let m = b
+        .update(
+            bob.public(),
+            to_bob_2,
+            bob.public(),
+            text("bob two, edited"),
+        )
+        .await
+        .unwrap();
     assert_eq!(m.payload.unframe().unwrap(), b"bob two, edited");
-    b.delete(bob.public(), to_bob_1, bob.public()).await.unwrap();
+    b.delete(bob.public(), to_bob_1, bob.public())
+        .await
+        .unwrap();
     assert_eq!(b.list(bob.public()).await.unwrap().ids(), &[to_bob_2]);
     // Alice (the sender) can update and delete too; a stranger cannot.
-    let err = c.delete(carol.public(), to_bob_2, bob.public()).await.unwrap_err();
+    let err = c
+        .delete(carol.public(), to_bob_2, bob.public())
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(Status::NotFound));
-    a.update(alice.public(), to_bob_2, bob.public(), text("from alice")).await.unwrap();
-    assert_eq!(b.read(bob.public(), to_bob_2).await.unwrap().message.payload.unframe().unwrap(), b"from alice");
+    a.update(alice.public(), to_bob_2, bob.public(), text("from alice"))
+        .await
+        .unwrap();
+    assert_eq!(
+        b.read(bob.public(), to_bob_2)
+            .await
+            .unwrap()
+            .message
+            .payload
+            .unframe()
+            .unwrap(),
+        b"from alice"
+    );
     // Nobody reads someone else's mailbox.
     let err = c.read(carol.public(), to_bob_2).await.unwrap_err();
     assert_eq!(err.status(), Some(Status::NotFound));
@@ -47,7 +81,9 @@ async fn three_identities_full_cycle() {
     let r = c.read_next(carol.public()).await.unwrap().unwrap();
     assert_eq!((r.message.id, r.listing.ids().len()), (to_carol, 1));
     assert_eq!(r.message.payload.unframe().unwrap(), b"carol one");
-    a.delete(alice.public(), to_bob_2, bob.public()).await.unwrap();
+    a.delete(alice.public(), to_bob_2, bob.public())
+        .await
+        .unwrap();
     assert!(b.read_next(bob.public()).await.unwrap().is_none());
     assert!(server.stop(), "hushd exits cleanly on SIGTERM");
 }
@@ -60,17 +96,42 @@ async fn mailbox_full_and_idempotent_retry() {
     let first = new_message_id();
     for n in 0..MAILBOX_CAPACITY {
         let id = if n == 0 { first } else { new_message_id() };
-        a.create(alice.public(), id, bob.public(), text(&format!("#{n}"))).await.unwrap();
+        a.create(alice.public(), id, bob.public(), text(&format!("#{n}")))
+            .await
+            .unwrap();
     }
-    let err = a.create(alice.public(), new_message_id(), bob.public(), text("one too many")).await.unwrap_err();
+    let err = a
+        .create(
+            alice.public(),
+            new_message_id(),
+            bob.public(),
+            text("one too many"),
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(Status::MailboxFull));
     assert!(err.to_string().contains("mailbox full"), "{err}");
     // Re-sending an existing id is answered "already exists" and stores nothing.
-    let err = a.create(alice.public(), first, bob.public(), text("again")).await.unwrap_err();
+    let err = a
+        .create(alice.public(), first, bob.public(), text("again"))
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(Status::AlreadyExists));
     let mut b = client(&server.url, &[&bob]).await;
-    assert_eq!(b.list(bob.public()).await.unwrap().ids().len(), MAILBOX_CAPACITY);
-    assert_eq!(b.read(bob.public(), first).await.unwrap().message.payload.unframe().unwrap(), b"#0");
+    assert_eq!(
+        b.list(bob.public()).await.unwrap().ids().len(),
+        MAILBOX_CAPACITY
+    );
+    assert_eq!(
+        b.read(bob.public(), first)
+            .await
+            .unwrap()
+            .message
+            .payload
+            .unframe()
+            .unwrap(),
+        b"#0"
+    );
 }
 
 #[tokio::test]
@@ -80,7 +141,9 @@ async fn messages_expire_after_the_ttl() {
     let mut a = client(&server.url, &[&alice]).await;
     let mut b = client(&server.url, &[&bob]).await;
     let id = new_message_id();
-    a.create(alice.public(), id, bob.public(), text("short-lived")).await.unwrap();
+    a.create(alice.public(), id, bob.public(), text("short-lived"))
+        .await
+        .unwrap();
     assert!(b.read(bob.public(), id).await.is_ok());
     tokio::time::sleep(std::time::Duration::from_millis(3500)).await;
     let err = b.read(bob.public(), id).await.unwrap_err();
@@ -94,16 +157,28 @@ async fn restart_loses_messages_and_clients_reconnect() {
     let addr = server.listen_addr();
     let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
     let mut a = client(&server.url, &[&alice]).await;
-    a.create(alice.public(), new_message_id(), bob.public(), text("lost on restart")).await.unwrap();
+    a.create(
+        alice.public(),
+        new_message_id(),
+        bob.public(),
+        text("lost on restart"),
+    )
+    .await
+    .unwrap();
     let old_session = a.session().id();
     assert!(server.stop());
     // Same address, new process: new enclave keys, empty store.
     let server = Hushd::start_on(&addr, &[]);
     let mut b = client(&server.url, &[&bob]).await;
-    assert!(b.list(bob.public()).await.unwrap().ids().is_empty(), "documented: the broker is in-memory");
+    assert!(
+        b.list(bob.public()).await.unwrap().ids().is_empty(),
+        "documented: the broker is in-memory"
+    );
     // Alice's old session is gone; the client re-handshakes and retries.
     let id = new_message_id();
-    a.create(alice.public(), id, bob.public(), text("after restart")).await.unwrap();
+    a.create(alice.public(), id, bob.public(), text("after restart"))
+        .await
+        .unwrap();
     assert_ne!(a.session().id(), old_session);
     assert_eq!(b.list(bob.public()).await.unwrap().ids(), &[id]);
 }
@@ -111,10 +186,14 @@ async fn restart_loses_messages_and_clients_reconnect() {
 #[tokio::test]
 async fn unreachable_server_is_a_clear_error() {
     let alice = Identity::generate("alice");
-    let err = hush_client::Client::connect("http://127.0.0.1:1", hush_attest::Policy::dev(), vec![alice.keypair()])
-        .await
-        .err()
-        .expect("nothing listens on port 1");
+    let err = hush_client::Client::connect(
+        "http://127.0.0.1:1",
+        hush_attest::Policy::dev(),
+        vec![alice.keypair()],
+    )
+    .await
+    .err()
+    .expect("nothing listens on port 1");
     assert!(matches!(err, ClientError::Unreachable { .. }), "{err}");
 }
 
@@ -131,19 +210,59 @@ fn cli_quickstart_send_inbox_read_update_delete() {
     assert!(r.stdout.contains("alice") && r.stdout.contains("carol"));
     // Without the dev flag the server's dev attestation is refused, with a hint.
     let r = h(&["send", "--as", "alice", "--to", "bob", "hi"]);
-    assert!(!r.ok && r.stderr.contains("attestation") && r.stderr.contains("--allow-dev-attestation"), "{}", r.stderr);
-    let r = h(&["send", "--as", "alice", "--to", "bob", "hello bob", "--allow-dev-attestation", "--json"]);
+    assert!(
+        !r.ok && r.stderr.contains("attestation") && r.stderr.contains("--allow-dev-attestation"),
+        "{}",
+        r.stderr
+    );
+    let r = h(&[
+        "send",
+        "--as",
+        "alice",
+        "--to",
+        "bob",
+        "hello bob",
+        "--allow-dev-attestation",
+        "--json",
+    ]);
     assert!(r.ok, "{}", r.stderr);
     assert!(r.stderr.contains("DEV attestation"), "warned on every use");
     let sent: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let id = sent["id"].as_str().unwrap().to_owned();
-    h(&["send", "--as", "alice", "--to", "carol", "hello carol", "--allow-dev-attestation"]);
+    h(&[
+        "send",
+        "--as",
+        "alice",
+        "--to",
+        "carol",
+        "hello carol",
+        "--allow-dev-attestation",
+    ]);
 
     let r = h(&["inbox", "--as", "bob", "--allow-dev-attestation"]);
-    assert!(r.ok && r.stdout.contains("hello bob") && r.stdout.contains("from alice"), "{}{}", r.stdout, r.stderr);
-    let r = h(&["update", "--as", "bob", &id, "edited", "--allow-dev-attestation"]);
+    assert!(
+        r.ok && r.stdout.contains("hello bob") && r.stdout.contains("from alice"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    let r = h(&[
+        "update",
+        "--as",
+        "bob",
+        &id,
+        "edited",
+        "--allow-dev-attestation",
+    ]);
     assert!(r.ok, "{}", r.stderr);
-    let r = h(&["read", "--as", "bob", &id, "--json", "--allow-dev-attestation"]);
+    let r = h(&[
+        "read",
+        "--as",
+        "bob",
+        &id,
+        "--json",
+        "--allow-dev-attestation",
+    ]);
     let m: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(m["text"], "edited");
     assert_eq!(m["from_name"], "alice");
@@ -152,13 +271,41 @@ fn cli_quickstart_send_inbox_read_update_delete() {
     let r = h(&["read", "--as", "bob", &id, "--allow-dev-attestation"]);
     assert!(!r.ok && r.stderr.contains("not found"), "{}", r.stderr);
     let r = h(&["inbox", "--as", "carol", "--allow-dev-attestation"]);
-    assert!(r.stdout.contains("hello carol"), "carol untouched: {}", r.stdout);
+    assert!(
+        r.stdout.contains("hello carol"),
+        "carol untouched: {}",
+        r.stdout
+    );
     // Clear errors for user mistakes.
-    assert!(h(&["send", "--as", "nobody", "--to", "bob", "x"]).stderr.contains("no identity named"));
-    assert!(h(&["send", "--as", "alice", "--to", "zed", "x"]).stderr.contains("neither a known identity"));
+    assert!(
+        h(&["send", "--as", "nobody", "--to", "bob", "x"])
+            .stderr
+            .contains("no identity named")
+    );
+    assert!(
+        h(&["send", "--as", "alice", "--to", "zed", "x"])
+            .stderr
+            .contains("neither a known identity")
+    );
     let long = "x".repeat(935);
-    assert!(h(&["send", "--as", "alice", "--to", "bob", &long, "--allow-dev-attestation"]).stderr.contains("too long"));
-    let r = hush(home.path(), "http://127.0.0.1:1", &["inbox", "--as", "bob", "--allow-dev-attestation"]);
+    assert!(
+        h(&[
+            "send",
+            "--as",
+            "alice",
+            "--to",
+            "bob",
+            &long,
+            "--allow-dev-attestation"
+        ])
+        .stderr
+        .contains("too long")
+    );
+    let r = hush(
+        home.path(),
+        "http://127.0.0.1:1",
+        &["inbox", "--as", "bob", "--allow-dev-attestation"],
+    );
     assert!(!r.ok && r.stderr.contains("cannot reach"), "{}", r.stderr);
 }
 
@@ -174,9 +321,15 @@ fn metrics_and_health_are_served() {
     });
     std::thread::sleep(std::time::Duration::from_millis(1200));
     let body = http_get(&url);
-    assert!(body.contains("hush_requests_total{rpc=\"query\",outcome=\"ok\"}"), "{body}");
+    assert!(
+        body.contains("hush_requests_total{rpc=\"query\",outcome=\"ok\"}"),
+        "{body}"
+    );
     assert!(body.contains("hush_sessions_open"), "{body}");
-    assert!(body.contains("hush_request_duration_seconds_bucket"), "{body}");
+    assert!(
+        body.contains("hush_request_duration_seconds_bucket"),
+        "{body}"
+    );
 }
 
 fn http_get(url: &str) -> String {
@@ -184,7 +337,11 @@ fn http_get(url: &str) -> String {
     let rest = url.trim_start_matches("http://");
     let (host, path) = rest.split_once('/').unwrap();
     let mut s = std::net::TcpStream::connect(host).unwrap();
-    write!(s, "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     out

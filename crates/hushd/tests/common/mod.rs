@@ -48,7 +48,11 @@ impl Hushd {
         }
         // Keep draining stdout so hushd never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Self { child, url: url.expect("hushd printed its address"), metrics }
+        Self {
+            child,
+            url: url.expect("hushd printed its address"),
+            metrics,
+        }
     }
 
     /// The port it listens on.
@@ -79,7 +83,10 @@ impl Drop for Hushd {
 
 /// The `hush` CLI binary, built if this test run did not build it.
 pub fn hush_bin() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_BIN_EXE_hushd")).parent().unwrap().to_path_buf();
+    let dir = PathBuf::from(env!("CARGO_BIN_EXE_hushd"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let bin = dir.join("hush");
     static BUILD: std::sync::Once = std::sync::Once::new();
     BUILD.call_once(|| {
@@ -91,7 +98,10 @@ pub fn hush_bin() -> PathBuf {
             if profile_release {
                 cmd.arg("--release");
             }
-            assert!(cmd.status().expect("cargo runs").success(), "building the hush CLI");
+            assert!(
+                cmd.status().expect("cargo runs").success(),
+                "building the hush CLI"
+            );
         }
     });
     bin
@@ -122,7 +132,11 @@ pub fn hush(home: &std::path::Path, url: &str, args: &[&str]) -> Run {
 
 /// A dev-attestation client acting as `ids`.
 pub async fn client(url: &str, ids: &[&hush_client::Identity]) -> hush_client::Client {
-    hush_client::Client::connect(url, hush_attest::Policy::dev(), ids.iter().map(|i| i.keypair()).collect())
-        .await
-        .expect("client connects")
+    hush_client::Client::connect(
+        url,
+        hush_attest::Policy::dev(),
+        ids.iter().map(|i| i.keypair()).collect(),
+    )
+    .await
+    .expect("client connects")
 }

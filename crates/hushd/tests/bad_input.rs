@@ -1,0 +1,302 @@
+//! Bad input over real gRPC: each case gets its error, and a well-behaved
+//! client keeps working afterwards, with its stored messages intact.
+
+mod common;
+
+use common::{Hushd, client};
+use hush_attest::Policy;
+use hush_client::session::{ClientSession, Handshake};
+use hush_client::{Identity, new_message_id};
+use hush_wire::consts::{KEY_PROOF_REQUEST_LEN, SEALED_REQUEST_LEN};
+use hush_wire::grpc::v1::broker_client::BrokerClient;
+use hush_wire::grpc::v1::{Frame, HandshakeRequest};
+use hush_wire::{KeyProofStatus, Op, Payload, Request, RequestRecord, SessionId, Status};
+use tonic::Code;
+use tonic::transport::Channel;
+
+struct Raw {
+    grpc: BrokerClient<Channel>,
+}
+
+impl Raw {
+    async fn new(url: &str) -> Self {
+        let grpc = BrokerClient::connect(url.to_owned())
+            .await
+            .unwrap()
+            .max_decoding_message_size(1 << 20);
+        Self { grpc }
+    }
+
+    async fn session(&mut self) -> ClientSession {
+        let hs = Handshake::start().unwrap();
+        let r = self
+            .grpc
+            .handshake(HandshakeRequest {
+                message: hs.message.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        hs.finish(
+            SessionId::from_bytes(&r.session_id).unwrap(),
+            &r.message,
+            &Policy::dev(),
+        )
+        .unwrap()
+    }
+
+    async fn query(&mut self, session: &[u8], sealed: Vec<u8>) -> Result<Vec<u8>, tonic::Status> {
+        self.grpc
+            .query(Frame {
+                session_id: session.to_vec(),
+                sealed,
+            })
+            .await
+            .map(|r| r.into_inner().sealed)
+    }
+
+    async fn prove(
+        &mut self,
+        s: &ClientSession,
+        sealed: Vec<u8>,
+    ) -> Result<Vec<u8>, tonic::Status> {
+        self.grpc
+            .prove_keys(Frame {
+                session_id: s.id().0.to_vec(),
+                sealed,
+            })
+            .await
+            .map(|r| r.into_inner().sealed)
+    }
+}
+
+/// A well-behaved client stores and finds a message, and finds `kept` too.
+async fn still_works(url: &str, alice: &Identity, bob: &Identity, kept: hush_wire::MessageId) {
+    let mut a = client(url, &[alice]).await;
+    let id = new_message_id();
+    a.create(
+        alice.public(),
+        id,
+        bob.public(),
+        Payload::frame(b"still here").unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut b = client(url, &[bob]).await;
+    let ids = b.list(bob.public()).await.unwrap();
+    assert!(
+        ids.ids().contains(&id) && ids.ids().contains(&kept),
+        "{:?}",
+        ids
+    );
+}
+
+#[tokio::test]
+async fn hostile_frames_are_refused_and_nothing_is_lost() {
+    let server = Hushd::start(&["--max-sessions", "64"]);
+    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let mut a = client(&server.url, &[&alice]).await;
+    let kept = new_message_id();
+    a.create(
+        alice.public(),
+        kept,
+        bob.public(),
+        Payload::frame(b"keep me").unwrap(),
+    )
+    .await
+    .unwrap();
+
+    let mut raw = Raw::new(&server.url).await;
+    let s = raw.session().await;
+    let sid = s.id().0.to_vec();
+
+    // Garbage, truncated and wrong-size frames.
+    for bad in [
+        vec![],
+        vec![0u8; 7],
+        vec![0x41; SEALED_REQUEST_LEN],
+        vec![1; SEALED_REQUEST_LEN - 1],
+        vec![1; SEALED_REQUEST_LEN + 1],
+    ] {
+        let e = raw.query(&sid, bad).await.unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument, "{e:?}");
+    }
+    // Wrong session ids.
+    let (_, sealed) = s.seal_request(&RequestRecord::encode(&Request {
+        acting_as: alice.public(),
+        op: Op::List,
+    }));
+    assert_eq!(
+        raw.query(&[1, 2, 3], sealed.clone())
+            .await
+            .unwrap_err()
+            .code(),
+        Code::InvalidArgument
+    );
+    assert_eq!(
+        raw.query(&[7; 16], sealed.clone())
+            .await
+            .unwrap_err()
+            .code(),
+        Code::Unauthenticated
+    );
+    // A valid frame works once; its replay is refused.
+    assert!(raw.query(&sid, sealed.clone()).await.is_ok());
+    assert_eq!(
+        raw.query(&sid, sealed).await.unwrap_err().code(),
+        Code::InvalidArgument
+    );
+    // Unknown op and all-zero keys inside a valid frame: INVALID_REQUEST.
+    let mut bytes = RequestRecord::encode(&Request {
+        acting_as: alice.public(),
+        op: Op::List,
+    })
+    .as_bytes()
+    .to_vec();
+    bytes[0] = 42;
+    let (n, sealed) = s.seal_request(&RequestRecord::from_bytes(&bytes).unwrap());
+    let r = s
+        .open_response(n, &raw.query(&sid, sealed).await.unwrap())
+        .unwrap()
+        .decode()
+        .unwrap();
+    assert_eq!(r.status, Status::InvalidRequest);
+    let mut zero_key = RequestRecord::encode(&Request {
+        acting_as: alice.public(),
+        op: Op::List,
+    })
+    .as_bytes()
+    .to_vec();
+    zero_key[24..56].fill(0);
+    let (n, sealed) = s.seal_request(&RequestRecord::from_bytes(&zero_key).unwrap());
+    let r = s
+        .open_response(n, &raw.query(&sid, sealed).await.unwrap())
+        .unwrap()
+        .decode()
+        .unwrap();
+    assert_eq!(r.status, Status::InvalidRequest);
+    // Acting as a key this session never proved.
+    let (n, sealed) = s.seal_request(&RequestRecord::encode(&Request {
+        acting_as: bob.public(),
+        op: Op::DeleteNext,
+    }));
+    let r = s
+        .open_response(n, &raw.query(&sid, sealed).await.unwrap())
+        .unwrap()
+        .decode()
+        .unwrap();
+    assert_eq!(r.status, Status::KeyNotProven);
+    // Invalid key proofs: a forged signature, garbage, wrong size.
+    let kp = bob.keypair();
+    let (n, genuine) = s.seal_key_proofs(&[&kp]);
+    let other = raw.session().await;
+    let (_, for_other) = other.seal_key_proofs(&[&kp]);
+    assert_eq!(
+        raw.prove(&s, for_other).await.unwrap_err().code(),
+        Code::InvalidArgument
+    );
+    let answer = s
+        .open_key_proof_response(n, &raw.prove(&s, genuine).await.unwrap())
+        .unwrap();
+    assert_eq!(
+        answer.status,
+        KeyProofStatus::Ok,
+        "a genuine proof still works after the refusals"
+    );
+    let bad_sig = {
+        let mut req = vec![0u8; KEY_PROOF_REQUEST_LEN];
+        req[0] = 1;
+        req[1..33].copy_from_slice(alice.public().as_bytes());
+        req[33..97].fill(0x55);
+        req
+    };
+    let (n, sealed) = seal_raw(&s, &bad_sig);
+    let answer = s
+        .open_key_proof_response(n, &raw.prove(&s, sealed).await.unwrap())
+        .unwrap();
+    assert_eq!(answer.status, KeyProofStatus::InvalidProof);
+    assert_eq!(
+        raw.prove(&s, vec![0; 10]).await.unwrap_err().code(),
+        Code::InvalidArgument
+    );
+    // Bad handshakes.
+    for bad in [vec![], vec![0u8; 31], vec![0u8; 4096]] {
+        let e = raw
+            .grpc
+            .handshake(HandshakeRequest { message: bad })
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument);
+    }
+    // Oversized gRPC messages are refused by the size limit.
+    let e = raw.query(&sid, vec![0u8; 64 * 1024]).await.unwrap_err();
+    assert!(
+        matches!(
+            e.code(),
+            Code::ResourceExhausted | Code::OutOfRange | Code::Internal
+        ),
+        "{e:?}"
+    );
+
+    still_works(&server.url, &alice, &bob, kept).await;
+}
+
+/// Seals arbitrary key-proof request bytes (to test the enclave's checks).
+fn seal_raw(s: &ClientSession, plaintext: &[u8]) -> (u64, Vec<u8>) {
+    s.seal_bytes(plaintext)
+}
+
+#[tokio::test]
+async fn half_open_handshake_flood_is_bounded() {
+    let server = Hushd::start(&["--max-sessions", "32"]);
+    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let mut a = client(&server.url, &[&alice]).await;
+    let kept = new_message_id();
+    a.create(
+        alice.public(),
+        kept,
+        bob.public(),
+        Payload::frame(b"keep me").unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut raw = Raw::new(&server.url).await;
+    for _ in 0..2000 {
+        let hs = Handshake::start().unwrap();
+        raw.grpc
+            .handshake(HandshakeRequest {
+                message: hs.message,
+            })
+            .await
+            .unwrap();
+    }
+    // The working session survived the flood (proven sessions are evicted last).
+    a.list(alice.public()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
+    let metrics = common_metrics(&server);
+    let open: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("hush_sessions_open "))
+        .expect("gauge")
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(open <= 32.0, "session table bounded: {open}");
+    still_works(&server.url, &alice, &bob, kept).await;
+}
+
+fn common_metrics(server: &Hushd) -> String {
+    use std::io::{Read, Write};
+    let url = server.metrics.clone().unwrap();
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
