@@ -346,3 +346,42 @@ fn http_get(url: &str) -> String {
     s.read_to_string(&mut out).unwrap();
     out
 }
+
+#[tokio::test]
+async fn streaming_queries_behave_like_unary_ones() {
+    let server = Hushd::start(&[]);
+    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let mut a = client(&server.url, &[&alice]).await;
+    let mut b = client(&server.url, &[&bob]).await;
+    a.use_stream(true);
+    b.use_stream(true);
+    let mut ids = Vec::new();
+    for n in 0..20 {
+        let id = new_message_id();
+        a.create(
+            alice.public(),
+            id,
+            bob.public(),
+            text(&format!("streamed {n}")),
+        )
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+    assert_eq!(b.list(bob.public()).await.unwrap().ids(), &ids[..]);
+    for (n, id) in ids.iter().enumerate() {
+        let r = b.read(bob.public(), *id).await.unwrap();
+        assert_eq!(
+            r.message.payload.unframe().unwrap(),
+            format!("streamed {n}").as_bytes()
+        );
+    }
+    let err = b.read(bob.public(), new_message_id()).await.unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(Status::NotFound),
+        "statuses travel the stream too"
+    );
+    b.delete_next(bob.public()).await.unwrap();
+    assert_eq!(b.list(bob.public()).await.unwrap().ids().len(), 19);
+}
