@@ -7,6 +7,7 @@
 //! ```
 
 mod backend;
+mod load;
 #[cfg(feature = "mc-oblivious")]
 mod mc_baseline;
 mod workload;
@@ -20,9 +21,9 @@ use std::time::{Duration, Instant};
 use workload::{Kind, Workload};
 
 /// Broker time used by the benchmarks (nothing expires during a run).
-const NOW: u64 = 1_800_000_000;
+pub(crate) const NOW: u64 = 1_800_000_000;
 /// TTL used by the benchmarks: one day.
-const TTL_SECS: u64 = 86_400;
+pub(crate) const TTL_SECS: u64 = 86_400;
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +40,8 @@ enum Command {
     Store(StoreArgs),
     /// Peak RSS and start-up time of one store (run as a child process).
     Rss(RssArgs),
+    /// Concurrent clients over gRPC against hushd, vs the in-process store.
+    Load(load::LoadArgs),
 }
 
 #[derive(Parser, Clone)]
@@ -290,5 +293,9 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Store(a) => store_bench(a),
         Command::Rss(a) => rss(a),
+        Command::Load(a) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(load::run(a)),
     }
 }

@@ -83,6 +83,18 @@ impl Client {
             .connect()
             .await
             .map_err(|e| unreachable(e.to_string()))?;
+        Self::over(channel, url, policy, keypairs).await
+    }
+
+    /// Like [`Client::connect`], over an existing channel (one HTTP/2
+    /// connection can carry many clients' sessions). `url` names the
+    /// server in error messages.
+    pub async fn over(
+        channel: Channel,
+        url: &str,
+        policy: Policy,
+        keypairs: Vec<schnorrkel::Keypair>,
+    ) -> Result<Self, ClientError> {
         let grpc = BrokerClient::new(channel)
             .max_decoding_message_size(MAX_GRPC_MESSAGE)
             .max_encoding_message_size(MAX_GRPC_MESSAGE);

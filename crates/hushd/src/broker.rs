@@ -2,6 +2,7 @@
 //! sealed bytes back. It never sees plaintext; its logs and metrics name
 //! only the RPC and the public outcome (ok, or which framing error).
 
+use crate::enclave_thread::EnclaveThread;
 use hush_enclave::{EnclaveApi, SessionError};
 use hush_wire::SessionId;
 use hush_wire::grpc::v1::broker_server::Broker;
@@ -16,19 +17,19 @@ use tonic::{Request, Response, Status, Streaming};
 pub const MAX_REQUEST_MESSAGE: usize = 8 * 1024;
 /// Largest gRPC message hushd sends (a handshake reply with evidence).
 pub const MAX_RESPONSE_MESSAGE: usize = 64 * 1024;
-/// Frames buffered per stream.
-const STREAM_BUFFER: usize = 64;
 
 /// The service.
 #[derive(Clone)]
 pub struct BrokerService {
     enclave: Arc<dyn EnclaveApi>,
+    thread: EnclaveThread,
 }
 
 impl BrokerService {
-    /// Serves `enclave`.
-    pub fn new(enclave: Arc<dyn EnclaveApi>) -> Self {
-        Self { enclave }
+    /// Serves `enclave`: queries on the enclave thread, handshakes and key
+    /// proofs (public-key work) on the blocking pool.
+    pub fn new(enclave: Arc<dyn EnclaveApi>, thread: EnclaveThread) -> Self {
+        Self { enclave, thread }
     }
 }
 
@@ -51,7 +52,8 @@ fn outcome(e: &SessionError) -> &'static str {
     }
 }
 
-/// Runs enclave work off the async workers and records its metrics.
+/// Runs public-key enclave work (handshakes, key proofs) on the blocking
+/// pool and records its metrics.
 async fn call<T: Send + 'static>(
     rpc: &'static str,
     work: impl FnOnce() -> Result<T, SessionError> + Send + 'static,
@@ -60,6 +62,29 @@ async fn call<T: Send + 'static>(
     let result = tokio::task::spawn_blocking(work)
         .await
         .map_err(|_| Status::internal("enclave task failed"))?;
+    record(rpc, start, result)
+}
+
+/// Runs a query on the enclave thread and records its metrics.
+async fn query_on(
+    thread: &EnclaveThread,
+    rpc: &'static str,
+    id: SessionId,
+    sealed: Vec<u8>,
+) -> Result<Vec<u8>, Status> {
+    let start = Instant::now();
+    let result = thread
+        .run(move |e| e.query(&id, &sealed))
+        .await
+        .ok_or_else(|| Status::unavailable("the enclave is shutting down"))?;
+    record(rpc, start, result)
+}
+
+fn record<T>(
+    rpc: &'static str,
+    start: Instant,
+    result: Result<T, SessionError>,
+) -> Result<T, Status> {
     let label = match &result {
         Ok(_) => "ok",
         Err(e) => outcome(e),
@@ -108,10 +133,9 @@ impl Broker for BrokerService {
     }
 
     async fn query(&self, req: Request<Frame>) -> Result<Response<Frame>, Status> {
-        let enclave = self.enclave.clone();
         let frame = req.into_inner();
         let id = session_id(&frame.session_id)?;
-        let sealed = call("query", move || enclave.query(&id, &frame.sealed)).await?;
+        let sealed = query_on(&self.thread, "query", id, frame.sealed).await?;
         Ok(Response::new(Frame {
             session_id: id.0.to_vec(),
             sealed,
@@ -124,34 +148,21 @@ impl Broker for BrokerService {
         &self,
         req: Request<Streaming<Frame>>,
     ) -> Result<Response<Self::QueryStreamStream>, Status> {
-        let mut inbound = req.into_inner();
-        let enclave = self.enclave.clone();
-        let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BUFFER);
-        tokio::spawn(async move {
-            while let Some(frame) = inbound.next().await {
-                let answer = match frame {
-                    Err(e) => Err(e),
-                    Ok(frame) => match session_id(&frame.session_id) {
-                        Err(e) => Err(e),
-                        Ok(id) => {
-                            let enclave = enclave.clone();
-                            call("query_stream", move || enclave.query(&id, &frame.sealed))
-                                .await
-                                .map(|sealed| Frame {
-                                    session_id: id.0.to_vec(),
-                                    sealed,
-                                })
-                        }
-                    },
-                };
-                let stop = answer.is_err();
-                if tx.send(answer).await.is_err() || stop {
-                    break;
-                }
+        // Answered in order as frames arrive; an error ends the stream.
+        let inbound = req.into_inner();
+        let thread = self.thread.clone();
+        let outbound = inbound.then(move |frame| {
+            let thread = thread.clone();
+            async move {
+                let frame = frame?;
+                let id = session_id(&frame.session_id)?;
+                let sealed = query_on(&thread, "query_stream", id, frame.sealed).await?;
+                Ok(Frame {
+                    session_id: id.0.to_vec(),
+                    sealed,
+                })
             }
         });
-        Ok(Response::new(Box::pin(
-            tokio_stream::wrappers::ReceiverStream::new(rx),
-        )))
+        Ok(Response::new(Box::pin(outbound)))
     }
 }

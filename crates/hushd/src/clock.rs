@@ -1,8 +1,8 @@
-//! The clock: hands the enclave the time once a second (its expiry sweep
+//! The clock: hands the enclave the time once a second (on the enclave
+//! thread, between queries) (its expiry sweep
 //! runs on this public schedule) and refreshes the coarse gauges.
 
-use hush_enclave::EnclaveApi;
-use std::sync::Arc;
+use crate::enclave_thread::EnclaveThread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Interval between ticks.
@@ -19,7 +19,7 @@ pub fn unix_now() -> u64 {
 }
 
 /// Ticks until `shutdown` fires.
-pub async fn run(enclave: Arc<dyn EnclaveApi>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+pub async fn run(enclave: EnclaveThread, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -27,13 +27,13 @@ pub async fn run(enclave: Arc<dyn EnclaveApi>, mut shutdown: tokio::sync::watch:
             _ = interval.tick() => {}
             _ = shutdown.changed() => return,
         }
-        let e = enclave.clone();
-        let stats = tokio::task::spawn_blocking(move || {
-            e.tick(unix_now());
-            e.stats()
-        })
-        .await;
-        if let Ok(stats) = stats {
+        let stats = enclave
+            .run(|e| {
+                e.tick(unix_now());
+                e.stats()
+            })
+            .await;
+        if let Some(stats) = stats {
             metrics::gauge!("hush_sessions_open").set(stats.sessions as f64);
             let ratio = stats.occupied_slots as f64 / stats.capacity.max(1) as f64;
             metrics::gauge!("hush_store_occupancy_ratio")

