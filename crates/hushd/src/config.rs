@@ -147,6 +147,16 @@ impl Args {
 }
 
 impl Settings {
+    /// Settings from TOML text over the defaults (for tools and fuzzing).
+    pub fn from_toml_str(text: &str) -> Result<Settings> {
+        let s: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::string(text))
+            .extract()
+            .context("invalid configuration")?;
+        s.validate()?;
+        Ok(s)
+    }
+
     fn validate(&self) -> Result<()> {
         self.store_config()?;
         if !matches!(self.attestation.as_str(), "dev" | "tsm") {

@@ -1,20 +1,9 @@
-//! hushd: the untrusted host of the hush oblivious message broker.
-//!
-//! A request travels: `server.rs` (listeners, services) -> `broker.rs` (the
-//! gRPC service, sealed bytes only) -> the enclave (`hush_enclave`: session
-//! table, Noise, the oblivious store). `clock.rs` feeds the enclave the
-//! time, `telemetry.rs` serves logs and metrics, `shutdown.rs` stops it all.
-
-mod broker;
-mod clock;
-mod config;
-mod enclave_thread;
-mod server;
-mod shutdown;
-mod telemetry;
+//! hushd: the untrusted host of the hush oblivious message broker (see
+//! the library's docs for how a request travels).
 
 use anyhow::Result;
 use clap::Parser;
+use hushd::{config, server, shutdown, telemetry};
 
 #[tokio::main]
 async fn main() -> Result<()> {

@@ -604,7 +604,7 @@ fn capacity_cycles_without_leaking_slots_or_mailboxes() {
     let mut s = store(config);
     let sender = key(50);
     let mut now = 1_000;
-    for round in 0..6 {
+    for round in 0..10 {
         // Fill: 4 recipients x 62 + 8 more into two more recipients.
         let mut sent = Vec::new();
         for n in 0..capacity as u16 {

@@ -1,0 +1,56 @@
+//! The enclave's session entry points (handshake, key proofs, queries) and
+//! the client's handshake reader, on arbitrary bytes: no panic, and the
+//! session table stays bounded.
+#![no_main]
+
+use hush_attest::Policy;
+use hush_client::session::Handshake;
+use hush_enclave::{AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, StoreConfig};
+use hush_wire::SessionId;
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+const MAX_SESSIONS: usize = 8;
+
+fn enclave() -> &'static InProcessEnclave {
+    static E: OnceLock<InProcessEnclave> = OnceLock::new();
+    E.get_or_init(|| {
+        let config = EnclaveConfig {
+            store: StoreConfig::new(16, 60).unwrap(),
+            max_sessions: MAX_SESSIONS,
+            session_idle_secs: 60,
+            attestation: AttestationMode::Dev,
+        };
+        InProcessEnclave::start(config, 1_000).unwrap()
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&which, rest)) = data.split_first() else { return };
+    let e = enclave();
+    match which % 4 {
+        0 => {
+            let _ = e.handshake(rest);
+        }
+        1 => {
+            // A real session, then arbitrary frames in it.
+            let hs = Handshake::start().unwrap();
+            let reply = e.handshake(&hs.message).unwrap();
+            let _ = e.prove_keys(&reply.session, rest);
+            let _ = e.query(&reply.session, rest);
+        }
+        2 => {
+            if rest.len() >= 16 {
+                let id = SessionId::from_bytes(&rest[..16]).unwrap();
+                let _ = e.query(&id, &rest[16..]);
+                let _ = e.prove_keys(&id, &rest[16..]);
+            }
+        }
+        _ => {
+            // The client reading an arbitrary server handshake message.
+            let hs = Handshake::start().unwrap();
+            let _ = hs.finish(SessionId([1; 16]), rest, &Policy::dev());
+        }
+    }
+    assert!(e.stats().sessions <= MAX_SESSIONS);
+});

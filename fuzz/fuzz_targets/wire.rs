@@ -1,0 +1,58 @@
+//! Every decoder of hush-wire that sees untrusted bytes: it must never
+//! panic, and whatever it accepts must re-encode to the same bytes (one
+//! encoding per value).
+#![no_main]
+
+use hush_wire::consts::{KEY_PROOF_REQUEST_LEN, REQUEST_LEN, RESPONSE_LEN};
+use hush_wire::{
+    FixedCodec, KeyProofRequest, KeyProofResponse, Message, MessageId, Payload, PublicKey,
+    Request, RequestRecord, Response, SealedFrame, SessionId,
+};
+use libfuzzer_sys::fuzz_target;
+
+fn canonical<T: FixedCodec>(bytes: &[u8]) {
+    if let Ok(v) = T::decode(bytes) {
+        assert_eq!(v.encode(), bytes, "{} has a second encoding", T::NAME);
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&which, rest)) = data.split_first() else { return };
+    match which % 8 {
+        0 => {
+            canonical::<Request>(rest);
+            if let Ok(rec) = RequestRecord::from_bytes(rest) {
+                assert_eq!(rest.len(), REQUEST_LEN);
+                let _ = rec.decode();
+            }
+        }
+        1 => canonical::<Response>(rest),
+        2 => canonical::<KeyProofRequest>(rest),
+        3 => canonical::<KeyProofResponse>(rest),
+        4 => {
+            canonical::<Message>(rest);
+            canonical::<MessageId>(rest);
+            canonical::<PublicKey>(rest);
+            let _ = SessionId::from_bytes(rest);
+        }
+        5 => {
+            if let Ok(p) = Payload::decode(rest) {
+                let _ = p.unframe();
+            }
+        }
+        6 => {
+            for len in [REQUEST_LEN, RESPONSE_LEN, KEY_PROOF_REQUEST_LEN, 0] {
+                if let Ok(f) = SealedFrame::decode(rest, len) {
+                    assert_eq!(f.encode(), rest);
+                }
+            }
+        }
+        _ => {
+            if let Ok(s) = std::str::from_utf8(rest) {
+                let _ = MessageId::from_hex(s);
+                let _ = PublicKey::from_hex(s);
+                let _ = SessionId::from_hex(s);
+            }
+        }
+    }
+});

@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Writes the small seed corpora in fuzz/seeds/<target>/: one valid example
+of each format, so the fuzzers start past the length checks."""
+import os, struct
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+def put(target, name, data):
+    d = os.path.join(here, "seeds", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+def framed(text):
+    body = text.encode()
+    return struct.pack("<H", len(body)) + body + bytes(936 - 2 - len(body))
+
+ID, A, B = b"\x01" * 16, b"\x02" * 32, b"\x03" * 32
+message = ID + A + B + struct.pack("<Q", 1_800_000_000) + framed("hello")
+request = bytes([1]) + bytes(7) + ID + A + B + framed("hello")
+read_next = bytes([3]) + bytes(7) + bytes(16) + A + bytes(32) + bytes(936)
+response = bytes([0, 1]) + bytes(6) + message + ID + bytes(61 * 16)
+key_proof = bytes([1]) + A + b"\x55" * 64 + bytes(3 * 96)
+sealed = struct.pack("<Q", 7) + b"\xaa" * (1024 + 16)
+
+put("wire", "request", b"\x00" + request)
+put("wire", "read_next", b"\x00" + read_next)
+put("wire", "response", b"\x01" + response)
+put("wire", "key_proof", b"\x02" + key_proof)
+put("wire", "key_proof_response", b"\x03" + bytes([0, 1]))
+put("wire", "message", b"\x04" + message)
+put("wire", "payload", b"\x05" + framed("hi"))
+put("wire", "sealed", b"\x06" + sealed)
+put("wire", "hex", b"\x07" + b"01" * 16)
+
+dev = bytes([1, 3]) + b"dev" + b"\x11" * 48 + b"\x22" * 64 + struct.pack("<I", 0)
+tdx = bytes([2, 9]) + b"tdx_guest" + b"\x11" * 48 + b"\x22" * 64 + struct.pack("<I", 4) + b"quot"
+put("evidence", "dev", dev)
+put("evidence", "tdx", tdx)
+
+put("handshake", "init", b"\x00" + b"\x09" * 32)
+put("handshake", "query", b"\x01" + sealed)
+put("handshake", "key_proof", b"\x01" + struct.pack("<Q", 0) + bytes(385 + 16))
+put("handshake", "unknown_session", b"\x02" + b"\x05" * 16 + sealed)
+put("handshake", "server_reply", b"\x03" + b"\x07" * 96 + dev)
+
+put("config", "full", b'''listen = "127.0.0.1:7878"
+metrics_listen = "127.0.0.1:7879"
+capacity = 65536
+max_recipients = 1024
+ttl = "24h"
+max_sessions = 1024
+session_idle_timeout = "10m"
+attestation = "dev"
+tsm_path = "/sys/kernel/config/tsm/report"
+log_format = "json"
+''')
+put("config", "empty", b"")
+
+put("store_model", "empty", b"")
