@@ -1,0 +1,120 @@
+//! `hush-trace`: one store request of a chosen class, for counting its
+//! instructions under `valgrind --tool=callgrind` (see
+//! `scripts/trace-check.sh`). Only `measured` is counted
+//! (`--toggle-collect`), after an identical set-up for every class.
+//!
+//! With `--backend plain` the ORAM is replaced by a plain vector, so the
+//! count covers hush's own code only and must be identical across classes:
+//! any difference is a secret-dependent branch in hush. With `--backend
+//! rostl` counts also include the ORAM, whose random leaf choices make them
+//! vary from run to run.
+
+use hush_enclave::oram::{Block, ObliviousArray, OramFactory, RostlFactory};
+use hush_enclave::{Store, StoreConfig};
+use hush_wire::consts::MAILBOX_CAPACITY;
+use hush_wire::{MessageId, Op, Payload, PublicKey, Request, RequestRecord, ResponseRecord};
+
+const NOW: u64 = 1_000;
+
+/// A plain vector posing as an oblivious array: NOT oblivious, for
+/// instruction counting only.
+struct PlainFactory;
+
+struct PlainArray<T>(Vec<T>);
+
+impl<T: Block> ObliviousArray<T> for PlainArray<T> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn access(&mut self, index: usize, f: &mut dyn FnMut(&mut T)) {
+        f(&mut self.0[index]);
+    }
+}
+
+impl OramFactory for PlainFactory {
+    fn array<T: Block>(&self, _name: &'static str, len: usize) -> Box<dyn ObliviousArray<T>> {
+        Box::new(PlainArray(vec![T::default(); len]))
+    }
+}
+
+fn key(n: u8) -> PublicKey {
+    PublicKey::new([n; 32]).unwrap()
+}
+
+fn id(n: u64) -> MessageId {
+    let mut b = [0x77u8; 16];
+    b[..8].copy_from_slice(&n.to_le_bytes());
+    MessageId::new(b).unwrap()
+}
+
+fn rec(acting_as: PublicKey, op: Op) -> RequestRecord {
+    RequestRecord::encode(&Request { acting_as, op })
+}
+
+const CLASSES: &[&str] = &[
+    "create", "create-exists", "create-mailbox-full", "create-new-recipient", "read", "read-missing",
+    "read-next", "read-next-empty", "update-sender", "update-recipient", "update-denied", "delete-sender",
+    "delete-denied", "delete-next", "list", "invalid",
+];
+
+fn request(class: &str) -> RequestRecord {
+    let (alice, bob, carol, mallory) = (key(1), key(2), key(3), key(4));
+    // Every class allocates the same objects before the measured call, so
+    // the allocator's state (and its instruction counts) is the same.
+    let payload = Payload::frame(b"same payload for every class").unwrap();
+    let p = || payload.clone();
+    let _same_heap_for_every_class = p();
+    match class {
+        "create" => rec(alice, Op::Create { id: id(100), recipient: bob, payload: p() }),
+        "create-exists" => rec(alice, Op::Create { id: id(0), recipient: bob, payload: p() }),
+        "create-mailbox-full" => rec(alice, Op::Create { id: id(100), recipient: carol, payload: p() }),
+        "create-new-recipient" => rec(alice, Op::Create { id: id(100), recipient: key(9), payload: p() }),
+        "read" => rec(bob, Op::Read { id: id(3) }),
+        "read-missing" => rec(bob, Op::Read { id: id(99) }),
+        "read-next" => rec(bob, Op::ReadNext),
+        "read-next-empty" => rec(key(9), Op::ReadNext),
+        "update-sender" => rec(alice, Op::Update { id: id(3), recipient: bob, payload: p() }),
+        "update-recipient" => rec(bob, Op::Update { id: id(3), recipient: bob, payload: p() }),
+        "update-denied" => rec(mallory, Op::Update { id: id(3), recipient: bob, payload: p() }),
+        "delete-sender" => rec(alice, Op::Delete { id: id(3), recipient: bob }),
+        "delete-denied" => rec(mallory, Op::Delete { id: id(3), recipient: bob }),
+        "delete-next" => rec(bob, Op::DeleteNext),
+        "list" => rec(bob, Op::List),
+        "invalid" => RequestRecord::from_bytes(&[0xee; 1024]).unwrap(),
+        other => panic!("unknown class {other}; classes: {CLASSES:?}"),
+    }
+}
+
+#[inline(never)]
+fn measured(store: &mut Store, r: &RequestRecord) -> ResponseRecord {
+    store.execute(r, NOW)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 3 || args[1] == "--help" {
+        eprintln!("usage: hush-trace plain|rostl NN   (NN: two-digit index into classes: {})", CLASSES.join(", "));
+        std::process::exit(2);
+    }
+    let config = StoreConfig::new(256, 86_400).unwrap();
+    let mut store = match args[1].as_str() {
+        "plain" => Store::with_secret(config, &PlainFactory, [1; 32]),
+        "rostl" => Store::with_secret(config, &RostlFactory, [1; 32]),
+        other => panic!("unknown backend {other}"),
+    };
+    // Set-up, identical for every class: bob holds 10 messages from alice,
+    // carol's mailbox is full.
+    for n in 0..10 {
+        store.execute(&rec(key(1), Op::Create { id: id(n), recipient: key(2), payload: Payload::frame(b"x").unwrap() }), NOW);
+    }
+    for n in 0..MAILBOX_CAPACITY as u64 {
+        store.execute(&rec(key(1), Op::Create { id: id(n), recipient: key(3), payload: Payload::frame(b"x").unwrap() }), NOW);
+    }
+    // Classes are named by a two-digit index so that every run has the same
+    // argv length: argv sits on the stack, and its length shifts stack
+    // alignment, which changes libc's memcpy paths by a few instructions.
+    let class = args[2].parse::<usize>().ok().and_then(|i| CLASSES.get(i)).copied().unwrap_or(&args[2]);
+    let r = request(class);
+    let resp = measured(&mut store, &r);
+    println!("{class} status {}", resp.as_bytes()[0]);
+}
