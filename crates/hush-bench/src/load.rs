@@ -58,7 +58,7 @@ pub struct LoadArgs {
     connections: Option<usize>,
 }
 
-struct Spawned(Child);
+pub(crate) struct Spawned(pub(crate) Child);
 
 impl Drop for Spawned {
     fn drop(&mut self) {
@@ -67,7 +67,18 @@ impl Drop for Spawned {
     }
 }
 
-fn spawn_hushd(log2: u32) -> Result<(Spawned, String)> {
+/// A spawned hushd: the process, its gRPC URL and its metrics URL.
+pub(crate) fn spawn_hushd(log2: u32, extra: &[&str]) -> Result<(Spawned, String)> {
+    let (child, url, _) = spawn_hushd_with_metrics(log2, extra, false)?;
+    Ok((child, url))
+}
+
+/// Like [`spawn_hushd`], optionally serving metrics on a random port.
+pub(crate) fn spawn_hushd_with_metrics(
+    log2: u32,
+    extra: &[&str],
+    metrics: bool,
+) -> Result<(Spawned, String, Option<String>)> {
     let exe = std::env::current_exe()?;
     let hushd = exe.parent().context("binary directory")?.join("hushd");
     if !hushd.exists() {
@@ -76,25 +87,30 @@ fn spawn_hushd(log2: u32) -> Result<(Spawned, String)> {
             hushd.display()
         );
     }
+    let metrics_addr = if metrics { "127.0.0.1:0" } else { "off" };
     let mut child = Command::new(&hushd)
         .args([
             "--listen",
             "127.0.0.1:0",
             "--metrics-listen",
-            "off",
+            metrics_addr,
             "--capacity",
             &(1u64 << log2).to_string(),
         ])
+        .args(extra)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .spawn()
         .context("starting hushd")?;
     let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let mut url = None;
+    let (mut url, mut murl) = (None, None);
     for line in lines.by_ref() {
         let line = line?;
         if let Some(u) = line.strip_prefix("hushd: oblivious message broker listening on ") {
             url = Some(u.trim().to_owned());
+        } else if let Some(u) = line.strip_prefix("hushd: metrics on ") {
+            murl = Some(u.trim().to_owned());
+        } else if line.starts_with("hushd: capacity") {
             break;
         }
     }
@@ -102,25 +118,65 @@ fn spawn_hushd(log2: u32) -> Result<(Spawned, String)> {
     Ok((
         Spawned(child),
         url.context("hushd did not print its address")?,
+        murl,
     ))
 }
 
+/// Resident memory of a process, in KiB.
+pub(crate) fn rss_kib(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .context("no VmRSS")?;
+    Ok(line
+        .split_whitespace()
+        .nth(1)
+        .context("VmRSS value")?
+        .parse()?)
+}
+
+/// Fetches a metrics page over plain HTTP/1.1.
+pub(crate) fn http_get(url: &str) -> Result<String> {
+    use std::io::{Read, Write};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').context("metrics URL")?;
+    let mut s = std::net::TcpStream::connect(host)?;
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut out = String::new();
+    s.read_to_string(&mut out)?;
+    Ok(out)
+}
+
 #[derive(Clone)]
-struct Live {
+pub(crate) struct Live {
     id: MessageId,
     mailbox: usize,
     seq: u64,
+    /// When the broker last stamped it (create or update), as seen here.
+    stamped: Instant,
 }
 
-struct Worker {
+pub(crate) struct Worker {
     n: usize,
     client: Client,
     sender: PublicKey,
     mailboxes: Vec<PublicKey>,
-    ledger: Vec<Live>,
+    pub(crate) ledger: Vec<Live>,
     rng: ChaCha8Rng,
     seq: u64,
+    /// With a TTL: messages this close to expiry leave the ledger (they may
+    /// or may not be readable) and go to `expiring`.
+    ttl: Option<Duration>,
+    pub(crate) expiring: Vec<Live>,
 }
+
+/// Messages within this margin of their expiry are neither required to be
+/// readable nor required to be gone.
+pub(crate) const EXPIRY_MARGIN: Duration = Duration::from_secs(3);
 
 fn content(client: usize, seq: u64) -> Payload {
     let stamp = format!("client {client} message {seq} ");
@@ -129,7 +185,7 @@ fn content(client: usize, seq: u64) -> Payload {
 }
 
 impl Worker {
-    async fn new(
+    pub(crate) async fn new(
         url: &str,
         channel: tonic::transport::Channel,
         n: usize,
@@ -149,15 +205,35 @@ impl Worker {
             ledger: Vec::new(),
             rng: ChaCha8Rng::seed_from_u64(n as u64),
             seq: 0,
+            ttl: None,
+            expiring: Vec::new(),
         })
+    }
+
+    /// Expects messages to expire after `ttl`.
+    pub(crate) fn set_ttl(&mut self, ttl: Duration) {
+        self.ttl = Some(ttl);
+    }
+
+    /// Moves messages near their expiry out of the ledger.
+    fn retire_expiring(&mut self) {
+        let Some(ttl) = self.ttl else { return };
+        let limit = ttl.saturating_sub(EXPIRY_MARGIN);
+        let (keep, old): (Vec<_>, Vec<_>) = self
+            .ledger
+            .drain(..)
+            .partition(|l| l.stamped.elapsed() < limit);
+        self.ledger = keep;
+        self.expiring.extend(old);
     }
 
     fn mailbox_load(&self, m: usize) -> usize {
         self.ledger.iter().filter(|l| l.mailbox == m).count()
     }
 
-    /// One request of the mix; returns whether it got the expected status.
-    async fn one(&mut self, kind: Kind) -> Result<(), ClientError> {
+    /// One request of the mix; an error is an unexpected status.
+    pub(crate) async fn one(&mut self, kind: Kind) -> Result<(), ClientError> {
+        self.retire_expiring();
         let kind = match kind {
             Kind::Mixed => match self.rng.random_range(0..10) {
                 0..=2 => Kind::Create,
@@ -181,6 +257,7 @@ impl Worker {
                 }
                 self.seq += 1;
                 let id = new_message_id();
+                let sent = Instant::now();
                 self.client
                     .create(
                         self.sender,
@@ -193,6 +270,7 @@ impl Worker {
                     id,
                     mailbox: m,
                     seq: self.seq,
+                    stamped: sent,
                 });
             }
             Kind::Read => {
@@ -214,10 +292,12 @@ impl Worker {
                 let i = self.rng.random_range(0..self.ledger.len());
                 self.seq += 1;
                 let (id, m, seq) = (self.ledger[i].id, self.ledger[i].mailbox, self.seq);
+                let sent = Instant::now();
                 self.client
                     .update(self.sender, id, self.mailboxes[m], content(self.n, seq))
                     .await?;
                 self.ledger[i].seq = seq;
+                self.ledger[i].stamped = sent;
             }
             Kind::Delete | Kind::Mixed => return self.delete().await,
         }
@@ -233,7 +313,8 @@ impl Worker {
     }
 
     /// Reads back every ledger message; returns (lost, corrupted).
-    async fn verify(&mut self) -> Result<(usize, usize)> {
+    pub(crate) async fn verify(&mut self) -> Result<(usize, usize)> {
+        self.retire_expiring();
         let (mut lost, mut corrupted) = (0, 0);
         for l in self.ledger.clone() {
             match self.client.read(self.mailboxes[l.mailbox], l.id).await {
@@ -246,6 +327,25 @@ impl Worker {
             }
         }
         Ok((lost, corrupted))
+    }
+
+    /// Checks that messages retired as expiring, now well past the TTL
+    /// plus `grace`, are gone. Returns (checked, still readable).
+    pub(crate) async fn verify_expired(&mut self, grace: Duration) -> Result<(usize, usize)> {
+        let ttl = self.ttl.unwrap_or_default();
+        let (mut checked, mut readable) = (0, 0);
+        for l in std::mem::take(&mut self.expiring) {
+            if l.stamped.elapsed() < ttl + grace {
+                continue;
+            }
+            checked += 1;
+            match self.client.read(self.mailboxes[l.mailbox], l.id).await {
+                Ok(_) => readable += 1,
+                Err(e) if e.status() == Some(Status::NotFound) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok((checked, readable))
     }
 }
 
@@ -358,7 +458,7 @@ pub async fn run(args: LoadArgs) -> Result<()> {
     let url = match &args.server {
         Some(u) => u.clone(),
         None => {
-            let (c, u) = spawn_hushd(args.log2)?;
+            let (c, u) = spawn_hushd(args.log2, &[])?;
             _child = c;
             u
         }

@@ -10,6 +10,7 @@ mod backend;
 mod load;
 #[cfg(feature = "mc-oblivious")]
 mod mc_baseline;
+mod soak;
 mod workload;
 
 use anyhow::{Context, Result, bail};
@@ -42,6 +43,10 @@ enum Command {
     Rss(RssArgs),
     /// Concurrent clients over gRPC against hushd, vs the in-process store.
     Load(load::LoadArgs),
+    /// A long churn run with a short TTL: nothing lost, RSS flat.
+    Soak(soak::SoakArgs),
+    /// Handshake and abandoned-session floods against a bounded table.
+    Flood(soak::FloodArgs),
 }
 
 #[derive(Parser, Clone)]
@@ -289,13 +294,18 @@ fn store_bench(args: StoreArgs) -> Result<()> {
     Ok(())
 }
 
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Store(a) => store_bench(a),
         Command::Rss(a) => rss(a),
-        Command::Load(a) => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-            .block_on(load::run(a)),
+        Command::Load(a) => runtime()?.block_on(load::run(a)),
+        Command::Soak(a) => runtime()?.block_on(soak::soak(a)),
+        Command::Flood(a) => runtime()?.block_on(soak::flood(a)),
     }
 }

@@ -111,7 +111,24 @@ impl Client {
         })
     }
 
+    /// Handshake and key proofs; a session evicted between the two (a full
+    /// session table under load) is retried with a new handshake.
     async fn establish(
+        url: &str,
+        grpc: &BrokerClient<Channel>,
+        policy: &Policy,
+        keypairs: &[schnorrkel::Keypair],
+    ) -> Result<ClientSession, ClientError> {
+        let mut attempt = 1;
+        loop {
+            match Self::establish_once(url, grpc, policy, keypairs).await {
+                Err(ClientError::SessionLost) if attempt < DEFAULT_ATTEMPTS => attempt += 1,
+                other => return other,
+            }
+        }
+    }
+
+    async fn establish_once(
         url: &str,
         grpc: &BrokerClient<Channel>,
         policy: &Policy,

@@ -277,3 +277,54 @@ fn idle_sessions_expire() {
     }));
     assert_eq!(e.query(&s.id(), &sealed), Err(SessionError::UnknownSession));
 }
+
+#[test]
+fn abandoned_proven_sessions_do_not_lock_newcomers_out() {
+    let e = enclave(16);
+    let ids: Vec<_> = (0..16)
+        .map(|i| Identity::generate(&format!("a{i}")))
+        .collect();
+    // Sixteen clients prove keys and vanish.
+    for id in &ids {
+        connect(&e, &[id]);
+    }
+    assert_eq!(e.stats().sessions, 16);
+    // Newcomers arriving together (handshakes interleaved before their key
+    // proofs) still get in, many times over.
+    for n in 0..20 {
+        let (a, b) = (
+            Identity::generate(&format!("n{n}a")),
+            Identity::generate(&format!("n{n}b")),
+        );
+        let (ha, hb) = (Handshake::start().unwrap(), Handshake::start().unwrap());
+        let ra = e.handshake(&ha.message).unwrap();
+        let rb = e.handshake(&hb.message).unwrap();
+        for (hs, reply, who) in [(ha, ra, &a), (hb, rb, &b)] {
+            let s = hs
+                .finish(reply.session, &reply.message, &Policy::dev())
+                .unwrap();
+            let kp = who.keypair();
+            let (nonce, sealed) = s.seal_key_proofs(&[&kp]);
+            let resp = e
+                .prove_keys(&s.id(), &sealed)
+                .expect("the newcomer's session was not evicted");
+            assert_eq!(
+                s.open_key_proof_response(nonce, &resp).unwrap().status,
+                KeyProofStatus::Ok
+            );
+            assert_eq!(
+                query(
+                    &e,
+                    &s,
+                    Request {
+                        acting_as: who.public(),
+                        op: Op::List
+                    }
+                )
+                .status,
+                Status::Ok
+            );
+        }
+    }
+    assert_eq!(e.stats().sessions, 16);
+}

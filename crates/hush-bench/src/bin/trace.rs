@@ -52,9 +52,22 @@ fn rec(acting_as: PublicKey, op: Op) -> RequestRecord {
 }
 
 const CLASSES: &[&str] = &[
-    "create", "create-exists", "create-mailbox-full", "create-new-recipient", "read", "read-missing",
-    "read-next", "read-next-empty", "update-sender", "update-recipient", "update-denied", "delete-sender",
-    "delete-denied", "delete-next", "list", "invalid",
+    "create",
+    "create-exists",
+    "create-mailbox-full",
+    "create-new-recipient",
+    "read",
+    "read-missing",
+    "read-next",
+    "read-next-empty",
+    "update-sender",
+    "update-recipient",
+    "update-denied",
+    "delete-sender",
+    "delete-denied",
+    "delete-next",
+    "list",
+    "invalid",
 ];
 
 fn request(class: &str) -> RequestRecord {
@@ -65,19 +78,80 @@ fn request(class: &str) -> RequestRecord {
     let p = || payload.clone();
     let _same_heap_for_every_class = p();
     match class {
-        "create" => rec(alice, Op::Create { id: id(100), recipient: bob, payload: p() }),
-        "create-exists" => rec(alice, Op::Create { id: id(0), recipient: bob, payload: p() }),
-        "create-mailbox-full" => rec(alice, Op::Create { id: id(100), recipient: carol, payload: p() }),
-        "create-new-recipient" => rec(alice, Op::Create { id: id(100), recipient: key(9), payload: p() }),
+        "create" => rec(
+            alice,
+            Op::Create {
+                id: id(100),
+                recipient: bob,
+                payload: p(),
+            },
+        ),
+        "create-exists" => rec(
+            alice,
+            Op::Create {
+                id: id(0),
+                recipient: bob,
+                payload: p(),
+            },
+        ),
+        "create-mailbox-full" => rec(
+            alice,
+            Op::Create {
+                id: id(100),
+                recipient: carol,
+                payload: p(),
+            },
+        ),
+        "create-new-recipient" => rec(
+            alice,
+            Op::Create {
+                id: id(100),
+                recipient: key(9),
+                payload: p(),
+            },
+        ),
         "read" => rec(bob, Op::Read { id: id(3) }),
         "read-missing" => rec(bob, Op::Read { id: id(99) }),
         "read-next" => rec(bob, Op::ReadNext),
         "read-next-empty" => rec(key(9), Op::ReadNext),
-        "update-sender" => rec(alice, Op::Update { id: id(3), recipient: bob, payload: p() }),
-        "update-recipient" => rec(bob, Op::Update { id: id(3), recipient: bob, payload: p() }),
-        "update-denied" => rec(mallory, Op::Update { id: id(3), recipient: bob, payload: p() }),
-        "delete-sender" => rec(alice, Op::Delete { id: id(3), recipient: bob }),
-        "delete-denied" => rec(mallory, Op::Delete { id: id(3), recipient: bob }),
+        "update-sender" => rec(
+            alice,
+            Op::Update {
+                id: id(3),
+                recipient: bob,
+                payload: p(),
+            },
+        ),
+        "update-recipient" => rec(
+            bob,
+            Op::Update {
+                id: id(3),
+                recipient: bob,
+                payload: p(),
+            },
+        ),
+        "update-denied" => rec(
+            mallory,
+            Op::Update {
+                id: id(3),
+                recipient: bob,
+                payload: p(),
+            },
+        ),
+        "delete-sender" => rec(
+            alice,
+            Op::Delete {
+                id: id(3),
+                recipient: bob,
+            },
+        ),
+        "delete-denied" => rec(
+            mallory,
+            Op::Delete {
+                id: id(3),
+                recipient: bob,
+            },
+        ),
         "delete-next" => rec(bob, Op::DeleteNext),
         "list" => rec(bob, Op::List),
         "invalid" => RequestRecord::from_bytes(&[0xee; 1024]).unwrap(),
@@ -93,7 +167,10 @@ fn measured(store: &mut Store, r: &RequestRecord) -> ResponseRecord {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 || args[1] == "--help" {
-        eprintln!("usage: hush-trace plain|rostl NN   (NN: two-digit index into classes: {})", CLASSES.join(", "));
+        eprintln!(
+            "usage: hush-trace plain|rostl NN   (NN: two-digit index into classes: {})",
+            CLASSES.join(", ")
+        );
         std::process::exit(2);
     }
     let config = StoreConfig::new(256, 86_400).unwrap();
@@ -105,15 +182,40 @@ fn main() {
     // Set-up, identical for every class: bob holds 10 messages from alice,
     // carol's mailbox is full.
     for n in 0..10 {
-        store.execute(&rec(key(1), Op::Create { id: id(n), recipient: key(2), payload: Payload::frame(b"x").unwrap() }), NOW);
+        store.execute(
+            &rec(
+                key(1),
+                Op::Create {
+                    id: id(n),
+                    recipient: key(2),
+                    payload: Payload::frame(b"x").unwrap(),
+                },
+            ),
+            NOW,
+        );
     }
     for n in 0..MAILBOX_CAPACITY as u64 {
-        store.execute(&rec(key(1), Op::Create { id: id(n), recipient: key(3), payload: Payload::frame(b"x").unwrap() }), NOW);
+        store.execute(
+            &rec(
+                key(1),
+                Op::Create {
+                    id: id(n),
+                    recipient: key(3),
+                    payload: Payload::frame(b"x").unwrap(),
+                },
+            ),
+            NOW,
+        );
     }
     // Classes are named by a two-digit index so that every run has the same
     // argv length: argv sits on the stack, and its length shifts stack
     // alignment, which changes libc's memcpy paths by a few instructions.
-    let class = args[2].parse::<usize>().ok().and_then(|i| CLASSES.get(i)).copied().unwrap_or(&args[2]);
+    let class = args[2]
+        .parse::<usize>()
+        .ok()
+        .and_then(|i| CLASSES.get(i))
+        .copied()
+        .unwrap_or(&args[2]);
     let r = request(class);
     let resp = measured(&mut store, &r);
     println!("{class} status {}", resp.as_bytes()[0]);

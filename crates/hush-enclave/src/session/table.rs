@@ -2,9 +2,14 @@
 //!
 //! At most `max_sessions` sessions. A session idle for longer than the idle
 //! timeout (by the enclave's clock) expires. When a new handshake finds the
-//! table full, the oldest idle session without proven keys is evicted
-//! first (so a flood of half-open handshakes displaces only itself), then
-//! the oldest idle session of any kind.
+//! table full:
+//!
+//! - if at least half the table is half-open (no keys proven yet), the
+//!   oldest half-open session goes: a flood of handshakes displaces only
+//!   itself, never a session that proved keys;
+//! - otherwise the least recently used session goes, whatever its kind:
+//!   sessions that proved keys and were then abandoned cannot lock new
+//!   clients out (a newcomer's session is the most recently used one).
 
 use super::replay::ReplayWindow;
 use hush_wire::consts::MAX_KEYS_PER_SESSION;
@@ -13,6 +18,9 @@ use snow::StatelessTransportState;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+
+/// Tie-breaker for sessions last used in the same second.
+static NEXT_SESSION: AtomicU64 = AtomicU64::new(0);
 
 /// One session.
 pub struct Session {
@@ -26,6 +34,8 @@ pub struct Session {
     pub replay: Mutex<ReplayWindow>,
     last_used: AtomicU64,
     proven: AtomicBool,
+    /// Insertion order, to break ties between sessions used in the same second.
+    created: u64,
 }
 
 impl Session {
@@ -38,6 +48,7 @@ impl Session {
             replay: Mutex::new(ReplayWindow::default()),
             last_used: AtomicU64::new(now),
             proven: AtomicBool::new(false),
+            created: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
         }
     }
 
@@ -82,9 +93,16 @@ impl SessionTable {
     /// Adds a session, evicting one if the table is full.
     pub fn insert(&mut self, id: SessionId, session: Arc<Session>) {
         if self.sessions.len() >= self.max_sessions {
-            let victim = self
-                .oldest(|s| !s.proven.load(Ordering::Relaxed))
-                .or_else(|| self.oldest(|_| true));
+            let half_open = self
+                .sessions
+                .values()
+                .filter(|s| !s.proven.load(Ordering::Relaxed))
+                .count();
+            let victim = if 2 * half_open >= self.max_sessions {
+                self.oldest(|s| !s.proven.load(Ordering::Relaxed))
+            } else {
+                self.oldest(|_| true)
+            };
             if let Some(v) = victim {
                 self.sessions.remove(&v);
             }
@@ -96,7 +114,7 @@ impl SessionTable {
         self.sessions
             .iter()
             .filter(|(_, s)| pick(s))
-            .min_by_key(|(_, s)| s.last_used.load(Ordering::Relaxed))
+            .min_by_key(|(_, s)| (s.last_used.load(Ordering::Relaxed), s.created))
             .map(|(id, _)| *id)
     }
 
