@@ -25,6 +25,9 @@ use std::time::{Duration, Instant};
 const PER_MAILBOX: usize = 50;
 /// Mailboxes each client owns.
 const MAILBOXES: usize = 3;
+/// With a TTL, this mailbox only receives messages that are left to expire
+/// (never read, updated or deleted until the final check).
+const EXPIRY_MAILBOX: usize = MAILBOXES - 1;
 /// Payload content length.
 const CONTENT_LEN: usize = 200;
 
@@ -172,6 +175,9 @@ pub(crate) struct Worker {
     /// or may not be readable) and go to `expiring`.
     ttl: Option<Duration>,
     pub(crate) expiring: Vec<Live>,
+    /// Messages checked unreadable after their TTL, and those still readable.
+    pub(crate) expired_checked: usize,
+    pub(crate) expired_readable: usize,
 }
 
 /// Messages within this margin of their expiry are neither required to be
@@ -207,6 +213,8 @@ impl Worker {
             seq: 0,
             ttl: None,
             expiring: Vec::new(),
+            expired_checked: 0,
+            expired_readable: 0,
         })
     }
 
@@ -231,9 +239,63 @@ impl Worker {
         self.ledger.iter().filter(|l| l.mailbox == m).count()
     }
 
+    /// Reads messages that are past their TTL by more than the margin:
+    /// each must be gone.
+    async fn check_due_expired(&mut self) -> Result<(), ClientError> {
+        let ttl = self.ttl.unwrap_or_default();
+        let (due, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.expiring)
+            .into_iter()
+            .partition(|l| l.stamped.elapsed() >= ttl + EXPIRY_MARGIN);
+        self.expiring = rest;
+        for l in due {
+            self.expired_checked += 1;
+            match self.client.read(self.mailboxes[l.mailbox], l.id).await {
+                Ok(_) => self.expired_readable += 1,
+                Err(e) if e.status() == Some(Status::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// With a TTL: creates a message that nobody touches until it must be gone.
+    async fn leave_to_expire(&mut self) -> Result<(), ClientError> {
+        self.check_due_expired().await?;
+        let ttl = self.ttl.unwrap_or_default();
+        let waiting = self
+            .expiring
+            .iter()
+            .filter(|l| l.mailbox == EXPIRY_MAILBOX && l.stamped.elapsed() < ttl + EXPIRY_MARGIN)
+            .count();
+        if waiting >= PER_MAILBOX {
+            return Ok(());
+        }
+        self.seq += 1;
+        let id = new_message_id();
+        let sent = Instant::now();
+        self.client
+            .create(
+                self.sender,
+                id,
+                self.mailboxes[EXPIRY_MAILBOX],
+                content(self.n, self.seq),
+            )
+            .await?;
+        self.expiring.push(Live {
+            id,
+            mailbox: EXPIRY_MAILBOX,
+            seq: self.seq,
+            stamped: sent,
+        });
+        Ok(())
+    }
+
     /// One request of the mix; an error is an unexpected status.
     pub(crate) async fn one(&mut self, kind: Kind) -> Result<(), ClientError> {
         self.retire_expiring();
+        if self.ttl.is_some() && self.rng.random_range(0..50) == 0 {
+            return self.leave_to_expire().await;
+        }
         let kind = match kind {
             Kind::Mixed => match self.rng.random_range(0..10) {
                 0..=2 => Kind::Create,
@@ -251,7 +313,12 @@ impl Worker {
         };
         match kind {
             Kind::Create => {
-                let m = self.rng.random_range(0..MAILBOXES);
+                let usable = if self.ttl.is_some() {
+                    EXPIRY_MAILBOX
+                } else {
+                    MAILBOXES
+                };
+                let m = self.rng.random_range(0..usable);
                 if self.mailbox_load(m) >= PER_MAILBOX {
                     return self.delete().await;
                 }
@@ -329,23 +396,11 @@ impl Worker {
         Ok((lost, corrupted))
     }
 
-    /// Checks that messages retired as expiring, now well past the TTL
-    /// plus `grace`, are gone. Returns (checked, still readable).
-    pub(crate) async fn verify_expired(&mut self, grace: Duration) -> Result<(usize, usize)> {
-        let ttl = self.ttl.unwrap_or_default();
-        let (mut checked, mut readable) = (0, 0);
-        for l in std::mem::take(&mut self.expiring) {
-            if l.stamped.elapsed() < ttl + grace {
-                continue;
-            }
-            checked += 1;
-            match self.client.read(self.mailboxes[l.mailbox], l.id).await {
-                Ok(_) => readable += 1,
-                Err(e) if e.status() == Some(Status::NotFound) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok((checked, readable))
+    /// Checks every retired message that is now past its TTL by the margin;
+    /// returns the totals (checked, still readable) of the whole run.
+    pub(crate) async fn verify_expired(&mut self) -> Result<(usize, usize)> {
+        self.check_due_expired().await?;
+        Ok((self.expired_checked, self.expired_readable))
     }
 }
 

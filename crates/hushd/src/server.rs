@@ -74,6 +74,7 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
     println!("  hush inbox --as bob --allow-dev-attestation");
 
     let clock_task = tokio::spawn(clock::run(thread, stop.clone()));
+    tokio::spawn(telemetry::upkeep(metrics.clone(), stop.clone()));
     let metrics_task = metrics_listener.map(|l| {
         tokio::spawn(telemetry::serve_metrics(
             l,

@@ -39,6 +39,23 @@ pub fn recorder() -> Result<PrometheusHandle> {
     Ok(HANDLE.get_or_init(|| handle).clone())
 }
 
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds recorded histogram samples into buckets every few seconds until
+/// `stop`. Without it the exporter keeps every raw sample until the next
+/// scrape, so an unscraped hushd grows by ~16 bytes per request (found by
+/// the soak run: +47% RSS in 10 minutes).
+pub async fn upkeep(handle: PrometheusHandle, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut every = tokio::time::interval(UPKEEP_EVERY);
+    loop {
+        tokio::select! {
+            _ = every.tick() => handle.run_upkeep(),
+            _ = stop.changed() => return,
+        }
+    }
+}
+
 /// Serves `/metrics` on `listener` until `shutdown` resolves.
 pub async fn serve_metrics(
     listener: TcpListener,

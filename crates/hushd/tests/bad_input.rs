@@ -273,7 +273,7 @@ async fn half_open_handshake_flood_is_bounded() {
     // The working session survived the flood (proven sessions are evicted last).
     a.list(alice.public()).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(1300)).await;
-    let metrics = common_metrics(&server);
+    let metrics = common::http_get(server.metrics.as_ref().unwrap());
     let open: f64 = metrics
         .lines()
         .find_map(|l| l.strip_prefix("hush_sessions_open "))
@@ -283,20 +283,4 @@ async fn half_open_handshake_flood_is_bounded() {
         .unwrap();
     assert!(open <= 32.0, "session table bounded: {open}");
     still_works(&server.url, &alice, &bob, kept).await;
-}
-
-fn common_metrics(server: &Hushd) -> String {
-    use std::io::{Read, Write};
-    let url = server.metrics.clone().unwrap();
-    let rest = url.trim_start_matches("http://");
-    let (host, path) = rest.split_once('/').unwrap();
-    let mut s = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        s,
-        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
 }

@@ -320,7 +320,7 @@ fn metrics_and_health_are_served() {
         a.list(alice.public()).await.unwrap();
     });
     std::thread::sleep(std::time::Duration::from_millis(1200));
-    let body = http_get(&url);
+    let body = common::http_get(&url);
     assert!(
         body.contains("hush_requests_total{rpc=\"query\",outcome=\"ok\"}"),
         "{body}"
@@ -330,58 +330,4 @@ fn metrics_and_health_are_served() {
         body.contains("hush_request_duration_seconds_bucket"),
         "{body}"
     );
-}
-
-fn http_get(url: &str) -> String {
-    use std::io::{Read, Write};
-    let rest = url.trim_start_matches("http://");
-    let (host, path) = rest.split_once('/').unwrap();
-    let mut s = std::net::TcpStream::connect(host).unwrap();
-    write!(
-        s,
-        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).unwrap();
-    out
-}
-
-#[tokio::test]
-async fn streaming_queries_behave_like_unary_ones() {
-    let server = Hushd::start(&[]);
-    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
-    let mut a = client(&server.url, &[&alice]).await;
-    let mut b = client(&server.url, &[&bob]).await;
-    a.use_stream(true);
-    b.use_stream(true);
-    let mut ids = Vec::new();
-    for n in 0..20 {
-        let id = new_message_id();
-        a.create(
-            alice.public(),
-            id,
-            bob.public(),
-            text(&format!("streamed {n}")),
-        )
-        .await
-        .unwrap();
-        ids.push(id);
-    }
-    assert_eq!(b.list(bob.public()).await.unwrap().ids(), &ids[..]);
-    for (n, id) in ids.iter().enumerate() {
-        let r = b.read(bob.public(), *id).await.unwrap();
-        assert_eq!(
-            r.message.payload.unframe().unwrap(),
-            format!("streamed {n}").as_bytes()
-        );
-    }
-    let err = b.read(bob.public(), new_message_id()).await.unwrap_err();
-    assert_eq!(
-        err.status(),
-        Some(Status::NotFound),
-        "statuses travel the stream too"
-    );
-    b.delete_next(bob.public()).await.unwrap();
-    assert_eq!(b.list(bob.public()).await.unwrap().ids().len(), 19);
 }

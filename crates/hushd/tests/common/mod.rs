@@ -140,3 +140,19 @@ pub async fn client(url: &str, ids: &[&hush_client::Identity]) -> hush_client::C
     .await
     .expect("client connects")
 }
+
+/// A plain HTTP/1.1 GET (for the metrics page).
+pub fn http_get(url: &str) -> String {
+    use std::io::{Read, Write};
+    let rest = url.trim_start_matches("http://");
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut s = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        s,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
