@@ -15,6 +15,7 @@ pub mod store;
 
 pub use service::{
     AttestationMode, EnclaveApi, EnclaveConfig, EnclaveStats, HandshakeReply, InProcessEnclave,
+    StartError,
 };
 pub use session::SessionError;
 pub use store::{ConfigError, Store, StoreConfig};

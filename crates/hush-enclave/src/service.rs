@@ -75,6 +75,17 @@ pub struct EnclaveConfig {
     pub attestation: AttestationMode,
 }
 
+/// Why the enclave could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// No evidence could be produced (e.g. `tsm` mode outside a TEE guest).
+    #[error("cannot produce attestation evidence: {0}")]
+    Attestation(#[from] AttestError),
+    /// The Noise static key could not be generated.
+    #[error("cannot generate the enclave's Noise key")]
+    NoiseKey,
+}
+
 /// The trusted core running in the host's process.
 pub struct InProcessEnclave {
     static_key: StaticKey,

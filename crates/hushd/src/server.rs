@@ -38,7 +38,16 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
             InProcessEnclave::start(enclave_config, clock::unix_now())
         })
         .await?
-        .context("starting the enclave (attestation)")?,
+        .with_context(|| {
+            if settings.attestation == "tsm" {
+                format!(
+                    "cannot start the enclave with TSM attestation at {} (is this a TDX or SEV-SNP guest with configfs-tsm? --attestation dev runs without a TEE)",
+                    settings.tsm_path.display()
+                )
+            } else {
+                "cannot start the enclave".to_owned()
+            }
+        })?,
     );
 
     let (health, health_service) = tonic_health::server::health_reporter();

@@ -331,3 +331,25 @@ fn metrics_and_health_are_served() {
         "{body}"
     );
 }
+
+#[test]
+fn bad_configuration_fails_with_a_clear_error() {
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hushd"))
+            .args(["--listen", "127.0.0.1:0", "--metrics-listen", "off"])
+            .args(args)
+            .env("RUST_BACKTRACE", "0")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--attestation", "tsm", "--tsm-path", "/nonexistent/tsm"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("TSM attestation") && err.contains("--attestation dev"),
+        "{err}"
+    );
+    let out = run(&["--capacity", "1000"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("power of two"));
+}
