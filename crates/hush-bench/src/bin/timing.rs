@@ -146,6 +146,75 @@ fn create_vs_read(runner: &mut CtRunner, rng: &mut BenchRng) {
     );
 }
 
+fn create_ok_vs_exists(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let mut s = store(30);
+    compare(
+        runner,
+        rng,
+        &mut s,
+        |_, rng, n| {
+            rec(
+                key(ALICE),
+                Op::Create {
+                    id: id(FRESH + n),
+                    recipient: key(BOB),
+                    payload: payload(rng),
+                },
+            )
+        },
+        |_, rng, _| {
+            rec(
+                key(ALICE),
+                Op::Create {
+                    id: id(rng.random_range(0..30)),
+                    recipient: key(BOB),
+                    payload: payload(rng),
+                },
+            )
+        },
+        |s, _, n| {
+            s.execute(
+                &rec(
+                    key(BOB),
+                    Op::Delete {
+                        id: id(FRESH + n),
+                        recipient: key(BOB),
+                    },
+                ),
+                NOW,
+            );
+        },
+    );
+}
+
+fn read_vs_update(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let mut s = store(30);
+    compare(
+        runner,
+        rng,
+        &mut s,
+        |_, rng, _| {
+            rec(
+                key(BOB),
+                Op::Read {
+                    id: id(rng.random_range(0..30)),
+                },
+            )
+        },
+        |_, rng, _| {
+            rec(
+                key(ALICE),
+                Op::Update {
+                    id: id(rng.random_range(0..30)),
+                    recipient: key(BOB),
+                    payload: payload(rng),
+                },
+            )
+        },
+        |_, _, _| {},
+    );
+}
+
 fn update_vs_delete(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mut s = store(30);
     compare(
@@ -305,8 +374,15 @@ fn create_mailbox_full_vs_not(runner: &mut CtRunner, rng: &mut BenchRng) {
     );
 }
 
-/// The whole enclave path: sealed frame in, sealed frame out.
-fn enclave_create_vs_read(runner: &mut CtRunner, rng: &mut BenchRng) {
+/// The whole enclave path: sealed frame in, sealed frame out, with one
+/// session proving alice's and bob's keys. After every sample the same
+/// unmeasured delete runs, whatever the class.
+fn enclave_compare(
+    runner: &mut CtRunner,
+    rng: &mut BenchRng,
+    mut left: impl FnMut(&Identity, &Identity, &mut BenchRng, u64) -> RequestRecord,
+    mut right: impl FnMut(&Identity, &Identity, &mut BenchRng, u64) -> RequestRecord,
+) {
     let config = EnclaveConfig {
         store: StoreConfig::new(CAPACITY, 86_400).unwrap(),
         max_sessions: 4,
@@ -315,18 +391,18 @@ fn enclave_create_vs_read(runner: &mut CtRunner, rng: &mut BenchRng) {
     };
     let e = InProcessEnclave::start(config, NOW).unwrap();
     let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
-    let connect = |who: &Identity| -> ClientSession {
+    let session: ClientSession = {
         let hs = Handshake::start().unwrap();
         let reply = e.handshake(&hs.message).unwrap();
         let s = hs
             .finish(reply.session, &reply.message, &hush_attest::Policy::dev())
             .unwrap();
-        let kp = who.keypair();
-        let (_, sealed) = s.seal_key_proofs(&[&kp]);
+        let (ka, kb) = (alice.keypair(), bob.keypair());
+        let (_, sealed) = s.seal_key_proofs(&[&ka, &kb]);
         e.prove_keys(&s.id(), &sealed).unwrap();
         s
     };
-    let (sa, sb) = (connect(&alice), connect(&bob));
+    let sid = session.id();
     for n in 0..30 {
         let r = rec(
             alice.public(),
@@ -336,7 +412,7 @@ fn enclave_create_vs_read(runner: &mut CtRunner, rng: &mut BenchRng) {
                 payload: Payload::frame(b"x").unwrap(),
             },
         );
-        e.query(&sa.id(), &sa.seal_request(&r).1).unwrap();
+        e.query(&sid, &session.seal_request(&r).1).unwrap();
     }
     for n in 0..samples() as u64 {
         let class = if rng.random::<bool>() {
@@ -344,49 +420,172 @@ fn enclave_create_vs_read(runner: &mut CtRunner, rng: &mut BenchRng) {
         } else {
             Class::Right
         };
-        let (session, record) = match class {
-            Class::Left => (
-                &sa,
-                rec(
-                    alice.public(),
-                    Op::Create {
-                        id: id(FRESH + n),
-                        recipient: bob.public(),
-                        payload: payload(rng),
-                    },
-                ),
-            ),
-            Class::Right => (
-                &sb,
-                rec(
-                    bob.public(),
-                    Op::Read {
-                        id: id(rng.random_range(0..30)),
-                    },
-                ),
-            ),
+        let record = match class {
+            Class::Left => left(&alice, &bob, rng, n),
+            Class::Right => right(&alice, &bob, rng, n),
         };
         let (_, sealed) = session.seal_request(&record);
-        let sid = session.id();
         runner.run_one(class, || e.query(&sid, &sealed));
-        if matches!(class, Class::Left) {
-            let d = rec(
-                bob.public(),
-                Op::Delete {
-                    id: id(FRESH + n),
-                    recipient: bob.public(),
-                },
-            );
-            e.query(&sb.id(), &sb.seal_request(&d).1).unwrap();
-        }
+        let d = rec(
+            bob.public(),
+            Op::Delete {
+                id: id(FRESH + n),
+                recipient: bob.public(),
+            },
+        );
+        e.query(&sid, &session.seal_request(&d).1).unwrap();
     }
+}
+
+fn enclave_create_vs_read(runner: &mut CtRunner, rng: &mut BenchRng) {
+    enclave_compare(
+        runner,
+        rng,
+        |a, b, rng, n| {
+            rec(
+                a.public(),
+                Op::Create {
+                    id: id(FRESH + n),
+                    recipient: b.public(),
+                    payload: payload(rng),
+                },
+            )
+        },
+        |_, b, rng, _| {
+            rec(
+                b.public(),
+                Op::Read {
+                    id: id(rng.random_range(0..30)),
+                },
+            )
+        },
+    );
+}
+
+fn enclave_create_vs_update(runner: &mut CtRunner, rng: &mut BenchRng) {
+    enclave_compare(
+        runner,
+        rng,
+        |a, b, rng, n| {
+            rec(
+                a.public(),
+                Op::Create {
+                    id: id(FRESH + n),
+                    recipient: b.public(),
+                    payload: payload(rng),
+                },
+            )
+        },
+        |a, b, rng, _| {
+            rec(
+                a.public(),
+                Op::Update {
+                    id: id(rng.random_range(0..30)),
+                    recipient: b.public(),
+                    payload: payload(rng),
+                },
+            )
+        },
+    );
+}
+
+fn enclave_read_vs_update(runner: &mut CtRunner, rng: &mut BenchRng) {
+    enclave_compare(
+        runner,
+        rng,
+        |_, b, rng, _| {
+            rec(
+                b.public(),
+                Op::Read {
+                    id: id(rng.random_range(0..30)),
+                },
+            )
+        },
+        |a, b, rng, _| {
+            rec(
+                a.public(),
+                Op::Update {
+                    id: id(rng.random_range(0..30)),
+                    recipient: b.public(),
+                    payload: payload(rng),
+                },
+            )
+        },
+    );
+}
+
+fn enclave_list_alice_vs_bob(runner: &mut CtRunner, rng: &mut BenchRng) {
+    enclave_compare(
+        runner,
+        rng,
+        |a, _, _, _| rec(a.public(), Op::List),
+        |_, b, _, _| rec(b.public(), Op::List),
+    );
+}
+
+fn enclave_read_vs_read(runner: &mut CtRunner, rng: &mut BenchRng) {
+    enclave_compare(
+        runner,
+        rng,
+        |_, b, rng, _| {
+            rec(
+                b.public(),
+                Op::Read {
+                    id: id(rng.random_range(0..30)),
+                },
+            )
+        },
+        |_, b, rng, _| {
+            rec(
+                b.public(),
+                Op::Read {
+                    id: id(rng.random_range(0..30)),
+                },
+            )
+        },
+    );
+}
+
+fn enclave_create_random_vs_zero_payload(runner: &mut CtRunner, rng: &mut BenchRng) {
+    // Both classes are creates; only the payload's content differs.
+    enclave_compare(
+        runner,
+        rng,
+        |a, b, rng, n| {
+            rec(
+                a.public(),
+                Op::Create {
+                    id: id(FRESH + n),
+                    recipient: b.public(),
+                    payload: payload(rng),
+                },
+            )
+        },
+        |a, b, _, n| {
+            rec(
+                a.public(),
+                Op::Create {
+                    id: id(FRESH + n),
+                    recipient: b.public(),
+                    payload: Payload::zeroed(),
+                },
+            )
+        },
+    );
 }
 
 ctbench_main!(
     create_vs_read,
+    read_vs_update,
+    create_ok_vs_exists,
     update_vs_delete,
     read_found_vs_not_found,
     delete_permitted_vs_denied,
     create_mailbox_full_vs_not,
-    enclave_create_vs_read
+    enclave_create_vs_read,
+    enclave_read_vs_read,
+    enclave_list_alice_vs_bob,
+    enclave_create_vs_update,
+    enclave_read_vs_update,
+    enclave_create_random_vs_zero_payload
 );

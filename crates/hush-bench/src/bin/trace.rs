@@ -10,7 +10,9 @@
 //! vary from run to run.
 
 use hush_enclave::oram::{Block, ObliviousArray, OramFactory, RostlFactory};
-use hush_enclave::{Store, StoreConfig};
+use hush_enclave::{
+    AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, Store, StoreConfig,
+};
 use hush_wire::consts::MAILBOX_CAPACITY;
 use hush_wire::{MessageId, Op, Payload, PublicKey, Request, RequestRecord, ResponseRecord};
 
@@ -164,6 +166,89 @@ fn measured(store: &mut Store, r: &RequestRecord) -> ResponseRecord {
     store.execute(r, NOW)
 }
 
+#[inline(never)]
+fn measured_query(e: &InProcessEnclave, sid: &hush_wire::SessionId, sealed: &[u8]) -> Vec<u8> {
+    e.query(sid, sealed).unwrap()
+}
+
+/// The whole enclave path (Noise, key check, store) for one request.
+fn enclave_trace(class: &str) {
+    use hush_client::Identity;
+    use hush_client::session::Handshake;
+    let config = EnclaveConfig {
+        store: StoreConfig::new(256, 86_400).unwrap(),
+        max_sessions: 4,
+        session_idle_secs: 3_600,
+        attestation: AttestationMode::Dev,
+    };
+    let e = InProcessEnclave::start(config, NOW).unwrap();
+    let ids: Vec<_> = [1u8, 2, 3, 4]
+        .iter()
+        .map(|n| Identity::from_secret("k", [*n; 32]))
+        .collect();
+    let hs = Handshake::start().unwrap();
+    let reply = e.handshake(&hs.message).unwrap();
+    let s = hs
+        .finish(reply.session, &reply.message, &hush_attest::Policy::dev())
+        .unwrap();
+    let kps: Vec<_> = ids.iter().map(|i| i.keypair()).collect();
+    let refs: Vec<_> = kps.iter().collect();
+    let (_, sealed) = s.seal_key_proofs(&refs);
+    e.prove_keys(&s.id(), &sealed).unwrap();
+    let (alice, bob, carol, mallory) = (
+        ids[0].public(),
+        ids[1].public(),
+        ids[2].public(),
+        ids[3].public(),
+    );
+    for n in 0..10 {
+        let r = rec(
+            alice,
+            Op::Create {
+                id: id(n),
+                recipient: bob,
+                payload: Payload::frame(b"x").unwrap(),
+            },
+        );
+        e.query(&s.id(), &s.seal_request(&r).1).unwrap();
+    }
+    let payload = Payload::frame(b"same payload for every class").unwrap();
+    let p = || payload.clone();
+    let _same_heap = p();
+    let r = match class {
+        "create" => rec(
+            alice,
+            Op::Create {
+                id: id(100),
+                recipient: bob,
+                payload: p(),
+            },
+        ),
+        "read" => rec(bob, Op::Read { id: id(3) }),
+        "update-sender" => rec(
+            alice,
+            Op::Update {
+                id: id(3),
+                recipient: bob,
+                payload: p(),
+            },
+        ),
+        "list" => rec(bob, Op::List),
+        "delete-denied" => rec(
+            mallory,
+            Op::Delete {
+                id: id(3),
+                recipient: bob,
+            },
+        ),
+        "read-next-empty" => rec(carol, Op::ReadNext),
+        _ => rec(bob, Op::List),
+    };
+    let (_, sealed) = s.seal_request(&r);
+    let out = measured_query(&e, &s.id(), &sealed);
+    println!("{class} status {}", out.len());
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 || args[1] == "--help" {
@@ -172,6 +257,16 @@ fn main() {
             CLASSES.join(", ")
         );
         std::process::exit(2);
+    }
+    if args[1] == "enclave" {
+        let class = args[2]
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| CLASSES.get(i))
+            .copied()
+            .unwrap_or(&args[2]);
+        enclave_trace(class);
+        return;
     }
     let config = StoreConfig::new(256, 86_400).unwrap();
     let mut store = match args[1].as_str() {
