@@ -215,6 +215,40 @@ fn read_vs_update(runner: &mut CtRunner, rng: &mut BenchRng) {
     );
 }
 
+fn read_vs_update_polluted(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let mut s = store(30);
+    let mut junk = vec![0u8; 1 << 20];
+    let cell = std::cell::RefCell::new(&mut s);
+    for n in 0..samples() as u64 {
+        let class = if rng.random::<bool>() {
+            Class::Left
+        } else {
+            Class::Right
+        };
+        let r = match class {
+            Class::Left => rec(
+                key(BOB),
+                Op::Read {
+                    id: id(rng.random_range(0..30)),
+                },
+            ),
+            Class::Right => rec(
+                key(ALICE),
+                Op::Update {
+                    id: id(rng.random_range(0..30)),
+                    recipient: key(BOB),
+                    payload: payload(rng),
+                },
+            ),
+        };
+        // Evict the caches the way the enclave's surrounding work might.
+        for b in junk.iter_mut().step_by(64) {
+            *b = b.wrapping_add(n as u8);
+        }
+        runner.run_one(class, || cell.borrow_mut().execute(&r, NOW));
+    }
+}
+
 fn update_vs_delete(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mut s = store(30);
     compare(
@@ -577,6 +611,7 @@ fn enclave_create_random_vs_zero_payload(runner: &mut CtRunner, rng: &mut BenchR
 ctbench_main!(
     create_vs_read,
     read_vs_update,
+    read_vs_update_polluted,
     create_ok_vs_exists,
     update_vs_delete,
     read_found_vs_not_found,
