@@ -249,6 +249,67 @@ fn read_vs_update_polluted(runner: &mut CtRunner, rng: &mut BenchRng) {
     }
 }
 
+/// Only the Noise work of the enclave path (open a sealed request, seal
+/// the response) for a read and an update, with no store at all.
+/// `NOISE_SPLIT=req` varies only the request (same response), `=resp` only
+/// the response (same request).
+fn noise_only_read_vs_update(runner: &mut CtRunner, rng: &mut BenchRng) {
+    use hush_wire::consts::NOISE_PARAMS;
+    let b = || snow::Builder::new(NOISE_PARAMS.parse().unwrap());
+    let kp = b().generate_keypair().unwrap();
+    let mut i = b().build_initiator().unwrap();
+    let mut r = b()
+        .local_private_key(&kp.private)
+        .unwrap()
+        .build_responder()
+        .unwrap();
+    let mut buf = vec![0u8; 65535];
+    let mut pl = vec![0u8; 65535];
+    let n = i.write_message(&[], &mut buf).unwrap();
+    r.read_message(&buf[..n], &mut pl).unwrap();
+    let n = r.write_message(&[], &mut buf).unwrap();
+    i.read_message(&buf[..n], &mut pl).unwrap();
+    let it = i.into_stateless_transport_mode().unwrap();
+    let rt = r.into_stateless_transport_mode().unwrap();
+    // Real responses: run the requests once through a store.
+    let mut st = store(30);
+    let read_req = rec(key(BOB), Op::Read { id: id(3) });
+    let upd_req = rec(
+        key(ALICE),
+        Op::Update {
+            id: id(3),
+            recipient: key(BOB),
+            payload: payload(rng),
+        },
+    );
+    let read_resp = st.execute(&read_req, NOW);
+    let upd_resp = st.execute(&upd_req, NOW);
+    for n in 0..samples() as u64 {
+        let class = if rng.random::<bool>() {
+            Class::Left
+        } else {
+            Class::Right
+        };
+        let (req, resp) = match (std::env::var("NOISE_SPLIT").as_deref(), class) {
+            (Ok("req"), Class::Left) => (&read_req, &upd_resp),
+            (Ok("req"), Class::Right) => (&upd_req, &upd_resp),
+            (Ok("resp"), Class::Left) => (&upd_req, &read_resp),
+            (Ok("resp"), Class::Right) => (&upd_req, &upd_resp),
+            (_, Class::Left) => (&read_req, &read_resp),
+            (_, Class::Right) => (&upd_req, &upd_resp),
+        };
+        let mut ct = vec![0u8; 1024 + 16];
+        it.write_message(n, req.as_bytes(), &mut ct).unwrap();
+        runner.run_one(class, || {
+            let mut plain = vec![0u8; 1024];
+            rt.read_message(n, &ct, &mut plain).unwrap();
+            let mut out = vec![0u8; 2024 + 16];
+            rt.write_message(n, resp.as_bytes(), &mut out).unwrap();
+            out
+        });
+    }
+}
+
 fn update_vs_delete(runner: &mut CtRunner, rng: &mut BenchRng) {
     let mut s = store(30);
     compare(
@@ -612,6 +673,7 @@ ctbench_main!(
     create_vs_read,
     read_vs_update,
     read_vs_update_polluted,
+    noise_only_read_vs_update,
     create_ok_vs_exists,
     update_vs_delete,
     read_found_vs_not_found,
