@@ -146,16 +146,17 @@ fn compare<P, L, R, C>(
     mut pair: StorePair<P, L, R, C>,
 ) where
     P: FnMut(&mut Store, u64),
-    L: FnMut(&mut BenchRng, u64) -> RequestRecord,
-    R: FnMut(&mut BenchRng, u64) -> RequestRecord,
+    L: FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
+    R: FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
     C: FnMut(&mut Store, u64),
 {
+    let cast = Cast::fixed();
     let mut draws = Draws::new(rng);
     for n in 0..samples() as u64 {
         let class = draws.next();
         (pair.prepare)(&mut s, n);
-        let left = (pair.left)(rng, n);
-        let right = (pair.right)(rng, n);
+        let left = (pair.left)(&cast, rng, n);
+        let right = (pair.right)(&cast, rng, n);
         let record = pick(class, left, right);
         // run_one takes an Fn: the store goes in a RefCell (same cost for
         // both classes).
@@ -192,29 +193,45 @@ fn bob_deletes_fresh(s: &mut Store, n: u64) {
     s.execute(&rec(key(BOB), op), NOW);
 }
 
-fn create_fresh_req(rng: &mut BenchRng, n: u64) -> RequestRecord {
-    let op = Op::Create {
-        id: id(FRESH + n),
-        recipient: key(BOB),
-        payload: payload(rng),
-    };
-    rec(key(ALICE), op)
+/// The two keys the requests act with: fixed keys at the store level, the
+/// session's proven identities at the enclave level.
+struct Cast {
+    alice: PublicKey,
+    bob: PublicKey,
 }
 
-fn read_resident_req(rng: &mut BenchRng, _: u64) -> RequestRecord {
+impl Cast {
+    fn fixed() -> Self {
+        Self {
+            alice: key(ALICE),
+            bob: key(BOB),
+        }
+    }
+}
+
+fn create_fresh_req(c: &Cast, rng: &mut BenchRng, n: u64) -> RequestRecord {
+    let op = Op::Create {
+        id: id(FRESH + n),
+        recipient: c.bob,
+        payload: payload(rng),
+    };
+    rec(c.alice, op)
+}
+
+fn read_resident_req(c: &Cast, rng: &mut BenchRng, _: u64) -> RequestRecord {
     let op = Op::Read {
         id: id(rng.random_range(0..30)),
     };
-    rec(key(BOB), op)
+    rec(c.bob, op)
 }
 
-fn update_resident_req(rng: &mut BenchRng, _: u64) -> RequestRecord {
+fn update_resident_req(c: &Cast, rng: &mut BenchRng, _: u64) -> RequestRecord {
     let op = Op::Update {
         id: id(rng.random_range(0..30)),
-        recipient: key(BOB),
+        recipient: c.bob,
         payload: payload(rng),
     };
-    rec(key(ALICE), op)
+    rec(c.alice, op)
 }
 
 fn create_vs_read(runner: &mut CtRunner, rng: &mut BenchRng) {
@@ -231,7 +248,7 @@ fn create_ok_vs_exists(runner: &mut CtRunner, rng: &mut BenchRng) {
     let pair = StorePair {
         prepare: nothing,
         left: create_fresh_req,
-        right: |rng: &mut BenchRng, _| {
+        right: |_: &Cast, rng: &mut BenchRng, _| {
             let op = Op::Create {
                 id: id(rng.random_range(0..30)),
                 recipient: key(BOB),
@@ -274,7 +291,7 @@ fn update_vs_delete(runner: &mut CtRunner, rng: &mut BenchRng) {
     let pair = StorePair {
         prepare: create_fresh,
         left: update_resident_req,
-        right: |_: &mut BenchRng, n| {
+        right: |_: &Cast, _: &mut BenchRng, n| {
             let op = Op::Delete {
                 id: id(FRESH + n),
                 recipient: key(BOB),
@@ -290,7 +307,7 @@ fn read_found_vs_not_found(runner: &mut CtRunner, rng: &mut BenchRng) {
     let pair = StorePair {
         prepare: nothing,
         left: read_resident_req,
-        right: |rng: &mut BenchRng, _| {
+        right: |_: &Cast, rng: &mut BenchRng, _| {
             let op = Op::Read {
                 id: id(rng.random_range(100..130)),
             };
@@ -303,7 +320,7 @@ fn read_found_vs_not_found(runner: &mut CtRunner, rng: &mut BenchRng) {
 
 fn delete_permitted_vs_denied(runner: &mut CtRunner, rng: &mut BenchRng) {
     let delete_fresh_as = |who: u8| {
-        move |_: &mut BenchRng, n: u64| {
+        move |_: &Cast, _: &mut BenchRng, n: u64| {
             let op = Op::Delete {
                 id: id(FRESH + n),
                 recipient: key(BOB),
@@ -323,7 +340,7 @@ fn delete_permitted_vs_denied(runner: &mut CtRunner, rng: &mut BenchRng) {
 fn create_mailbox_full_vs_not(runner: &mut CtRunner, rng: &mut BenchRng) {
     // Bob's mailbox is full (the create is refused); carol's has room.
     let create_for = |recipient: u8| {
-        move |rng: &mut BenchRng, n: u64| {
+        move |_: &Cast, rng: &mut BenchRng, n: u64| {
             let op = Op::Create {
                 id: id(FRESH + n),
                 recipient: key(recipient),
@@ -355,7 +372,7 @@ fn noise_seal_read_vs_update_response(runner: &mut CtRunner, rng: &mut BenchRng)
     let mut st = store(30);
     let request = rec(key(BOB), Op::Read { id: id(3) });
     let read_resp = st.execute(&request, NOW);
-    let upd_resp = st.execute(&update_resident_req(rng, 0), NOW);
+    let upd_resp = st.execute(&update_resident_req(&Cast::fixed(), rng, 0), NOW);
     let mut draws = Draws::new(rng);
     for n in 0..samples() as u64 {
         let class = draws.next();
@@ -444,8 +461,8 @@ impl NoisePair {
 fn enclave_compare(
     runner: &mut CtRunner,
     rng: &mut BenchRng,
-    mut left: impl FnMut(&Identity, &Identity, &mut BenchRng, u64) -> RequestRecord,
-    mut right: impl FnMut(&Identity, &Identity, &mut BenchRng, u64) -> RequestRecord,
+    mut left: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
+    mut right: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
 ) {
     let config = EnclaveConfig {
         store: StoreConfig::new(CAPACITY, 86_400).unwrap(),
@@ -467,172 +484,74 @@ fn enclave_compare(
         s
     };
     let sid = session.id();
+    let cast = Cast {
+        alice: alice.public(),
+        bob: bob.public(),
+    };
+    let query = |record: &RequestRecord| {
+        let (_, sealed) = session.seal_request(record);
+        e.query(&sid, &sealed).unwrap();
+    };
     for n in 0..30 {
-        let r = rec(
-            alice.public(),
-            Op::Create {
-                id: id(n),
-                recipient: bob.public(),
-                payload: Payload::frame(b"x").unwrap(),
-            },
-        );
-        e.query(&sid, &session.seal_request(&r).1).unwrap();
+        let op = Op::Create {
+            id: id(n),
+            recipient: cast.bob,
+            payload: Payload::frame(b"x").unwrap(),
+        };
+        query(&rec(cast.alice, op));
     }
     let mut draws = Draws::new(rng);
     for n in 0..samples() as u64 {
         let class = draws.next();
-        let l = left(&alice, &bob, rng, n);
-        let r = right(&alice, &bob, rng, n);
+        let l = left(&cast, rng, n);
+        let r = right(&cast, rng, n);
         let record = pick(class, l, r);
         let (_, sealed) = session.seal_request(&record);
         drop(record);
         runner.run_one(class, || e.query(&sid, &sealed));
-        let d = rec(
-            bob.public(),
-            Op::Delete {
-                id: id(FRESH + n),
-                recipient: bob.public(),
-            },
-        );
-        e.query(&sid, &session.seal_request(&d).1).unwrap();
+        let op = Op::Delete {
+            id: id(FRESH + n),
+            recipient: cast.bob,
+        };
+        query(&rec(cast.bob, op));
     }
 }
 
 fn enclave_create_vs_read(runner: &mut CtRunner, rng: &mut BenchRng) {
-    enclave_compare(
-        runner,
-        rng,
-        |a, b, rng, n| {
-            rec(
-                a.public(),
-                Op::Create {
-                    id: id(FRESH + n),
-                    recipient: b.public(),
-                    payload: payload(rng),
-                },
-            )
-        },
-        |_, b, rng, _| {
-            rec(
-                b.public(),
-                Op::Read {
-                    id: id(rng.random_range(0..30)),
-                },
-            )
-        },
-    );
+    enclave_compare(runner, rng, create_fresh_req, read_resident_req);
 }
 
 fn enclave_create_vs_update(runner: &mut CtRunner, rng: &mut BenchRng) {
-    enclave_compare(
-        runner,
-        rng,
-        |a, b, rng, n| {
-            rec(
-                a.public(),
-                Op::Create {
-                    id: id(FRESH + n),
-                    recipient: b.public(),
-                    payload: payload(rng),
-                },
-            )
-        },
-        |a, b, rng, _| {
-            rec(
-                a.public(),
-                Op::Update {
-                    id: id(rng.random_range(0..30)),
-                    recipient: b.public(),
-                    payload: payload(rng),
-                },
-            )
-        },
-    );
+    enclave_compare(runner, rng, create_fresh_req, update_resident_req);
 }
 
 fn enclave_read_vs_update(runner: &mut CtRunner, rng: &mut BenchRng) {
-    enclave_compare(
-        runner,
-        rng,
-        |_, b, rng, _| {
-            rec(
-                b.public(),
-                Op::Read {
-                    id: id(rng.random_range(0..30)),
-                },
-            )
-        },
-        |a, b, rng, _| {
-            rec(
-                a.public(),
-                Op::Update {
-                    id: id(rng.random_range(0..30)),
-                    recipient: b.public(),
-                    payload: payload(rng),
-                },
-            )
-        },
-    );
+    enclave_compare(runner, rng, read_resident_req, update_resident_req);
 }
 
 fn enclave_list_alice_vs_bob(runner: &mut CtRunner, rng: &mut BenchRng) {
     enclave_compare(
         runner,
         rng,
-        |a, _, _, _| rec(a.public(), Op::List),
-        |_, b, _, _| rec(b.public(), Op::List),
+        |c, _, _| rec(c.alice, Op::List),
+        |c, _, _| rec(c.bob, Op::List),
     );
 }
 
 fn enclave_read_vs_read(runner: &mut CtRunner, rng: &mut BenchRng) {
-    enclave_compare(
-        runner,
-        rng,
-        |_, b, rng, _| {
-            rec(
-                b.public(),
-                Op::Read {
-                    id: id(rng.random_range(0..30)),
-                },
-            )
-        },
-        |_, b, rng, _| {
-            rec(
-                b.public(),
-                Op::Read {
-                    id: id(rng.random_range(0..30)),
-                },
-            )
-        },
-    );
+    enclave_compare(runner, rng, read_resident_req, read_resident_req);
 }
 
 fn enclave_create_random_vs_zero_payload(runner: &mut CtRunner, rng: &mut BenchRng) {
     // Both classes are creates; only the payload's content differs.
-    enclave_compare(
-        runner,
-        rng,
-        |a, b, rng, n| {
-            rec(
-                a.public(),
-                Op::Create {
-                    id: id(FRESH + n),
-                    recipient: b.public(),
-                    payload: payload(rng),
-                },
-            )
-        },
-        |a, b, _, n| {
-            rec(
-                a.public(),
-                Op::Create {
-                    id: id(FRESH + n),
-                    recipient: b.public(),
-                    payload: Payload::zeroed(),
-                },
-            )
-        },
-    );
+    enclave_compare(runner, rng, create_fresh_req, |c, _, n| {
+        let op = Op::Create {
+            id: id(FRESH + n),
+            recipient: c.bob,
+            payload: Payload::zeroed(),
+        };
+        rec(c.alice, op)
+    });
 }
 
 ctbench_main!(
