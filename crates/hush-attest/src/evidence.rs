@@ -65,7 +65,7 @@ pub struct Measurement(pub [u8; MEASUREMENT_LEN]);
 impl Measurement {
     /// Lower-case hex.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(self.0)
     }
 }
 

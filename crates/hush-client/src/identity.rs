@@ -7,7 +7,7 @@ use schnorrkel::{ExpansionMode, MiniSecretKey};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// Length of an identity's secret seed.
 pub const SECRET_LEN: usize = 32;
@@ -87,6 +87,8 @@ impl Identity {
     }
 }
 
+/// An identity file's contents. The secret is hex in a string; it is
+/// wiped when the struct is dropped, whether it was written or read.
 #[derive(Serialize, Deserialize)]
 struct IdentityFile {
     name: String,
@@ -94,14 +96,16 @@ struct IdentityFile {
     secret: String,
 }
 
+impl Drop for IdentityFile {
+    fn drop(&mut self) {
+        self.secret.zeroize();
+    }
+}
+
 /// The directory of identities.
 #[derive(Debug, Clone)]
 pub struct Keystore {
     dir: PathBuf,
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 impl Keystore {
@@ -151,7 +155,7 @@ impl Keystore {
         let file = IdentityFile {
             name: name.to_owned(),
             public: id.public().to_hex(),
-            secret: hex(&id.secret[..]),
+            secret: hex::encode(&id.secret[..]),
         };
         let io = |source| KeystoreError::Io {
             path: path.clone(),
@@ -176,17 +180,11 @@ impl Keystore {
         };
         let file: IdentityFile =
             serde_json::from_str(&text).map_err(|_| KeystoreError::Corrupt(path.clone()))?;
-        let secret = Zeroizing::new(file.secret);
-        let mut seed = [0u8; SECRET_LEN];
-        if secret.len() != 2 * SECRET_LEN {
+        let mut seed = Zeroizing::new([0u8; SECRET_LEN]);
+        if hex::decode_to_slice(&file.secret, &mut seed[..]).is_err() {
             return Err(KeystoreError::Corrupt(path));
         }
-        for (i, chunk) in secret.as_bytes().chunks(2).enumerate() {
-            let s = std::str::from_utf8(chunk).map_err(|_| KeystoreError::Corrupt(path.clone()))?;
-            seed[i] =
-                u8::from_str_radix(s, 16).map_err(|_| KeystoreError::Corrupt(path.clone()))?;
-        }
-        let id = Identity::from_secret(name, seed);
+        let id = Identity::from_secret(name, *seed);
         if id.public().to_hex() != file.public {
             return Err(KeystoreError::Corrupt(path));
         }
@@ -289,5 +287,30 @@ mod tests {
         }
         std::fs::write(dir.path().join("identities/bob.json"), "{}").unwrap();
         assert!(matches!(ks.load("bob"), Err(KeystoreError::Corrupt(_))));
+    }
+
+    #[test]
+    fn a_secret_that_is_not_the_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let ks = Keystore::open(dir.path());
+        let alice = ks.create("alice").unwrap();
+        let path = dir.path().join("identities/alice.json");
+        let good = std::fs::read_to_string(&path).unwrap();
+        let secret = hex::encode(&alice.secret[..]);
+        let bad_secrets = [
+            "zz".repeat(SECRET_LEN), // not hex
+            secret[2..].to_owned(),  // a byte short
+            format!("{secret}00"),   // a byte long
+            "11".repeat(SECRET_LEN), // another key's secret
+        ];
+        for bad in bad_secrets {
+            std::fs::write(&path, good.replace(&secret, &bad)).unwrap();
+            assert!(
+                matches!(ks.load("alice"), Err(KeystoreError::Corrupt(_))),
+                "{bad} accepted"
+            );
+        }
+        std::fs::write(&path, good.replace(&secret, &secret.to_uppercase())).unwrap();
+        assert_eq!(ks.load("alice").unwrap().public(), alice.public());
     }
 }

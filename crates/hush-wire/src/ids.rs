@@ -25,7 +25,7 @@ impl MessageId {
 
     /// Lower-case hex, as shown to users.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(self.0)
     }
 
     /// Parses 32 hex digits.
@@ -37,17 +37,10 @@ impl MessageId {
     }
 }
 
+/// Exactly `2 * N` hex digits (either case) as `N` bytes.
 pub(crate) fn parse_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
-    let s = s.as_bytes();
-    if s.len() != 2 * N {
-        return None;
-    }
     let mut out = [0u8; N];
-    for (i, pair) in s.chunks(2).enumerate() {
-        let hi = (pair[0] as char).to_digit(16)?;
-        let lo = (pair[1] as char).to_digit(16)?;
-        out[i] = (hi * 16 + lo) as u8;
-    }
+    hex::decode_to_slice(s, &mut out).ok()?;
     Some(out)
 }
 
@@ -102,6 +95,19 @@ mod tests {
         let id = MessageId::new([0xab; ID_LEN]).unwrap();
         assert_eq!(MessageId::from_hex(&id.to_hex()).unwrap(), id);
         assert!(MessageId::from_hex("zz").is_err());
+        let hex = id.to_hex();
+        assert_eq!(hex, "ab".repeat(ID_LEN));
+        assert_eq!(MessageId::from_hex(&hex.to_uppercase()).unwrap(), id);
+        for bad in [
+            &hex[1..],
+            &hex[2..],
+            &format!("{hex}ab"),
+            &hex.replacen('a', "g", 1),
+        ] {
+            assert!(MessageId::from_hex(bad).is_err(), "{bad} accepted");
+        }
+        // Multi-byte characters are not digits, whatever their byte length.
+        assert!(MessageId::from_hex(&format!("é{}", &hex[2..])).is_err());
         assert_eq!(MessageId::from_hex(&"0".repeat(32)), Err(WireError::ZeroId));
     }
 }

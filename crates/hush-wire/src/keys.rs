@@ -27,7 +27,7 @@ impl PublicKey {
 
     /// Lower-case hex, as shown to users.
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(self.0)
     }
 
     /// Parses 64 hex digits.
