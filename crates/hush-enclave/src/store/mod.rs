@@ -49,7 +49,7 @@ use ct::{cmov, eq_u32, sel_u8, sel_u32};
 use decode::{caller_is_owner, mailbox_key, op_flags};
 use directory::Directory;
 use free_list::FreeList;
-use hush_wire::consts::{ID_LEN, KEY_LEN, LISTING_LEN, MESSAGE_LEN};
+use hush_wire::consts::{ID_LEN, KEY_LEN, MESSAGE_LEN};
 use hush_wire::{RequestRecord, ResponseRecord, Status};
 use keyed_hash::KeyedHash;
 use subtle::{Choice, ConditionallySelectable};
@@ -87,7 +87,6 @@ struct Decision {
     show_message: Choice,
     expected_id: [u8; ID_LEN],
     listing_count: u8,
-    listing: Option<Box<[u8; LISTING_LEN]>>,
 }
 
 impl Store {
@@ -184,8 +183,10 @@ impl Store {
             show_message: no,
             expected_id: [0; ID_LEN],
             listing_count: 0,
-            listing: None,
         };
+        // The response is filled as the accesses go: the listing here, the
+        // status and message after the message slot's access.
+        let mut response = ResponseRecord::zeroed();
         self.mailboxes
             .access(found.mailbox as usize, &mut |block: &mut MailboxBlock| {
                 let mut mb = *block;
@@ -245,8 +246,7 @@ impl Store {
                 mailbox::append(&mut mb, &created, create_ok);
 
                 let show_listing = flags.on_own_mailbox() & real;
-                let mut listing = Box::new([0u8; LISTING_LEN]);
-                ct::cmov_bytes(&mut listing, &mailbox::listing(&mb), show_listing);
+                ct::cmov_bytes(response.listing_mut(), &mailbox::listing(&mb), show_listing);
                 d = Decision {
                     status,
                     slot: sel_u32(target.slot, free_slot, flags.create),
@@ -256,7 +256,6 @@ impl Store {
                     show_message: create_ok | hit,
                     expected_id: target.id,
                     listing_count: sel_u8(0, mb.len as u8, show_listing),
-                    listing: Some(listing),
                 };
                 cmov(block, &mb, real);
             });
@@ -290,15 +289,11 @@ impl Store {
         self.free_slots.step(d.create, d.remove, d.slot);
         self.free_mailboxes.step(found.inserted, Choice::from(0), 0);
 
-        let mut response = ResponseRecord::zeroed();
         response.set_status_code(d.status);
         response.set_listing_count(d.listing_count);
         response
             .message_mut()
             .copy_from_slice(&shown.bytes[..MESSAGE_LEN]);
-        if let Some(listing) = d.listing {
-            response.listing_mut().copy_from_slice(&listing[..]);
-        }
         response
     }
 }
