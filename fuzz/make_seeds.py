@@ -32,6 +32,7 @@ put("wire", "message", b"\x04" + message)
 put("wire", "payload", b"\x05" + framed("hi"))
 put("wire", "sealed", b"\x06" + sealed)
 put("wire", "hex", b"\x07" + b"01" * 16)
+put("wire", "hex_key", b"\x07" + b"aB" * 32)
 
 dev = bytes([1, 3]) + b"dev" + b"\x11" * 48 + b"\x22" * 64 + struct.pack("<I", 0)
 tdx = bytes([2, 9]) + b"tdx_guest" + b"\x11" * 48 + b"\x22" * 64 + struct.pack("<I", 4) + b"quot"

@@ -49,9 +49,17 @@ fuzz_target!(|data: &[u8]| {
         }
         _ => {
             if let Ok(s) = std::str::from_utf8(rest) {
-                let _ = MessageId::from_hex(s);
-                let _ = PublicKey::from_hex(s);
-                let _ = SessionId::from_hex(s);
+                // Accepted hex is the value's own hex, up to case.
+                let canonical = s.to_ascii_lowercase();
+                if let Ok(id) = MessageId::from_hex(s) {
+                    assert_eq!(id.to_hex(), canonical);
+                }
+                if let Ok(key) = PublicKey::from_hex(s) {
+                    assert_eq!(key.to_hex(), canonical);
+                }
+                if let Some(session) = SessionId::from_hex(s) {
+                    assert_eq!(session.to_hex(), canonical);
+                }
             }
         }
     }
