@@ -20,7 +20,8 @@
 //! bytes sealed from two different addresses.
 //!
 //! Samples per benchmark: `HUSH_TIMING_SAMPLES` (default 200,000: exactly
-//! 100,000 per class, in a random order). CI runs a tiny sample only to check that it runs.
+//! 100,000 per class, in a random order). CI runs a tiny sample only to
+//! check that it runs.
 //!
 //! ```text
 //! cargo run --release -p hush-bench --bin hush-timing
@@ -118,10 +119,10 @@ fn store(resident: u64) -> Store {
     for n in 0..resident {
         let op = Op::Create {
             id: id(n),
-            recipient: key(2),
+            recipient: key(BOB),
             payload: Payload::frame(b"x").unwrap(),
         };
-        s.execute(&rec(key(1), op), NOW);
+        s.execute(&rec(key(ALICE), op), NOW);
     }
     s
 }
