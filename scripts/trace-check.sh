@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Counts the instructions of one store request per class under callgrind
-# (only the request itself, after identical set-up) and prints a table.
-# Usage: scripts/trace-check.sh [plain|rostl] [runs per class]
+# Counts the instructions of one request per class under callgrind (only
+# the request itself, after identical set-up) and prints a table.
+# plain|rostl: one store request (ORAM replaced by a vector, or the real
+# ORAM); enclave: the whole enclave path, sealed frame in and out.
+# Usage: scripts/trace-check.sh [plain|rostl|enclave] [runs per class]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:-plain}"
@@ -13,6 +15,8 @@ export CARGO_TARGET_DIR=target/valgrind
 RUSTFLAGS="-C target-cpu=x86-64-v3" cargo build --release --locked -p hush-bench --bin hush-trace >&2
 bin=target/valgrind/release/hush-trace
 out="$(mktemp -d)"
+measured=hush_trace::measured
+[ "$backend" = enclave ] && measured=hush_trace::measured_query
 classes=$( ($bin --help 2>&1 || true) | sed -n "s/.*classes: //p" | tr -d ")" | tr "," " ")
 echo "| class | status | instructions (${backend}, ${runs} run(s)) |"
 echo "|---|---|---|"
@@ -26,7 +30,7 @@ for c in $classes; do
         # setarch -R: no address randomisation, so alignment-dependent
         # paths in libc's memcpy/memset do not vary from run to run.
         status=$(setarch "$(uname -m)" -R valgrind --tool=callgrind --callgrind-out-file="$f" \
-            --toggle-collect='hush_trace::measured' "$bin" "$backend" "$idx" 2>/dev/null | awk '{print $3}')
+            --toggle-collect="$measured" "$bin" "$backend" "$idx" 2>/dev/null | awk '{print $3}')
         counts+=("$(awk '/^summary:/ {print $2}' "$f")")
     done
     echo "| $c | $status | ${counts[*]} |"

@@ -270,6 +270,13 @@ impl Worker {
         if waiting >= PER_MAILBOX {
             return Ok(());
         }
+        let live = self.create_in(EXPIRY_MAILBOX).await?;
+        self.expiring.push(live);
+        Ok(())
+    }
+
+    /// Creates the next message of this client's sequence in mailbox `m`.
+    async fn create_in(&mut self, m: usize) -> Result<Live, ClientError> {
         self.seq += 1;
         let id = new_message_id();
         let sent = Instant::now();
@@ -277,17 +284,16 @@ impl Worker {
             .create(
                 self.sender,
                 id,
-                self.mailboxes[EXPIRY_MAILBOX],
+                self.mailboxes[m],
                 content(self.n, self.seq),
             )
             .await?;
-        self.expiring.push(Live {
+        Ok(Live {
             id,
-            mailbox: EXPIRY_MAILBOX,
+            mailbox: m,
             seq: self.seq,
             stamped: sent,
-        });
-        Ok(())
+        })
     }
 
     /// One request of the mix; an error is an unexpected status.
@@ -322,23 +328,8 @@ impl Worker {
                 if self.mailbox_load(m) >= PER_MAILBOX {
                     return self.delete().await;
                 }
-                self.seq += 1;
-                let id = new_message_id();
-                let sent = Instant::now();
-                self.client
-                    .create(
-                        self.sender,
-                        id,
-                        self.mailboxes[m],
-                        content(self.n, self.seq),
-                    )
-                    .await?;
-                self.ledger.push(Live {
-                    id,
-                    mailbox: m,
-                    seq: self.seq,
-                    stamped: sent,
-                });
+                let live = self.create_in(m).await?;
+                self.ledger.push(live);
             }
             Kind::Read => {
                 let l = self.ledger[self.rng.random_range(0..self.ledger.len())].clone();

@@ -30,6 +30,7 @@
 use dudect_bencher::rand::RngExt;
 use dudect_bencher::rand::seq::SliceRandom;
 use dudect_bencher::{BenchRng, Class, CtRunner, ctbench_main};
+use hush_bench::fixtures::{id, key, rec};
 use hush_client::Identity;
 use hush_client::session::{ClientSession, Handshake};
 use hush_enclave::oram::RostlFactory;
@@ -37,7 +38,7 @@ use hush_enclave::{
     AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, Store, StoreConfig,
 };
 use hush_wire::consts::{AEAD_TAG_LEN, MAILBOX_CAPACITY, REQUEST_LEN, RESPONSE_LEN};
-use hush_wire::{MessageId, Op, Payload, PublicKey, Request, RequestRecord};
+use hush_wire::{Op, Payload, PublicKey, RequestRecord};
 use subtle::{Choice, ConditionallySelectable};
 
 /// Store capacity used for timing (small: fast samples; the access pattern
@@ -52,24 +53,10 @@ fn samples() -> usize {
         .unwrap_or(200_000)
 }
 
-fn key(n: u8) -> PublicKey {
-    PublicKey::new([n; 32]).unwrap()
-}
-
-fn id(n: u64) -> MessageId {
-    let mut b = [0x77u8; 16];
-    b[..8].copy_from_slice(&n.to_le_bytes());
-    MessageId::new(b).unwrap()
-}
-
 fn payload(rng: &mut BenchRng) -> Payload {
     let mut content = [0u8; 100];
     rng.fill(&mut content[..]);
     Payload::frame(&content).unwrap()
-}
-
-fn rec(acting_as: PublicKey, op: Op) -> RequestRecord {
-    RequestRecord::encode(&Request { acting_as, op })
 }
 
 /// Each sample's class: exactly half the samples of each class, in a
@@ -185,13 +172,18 @@ fn create_fresh(s: &mut Store, n: u64) {
     s.execute(&rec(key(ALICE), op), NOW);
 }
 
-/// Bob removes message `FRESH + n` if it is there (unmeasured).
-fn bob_deletes_fresh(s: &mut Store, n: u64) {
+/// `who` deletes message `FRESH + n` from `recipient`'s mailbox.
+fn delete_fresh(who: PublicKey, recipient: PublicKey, n: u64) -> RequestRecord {
     let op = Op::Delete {
         id: id(FRESH + n),
-        recipient: key(BOB),
+        recipient,
     };
-    s.execute(&rec(key(BOB), op), NOW);
+    rec(who, op)
+}
+
+/// Bob removes message `FRESH + n` if it is there (unmeasured).
+fn bob_deletes_fresh(s: &mut Store, n: u64) {
+    s.execute(&delete_fresh(key(BOB), key(BOB), n), NOW);
 }
 
 /// The two keys the requests act with: fixed keys at the store level, the
@@ -292,13 +284,7 @@ fn update_vs_delete(runner: &mut CtRunner, rng: &mut BenchRng) {
     let pair = StorePair {
         prepare: create_fresh,
         left: update_resident_req,
-        right: |_: &Cast, _: &mut BenchRng, n| {
-            let op = Op::Delete {
-                id: id(FRESH + n),
-                recipient: key(BOB),
-            };
-            rec(key(ALICE), op)
-        },
+        right: |_: &Cast, _: &mut BenchRng, n| delete_fresh(key(ALICE), key(BOB), n),
         cleanup: bob_deletes_fresh,
     };
     compare(runner, rng, store(30), pair);
@@ -320,15 +306,8 @@ fn read_found_vs_not_found(runner: &mut CtRunner, rng: &mut BenchRng) {
 }
 
 fn delete_permitted_vs_denied(runner: &mut CtRunner, rng: &mut BenchRng) {
-    let delete_fresh_as = |who: u8| {
-        move |_: &Cast, _: &mut BenchRng, n: u64| {
-            let op = Op::Delete {
-                id: id(FRESH + n),
-                recipient: key(BOB),
-            };
-            rec(key(who), op)
-        }
-    };
+    let delete_fresh_as =
+        |who: u8| move |_: &Cast, _: &mut BenchRng, n: u64| delete_fresh(key(who), key(BOB), n);
     let pair = StorePair {
         prepare: create_fresh,
         left: delete_fresh_as(ALICE),
@@ -355,11 +334,7 @@ fn create_mailbox_full_vs_not(runner: &mut CtRunner, rng: &mut BenchRng) {
         left: create_for(BOB),
         right: create_for(CAROL),
         cleanup: |s: &mut Store, n: u64| {
-            let op = Op::Delete {
-                id: id(FRESH + n),
-                recipient: key(CAROL),
-            };
-            s.execute(&rec(key(CAROL), op), NOW);
+            s.execute(&delete_fresh(key(CAROL), key(CAROL), n), NOW);
         },
     };
     compare(runner, rng, store(MAILBOX_CAPACITY as u64), pair);
@@ -510,11 +485,7 @@ fn enclave_compare(
         let (_, sealed) = session.seal_request(&record);
         drop(record);
         runner.run_one(class, || e.query(&sid, &sealed));
-        let op = Op::Delete {
-            id: id(FRESH + n),
-            recipient: cast.bob,
-        };
-        query(&rec(cast.bob, op));
+        query(&delete_fresh(cast.bob, cast.bob, n));
     }
 }
 

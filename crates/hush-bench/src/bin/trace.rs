@@ -9,12 +9,13 @@
 //! rostl` counts also include the ORAM, whose random leaf choices make them
 //! vary from run to run.
 
+use hush_bench::fixtures::{id, key, rec};
 use hush_enclave::oram::{Block, ObliviousArray, OramFactory, RostlFactory};
 use hush_enclave::{
     AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, Store, StoreConfig,
 };
 use hush_wire::consts::MAILBOX_CAPACITY;
-use hush_wire::{MessageId, Op, Payload, PublicKey, Request, RequestRecord, ResponseRecord};
+use hush_wire::{Op, Payload, PublicKey, RequestRecord, ResponseRecord};
 
 const NOW: u64 = 1_000;
 
@@ -39,20 +40,6 @@ impl OramFactory for PlainFactory {
     }
 }
 
-fn key(n: u8) -> PublicKey {
-    PublicKey::new([n; 32]).unwrap()
-}
-
-fn id(n: u64) -> MessageId {
-    let mut b = [0x77u8; 16];
-    b[..8].copy_from_slice(&n.to_le_bytes());
-    MessageId::new(b).unwrap()
-}
-
-fn rec(acting_as: PublicKey, op: Op) -> RequestRecord {
-    RequestRecord::encode(&Request { acting_as, op })
-}
-
 const CLASSES: &[&str] = &[
     "create",
     "create-exists",
@@ -72,8 +59,34 @@ const CLASSES: &[&str] = &[
     "invalid",
 ];
 
-fn request(class: &str) -> RequestRecord {
-    let (alice, bob, carol, mallory) = (key(1), key(2), key(3), key(4));
+/// Who acts in the traced requests. `stranger` has no mailbox (and, at
+/// the enclave level, no key proof).
+struct Keys {
+    alice: PublicKey,
+    bob: PublicKey,
+    carol: PublicKey,
+    mallory: PublicKey,
+    stranger: PublicKey,
+}
+
+/// The same set-up for every class: bob holds 10 messages from alice,
+/// carol's mailbox is full.
+fn set_up(k: &Keys, mut execute: impl FnMut(&RequestRecord)) {
+    let fill = |recipient, n| Op::Create {
+        id: id(n),
+        recipient,
+        payload: Payload::frame(b"x").unwrap(),
+    };
+    for n in 0..10 {
+        execute(&rec(k.alice, fill(k.bob, n)));
+    }
+    for n in 0..MAILBOX_CAPACITY as u64 {
+        execute(&rec(k.alice, fill(k.carol, n)));
+    }
+}
+
+fn request(class: &str, k: &Keys) -> RequestRecord {
+    let (alice, bob, carol, mallory) = (k.alice, k.bob, k.carol, k.mallory);
     // Every class allocates the same objects before the measured call, so
     // the allocator's state (and its instruction counts) is the same.
     let payload = Payload::frame(b"same payload for every class").unwrap();
@@ -108,14 +121,14 @@ fn request(class: &str) -> RequestRecord {
             alice,
             Op::Create {
                 id: id(100),
-                recipient: key(9),
+                recipient: k.stranger,
                 payload: p(),
             },
         ),
         "read" => rec(bob, Op::Read { id: id(3) }),
         "read-missing" => rec(bob, Op::Read { id: id(99) }),
         "read-next" => rec(bob, Op::ReadNext),
-        "read-next-empty" => rec(key(9), Op::ReadNext),
+        "read-next-empty" => rec(k.stranger, Op::ReadNext),
         "update-sender" => rec(
             alice,
             Op::Update {
@@ -161,6 +174,28 @@ fn request(class: &str) -> RequestRecord {
     }
 }
 
+/// One store request (no Noise, no key check); returns its status code.
+fn store_trace(backend: &str, class: &str) -> u8 {
+    let config = StoreConfig::new(256, 86_400).unwrap();
+    let mut store = match backend {
+        "plain" => Store::with_secret(config, &PlainFactory, [1; 32]),
+        "rostl" => Store::with_secret(config, &RostlFactory, [1; 32]),
+        other => panic!("unknown backend {other}"),
+    };
+    let k = Keys {
+        alice: key(1),
+        bob: key(2),
+        carol: key(3),
+        mallory: key(4),
+        stranger: key(9),
+    };
+    set_up(&k, |r| {
+        store.execute(r, NOW);
+    });
+    let r = request(class, &k);
+    measured(&mut store, &r).as_bytes()[0]
+}
+
 #[inline(never)]
 fn measured(store: &mut Store, r: &RequestRecord) -> ResponseRecord {
     store.execute(r, NOW)
@@ -171,8 +206,10 @@ fn measured_query(e: &InProcessEnclave, sid: &hush_wire::SessionId, sealed: &[u8
     e.query(sid, sealed).unwrap()
 }
 
-/// The whole enclave path (Noise, key check, store) for one request.
-fn enclave_trace(class: &str) {
+/// The whole enclave path (Noise, key check, store) for one request, in a
+/// session that proved alice's, bob's, carol's and mallory's keys; returns
+/// its status code.
+fn enclave_trace(class: &str) -> u8 {
     use hush_client::Identity;
     use hush_client::session::Handshake;
     let config = EnclaveConfig {
@@ -195,112 +232,30 @@ fn enclave_trace(class: &str) {
     let refs: Vec<_> = kps.iter().collect();
     let (_, sealed) = s.seal_key_proofs(&refs);
     e.prove_keys(&s.id(), &sealed).unwrap();
-    let (alice, bob, carol, mallory) = (
-        ids[0].public(),
-        ids[1].public(),
-        ids[2].public(),
-        ids[3].public(),
-    );
-    for n in 0..10 {
-        let r = rec(
-            alice,
-            Op::Create {
-                id: id(n),
-                recipient: bob,
-                payload: Payload::frame(b"x").unwrap(),
-            },
-        );
-        e.query(&s.id(), &s.seal_request(&r).1).unwrap();
-    }
-    let payload = Payload::frame(b"same payload for every class").unwrap();
-    let p = || payload.clone();
-    let _same_heap = p();
-    let r = match class {
-        "create" => rec(
-            alice,
-            Op::Create {
-                id: id(100),
-                recipient: bob,
-                payload: p(),
-            },
-        ),
-        "read" => rec(bob, Op::Read { id: id(3) }),
-        "update-sender" => rec(
-            alice,
-            Op::Update {
-                id: id(3),
-                recipient: bob,
-                payload: p(),
-            },
-        ),
-        "list" => rec(bob, Op::List),
-        "delete-denied" => rec(
-            mallory,
-            Op::Delete {
-                id: id(3),
-                recipient: bob,
-            },
-        ),
-        "read-next-empty" => rec(carol, Op::ReadNext),
-        _ => rec(bob, Op::List),
+    let k = Keys {
+        alice: ids[0].public(),
+        bob: ids[1].public(),
+        carol: ids[2].public(),
+        mallory: ids[3].public(),
+        stranger: key(9),
     };
-    let (_, sealed) = s.seal_request(&r);
+    set_up(&k, |r| {
+        e.query(&s.id(), &s.seal_request(r).1).unwrap();
+    });
+    let r = request(class, &k);
+    let (nonce, sealed) = s.seal_request(&r);
     let out = measured_query(&e, &s.id(), &sealed);
-    println!("{class} status {}", out.len());
+    s.open_response(nonce, &out).unwrap().as_bytes()[0]
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 || args[1] == "--help" {
         eprintln!(
-            "usage: hush-trace plain|rostl NN   (NN: two-digit index into classes: {})",
+            "usage: hush-trace plain|rostl|enclave NN   (NN: two-digit index into classes: {})",
             CLASSES.join(", ")
         );
         std::process::exit(2);
-    }
-    if args[1] == "enclave" {
-        let class = args[2]
-            .parse::<usize>()
-            .ok()
-            .and_then(|i| CLASSES.get(i))
-            .copied()
-            .unwrap_or(&args[2]);
-        enclave_trace(class);
-        return;
-    }
-    let config = StoreConfig::new(256, 86_400).unwrap();
-    let mut store = match args[1].as_str() {
-        "plain" => Store::with_secret(config, &PlainFactory, [1; 32]),
-        "rostl" => Store::with_secret(config, &RostlFactory, [1; 32]),
-        other => panic!("unknown backend {other}"),
-    };
-    // Set-up, identical for every class: bob holds 10 messages from alice,
-    // carol's mailbox is full.
-    for n in 0..10 {
-        store.execute(
-            &rec(
-                key(1),
-                Op::Create {
-                    id: id(n),
-                    recipient: key(2),
-                    payload: Payload::frame(b"x").unwrap(),
-                },
-            ),
-            NOW,
-        );
-    }
-    for n in 0..MAILBOX_CAPACITY as u64 {
-        store.execute(
-            &rec(
-                key(1),
-                Op::Create {
-                    id: id(n),
-                    recipient: key(3),
-                    payload: Payload::frame(b"x").unwrap(),
-                },
-            ),
-            NOW,
-        );
     }
     // Classes are named by a two-digit index so that every run has the same
     // argv length: argv sits on the stack, and its length shifts stack
@@ -311,7 +266,9 @@ fn main() {
         .and_then(|i| CLASSES.get(i))
         .copied()
         .unwrap_or(&args[2]);
-    let r = request(class);
-    let resp = measured(&mut store, &r);
-    println!("{class} status {}", resp.as_bytes()[0]);
+    let status = match args[1].as_str() {
+        "enclave" => enclave_trace(class),
+        backend => store_trace(backend, class),
+    };
+    println!("{class} status {status}");
 }
