@@ -92,11 +92,10 @@ fn record<T>(
     metrics::counter!("hush_requests_total", "rpc" => rpc, "outcome" => label).increment(1);
     metrics::histogram!("hush_request_duration_seconds", "rpc" => rpc)
         .record(start.elapsed().as_secs_f64());
-    if let Err(e) = &result {
+    result.map_err(|e| {
         tracing::debug!(rpc, outcome = label, "request refused");
-        return Err(to_status(e));
-    }
-    result.map_err(|e| to_status(&e))
+        to_status(&e)
+    })
 }
 
 fn session_id(bytes: &[u8]) -> Result<SessionId, Status> {

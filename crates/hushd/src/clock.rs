@@ -1,6 +1,6 @@
-//! The clock: hands the enclave the time once a second (on the enclave
-//! thread, between queries) (its expiry sweep
-//! runs on this public schedule) and refreshes the coarse gauges.
+//! The clock: hands the enclave the time once a second, on the enclave
+//! thread between queries (its expiry sweep runs on this public schedule),
+//! and refreshes the coarse gauges.
 
 use crate::enclave_thread::EnclaveThread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
