@@ -18,4 +18,4 @@ pub use service::{
     StartError,
 };
 pub use session::SessionError;
-pub use store::{ConfigError, Store, StoreConfig};
+pub use store::{ConfigError, OCCUPANCY_STEPS, Store, StoreConfig};

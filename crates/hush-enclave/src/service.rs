@@ -4,19 +4,18 @@
 //! an SGX or confidential-VM deployment without touching either side.
 
 use crate::oram::RostlFactory;
+use crate::session::SessionError;
+use crate::session::key_proof::{self, DummyProofs};
 use crate::session::noise::{self, StaticKey};
 use crate::session::table::{Session, SessionTable};
-use crate::session::{SessionError, key_proof};
 use crate::store::{Store, StoreConfig};
 use hush_attest::{AttestError, Evidence, ReportData};
-use hush_wire::consts::{KEY_PROOF_REQUEST_LEN, MAX_KEYS_PER_SESSION, REQUEST_LEN};
-use hush_wire::{
-    FixedCodec, KeyProofRequest, KeyProofResponse, KeyProofStatus, RequestRecord, SessionId,
-};
+use hush_wire::consts::{KEY_PROOF_REQUEST_LEN, KEY_PROOF_RESPONSE_LEN, REQUEST_LEN};
+use hush_wire::{KeyProofStatus, RequestRecord, SessionId};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use subtle::{Choice, ConstantTimeEq};
+use subtle::ConditionallySelectable;
 
 /// The host's view of the enclave.
 pub trait EnclaveApi: Send + Sync + 'static {
@@ -26,10 +25,13 @@ pub trait EnclaveApi: Send + Sync + 'static {
     fn prove_keys(&self, session: &SessionId, sealed: &[u8]) -> Result<Vec<u8>, SessionError>;
     /// Handles a sealed broker request; returns a sealed response.
     fn query(&self, session: &SessionId, sealed: &[u8]) -> Result<Vec<u8>, SessionError>;
-    /// Gives the enclave the time (seconds since the epoch): runs the expiry
-    /// sweep and expires idle sessions.
+    /// Gives the enclave the time (seconds since the epoch): expires idle
+    /// sessions and, if the enclave's time moved forward, runs one step of
+    /// the expiry sweep. The enclave's time never goes back, and the host
+    /// cannot make the sweep run faster than one step per second of that
+    /// time by calling this more often.
     fn tick(&self, now: u64);
-    /// Coarse figures for the host's gauges.
+    /// Coarse figures for the host's gauges; none moves with a request.
     fn stats(&self) -> EnclaveStats;
 }
 
@@ -42,14 +44,18 @@ pub struct HandshakeReply {
     pub message: Vec<u8>,
 }
 
-/// Coarse, non-secret figures.
+/// Coarse figures the host may show. Each is either public already or
+/// changes only on the public sweep schedule (see docs/LEAKAGE.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EnclaveStats {
-    /// Sessions open.
+    /// Sessions open (the host knows every handshake, and eviction and
+    /// idle expiry depend only on what it sees).
     pub sessions: usize,
-    /// Message slots in use (live or awaiting the sweep).
-    pub occupied_slots: u32,
-    /// Store capacity.
+    /// Store occupancy in steps of 1/[`crate::OCCUPANCY_STEPS`] of capacity, as of
+    /// the end of the last complete sweep pass
+    /// ([`Store::published_occupancy`]).
+    pub occupancy_steps: u8,
+    /// Store capacity (configuration, public).
     pub capacity: u32,
 }
 
@@ -92,7 +98,11 @@ pub struct InProcessEnclave {
     evidence: Vec<u8>,
     sessions: Mutex<SessionTable>,
     store: Mutex<Store>,
+    /// The enclave's time: the largest the host has passed to `tick`.
     now: AtomicU64,
+    /// The time of the last sweep step (at most one per second of `now`).
+    last_sweep: AtomicU64,
+    dummies: DummyProofs,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -125,6 +135,8 @@ impl InProcessEnclave {
             )),
             store: Mutex::new(store),
             now: AtomicU64::new(now),
+            last_sweep: AtomicU64::new(now),
+            dummies: DummyProofs::generate(),
         })
     }
 
@@ -169,38 +181,33 @@ impl EnclaveApi for InProcessEnclave {
     fn prove_keys(&self, id: &SessionId, sealed: &[u8]) -> Result<Vec<u8>, SessionError> {
         let session = self.session(id)?;
         let (nonce, plain) = self.open(&session, sealed, KEY_PROOF_REQUEST_LEN)?;
-        let mut keys = lock(&session.keys);
-        let status = match KeyProofRequest::decode(&plain) {
-            Err(_) => KeyProofStatus::Malformed,
-            Ok(req)
-                if !req
-                    .proofs
-                    .iter()
-                    .all(|p| key_proof::verify(p, &session.handshake_hash)) =>
-            {
-                KeyProofStatus::InvalidProof
-            }
-            Ok(req) => {
-                let mut merged = keys.clone();
-                for p in &req.proofs {
-                    if !merged.contains(&p.key) {
-                        merged.push(p.key);
-                    }
-                }
-                if merged.len() > MAX_KEYS_PER_SESSION {
-                    KeyProofStatus::TooManyKeys
-                } else {
-                    *keys = merged;
-                    session.mark_proven();
-                    KeyProofStatus::Ok
-                }
-            }
+        // Public: the host forwarded a key-proof frame and it opened.
+        session.mark_keyed();
+        // Four signature checks, real or dummy, with no lock held, so
+        // queries of this and other sessions never wait on them.
+        let verdict = key_proof::check_request(&plain, &session.handshake_hash, &self.dummies);
+        let accept = verdict.well_formed & verdict.all_valid;
+        let (fits, proven) = {
+            let mut keys = lock(&session.keys);
+            let fits = keys.merge(&verdict.keys, &verdict.present, accept);
+            (fits, keys.count())
         };
-        let response = KeyProofResponse {
-            status,
-            keys_proven: keys.len() as u8,
-        };
-        Ok(noise::seal(&session.transport, nonce, &response.encode()))
+        let mut status = KeyProofStatus::Ok as u8;
+        status = u8::conditional_select(&status, &(KeyProofStatus::TooManyKeys as u8), !fits);
+        status = u8::conditional_select(
+            &status,
+            &(KeyProofStatus::InvalidProof as u8),
+            !verdict.all_valid,
+        );
+        status = u8::conditional_select(
+            &status,
+            &(KeyProofStatus::Malformed as u8),
+            !verdict.well_formed,
+        );
+        let mut response = [0u8; KEY_PROOF_RESPONSE_LEN];
+        response[0] = status;
+        response[1] = proven;
+        Ok(noise::seal(&session.transport, nonce, &response))
     }
 
     fn query(&self, id: &SessionId, sealed: &[u8]) -> Result<Vec<u8>, SessionError> {
@@ -208,24 +215,18 @@ impl EnclaveApi for InProcessEnclave {
         let (nonce, plain) = self.open(&session, sealed, REQUEST_LEN)?;
         let record = RequestRecord::from_bytes(&plain).expect("opened frame has the record length");
         // Constant time over every key slot: is the acting-as key proven?
-        let mut proven = Choice::from(0);
-        {
-            let keys = lock(&session.keys);
-            for slot in 0..MAX_KEYS_PER_SESSION {
-                let (k, used) = match keys.get(slot) {
-                    Some(k) => (*k.as_bytes(), Choice::from(1)),
-                    None => ([0u8; 32], Choice::from(0)),
-                };
-                proven |= used & k.ct_eq(record.acting_as());
-            }
-        }
+        let proven = lock(&session.keys).contains(record.acting_as());
         let response = lock(&self.store).execute_authorized(&record, proven, self.now());
         Ok(noise::seal(&session.transport, nonce, response.as_bytes()))
     }
 
     fn tick(&self, now: u64) {
         let now = self.now.fetch_max(now, Ordering::Relaxed).max(now);
-        lock(&self.store).tick(now);
+        // One sweep step per tick that moves the enclave's time forward: a
+        // host calling tick in a loop gets no extra steps.
+        if self.last_sweep.fetch_max(now, Ordering::Relaxed) < now {
+            lock(&self.store).tick(now);
+        }
         lock(&self.sessions).expire(now);
     }
 
@@ -233,7 +234,7 @@ impl EnclaveApi for InProcessEnclave {
         let store = lock(&self.store);
         EnclaveStats {
             sessions: lock(&self.sessions).len(),
-            occupied_slots: store.occupied_slots(),
+            occupancy_steps: store.published_occupancy(),
             capacity: store.config().capacity,
         }
     }

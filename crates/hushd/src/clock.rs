@@ -1,14 +1,13 @@
 //! The clock: hands the enclave the time once a second, on the enclave
 //! thread between queries (its expiry sweep runs on this public schedule),
-//! and refreshes the coarse gauges.
+//! and refreshes the coarse gauges. Every figure comes from the enclave
+//! already coarse: the host does no rounding that could hide anything.
 
 use crate::enclave_thread::EnclaveThread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Interval between ticks.
 pub const TICK: Duration = Duration::from_secs(1);
-/// Occupancy is reported in steps of 1/OCCUPANCY_STEPS of the capacity.
-const OCCUPANCY_STEPS: f64 = 32.0;
 
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> u64 {
@@ -35,9 +34,8 @@ pub async fn run(enclave: EnclaveThread, mut shutdown: tokio::sync::watch::Recei
             .await;
         if let Some(stats) = stats {
             metrics::gauge!("hush_sessions_open").set(stats.sessions as f64);
-            let ratio = stats.occupied_slots as f64 / stats.capacity.max(1) as f64;
             metrics::gauge!("hush_store_occupancy_ratio")
-                .set((ratio * OCCUPANCY_STEPS).floor() / OCCUPANCY_STEPS);
+                .set(f64::from(stats.occupancy_steps) / f64::from(hush_enclave::OCCUPANCY_STEPS));
         }
     }
 }

@@ -8,10 +8,16 @@
 //!    explicit nonces ([`replay`] rejects replays), so concurrent requests
 //!    of one session may arrive in any order.
 //! 4. [`table`]: the bounded session table (maximum size, idle expiry,
-//!    oldest-idle eviction that spares sessions with proven keys).
+//!    oldest-idle eviction that spares sessions that sent key proofs,
+//!    whether or not the proofs held).
+//!
+//! [`proven_keys`] holds a session's keys in fixed slots, checked and
+//! merged in constant time; [`key_proof::check_request`] verifies a
+//! request with constant work (always four signature checks).
 
 pub mod key_proof;
 pub mod noise;
+pub mod proven_keys;
 pub mod replay;
 pub mod table;
 

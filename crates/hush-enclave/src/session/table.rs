@@ -4,16 +4,21 @@
 //! timeout (by the enclave's clock) expires. When a new handshake finds the
 //! table full:
 //!
-//! - if at least half the table is half-open (no keys proven yet), the
-//!   oldest half-open session goes: a flood of handshakes displaces only
-//!   itself, never a session that proved keys;
+//! - if at least half the table is half-open (no key-proof request made
+//!   yet), the oldest half-open session goes: a flood of handshakes
+//!   displaces only itself, never a session that went on to prove keys;
 //! - otherwise the least recently used session goes, whatever its kind:
 //!   sessions that proved keys and were then abandoned cannot lock new
 //!   clients out (a newcomer's session is the most recently used one).
+//!
+//! Every input to the choice is something the host already sees: when each
+//! session last sent a frame that opened, and whether it has sent a
+//! key-proof frame that opened. Whether its proofs *held* is secret and
+//! plays no part (the host would otherwise learn it from who is evicted).
 
+use super::proven_keys::ProvenKeys;
 use super::replay::ReplayWindow;
-use hush_wire::consts::MAX_KEYS_PER_SESSION;
-use hush_wire::{PublicKey, SessionId};
+use hush_wire::SessionId;
 use snow::StatelessTransportState;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -29,11 +34,12 @@ pub struct Session {
     /// What key proofs sign.
     pub handshake_hash: Vec<u8>,
     /// Keys proven so far.
-    pub keys: Mutex<Vec<PublicKey>>,
+    pub keys: Mutex<ProvenKeys>,
     /// Nonces seen.
     pub replay: Mutex<ReplayWindow>,
     last_used: AtomicU64,
-    proven: AtomicBool,
+    /// A key-proof frame opened (whatever its proofs' fate: public).
+    keyed: AtomicBool,
     /// Insertion order, to break ties between sessions used in the same second.
     created: u64,
 }
@@ -44,10 +50,10 @@ impl Session {
         Self {
             transport,
             handshake_hash,
-            keys: Mutex::new(Vec::with_capacity(MAX_KEYS_PER_SESSION)),
+            keys: Mutex::new(ProvenKeys::default()),
             replay: Mutex::new(ReplayWindow::default()),
             last_used: AtomicU64::new(now),
-            proven: AtomicBool::new(false),
+            keyed: AtomicBool::new(false),
             created: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -57,9 +63,10 @@ impl Session {
         self.last_used.fetch_max(now, Ordering::Relaxed);
     }
 
-    /// Records that the session has proven keys.
-    pub fn mark_proven(&self) {
-        self.proven.store(true, Ordering::Relaxed);
+    /// Records that the session sent a key-proof frame that opened. Called
+    /// whether or not its proofs held, so eviction cannot tell.
+    pub fn mark_keyed(&self) {
+        self.keyed.store(true, Ordering::Relaxed);
     }
 }
 
@@ -96,10 +103,10 @@ impl SessionTable {
             let half_open = self
                 .sessions
                 .values()
-                .filter(|s| !s.proven.load(Ordering::Relaxed))
+                .filter(|s| !s.keyed.load(Ordering::Relaxed))
                 .count();
             let victim = if 2 * half_open >= self.max_sessions {
-                self.oldest(|s| !s.proven.load(Ordering::Relaxed))
+                self.oldest(|s| !s.keyed.load(Ordering::Relaxed))
             } else {
                 self.oldest(|_| true)
             };

@@ -75,7 +75,11 @@ pub struct Store {
     now: u64,
     slot_cursor: u32,
     mailbox_cursor: u32,
+    published_occupancy: u8,
 }
+
+/// The published occupancy is in steps of 1/OCCUPANCY_STEPS of capacity.
+pub const OCCUPANCY_STEPS: u8 = 32;
 
 /// What the mailbox access decided, for the accesses after it.
 struct Decision {
@@ -107,6 +111,7 @@ impl Store {
             now: 0,
             slot_cursor: 0,
             mailbox_cursor: 0,
+            published_occupancy: 0,
         }
     }
 
@@ -129,10 +134,30 @@ impl Store {
         self.now
     }
 
-    /// Message slots in use (live, or expired and not yet swept). A coarse
-    /// occupancy figure for the host's gauge.
+    /// Message slots in use (live, or expired and not yet swept). Exact,
+    /// so secret: it moves with every create and delete that succeeds.
+    /// Never hand it to the host; [`Store::published_occupancy`] is the
+    /// figure that may leave.
     pub fn occupied_slots(&self) -> u32 {
         self.config.capacity - self.free_slots.count()
+    }
+
+    /// Occupancy in steps of 1/[`OCCUPANCY_STEPS`] of the capacity (rounded
+    /// down), as of the end of the last complete sweep pass over the
+    /// message slots; 0 before the first pass ends. It changes only on
+    /// the sweep's public schedule, never because of a request, so it can
+    /// be shown to the host: it tells the total held, to 1/32, once per
+    /// sweep period.
+    pub fn published_occupancy(&self) -> u8 {
+        self.published_occupancy
+    }
+
+    fn publish_occupancy(&mut self) {
+        // capacity is a power of two: the division is a shift, with no
+        // branch on the (secret) count.
+        let steps =
+            (self.occupied_slots() as u64 * OCCUPANCY_STEPS as u64) / self.config.capacity as u64;
+        self.published_occupancy = steps as u8;
     }
 
     fn advance_clock(&mut self, now: u64) {

@@ -16,11 +16,16 @@ use subtle::Choice;
 
 impl Store {
     /// Advances the clock to `now` (never backwards) and runs one tick of
-    /// the expiry sweep.
+    /// the expiry sweep. When the slot cursor completes a pass over the
+    /// store, the coarse occupancy figure is published (see
+    /// [`Store::published_occupancy`]).
     pub fn tick(&mut self, now: u64) {
         self.advance_clock(now);
         for _ in 0..self.config.sweep_slots_per_tick {
             self.sweep_slot();
+            if self.slot_cursor == 0 {
+                self.publish_occupancy();
+            }
         }
         for _ in 0..self.config.sweep_mailboxes_per_tick {
             self.sweep_mailbox();
