@@ -133,18 +133,22 @@ impl ClientSession {
         Ok(plain)
     }
 
+    /// A proof of `keypair` for this session: its signature of the
+    /// handshake hash.
+    pub fn key_proof(&self, keypair: &schnorrkel::Keypair) -> KeyProof {
+        KeyProof {
+            key: PublicKey::new(keypair.public.to_bytes()).expect("a real key is not all zero"),
+            signature: Signature(
+                keypair
+                    .sign_simple(KEY_PROOF_CONTEXT, &self.handshake_hash)
+                    .to_bytes(),
+            ),
+        }
+    }
+
     /// Key proofs for `keypairs`, sealed. Returns the nonce and the frame.
     pub fn seal_key_proofs(&self, keypairs: &[&schnorrkel::Keypair]) -> (u64, Vec<u8>) {
-        let proofs = keypairs
-            .iter()
-            .map(|kp| KeyProof {
-                key: PublicKey::new(kp.public.to_bytes()).expect("a real key is not all zero"),
-                signature: Signature(
-                    kp.sign_simple(KEY_PROOF_CONTEXT, &self.handshake_hash)
-                        .to_bytes(),
-                ),
-            })
-            .collect();
+        let proofs = keypairs.iter().map(|kp| self.key_proof(kp)).collect();
         self.seal(&KeyProofRequest { proofs }.encode())
     }
 

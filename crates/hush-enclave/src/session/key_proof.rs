@@ -4,8 +4,9 @@
 //!
 //! [`check_request`] does the same work for every request: it verifies
 //! exactly [`MAX_KEYS_PER_SESSION`] signatures, real ones for the proofs
-//! the request carries and dummy ones (valid proofs by throw-away keys,
-//! drawn at random from a pool made at start) for the empty slots, and it
+//! the request carries and dummy ones (a throw-away key, a random message
+//! and a random s, so they cost what a real check costs) for the empty
+//! slots, and it
 //! never stops at the first bad proof. So neither the number of proofs nor
 //! which of them hold shows in how long the check takes.
 
@@ -13,14 +14,13 @@ use super::proven_keys::KeyBytes;
 use hush_wire::consts::{
     KEY_LEN, KEY_PROOF_CONTEXT, KEY_PROOF_REQUEST_LEN, MAX_KEYS_PER_SESSION, SIGNATURE_LEN,
 };
-use hush_wire::{FixedCodec, KeyProof, KeyProofRequest, PublicKey};
+use hush_wire::{KeyProof, PublicKey};
 use rand::Rng;
-use subtle::{Choice, ConditionallySelectable, ConstantTimeLess};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
 
 /// Length of the handshake hash key proofs sign (BLAKE2s).
 pub const HANDSHAKE_HASH_LEN: usize = 32;
-/// Dummy proofs made at start; each empty slot uses one drawn at random,
-/// so dummy checks take as long, on average and in spread, as real ones.
+/// Throw-away keys made at start for dummy checks (see [`DummyProofs`]).
 pub const DUMMY_POOL_LEN: usize = 32;
 
 /// Whether `proof` is a valid signature of `handshake_hash` by its key.
@@ -49,15 +49,27 @@ pub fn sign(keypair: &schnorrkel::Keypair, handshake_hash: &[u8]) -> KeyProof {
     }
 }
 
-/// One dummy proof: a throw-away key's valid signature of a random hash.
+/// A throw-away key and the commitment R of one of its signatures: the
+/// fixed half of a dummy check.
 struct Dummy {
+    key: KeyBytes,
+    commitment: [u8; SCALAR_LEN],
+}
+
+/// Length of a signature's commitment R and of its scalar s.
+const SCALAR_LEN: usize = 32;
+/// schnorrkel marks its signatures with the top bit of s.
+const SCHNORRKEL_MARKER: u8 = 0x80;
+
+/// The pool dummy checks draw from.
+pub struct DummyProofs(Vec<Dummy>);
+
+/// One dummy check's inputs.
+struct DummyCheck {
     key: KeyBytes,
     signature: [u8; SIGNATURE_LEN],
     message: [u8; HANDSHAKE_HASH_LEN],
 }
-
-/// The pool of dummy proofs used for empty slots.
-pub struct DummyProofs(Vec<Dummy>);
 
 impl DummyProofs {
     /// A fresh pool (throw-away keys from the OS-seeded CSPRNG).
@@ -69,20 +81,37 @@ impl DummyProofs {
                     let mini = schnorrkel::MiniSecretKey::from_bytes(&rng.random::<[u8; 32]>())
                         .expect("32 bytes");
                     let kp = mini.expand_to_keypair(schnorrkel::ExpansionMode::Ed25519);
-                    let message: [u8; HANDSHAKE_HASH_LEN] = rng.random();
-                    let proof = sign(&kp, &message);
+                    let proof = sign(&kp, &rng.random::<[u8; HANDSHAKE_HASH_LEN]>());
                     Dummy {
                         key: *proof.key.as_bytes(),
-                        signature: proof.signature.0,
-                        message,
+                        commitment: proof.signature.0[..SCALAR_LEN]
+                            .try_into()
+                            .expect("R is the first half"),
                     }
                 })
                 .collect(),
         )
     }
 
-    fn draw(&self) -> &Dummy {
-        &self.0[rand::rng().random_range(0..self.0.len())]
+    /// A dummy check shaped like a real one: a real key and commitment, a
+    /// fresh random message and a fresh random canonical s. The challenge
+    /// and s are then uniformly random, as they are for an honest proof, so
+    /// the (variable-time) verification takes as long, in distribution, as
+    /// a real one. It never verifies; its result is ignored.
+    fn draw(&self) -> DummyCheck {
+        let mut rng = rand::rng();
+        let d = &self.0[rng.random_range(0..self.0.len())];
+        let wide: [u8; 64] = std::array::from_fn(|_| rng.random());
+        let mut s = curve25519_dalek::Scalar::from_bytes_mod_order_wide(&wide).to_bytes();
+        s[SCALAR_LEN - 1] |= SCHNORRKEL_MARKER;
+        let mut signature = [0u8; SIGNATURE_LEN];
+        signature[..SCALAR_LEN].copy_from_slice(&d.commitment);
+        signature[SCALAR_LEN..].copy_from_slice(&s);
+        DummyCheck {
+            key: d.key,
+            signature,
+            message: rng.random(),
+        }
     }
 }
 
@@ -102,17 +131,36 @@ fn select<const N: usize>(a: &[u8; N], b: &[u8; N], choice: Choice) -> [u8; N] {
     std::array::from_fn(|i| u8::conditional_select(&a[i], &b[i], choice))
 }
 
+fn is_zero(bytes: &[u8]) -> Choice {
+    bytes.iter().fold(0u8, |acc, b| acc | b).ct_eq(&0)
+}
+
+/// Whether `raw` is a well-formed key-proof request, in constant time: the
+/// same rules as [`KeyProofRequest`]'s decoder (1 to 4 proofs, no all-zero
+/// key, empty slots all zero), which the tests hold it to.
+fn well_formed(raw: &[u8; KEY_PROOF_REQUEST_LEN]) -> Choice {
+    let count = raw[0];
+    let mut ok = !count.ct_eq(&0) & !(MAX_KEYS_PER_SESSION as u8).ct_lt(&count);
+    for slot in 0..MAX_KEYS_PER_SESSION {
+        let at = 1 + slot * (KEY_LEN + SIGNATURE_LEN);
+        let chunk = &raw[at..at + KEY_LEN + SIGNATURE_LEN];
+        let present = (slot as u8).ct_lt(&count);
+        ok &= (present & !is_zero(&chunk[..KEY_LEN])) | (!present & is_zero(chunk));
+    }
+    ok
+}
+
 /// Checks a decrypted key-proof request against `handshake_hash` with
 /// constant work: [`MAX_KEYS_PER_SESSION`] signature checks, real or dummy,
 /// and no early exit (see the module docs).
 pub fn check_request(plain: &[u8], handshake_hash: &[u8], dummies: &DummyProofs) -> Verdict {
-    let well_formed = Choice::from(KeyProofRequest::decode(plain).is_ok() as u8);
     // Read the slots straight from the fixed layout (count | 4 x (key |
     // signature)), so no branch depends on how many proofs there are.
     let mut raw = [0u8; KEY_PROOF_REQUEST_LEN];
     if plain.len() == KEY_PROOF_REQUEST_LEN {
         raw.copy_from_slice(plain);
     }
+    let well_formed = well_formed(&raw);
     let count = raw[0];
     let hash: [u8; HANDSHAKE_HASH_LEN] = handshake_hash.try_into().unwrap_or([0; 32]);
     let mut verdict = Verdict {
@@ -143,7 +191,32 @@ pub fn check_request(plain: &[u8], handshake_hash: &[u8], dummies: &DummyProofs)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hush_wire::{FixedCodec, KeyProofRequest};
+    use proptest::prelude::*;
     use schnorrkel::{ExpansionMode, MiniSecretKey};
+
+    proptest! {
+        #[test]
+        fn well_formed_agrees_with_the_decoder(
+            count in 0u8..7,
+            fill in proptest::collection::vec(any::<u8>(), KEY_PROOF_REQUEST_LEN - 1),
+            zero_from in 0usize..KEY_PROOF_REQUEST_LEN,
+            zero_key in 0usize..MAX_KEYS_PER_SESSION,
+        ) {
+            let mut raw = [0u8; KEY_PROOF_REQUEST_LEN];
+            raw[0] = count;
+            raw[1..].copy_from_slice(&fill);
+            // Vary which tail is zero, so valid padding is common.
+            raw[zero_from.max(1)..].fill(0);
+            let expected = KeyProofRequest::decode(&raw).is_ok();
+            prop_assert_eq!(bool::from(well_formed(&raw)), expected);
+            // An all-zero key in a used slot.
+            let at = 1 + zero_key * (KEY_LEN + SIGNATURE_LEN);
+            raw[at..at + KEY_LEN].fill(0);
+            let expected = KeyProofRequest::decode(&raw).is_ok();
+            prop_assert_eq!(bool::from(well_formed(&raw)), expected);
+        }
+    }
 
     fn keypair(seed: u8) -> schnorrkel::Keypair {
         MiniSecretKey::from_bytes(&[seed; 32])
@@ -166,11 +239,15 @@ mod tests {
     }
 
     #[test]
-    fn dummy_proofs_are_valid_so_empty_slots_cost_a_full_check() {
+    fn dummy_checks_decode_so_empty_slots_cost_a_full_check() {
         let pool = DummyProofs::generate();
         assert_eq!(pool.0.len(), DUMMY_POOL_LEN);
-        for d in &pool.0 {
-            assert!(verify_raw(&d.key, &d.signature, &d.message));
+        for _ in 0..64 {
+            let d = pool.draw();
+            // Both halves decode (no early exit); the signature is random.
+            assert!(schnorrkel::PublicKey::from_bytes(&d.key).is_ok());
+            assert!(schnorrkel::Signature::from_bytes(&d.signature).is_ok());
+            assert!(!verify_raw(&d.key, &d.signature, &d.message));
         }
     }
 
