@@ -6,7 +6,7 @@ use crate::load::{EXPIRY_MARGIN, Worker, http_get, rss_kib, spawn_hushd_with_met
 use crate::workload::Kind;
 use anyhow::{Result, bail};
 use hush_client::session::Handshake;
-use hush_client::{Identity, new_message_id};
+use hush_client::{Identity, SealedPayload, new_message_id};
 use hush_wire::Payload;
 use hush_wire::grpc::v1::HandshakeRequest;
 use hush_wire::grpc::v1::broker_client::BrokerClient;
@@ -189,7 +189,7 @@ pub async fn flood(args: FloodArgs) -> Result<()> {
                     alice.public(),
                     id,
                     bob.public(),
-                    Payload::frame(b"still working")?,
+                    SealedPayload::unencrypted(Payload::frame(b"still working")?),
                 )
                 .await?;
                 good.read(bob.public(), id).await?;

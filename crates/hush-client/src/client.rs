@@ -6,12 +6,15 @@
 //! client reports as success.
 
 use crate::ClientError;
+use crate::e2e::{self, SealedPayload, VerifiedCard};
+use crate::identity::Identity;
 use crate::session::{ClientSession, Handshake};
 use hush_attest::Policy;
+use hush_wire::consts::MAILBOX_CAPACITY;
 use hush_wire::grpc::v1::broker_client::BrokerClient;
 use hush_wire::grpc::v1::{Frame, HandshakeRequest};
 use hush_wire::{
-    KeyProofStatus, MailboxListing, Message, MessageId, Op, Payload, PublicKey, Request,
+    EnvelopePlaintext, KeyProofStatus, MailboxListing, Message, MessageId, Op, PublicKey, Request,
     RequestRecord, Response, SessionId, Status,
 };
 use tonic::Code;
@@ -20,6 +23,9 @@ use tonic::transport::{Channel, Endpoint};
 /// Largest gRPC message the client accepts (the biggest legitimate one is a
 /// handshake reply carrying hardware evidence).
 pub const MAX_GRPC_MESSAGE: usize = 64 * 1024;
+/// Requests [`Client::inbox`] makes, whatever the mailbox holds: one list
+/// and one read per mailbox slot.
+pub const INBOX_REQUESTS: usize = 1 + MAILBOX_CAPACITY;
 /// Attempts per request when the session or connection is lost.
 pub const DEFAULT_ATTEMPTS: u32 = 3;
 
@@ -279,6 +285,19 @@ impl Client {
         self.execute(&Request { acting_as, op }).await
     }
 
+    /// Seals `plaintext` end to end for `to` and stores it as message `id`
+    /// from `me`: one create request.
+    pub async fn send(
+        &mut self,
+        me: &Identity,
+        to: &VerifiedCard,
+        id: MessageId,
+        plaintext: &EnvelopePlaintext,
+    ) -> Result<(), ClientError> {
+        let sealed = e2e::seal(me, to, &id, &me.public(), plaintext)?;
+        self.create(me.public(), id, to.signing_key(), sealed).await
+    }
+
     /// Stores a message for `recipient`, acting as `sender`. A retry that
     /// finds its own earlier attempt stored counts as success.
     pub async fn create(
@@ -286,7 +305,7 @@ impl Client {
         sender: PublicKey,
         id: MessageId,
         recipient: PublicKey,
-        payload: Payload,
+        payload: SealedPayload,
     ) -> Result<(), ClientError> {
         let (r, retried) = self
             .run(
@@ -294,7 +313,7 @@ impl Client {
                 Op::Create {
                     id,
                     recipient,
-                    payload,
+                    payload: payload.into_payload(),
                 },
             )
             .await?;
@@ -333,6 +352,31 @@ impl Client {
         }
     }
 
+    /// Every message in `owner`'s mailbox, oldest first, with a fixed
+    /// shape: one list request, then exactly [`MAILBOX_CAPACITY`] read
+    /// requests, for the listed ids and then for random ids that match
+    /// nothing. However many messages there are (0 to 62), the host sees
+    /// [`INBOX_REQUESTS`] requests of one size, and the enclave makes every
+    /// read look the same. A message deleted or expired between the list
+    /// and its read is left out.
+    pub async fn inbox(&mut self, owner: PublicKey) -> Result<Vec<Message>, ClientError> {
+        let listed: Vec<MessageId> = self.list(owner).await?.ids().to_vec();
+        let mut messages = Vec::with_capacity(listed.len());
+        for slot in 0..MAILBOX_CAPACITY {
+            let (id, real) = match listed.get(slot) {
+                Some(id) => (*id, true),
+                None => (crate::new_message_id(), false),
+            };
+            let (r, _) = self.run(owner, Op::Read { id }).await?;
+            match (r.status, r.message) {
+                (Status::Ok, Some(m)) if real => messages.push(m),
+                (Status::Ok | Status::NotFound, _) => {}
+                (s, _) => return Err(ClientError::Status(s)),
+            }
+        }
+        Ok(messages)
+    }
+
     /// Lists `owner`'s mailbox, oldest first.
     pub async fn list(&mut self, owner: PublicKey) -> Result<MailboxListing, ClientError> {
         let (r, _) = self.run(owner, Op::List).await?;
@@ -349,7 +393,7 @@ impl Client {
         acting_as: PublicKey,
         id: MessageId,
         recipient: PublicKey,
-        payload: Payload,
+        payload: SealedPayload,
     ) -> Result<Message, ClientError> {
         let (r, _) = self
             .run(
@@ -357,7 +401,7 @@ impl Client {
                 Op::Update {
                     id,
                     recipient,
-                    payload,
+                    payload: payload.into_payload(),
                 },
             )
             .await?;

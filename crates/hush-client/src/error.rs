@@ -32,6 +32,9 @@ pub enum ClientError {
     /// A key proof was refused.
     #[error("the server refused the key proof: {0:?}")]
     KeyProof(KeyProofStatus),
+    /// End-to-end sealing failed.
+    #[error("{0}")]
+    E2e(#[from] crate::e2e::E2eError),
     /// A broker operation failed with a status.
     #[error("{0}")]
     Status(Status),

@@ -26,9 +26,35 @@ pub enum KeystoreError {
     /// No such identity.
     #[error("no identity named {0:?} (create it with `hush id new {0}`)")]
     Missing(String),
-    /// Neither a known identity nor a public key.
-    #[error("{0:?} is neither a known identity nor a 64-hex-digit public key")]
+    /// Neither a known identity nor a contact.
+    #[error(
+        "{0:?} is neither one of your identities nor a contact (add their card with `hush contact add NAME CARD`)"
+    )]
     UnknownRecipient(String),
+    /// A public key with no card: nothing to encrypt to.
+    #[error(
+        "no card for key {0}: messages are end-to-end encrypted, so the recipient's card is needed (`hush contact add NAME CARD`; they print it with `hush id card`)"
+    )]
+    NoCard(String),
+    /// Contact name already taken.
+    #[error(
+        "a contact named {0:?} already exists (remove it first with `hush contact remove {0}`)"
+    )]
+    ContactExists(String),
+    /// The name is taken by an identity.
+    #[error("{0:?} is already the name of one of your identities; choose another contact name")]
+    NameIsIdentity(String),
+    /// No such contact.
+    #[error("no contact named {0:?} (see `hush contact list`)")]
+    MissingContact(String),
+    /// A damaged contact file.
+    #[error("contact file {path} is unusable: {reason}")]
+    BadContact {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A corrupt identity file.
     #[error("identity file {0} is corrupt")]
     Corrupt(PathBuf),
@@ -40,6 +66,15 @@ pub enum KeystoreError {
         /// The error.
         source: std::io::Error,
     },
+}
+
+/// Whether `name` is a valid identity or contact name.
+pub(crate) fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_NAME_LEN
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// A named key pair.
@@ -72,6 +107,11 @@ impl Identity {
     /// Its name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Its secret seed (the encryption key is derived from it too).
+    pub(crate) fn seed(&self) -> &[u8; SECRET_LEN] {
+        &self.secret
     }
 
     /// Its key pair.
@@ -134,12 +174,7 @@ impl Keystore {
     }
 
     fn path(&self, name: &str) -> Result<PathBuf, KeystoreError> {
-        let ok = !name.is_empty()
-            && name.len() <= MAX_NAME_LEN
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !ok {
+        if !valid_name(name) {
             return Err(KeystoreError::BadName(name.to_owned()));
         }
         Ok(self.dir.join("identities").join(format!("{name}.json")))

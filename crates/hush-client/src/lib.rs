@@ -1,25 +1,38 @@
 //! The hush client library: attested sessions to a hush broker, key proofs,
-//! typed broker operations, payload framing, and named identities.
+//! typed broker operations, end-to-end encrypted payloads ([`e2e`]), named
+//! identities and contacts.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), hush_client::ClientError> {
-//! use hush_client::{Client, Identity};
-//! use hush_wire::{MessageId, Payload};
+//! use hush_client::{Client, Identity, e2e};
+//! use hush_wire::{EnvelopeKind, EnvelopePlaintext};
 //! let alice = Identity::generate("alice");
 //! let bob = Identity::generate("bob");
+//! // Bob hands alice his card (`hush id card bob`); she checks it.
+//! let bobs_card = e2e::VerifiedCard::from_text(&e2e::card_for(&bob).to_text()).unwrap();
 //! let policy = hush_attest::Policy::dev(); // local development only
 //! let mut client = Client::connect("http://127.0.0.1:7878", policy, vec![alice.keypair()]).await?;
-//! let id = MessageId::new(rand::random()).expect("non-zero");
-//! client.create(alice.public(), id, bob.public(), Payload::frame(b"hi bob")?).await?;
+//! let hi = EnvelopePlaintext::new(EnvelopeKind::Text, b"hi bob")?;
+//! client.send(&alice, &bobs_card, hush_client::new_message_id(), &hi).await?;
+//! // Bob, in his own session: every message, opened.
+//! let mut client = Client::connect("http://127.0.0.1:7878", hush_attest::Policy::dev(), vec![bob.keypair()]).await?;
+//! for m in client.inbox(bob.public()).await? {
+//!     let opened = e2e::open(&bob, &m)?;
+//!     println!("{}", String::from_utf8_lossy(&opened.content));
+//! }
 //! # Ok(()) }
 //! ```
 
 mod client;
+pub mod contacts;
+pub mod e2e;
 mod error;
 pub mod identity;
 pub mod session;
 
-pub use client::{Client, DEFAULT_ATTEMPTS, MAX_GRPC_MESSAGE, Read};
+pub use client::{Client, DEFAULT_ATTEMPTS, INBOX_REQUESTS, MAX_GRPC_MESSAGE, Read};
+pub use contacts::{Contact, Contacts};
+pub use e2e::{Opened, SealedPayload, VerifiedCard};
 pub use error::ClientError;
 pub use identity::{Identity, Keystore};
 

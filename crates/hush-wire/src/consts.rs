@@ -71,3 +71,34 @@ pub const KEY_PROOF_CONTEXT: &[u8] = b"hush.key-proof.v1";
 pub const NOISE_PARAMS: &str = "Noise_NX_25519_ChaChaPoly_BLAKE2s";
 
 const _: () = assert!(SEALED_RESPONSE_LEN == 2048);
+
+// End-to-end envelopes: the layout of a payload sealed by one client for
+// another (crate::envelope). The broker never reads them.
+
+/// Version byte of the current envelope layout.
+pub const ENVELOPE_VERSION: u8 = 1;
+/// Length of an X25519 public key (an identity's encryption key).
+pub const ENCRYPTION_KEY_LEN: usize = 32;
+/// Length of an HPKE encapsulated key (X25519).
+pub const ENCAPPED_KEY_LEN: usize = 32;
+/// Length of the envelope header: version 1 | author role 1 | author's
+/// encryption key 32 | the author's signature of it 64 | encapsulated key 32.
+pub const ENVELOPE_HEADER_LEN: usize =
+    1 + 1 + ENCRYPTION_KEY_LEN + SIGNATURE_LEN + ENCAPPED_KEY_LEN;
+/// Length of the ciphertext after the header (sealed plaintext and tag).
+pub const ENVELOPE_CIPHERTEXT_LEN: usize = PAYLOAD_LEN - ENVELOPE_HEADER_LEN;
+/// Length of the sealed plaintext: kind 1 | content length 2 | content | zeros.
+pub const ENVELOPE_PLAINTEXT_LEN: usize = ENVELOPE_CIPHERTEXT_LEN - AEAD_TAG_LEN;
+/// Length of the plaintext's kind and content-length fields.
+pub const ENVELOPE_PLAINTEXT_HEADER_LEN: usize = 1 + 2;
+/// Largest content an envelope carries.
+pub const MAX_ENVELOPE_CONTENT_LEN: usize = ENVELOPE_PLAINTEXT_LEN - ENVELOPE_PLAINTEXT_HEADER_LEN;
+/// Length of a contact card: signing key 32 | encryption key 32 | signature 64.
+pub const CARD_LEN: usize = KEY_LEN + ENCRYPTION_KEY_LEN + SIGNATURE_LEN;
+/// The text form of a card starts with this.
+pub const CARD_PREFIX: &str = "hush-card-v1:";
+/// Signing context of a card's signature (schnorrkel `signing_context`).
+pub const CARD_CONTEXT: &[u8] = b"hush.card.v1";
+
+const _: () = assert!(ENVELOPE_HEADER_LEN == 130);
+const _: () = assert!(MAX_ENVELOPE_CONTENT_LEN == 787);

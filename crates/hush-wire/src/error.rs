@@ -49,6 +49,12 @@ pub enum WireError {
         /// The largest content a payload can frame.
         max: usize,
     },
+    /// An envelope of a layout this version does not know.
+    #[error("envelope version {0} is not supported (this client reads version 1); upgrade hush")]
+    EnvelopeVersion(u8),
+    /// An envelope kind this version does not know.
+    #[error("unknown envelope kind {0}")]
+    UnknownKind(u8),
     /// A request field that its op requires is missing or malformed.
     #[error("{0}")]
     InvalidRequest(&'static str),

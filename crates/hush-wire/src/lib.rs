@@ -12,11 +12,15 @@
 //! | [`Message`] | id 16 \| sender 32 \| recipient 32 \| timestamp 8 \| payload 936 | 1024 |
 //! | [`RequestRecord`] | op 1 \| reserved 7 \| id 16 \| acting-as key 32 \| recipient 32 \| payload 936 | 1024 |
 //! | [`ResponseRecord`] | status 1 \| listing count 1 \| reserved 6 \| message 1024 \| listing 62 x id 16 | 2024 |
+//! | [`EnvelopeHeader`] + ciphertext | a payload sealed end to end (see `envelope`) | 936 |
+//! | [`Card`] | signing key 32 \| encryption key 32 \| signature 64 | 128 |
 //!
 //! Reserved bytes are written as zero and must be zero when read.
 
+mod card;
 pub mod codec;
 pub mod consts;
+mod envelope;
 mod error;
 #[cfg(feature = "grpc")]
 pub mod grpc;
@@ -29,7 +33,9 @@ mod response;
 mod session;
 mod status;
 
+pub use card::Card;
 pub use codec::FixedCodec;
+pub use envelope::{AuthorRole, EnvelopeHeader, EnvelopeKind, EnvelopePlaintext};
 pub use error::WireError;
 pub use ids::MessageId;
 pub use keys::PublicKey;

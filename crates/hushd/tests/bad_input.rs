@@ -6,7 +6,7 @@ mod common;
 use common::{Hushd, client};
 use hush_attest::Policy;
 use hush_client::session::{ClientSession, Handshake};
-use hush_client::{Identity, new_message_id};
+use hush_client::{Identity, SealedPayload, new_message_id};
 use hush_wire::consts::{KEY_PROOF_REQUEST_LEN, SEALED_REQUEST_LEN};
 use hush_wire::grpc::v1::broker_client::BrokerClient;
 use hush_wire::grpc::v1::{Frame, HandshakeRequest};
@@ -78,7 +78,7 @@ async fn still_works(url: &str, alice: &Identity, bob: &Identity, kept: hush_wir
         alice.public(),
         id,
         bob.public(),
-        Payload::frame(b"still here").unwrap(),
+        SealedPayload::unencrypted(Payload::frame(b"still here").unwrap()),
     )
     .await
     .unwrap();
@@ -101,7 +101,7 @@ async fn hostile_frames_are_refused_and_nothing_is_lost() {
         alice.public(),
         kept,
         bob.public(),
-        Payload::frame(b"keep me").unwrap(),
+        SealedPayload::unencrypted(Payload::frame(b"keep me").unwrap()),
     )
     .await
     .unwrap();
@@ -256,7 +256,7 @@ async fn half_open_handshake_flood_is_bounded() {
         alice.public(),
         kept,
         bob.public(),
-        Payload::frame(b"keep me").unwrap(),
+        SealedPayload::unencrypted(Payload::frame(b"keep me").unwrap()),
     )
     .await
     .unwrap();

@@ -4,12 +4,34 @@
 mod common;
 
 use common::{Hushd, client, hush};
-use hush_client::{ClientError, Identity, new_message_id};
+use hush_client::e2e::{self, card_for};
+use hush_client::{ClientError, Identity, SealedPayload, new_message_id};
 use hush_wire::consts::MAILBOX_CAPACITY;
-use hush_wire::{Payload, Status};
+use hush_wire::{EnvelopeKind, EnvelopePlaintext, Message, MessageId, Payload, PublicKey, Status};
 
-fn text(s: &str) -> Payload {
-    Payload::frame(s.as_bytes()).unwrap()
+/// An unencrypted payload, for tests of the broker's limits and retries.
+fn text(s: &str) -> SealedPayload {
+    SealedPayload::unencrypted(Payload::frame(s.as_bytes()).unwrap())
+}
+
+fn envelope(s: &str) -> EnvelopePlaintext {
+    EnvelopePlaintext::new(EnvelopeKind::Text, s.as_bytes()).unwrap()
+}
+
+/// `author` seals `s` for message `id` from `sender` to `to`.
+fn sealed(
+    author: &Identity,
+    to: &Identity,
+    id: MessageId,
+    sender: PublicKey,
+    s: &str,
+) -> SealedPayload {
+    e2e::seal(author, &card_for(to), &id, &sender, &envelope(s)).unwrap()
+}
+
+/// What `me` reads in `m`, decrypted.
+fn opened(me: &Identity, m: &Message) -> String {
+    String::from_utf8(e2e::open(me, m).unwrap().content).unwrap()
 }
 
 #[tokio::test]
@@ -25,32 +47,40 @@ async fn three_identities_full_cycle() {
     let mut c = client(&server.url, &[&carol]).await;
 
     let (to_bob_1, to_bob_2, to_carol) = (new_message_id(), new_message_id(), new_message_id());
-    a.create(alice.public(), to_bob_1, bob.public(), text("bob one"))
+    a.send(&alice, &card_for(&bob), to_bob_1, &envelope("bob one"))
         .await
         .unwrap();
-    a.create(alice.public(), to_bob_2, bob.public(), text("bob two"))
+    a.send(&alice, &card_for(&bob), to_bob_2, &envelope("bob two"))
         .await
         .unwrap();
-    a.create(alice.public(), to_carol, carol.public(), text("carol one"))
+    a.send(&alice, &card_for(&carol), to_carol, &envelope("carol one"))
         .await
         .unwrap();
 
     // Bob reads oldest first, with his listing.
     let r = b.read_next(bob.public()).await.unwrap().unwrap();
     assert_eq!(r.message.id, to_bob_1);
-    assert_eq!(r.message.payload.unframe().unwrap(), b"bob one");
+    assert_eq!(opened(&bob, &r.message), "bob one");
     assert_eq!(r.listing.ids(), &[to_bob_1, to_bob_2]);
+    // Carol cannot open bob's message even if she gets the bytes.
+    assert!(e2e::open(&carol, &r.message).is_err());
     // Bob updates his second message, then deletes the first.
     let m = b
         .update(
             bob.public(),
             to_bob_2,
             bob.public(),
-            text("bob two, edited"),
+            sealed(&bob, &bob, to_bob_2, alice.public(), "bob two, edited"),
         )
         .await
         .unwrap();
-    assert_eq!(m.payload.unframe().unwrap(), b"bob two, edited");
+    let rewritten = e2e::open(&bob, &m).unwrap();
+    assert_eq!(rewritten.content, b"bob two, edited");
+    assert_eq!(
+        rewritten.author,
+        bob.public(),
+        "the envelope says bob rewrote it"
+    );
     b.delete(bob.public(), to_bob_1, bob.public())
         .await
         .unwrap();
@@ -61,30 +91,31 @@ async fn three_identities_full_cycle() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(Status::NotFound));
-    a.update(alice.public(), to_bob_2, bob.public(), text("from alice"))
-        .await
-        .unwrap();
-    assert_eq!(
-        b.read(bob.public(), to_bob_2)
-            .await
-            .unwrap()
-            .message
-            .payload
-            .unframe()
-            .unwrap(),
-        b"from alice"
-    );
+    a.update(
+        alice.public(),
+        to_bob_2,
+        bob.public(),
+        sealed(&alice, &bob, to_bob_2, alice.public(), "from alice"),
+    )
+    .await
+    .unwrap();
+    let m = b.read(bob.public(), to_bob_2).await.unwrap().message;
+    assert_eq!(opened(&bob, &m), "from alice");
     // Nobody reads someone else's mailbox.
     let err = c.read(carol.public(), to_bob_2).await.unwrap_err();
     assert_eq!(err.status(), Some(Status::NotFound));
     // Carol's mailbox is untouched by all of it.
-    let r = c.read_next(carol.public()).await.unwrap().unwrap();
-    assert_eq!((r.message.id, r.listing.ids().len()), (to_carol, 1));
-    assert_eq!(r.message.payload.unframe().unwrap(), b"carol one");
+    let inbox = c.inbox(carol.public()).await.unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(
+        (inbox[0].id, opened(&carol, &inbox[0])),
+        (to_carol, "carol one".into())
+    );
     a.delete(alice.public(), to_bob_2, bob.public())
         .await
         .unwrap();
     assert!(b.read_next(bob.public()).await.unwrap().is_none());
+    assert!(b.inbox(bob.public()).await.unwrap().is_empty());
     assert!(server.stop(), "hushd exits cleanly on SIGTERM");
 }
 
@@ -285,7 +316,7 @@ fn cli_quickstart_send_inbox_read_update_delete() {
     assert!(
         h(&["send", "--as", "alice", "--to", "zed", "x"])
             .stderr
-            .contains("neither a known identity")
+            .contains("neither one of your identities")
     );
     let long = "x".repeat(935);
     assert!(

@@ -1,14 +1,19 @@
 //! `hush`: the command-line client of the hush oblivious message broker.
 //!
-//! Named identities live in `$HUSH_HOME` (default `~/.config/hush`);
-//! `--as` picks the identity to act as, `--to` takes an identity name or a
-//! public key in hex.
+//! Named identities and contacts live in `$HUSH_HOME` (default
+//! `~/.config/hush`); `--as` picks the identity to act as, `--to` takes one
+//! of your identities, a contact, or the public key of either.
+//!
+//! Every message is end-to-end encrypted to the recipient's card (HPKE);
+//! there is no plaintext mode. Requests per command are fixed (see
+//! README.md): `inbox` always makes one list and 62 reads.
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hush_attest::Policy;
-use hush_client::{Client, Identity, Keystore, Read};
-use hush_wire::{Message, MessageId, Payload, PublicKey};
+use hush_client::e2e::{self, E2eError, Opened, VerifiedCard};
+use hush_client::{Client, Contacts, Identity, Keystore, Read};
+use hush_wire::{EnvelopeKind, EnvelopePlaintext, Message, MessageId, PublicKey};
 use serde_json::json;
 
 /// Default server: where a plain `hushd` listens.
@@ -43,18 +48,21 @@ enum Command {
     /// Manage named identities (key pairs).
     #[command(subcommand)]
     Id(IdCommand),
+    /// Manage contacts (other people's cards).
+    #[command(subcommand)]
+    Contact(ContactCommand),
     /// Send a message.
     Send {
         /// Identity to send as.
         #[arg(long = "as")]
         sender: String,
-        /// Recipient: an identity name or a public key (hex).
+        /// Recipient: one of your identities or a contact (name or public key).
         #[arg(long)]
         to: String,
         /// Message id (32 hex digits) [default: random]. Reuse it to retry safely.
         #[arg(long)]
         id: Option<String>,
-        /// The text (at most 934 bytes).
+        /// The text (at most 787 bytes; it is end-to-end encrypted).
         text: String,
     },
     /// List your mailbox and show every message in it, oldest first.
@@ -111,6 +119,29 @@ enum IdCommand {
         /// Its name.
         name: String,
     },
+    /// Print an identity's contact card: give it to people who will write to you.
+    Card {
+        /// Its name.
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContactCommand {
+    /// Add someone's card (from `hush id card`) under a name.
+    Add {
+        /// The name to know them by.
+        name: String,
+        /// Their card (one line, starting hush-card-v1:).
+        card: String,
+    },
+    /// List contacts.
+    List,
+    /// Remove a contact.
+    Remove {
+        /// Its name.
+        name: String,
+    },
 }
 
 struct Ctx {
@@ -118,6 +149,7 @@ struct Ctx {
     allow_dev: bool,
     json: bool,
     keys: Keystore,
+    contacts: Contacts,
 }
 
 impl Ctx {
@@ -144,44 +176,127 @@ impl Ctx {
     }
 
     fn name_of(&self, key: &PublicKey) -> String {
-        self.keys
-            .list()
-            .ok()
-            .and_then(|ids| {
-                ids.into_iter()
-                    .find(|i| i.public() == *key)
-                    .map(|i| i.name().to_owned())
-            })
+        let identity = self.keys.list().ok().and_then(|ids| {
+            ids.into_iter()
+                .find(|i| i.public() == *key)
+                .map(|i| i.name().to_owned())
+        });
+        identity
+            .or_else(|| self.contacts.find_key(key).map(|c| c.name))
             .unwrap_or_else(|| key.to_hex())
     }
 
-    fn print_message(&self, m: &Message) {
-        let text = m
-            .payload
-            .unframe()
-            .map(|b| String::from_utf8_lossy(b).into_owned());
-        if self.json {
-            println!(
-                "{}",
-                json!({
-                    "id": m.id.to_hex(),
-                    "from": m.sender.to_hex(),
-                    "from_name": self.name_of(&m.sender),
-                    "to": m.recipient.to_hex(),
-                    "timestamp": m.timestamp.0,
-                    "text": text.as_ref().ok(),
-                })
+    /// The card to encrypt to: one of your identities, or a contact, by
+    /// name or by public key.
+    fn card_of(&self, to: &str) -> Result<VerifiedCard> {
+        match self.keys.load(to) {
+            Ok(id) => return Ok(e2e::card_for(&id)),
+            Err(hush_client::identity::KeystoreError::Missing(_))
+            | Err(hush_client::identity::KeystoreError::BadName(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        match self.contacts.load(to) {
+            Ok(c) => return Ok(c.card),
+            Err(hush_client::identity::KeystoreError::MissingContact(_))
+            | Err(hush_client::identity::KeystoreError::BadName(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let Ok(key) = PublicKey::from_hex(to) else {
+            return Err(
+                hush_client::identity::KeystoreError::UnknownRecipient(to.to_owned()).into(),
             );
-        } else {
-            let when = humanize_time(m.timestamp.0);
-            let body = text.unwrap_or_else(|_| "<payload is not framed text>".into());
-            println!(
-                "{}  from {}  at {when}\n  {body}",
-                m.id,
-                self.name_of(&m.sender)
-            );
+        };
+        if let Some(id) = self.keys.list()?.into_iter().find(|i| i.public() == key) {
+            return Ok(e2e::card_for(&id));
+        }
+        match self.contacts.find_key(&key) {
+            Some(c) => Ok(c.card),
+            None => Err(hush_client::identity::KeystoreError::NoCard(key.to_hex()).into()),
         }
     }
+
+    /// A message's recipient for update and delete: yourself by default.
+    fn recipient_key(&self, me: &Identity, to: Option<&str>) -> Result<PublicKey> {
+        match to {
+            None => Ok(me.public()),
+            Some(t) => match self.card_of(t) {
+                Ok(card) => Ok(card.signing_key()),
+                // Deleting needs no card: a bare key will do.
+                Err(_) if PublicKey::from_hex(t).is_ok() => Ok(PublicKey::from_hex(t)?),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
+    fn print_message(&self, me: &Identity, m: &Message) {
+        let opened = e2e::open(me, m);
+        if self.json {
+            println!("{}", self.message_json(m, &opened));
+            return;
+        }
+        let when = humanize_time(m.timestamp.0);
+        let body = match &opened {
+            Ok(o) => describe(o, |k| self.name_of(k), m),
+            Err(e) => format!("[cannot open: {e}]"),
+        };
+        println!(
+            "{}  from {}  at {when}\n  {body}",
+            m.id,
+            self.name_of(&m.sender)
+        );
+    }
+
+    fn message_json(&self, m: &Message, opened: &Result<Opened, E2eError>) -> serde_json::Value {
+        let mut v = json!({
+            "id": m.id.to_hex(),
+            "from": m.sender.to_hex(),
+            "from_name": self.name_of(&m.sender),
+            "to": m.recipient.to_hex(),
+            "timestamp": m.timestamp.0,
+        });
+        match opened {
+            Ok(o) => {
+                v["kind"] = json!(o.kind.name());
+                v["author"] = json!(o.author.to_hex());
+                v["text"] = match o.kind {
+                    EnvelopeKind::Text => json!(String::from_utf8_lossy(&o.content)),
+                    _ => serde_json::Value::Null,
+                };
+                v["content_hex"] = json!(hex::encode(&o.content));
+            }
+            Err(e) => {
+                v["text"] = serde_json::Value::Null;
+                v["error"] = json!(e.to_string());
+            }
+        }
+        v
+    }
+}
+
+/// An opened message as one line of safe text: control characters (which
+/// could move the cursor or retitle the terminal) are shown escaped.
+fn describe(o: &Opened, name_of: impl Fn(&PublicKey) -> String, m: &Message) -> String {
+    let body = match o.kind {
+        EnvelopeKind::Text => safe_text(&String::from_utf8_lossy(&o.content)),
+        other => format!("[{}, {} bytes]", other.name(), o.content.len()),
+    };
+    if o.author == m.sender {
+        body
+    } else {
+        format!("{body}  (rewritten by {})", name_of(&o.author))
+    }
+}
+
+fn safe_text(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 fn humanize_time(secs: u64) -> String {
@@ -197,23 +312,28 @@ fn parse_id(s: &str) -> Result<MessageId> {
         .with_context(|| format!("{s:?} is not a message id (32 hex digits, not all zero)"))
 }
 
-fn payload(text: &str) -> Result<Payload> {
-    Payload::frame(text.as_bytes()).context("message too long")
+fn text_envelope(text: &str) -> Result<EnvelopePlaintext> {
+    EnvelopePlaintext::new(EnvelopeKind::Text, text.as_bytes()).context("message too long")
 }
 
 async fn run(cli: Cli) -> Result<()> {
     let allow_dev = cli.allow_dev_attestation
         || std::env::var("HUSH_ALLOW_DEV_ATTESTATION")
             .is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
-    let keys = Keystore::open(cli.home.clone().unwrap_or_else(Keystore::default_dir));
+    let home = cli.home.clone().unwrap_or_else(Keystore::default_dir);
+    let keys = Keystore::open(home.clone());
     let ctx = Ctx {
         cli_server: cli.server.clone(),
         allow_dev,
         json: cli.json,
         keys,
+        contacts: Contacts::open(&home),
     };
     match cli.command {
         Command::Id(IdCommand::New { name }) => {
+            if ctx.contacts.load(&name).is_ok() {
+                anyhow::bail!("{name:?} is already a contact's name; choose another identity name");
+            }
             let id = ctx.keys.create(&name)?;
             if ctx.json {
                 println!(
@@ -227,6 +347,7 @@ async fn run(cli: Cli) -> Result<()> {
                     id.public()
                 );
                 println!("(kept in {})", ctx.keys.dir().display());
+                println!("give people your card so they can write to you: hush id card {name}");
             }
         }
         Command::Id(IdCommand::List) => {
@@ -256,6 +377,71 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("{}", i.public());
             }
         }
+        Command::Id(IdCommand::Card { name }) => {
+            let i = ctx.keys.load(&name)?;
+            let card = e2e::card_for(&i);
+            if ctx.json {
+                println!(
+                    "{}",
+                    json!({
+                        "name": i.name(),
+                        "public_key": i.public().to_hex(),
+                        "encryption_key": hex::encode(card.card().encryption_key),
+                        "card": card.to_text(),
+                    })
+                );
+            } else {
+                println!("{}", card.to_text());
+            }
+        }
+        Command::Contact(ContactCommand::Add { name, card }) => {
+            if ctx.keys.load(&name).is_ok() {
+                return Err(hush_client::identity::KeystoreError::NameIsIdentity(name).into());
+            }
+            let card = VerifiedCard::from_text(&card)?;
+            ctx.contacts.add(&name, &card)?;
+            if ctx.json {
+                println!(
+                    "{}",
+                    json!({"name": name, "public_key": card.signing_key().to_hex()})
+                );
+            } else {
+                println!("added contact {name} ({})", card.signing_key());
+            }
+        }
+        Command::Contact(ContactCommand::List) => {
+            let (good, bad) = ctx.contacts.list()?;
+            for b in &bad {
+                eprintln!("warning: skipping {}: {}", b.path.display(), b.reason);
+            }
+            if ctx.json {
+                let v: Vec<_> = good
+                    .iter()
+                    .map(|c| {
+                        json!({
+                            "name": c.name,
+                            "public_key": c.card.signing_key().to_hex(),
+                            "card": c.card.to_text(),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(v));
+            } else if good.is_empty() {
+                println!("no contacts yet; add one with `hush contact add NAME CARD`");
+            } else {
+                for c in good {
+                    println!("{:<16} {}", c.name, c.card.signing_key());
+                }
+            }
+        }
+        Command::Contact(ContactCommand::Remove { name }) => {
+            ctx.contacts.remove(&name)?;
+            if ctx.json {
+                println!("{}", json!({"removed": name}));
+            } else {
+                println!("removed contact {name}");
+            }
+        }
         Command::Send {
             sender,
             to,
@@ -263,14 +449,15 @@ async fn run(cli: Cli) -> Result<()> {
             text,
         } => {
             let me = ctx.keys.load(&sender)?;
-            let recipient = ctx.keys.resolve(&to)?;
+            let card = ctx.card_of(&to)?;
+            let recipient = card.signing_key();
             let id = match id {
                 Some(s) => parse_id(&s)?,
                 None => hush_client::new_message_id(),
             };
-            let payload = payload(&text)?;
+            let plaintext = text_envelope(&text)?;
             let mut client = ctx.connect(&me).await?;
-            client.create(me.public(), id, recipient, payload).await?;
+            client.send(&me, &card, id, &plaintext).await?;
             if ctx.json {
                 println!("{}", json!({"id": id.to_hex(), "to": recipient.to_hex()}));
             } else {
@@ -280,17 +467,13 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Inbox { owner } => {
             let me = ctx.keys.load(&owner)?;
             let mut client = ctx.connect(&me).await?;
-            let listing = client.list(me.public()).await?;
+            // Always one list and 62 reads, however many messages there are.
+            let messages = client.inbox(me.public()).await?;
             if !ctx.json {
-                println!("{} message(s) for {}", listing.ids().len(), me.name());
+                println!("{} message(s) for {}", messages.len(), me.name());
             }
-            for id in listing.ids() {
-                match client.read(me.public(), *id).await {
-                    Ok(Read { message, .. }) => ctx.print_message(&message),
-                    // Deleted or expired between the listing and the read.
-                    Err(e) if e.status() == Some(hush_wire::Status::NotFound) => {}
-                    Err(e) => return Err(e.into()),
-                }
+            for message in &messages {
+                ctx.print_message(&me, message);
             }
         }
         Command::Read { owner, id } => {
@@ -301,7 +484,15 @@ async fn run(cli: Cli) -> Result<()> {
                 None => client.read_next(me.public()).await?,
             };
             match read {
-                Some(r) => ctx.print_message(&r.message),
+                Some(Read { message, .. }) => {
+                    ctx.print_message(&me, &message);
+                    if let Err(e) = e2e::open(&me, &message) {
+                        anyhow::bail!(
+                            "message {} could not be opened (it is still in your mailbox): {e}",
+                            message.id
+                        );
+                    }
+                }
                 None if ctx.json => println!("null"),
                 None => println!("no messages"),
             }
@@ -313,26 +504,38 @@ async fn run(cli: Cli) -> Result<()> {
             text,
         } => {
             let me = ctx.keys.load(&actor)?;
-            let recipient = match to {
-                Some(t) => ctx.keys.resolve(&t)?,
-                None => me.public(),
+            let card = match &to {
+                Some(t) => ctx.card_of(t)?,
+                None => e2e::card_for(&me),
             };
+            let recipient = card.signing_key();
             let id = parse_id(&id)?;
-            let payload = payload(&text)?;
+            let plaintext = text_envelope(&text)?;
             let mut client = ctx.connect(&me).await?;
+            // Always two requests, a read then the update, whoever you are
+            // and whatever is found. The read tells a recipient the original
+            // sender, which the new envelope is bound to; for a sender it
+            // finds nothing in its own mailbox.
+            let original = match client.read(me.public(), id).await {
+                Ok(r) => Some(r.message),
+                Err(e) if e.status().is_some() => None,
+                Err(e) => return Err(e.into()),
+            };
+            let sender = match original {
+                Some(m) if recipient == me.public() => m.sender,
+                _ => me.public(),
+            };
+            let payload = e2e::seal(&me, &card, &id, &sender, &plaintext)?;
             let m = client.update(me.public(), id, recipient, payload).await?;
             if ctx.json {
-                ctx.print_message(&m);
+                ctx.print_message(&me, &m);
             } else {
                 println!("updated {id}");
             }
         }
         Command::Delete { actor, to, id } => {
             let me = ctx.keys.load(&actor)?;
-            let recipient = match to {
-                Some(t) => ctx.keys.resolve(&t)?,
-                None => me.public(),
-            };
+            let recipient = ctx.recipient_key(&me, to.as_deref())?;
             let id = parse_id(&id)?;
             let mut client = ctx.connect(&me).await?;
             client.delete(me.public(), id, recipient).await?;

@@ -1,0 +1,191 @@
+//! Contacts: other people's cards, by a name of your choosing, kept beside
+//! the identities (`$HUSH_HOME/contacts/NAME.card`, one card per file, the
+//! one-line text form). Every card is checked when added and again when
+//! loaded; a damaged file is reported, never silently used, and never
+//! hides the others.
+
+use crate::e2e::VerifiedCard;
+use crate::identity::{KeystoreError, valid_name};
+use hush_wire::PublicKey;
+use std::path::{Path, PathBuf};
+
+/// File name extension of a contact.
+const EXTENSION: &str = "card";
+
+/// The contacts folder.
+#[derive(Debug, Clone)]
+pub struct Contacts {
+    dir: PathBuf,
+}
+
+/// One contact.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    /// Its name.
+    pub name: String,
+    /// Its card (signature checked).
+    pub card: VerifiedCard,
+}
+
+/// A contact file that could not be used.
+#[derive(Debug, Clone)]
+pub struct BadContact {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    pub reason: String,
+}
+
+impl Contacts {
+    /// The contacts under `home` (the identity directory).
+    pub fn open(home: &Path) -> Self {
+        Self {
+            dir: home.join("contacts"),
+        }
+    }
+
+    fn path(&self, name: &str) -> Result<PathBuf, KeystoreError> {
+        if !valid_name(name) {
+            return Err(KeystoreError::BadName(name.to_owned()));
+        }
+        Ok(self.dir.join(format!("{name}.{EXTENSION}")))
+    }
+
+    /// Adds `card` as `name`; refuses a name already in use.
+    pub fn add(&self, name: &str, card: &VerifiedCard) -> Result<(), KeystoreError> {
+        let path = self.path(name)?;
+        if path.exists() {
+            return Err(KeystoreError::ContactExists(name.to_owned()));
+        }
+        let io = |source| KeystoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        std::fs::write(&path, format!("{}\n", card.to_text())).map_err(io)
+    }
+
+    /// Loads contact `name`.
+    pub fn load(&self, name: &str) -> Result<Contact, KeystoreError> {
+        let path = self.path(name)?;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(KeystoreError::MissingContact(name.to_owned()));
+            }
+            Err(source) => return Err(KeystoreError::Io { path, source }),
+        };
+        let card = VerifiedCard::from_text(&text).map_err(|e| KeystoreError::BadContact {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        Ok(Contact {
+            name: name.to_owned(),
+            card,
+        })
+    }
+
+    /// Removes contact `name`.
+    pub fn remove(&self, name: &str) -> Result<(), KeystoreError> {
+        let path = self.path(name)?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(KeystoreError::MissingContact(name.to_owned()))
+            }
+            Err(source) => Err(KeystoreError::Io { path, source }),
+        }
+    }
+
+    /// Every usable contact by name, and every file that is not one.
+    pub fn list(&self) -> Result<(Vec<Contact>, Vec<BadContact>), KeystoreError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok((Vec::new(), Vec::new()));
+            }
+            Err(source) => {
+                return Err(KeystoreError::Io {
+                    path: self.dir.clone(),
+                    source,
+                });
+            }
+        };
+        let mut names: Vec<(String, PathBuf)> = entries
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let path = e.path();
+                let name = path
+                    .file_name()?
+                    .to_str()?
+                    .strip_suffix(&format!(".{EXTENSION}"))?
+                    .to_owned();
+                Some((name, path))
+            })
+            .collect();
+        names.sort();
+        let (mut good, mut bad) = (Vec::new(), Vec::new());
+        for (name, path) in names {
+            match self.load(&name) {
+                Ok(c) => good.push(c),
+                Err(e) => bad.push(BadContact {
+                    path,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        Ok((good, bad))
+    }
+
+    /// The contact whose card names `key`, if any.
+    pub fn find_key(&self, key: &PublicKey) -> Option<Contact> {
+        let (good, _) = self.list().ok()?;
+        good.into_iter().find(|c| c.card.signing_key() == *key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Identity;
+    use crate::e2e::card_for;
+
+    #[test]
+    fn add_list_find_remove_and_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Contacts::open(dir.path());
+        assert!(c.list().unwrap().0.is_empty());
+        let bob = Identity::generate("bob");
+        c.add("bob", &card_for(&bob)).unwrap();
+        assert!(matches!(
+            c.add("bob", &card_for(&bob)),
+            Err(KeystoreError::ContactExists(_))
+        ));
+        assert!(matches!(
+            c.add("../x", &card_for(&bob)),
+            Err(KeystoreError::BadName(_))
+        ));
+        assert_eq!(c.load("bob").unwrap().card.signing_key(), bob.public());
+        assert_eq!(c.find_key(&bob.public()).unwrap().name, "bob");
+        // A damaged card is reported and does not hide the good ones.
+        let carol = Identity::generate("carol");
+        c.add("carol", &card_for(&carol)).unwrap();
+        let path = dir.path().join("contacts/carol.card");
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.replace_range(20..21, if &text[20..21] == "0" { "1" } else { "0" });
+        std::fs::write(&path, text).unwrap();
+        std::fs::create_dir(dir.path().join("contacts/dir.card")).unwrap();
+        let (good, bad) = c.list().unwrap();
+        assert_eq!(good.len(), 1);
+        assert_eq!(bad.len(), 2, "{bad:?}");
+        assert!(matches!(
+            c.load("carol"),
+            Err(KeystoreError::BadContact { .. })
+        ));
+        c.remove("bob").unwrap();
+        assert!(matches!(
+            c.remove("bob"),
+            Err(KeystoreError::MissingContact(_))
+        ));
+    }
+}
