@@ -55,6 +55,57 @@ impl Hushd {
         }
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether `needle` occurs anywhere in its readable memory (every
+    /// mapping in /proc/PID/maps, read through /proc/PID/mem). Linux only.
+    pub fn memory_contains(&self, needle: &[u8]) -> bool {
+        use std::io::{Read, Seek, SeekFrom};
+        let pid = self.pid();
+        let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).expect("maps");
+        let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).expect("mem");
+        let mut scanned = 0usize;
+        for line in maps.lines() {
+            let mut parts = line.split_whitespace();
+            let (range, perms) = (parts.next().unwrap(), parts.next().unwrap());
+            if !perms.starts_with('r') {
+                continue;
+            }
+            let (lo, hi) = range.split_once('-').unwrap();
+            let lo = u64::from_str_radix(lo, 16).unwrap();
+            let hi = u64::from_str_radix(hi, 16).unwrap();
+            // Read in chunks that overlap by the needle's length.
+            const CHUNK: u64 = 1 << 22;
+            let mut at = lo;
+            while at < hi {
+                let len = (CHUNK + needle.len() as u64).min(hi - at) as usize;
+                let mut buf = vec![0u8; len];
+                if mem.seek(SeekFrom::Start(at)).is_err() {
+                    break;
+                }
+                match mem.read(&mut buf) {
+                    Ok(n) if n > 0 => {
+                        scanned += n;
+                        if buf[..n].windows(needle.len()).any(|w| w == needle) {
+                            return true;
+                        }
+                    }
+                    // Guard pages and special mappings do not read.
+                    _ => break,
+                }
+                at += CHUNK;
+            }
+        }
+        assert!(
+            scanned > 1 << 20,
+            "read only {scanned} bytes of hushd's memory"
+        );
+        false
+    }
+
     /// The port it listens on.
     pub fn listen_addr(&self) -> String {
         self.url.trim_start_matches("http://").to_owned()
@@ -139,6 +190,14 @@ pub async fn client(url: &str, ids: &[&hush_client::Identity]) -> hush_client::C
     )
     .await
     .expect("client connects")
+}
+
+/// The value of the metric line starting with `series` (e.g.
+/// `hush_requests_total{rpc="query",outcome="ok"}`), 0 if absent.
+pub fn metric(page: &str, series: &str) -> f64 {
+    page.lines()
+        .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
+        .unwrap_or(0.0)
 }
 
 /// A plain HTTP/1.1 GET (for the metrics page).

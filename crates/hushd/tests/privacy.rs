@@ -1,0 +1,287 @@
+//! The privacy promise, checked from outside a real hushd: what the
+//! operator could read in the broker's memory, and how many requests a
+//! user action makes.
+
+mod common;
+
+use common::{Hushd, client, http_get, hush, metric};
+use hush_client::{Identity, SealedPayload, e2e, new_message_id};
+use hush_wire::consts::MAILBOX_CAPACITY;
+use hush_wire::{EnvelopeKind, EnvelopePlaintext, MessageId, Payload};
+
+/// A fresh random marker no process has seen before.
+fn marker(tag: &str) -> String {
+    format!("{tag}-{}", hex::encode(rand::random::<[u8; 16]>()))
+}
+
+/// Two users on separate machines (separate HUSH_HOMEs): bob hands alice
+/// his card, alice sends a fresh random marker with the CLI. The marker
+/// is nowhere in hushd's memory, while the message's id (which the broker
+/// stores in the clear) is: the scan does see stored messages. A payload
+/// sent unencrypted on purpose is found: the scan would catch plaintext.
+/// Bob gets the text back.
+#[test]
+fn the_broker_never_holds_the_plaintext() {
+    let server = Hushd::start(&[]);
+    let (alice_home, bob_home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let alice = |args: &[&str]| hush(alice_home.path(), &server.url, args);
+    let bob = |args: &[&str]| hush(bob_home.path(), &server.url, args);
+    assert!(alice(&["id", "new", "alice"]).ok);
+    assert!(bob(&["id", "new", "bob"]).ok);
+    let card = bob(&["id", "card", "bob"]);
+    assert!(card.ok, "{}", card.stderr);
+    let r = alice(&["contact", "add", "bob", card.stdout.trim()]);
+    assert!(r.ok, "{}", r.stderr);
+
+    let secret = marker("e2e-marker");
+    let r = alice(&[
+        "send",
+        "--as",
+        "alice",
+        "--to",
+        "bob",
+        &secret,
+        "--json",
+        "--allow-dev-attestation",
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+    let sent: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let id = MessageId::from_hex(sent["id"].as_str().unwrap()).unwrap();
+
+    assert!(
+        server.memory_contains(id.as_bytes()),
+        "control: the stored message's id is in hushd's memory"
+    );
+    assert!(
+        !server.memory_contains(secret.as_bytes()),
+        "the text reached the broker in the clear"
+    );
+
+    // The control for the control: plaintext, sent as such, is found.
+    let exposed = marker("plain-marker");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (carol, dave) = (Identity::generate("carol"), Identity::generate("dave"));
+        let mut c = client(&server.url, &[&carol]).await;
+        let payload = SealedPayload::unencrypted(Payload::frame(exposed.as_bytes()).unwrap());
+        c.create(carol.public(), new_message_id(), dave.public(), payload)
+            .await
+            .unwrap();
+    });
+    assert!(
+        server.memory_contains(exposed.as_bytes()),
+        "the scan finds plaintext"
+    );
+
+    // Bob, who has no card for alice, still reads it and sees who wrote it.
+    let r = bob(&["inbox", "--as", "bob", "--json", "--allow-dev-attestation"]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(r.stdout.contains(&secret), "{}", r.stdout);
+    let r = bob(&["read", "--as", "bob", "--json", "--allow-dev-attestation"]);
+    let m: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(m["text"], secret.as_str());
+    assert_eq!(m["kind"], "text");
+}
+
+/// The requests behind `hush inbox` are the same for an empty mailbox and
+/// a full one (62 messages), as hushd's own metrics count them.
+#[test]
+fn inbox_makes_the_same_requests_whatever_the_mailbox_holds() {
+    let server = Hushd::start(&[]);
+    let metrics_url = server.metrics.clone().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let h = |args: &[&str]| hush(home.path(), &server.url, args);
+    assert!(h(&["id", "new", "empty"]).ok);
+    assert!(h(&["id", "new", "full"]).ok);
+    let full = hush_client::Keystore::open(home.path())
+        .load("full")
+        .unwrap();
+
+    // Fill one mailbox to the brim, end-to-end encrypted.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let sender = Identity::generate("sender");
+        let mut c = client(&server.url, &[&sender]).await;
+        let card = e2e::card_for(&full);
+        for n in 0..MAILBOX_CAPACITY {
+            let text =
+                EnvelopePlaintext::new(EnvelopeKind::Text, format!("#{n}").as_bytes()).unwrap();
+            c.send(&sender, &card, new_message_id(), &text)
+                .await
+                .unwrap();
+        }
+    });
+
+    let series = [
+        r#"hush_requests_total{rpc="handshake",outcome="ok"}"#,
+        r#"hush_requests_total{rpc="prove_keys",outcome="ok"}"#,
+        r#"hush_requests_total{rpc="query",outcome="ok"}"#,
+    ];
+    let counts = || {
+        let page = http_get(&metrics_url);
+        series.map(|s| metric(&page, s))
+    };
+    let requests_for = |who: &str| {
+        let before = counts();
+        let r = h(&["inbox", "--as", who, "--allow-dev-attestation"]);
+        assert!(r.ok, "{}", r.stderr);
+        let after = counts();
+        let delta: Vec<f64> = after.iter().zip(before).map(|(a, b)| a - b).collect();
+        (delta, r.stdout)
+    };
+    let (empty, out) = requests_for("empty");
+    assert!(out.contains("0 message(s)"), "{out}");
+    let (full_delta, out) = requests_for("full");
+    assert!(
+        out.contains("62 message(s)") && out.contains("#61"),
+        "{out}"
+    );
+    assert_eq!(
+        empty, full_delta,
+        "handshakes, key proofs and queries behind `hush inbox`"
+    );
+    assert_eq!(
+        empty,
+        vec![1.0, 1.0, hush_client::INBOX_REQUESTS as f64],
+        "one handshake, one key proof, one list and 62 reads"
+    );
+}
+
+/// Cards and contacts from the CLI: a bad or altered card is refused with
+/// a clear reason, a key without a card cannot be written to, and a
+/// message that does not open is reported and stays in the mailbox.
+#[test]
+fn cards_contacts_and_messages_that_do_not_open() {
+    let server = Hushd::start(&[]);
+    let (alice_home, bob_home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let alice = |args: &[&str]| hush(alice_home.path(), &server.url, args);
+    let bob = |args: &[&str]| hush(bob_home.path(), &server.url, args);
+    assert!(alice(&["id", "new", "alice"]).ok);
+    assert!(bob(&["id", "new", "bob"]).ok);
+    let card = bob(&["id", "card", "bob"]).stdout.trim().to_owned();
+
+    let r = alice(&["contact", "add", "bob", "hello"]);
+    assert!(
+        !r.ok && r.stderr.contains("not a contact card"),
+        "{}",
+        r.stderr
+    );
+    // One hex digit of the signature changed.
+    let mut altered = card.clone();
+    let at = altered.len() - 3;
+    let digit = if &altered[at..at + 1] == "0" {
+        "1"
+    } else {
+        "0"
+    };
+    altered.replace_range(at..at + 1, digit);
+    let r = alice(&["contact", "add", "bob", &altered]);
+    assert!(
+        !r.ok && r.stderr.contains("not signed by its own key"),
+        "{}",
+        r.stderr
+    );
+    let r = alice(&["contact", "add", "alice", &card]);
+    assert!(
+        !r.ok && r.stderr.contains("one of your identities"),
+        "{}",
+        r.stderr
+    );
+    assert!(alice(&["contact", "add", "bob", &card]).ok);
+    let r = alice(&["contact", "add", "bob", &card]);
+    assert!(!r.ok && r.stderr.contains("already exists"), "{}", r.stderr);
+    let r = alice(&["contact", "list", "--json"]);
+    let list: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(list[0]["name"], "bob");
+
+    // A bare key with no card: nothing to encrypt to.
+    let stranger = Identity::generate("stranger").public().to_hex();
+    let r = alice(&[
+        "send",
+        "--as",
+        "alice",
+        "--to",
+        &stranger,
+        "x",
+        "--allow-dev-attestation",
+    ]);
+    assert!(
+        !r.ok && r.stderr.contains("no card for key"),
+        "{}",
+        r.stderr
+    );
+    // By key, a contact's card is found.
+    let bob_key = bob(&["id", "show", "bob"]).stdout.trim().to_owned();
+    let r = alice(&[
+        "send",
+        "--as",
+        "alice",
+        "--to",
+        &bob_key,
+        "by key",
+        "--allow-dev-attestation",
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+
+    // A payload that is not an envelope (sent raw by a library user).
+    let bob_id = hush_client::Keystore::open(bob_home.path())
+        .load("bob")
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let carol = Identity::generate("carol");
+        let mut c = client(&server.url, &[&carol]).await;
+        let raw = SealedPayload::unencrypted(Payload::frame(b"raw").unwrap());
+        c.create(carol.public(), new_message_id(), bob_id.public(), raw)
+            .await
+            .unwrap();
+    });
+    let r = bob(&["inbox", "--as", "bob", "--allow-dev-attestation"]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("2 message(s)") && r.stdout.contains("by key"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("cannot open: the payload is not an end-to-end envelope"),
+        "{}",
+        r.stdout
+    );
+    // Reading the oldest (alice's) works; deleting it, the raw one is next.
+    assert!(
+        bob(&["read", "--as", "bob", "--allow-dev-attestation"])
+            .stdout
+            .contains("by key")
+    );
+    let r = bob(&["inbox", "--as", "bob", "--json", "--allow-dev-attestation"]);
+    let first = r.stdout.lines().next().unwrap().to_owned();
+    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let id = first["id"].as_str().unwrap().to_owned();
+    assert!(bob(&["delete", "--as", "bob", &id, "--allow-dev-attestation"]).ok);
+    let r = bob(&["read", "--as", "bob", "--allow-dev-attestation"]);
+    assert!(
+        !r.ok && r.stderr.contains("still in your mailbox"),
+        "{}",
+        r.stderr
+    );
+    let r = bob(&["inbox", "--as", "bob", "--allow-dev-attestation"]);
+    assert!(
+        r.stdout.contains("1 message(s)"),
+        "nothing lost: {}",
+        r.stdout
+    );
+
+    assert!(alice(&["contact", "remove", "bob"]).ok);
+    let r = alice(&[
+        "send",
+        "--as",
+        "alice",
+        "--to",
+        "bob",
+        "x",
+        "--allow-dev-attestation",
+    ]);
+    assert!(!r.ok && r.stderr.contains("nor a contact"), "{}", r.stderr);
+}
