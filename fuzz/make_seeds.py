@@ -33,6 +33,18 @@ put("wire", "payload", b"\x05" + framed("hi"))
 put("wire", "sealed", b"\x06" + sealed)
 put("wire", "hex", b"\x07" + b"01" * 16)
 put("wire", "hex_key", b"\x07" + b"aB" * 32)
+card = A + b"\x04" * 32 + b"\x05" * 64
+put("wire", "card", b"\x08" + card)
+put("wire", "card_text", b"\x08" + b"hush-card-v1:" + card.hex().encode())
+envelope_header = bytes([1, 0]) + b"\x04" * 32 + b"\x05" * 64 + b"\x06" * 32
+put("wire", "envelope_header", b"\x09" + envelope_header)
+hi = b"hi"
+put("wire", "envelope_plaintext", b"\x0a" + bytes([1]) + struct.pack("<H", len(hi)) + hi + bytes(790 - 3 - len(hi)))
+
+# envelope: mode 1 with nothing to XOR is the valid envelope itself.
+put("envelope", "valid", b"\x01")
+put("envelope", "raw", b"\x00" + envelope_header + bytes(806))
+put("envelope", "card", b"\x02" + b"hush-card-v1:" + card.hex().encode())
 
 dev = bytes([1, 3]) + b"dev" + b"\x11" * 48 + b"\x22" * 64 + struct.pack("<I", 0)
 tdx = bytes([2, 9]) + b"tdx_guest" + b"\x11" * 48 + b"\x22" * 64 + struct.pack("<I", 4) + b"quot"

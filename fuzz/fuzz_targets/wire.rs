@@ -5,8 +5,9 @@
 
 use hush_wire::consts::{KEY_PROOF_REQUEST_LEN, REQUEST_LEN, RESPONSE_LEN};
 use hush_wire::{
-    FixedCodec, KeyProofRequest, KeyProofResponse, Message, MessageId, Payload, PublicKey,
-    Request, RequestRecord, Response, SealedFrame, SessionId,
+    Card, EnvelopeHeader, EnvelopePlaintext, FixedCodec, KeyProofRequest, KeyProofResponse,
+    Message, MessageId, Payload, PublicKey, Request, RequestRecord, Response, SealedFrame,
+    SessionId,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -18,7 +19,7 @@ fn canonical<T: FixedCodec>(bytes: &[u8]) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
-    match which % 8 {
+    match which % 11 {
         0 => {
             canonical::<Request>(rest);
             if let Ok(rec) = RequestRecord::from_bytes(rest) {
@@ -47,6 +48,18 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
+        8 => {
+            canonical::<Card>(rest);
+            if let Ok(s) = std::str::from_utf8(rest) {
+                if let Ok(card) = Card::from_text(s) {
+                    // Accepted text is the card's own text, up to case and
+                    // surrounding white space.
+                    assert_eq!(card.to_text().to_ascii_lowercase(), s.trim().to_ascii_lowercase());
+                }
+            }
+        }
+        9 => canonical::<EnvelopeHeader>(rest),
+        10 => canonical::<EnvelopePlaintext>(rest),
         _ => {
             if let Ok(s) = std::str::from_utf8(rest) {
                 // Accepted hex is the value's own hex, up to case.

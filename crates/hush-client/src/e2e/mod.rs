@@ -25,7 +25,7 @@ pub mod seal;
 
 pub use card::{VerifiedCard, card_for};
 pub use error::E2eError;
-pub use seal::{Opened, SealedPayload, open, seal};
+pub use seal::{Opened, SealedPayload, open, seal, seal_with_rng};
 
 /// HPKE suite: the KEM.
 pub(crate) type Kem = hpke::kem::X25519HkdfSha256;

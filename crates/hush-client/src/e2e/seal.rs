@@ -59,6 +59,20 @@ pub fn seal(
     sender: &PublicKey,
     plaintext: &EnvelopePlaintext,
 ) -> Result<SealedPayload, E2eError> {
+    seal_with_rng(author, to, id, sender, plaintext, &mut rand::rng())
+}
+
+/// [`seal`] with the caller's random source, for reproducible tests and
+/// fuzzing. It must be a cryptographically secure generator: the HPKE
+/// ephemeral key comes from it.
+pub fn seal_with_rng<R: rand::CryptoRng + rand::RngCore>(
+    author: &Identity,
+    to: &VerifiedCard,
+    id: &MessageId,
+    sender: &PublicKey,
+    plaintext: &EnvelopePlaintext,
+    rng: &mut R,
+) -> Result<SealedPayload, E2eError> {
     let recipient = to.signing_key();
     let role = if author.public() == *sender {
         AuthorRole::Sender
@@ -75,14 +89,9 @@ pub fn seal(
         .map_err(|e| E2eError::Seal(e.to_string()))?;
     // The header carries the encapsulated key and the associated data
     // carries the header: encapsulate first, then seal.
-    let mut rng = rand::rng();
-    let (encapped, mut ctx) = hpke::setup_sender::<Aead, Kdf, Kem, _>(
-        &OpModeS::Auth((sk, pk)),
-        &recipient_pk,
-        INFO,
-        &mut rng,
-    )
-    .map_err(|e| E2eError::Seal(e.to_string()))?;
+    let (encapped, mut ctx) =
+        hpke::setup_sender::<Aead, Kdf, Kem, _>(&OpModeS::Auth((sk, pk)), &recipient_pk, INFO, rng)
+            .map_err(|e| E2eError::Seal(e.to_string()))?;
     let header = EnvelopeHeader {
         author: role,
         author_encryption_key: author_key,
