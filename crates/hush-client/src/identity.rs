@@ -1,6 +1,9 @@
 //! Named identities: an sr25519 key pair with an easy name, kept in a
 //! config directory (`$HUSH_HOME`, else `$XDG_CONFIG_HOME/hush`, else
 //! `~/.config/hush`), one file per identity, readable only by its owner.
+//! A file may hold its secret in the clear (hex) or protected by a
+//! passphrase ([`crate::passphrase`], the age format); the public key is
+//! always in the clear, so listing needs no passphrase.
 
 use hush_wire::PublicKey;
 use schnorrkel::{ExpansionMode, MiniSecretKey};
@@ -8,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 use zeroize::{Zeroize, Zeroizing};
+
+use crate::passphrase::{self, PassphraseSource};
 
 /// Length of an identity's secret seed.
 pub const SECRET_LEN: usize = 32;
@@ -58,6 +63,22 @@ pub enum KeystoreError {
     /// A corrupt identity file.
     #[error("identity file {0} is corrupt")]
     Corrupt(PathBuf),
+    /// A protected identity and no passphrase to open it.
+    #[error(
+        "identity {0:?} is protected by a passphrase: run hush in a terminal to be asked, or set HUSH_PASSPHRASE"
+    )]
+    Locked(String),
+    /// The passphrase did not open the identity.
+    #[error("wrong passphrase for identity {0:?}")]
+    WrongPassphrase(String),
+    /// A protected secret that is damaged.
+    #[error("the protected secret in {path} is damaged: {reason}")]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// File system error.
     #[error("{path}: {source}")]
     Io {
@@ -127,25 +148,57 @@ impl Identity {
     }
 }
 
-/// An identity file's contents. The secret is hex in a string; it is
-/// wiped when the struct is dropped, whether it was written or read.
+/// An identity file's contents: the secret as hex, or (protected) as an
+/// armored age file. Both are wiped when the struct is dropped, whether
+/// it was written or read.
 #[derive(Serialize, Deserialize)]
 struct IdentityFile {
     name: String,
     public: String,
-    secret: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    secret_age: Option<String>,
 }
 
 impl Drop for IdentityFile {
     fn drop(&mut self) {
         self.secret.zeroize();
+        self.secret_age.zeroize();
     }
 }
 
-/// The directory of identities.
+/// What listing shows of an identity: no secret is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityInfo {
+    /// Its name.
+    pub name: String,
+    /// Its public key.
+    pub public: PublicKey,
+    /// Whether its secret is protected by a passphrase.
+    pub protected: bool,
+}
+
+/// An identity file that could not be read.
 #[derive(Debug, Clone)]
+pub struct BadIdentity {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    pub reason: String,
+}
+
+/// The directory of identities.
+#[derive(Clone)]
 pub struct Keystore {
     dir: PathBuf,
+    passphrase: Option<PassphraseSource>,
+}
+
+impl std::fmt::Debug for Keystore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Keystore({})", self.dir.display())
+    }
 }
 
 impl Keystore {
@@ -165,7 +218,16 @@ impl Keystore {
 
     /// The keystore in `dir`.
     pub fn open(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        Self {
+            dir: dir.into(),
+            passphrase: None,
+        }
+    }
+
+    /// Asks `source` for the passphrase of protected identities.
+    pub fn with_passphrase_source(mut self, source: PassphraseSource) -> Self {
+        self.passphrase = Some(source);
+        self
     }
 
     /// Where identities are kept.
@@ -180,31 +242,58 @@ impl Keystore {
         Ok(self.dir.join("identities").join(format!("{name}.json")))
     }
 
-    /// Creates and saves a new identity.
+    /// Creates and saves a new identity, its secret in the clear (the file
+    /// is readable only by its owner).
     pub fn create(&self, name: &str) -> Result<Identity, KeystoreError> {
+        self.create_with(name, None)
+    }
+
+    /// Creates and saves a new identity whose secret is protected by
+    /// `passphrase`.
+    pub fn create_protected(
+        &self,
+        name: &str,
+        passphrase: &str,
+    ) -> Result<Identity, KeystoreError> {
+        self.create_with(name, Some(passphrase))
+    }
+
+    fn create_with(&self, name: &str, passphrase: Option<&str>) -> Result<Identity, KeystoreError> {
         let path = self.path(name)?;
         if path.exists() {
             return Err(KeystoreError::Exists(name.to_owned()));
         }
         let id = Identity::generate(name);
-        let file = IdentityFile {
-            name: name.to_owned(),
-            public: id.public().to_hex(),
-            secret: hex::encode(&id.secret[..]),
-        };
         let io = |source| KeystoreError::Io {
             path: path.clone(),
             source,
         };
         let parent = path.parent().expect("has a parent");
         std::fs::create_dir_all(parent).map_err(io)?;
-        let json = Zeroizing::new(serde_json::to_string_pretty(&file).expect("serializable"));
-        write_private(&path, json.as_bytes()).map_err(io)?;
+        write_private(&path, file_for(&id, passphrase).as_bytes()).map_err(io)?;
         Ok(id)
     }
 
-    /// Loads identity `name`.
-    pub fn load(&self, name: &str) -> Result<Identity, KeystoreError> {
+    /// Protects identity `name` with `passphrase` (asking for its old one
+    /// through the passphrase source if it is protected already).
+    pub fn protect(&self, name: &str, passphrase: &str) -> Result<(), KeystoreError> {
+        let id = self.load(name)?;
+        self.rewrite(&id, Some(passphrase))
+    }
+
+    /// Stores identity `name`'s secret in the clear again.
+    pub fn unprotect(&self, name: &str) -> Result<(), KeystoreError> {
+        let id = self.load(name)?;
+        self.rewrite(&id, None)
+    }
+
+    fn rewrite(&self, id: &Identity, passphrase: Option<&str>) -> Result<(), KeystoreError> {
+        let path = self.path(id.name())?;
+        replace_private(&path, file_for(id, passphrase).as_bytes())
+            .map_err(|source| KeystoreError::Io { path, source })
+    }
+
+    fn read_file(&self, name: &str) -> Result<(PathBuf, IdentityFile), KeystoreError> {
         let path = self.path(name)?;
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => Zeroizing::new(t),
@@ -215,9 +304,45 @@ impl Keystore {
         };
         let file: IdentityFile =
             serde_json::from_str(&text).map_err(|_| KeystoreError::Corrupt(path.clone()))?;
-        let mut seed = Zeroizing::new([0u8; SECRET_LEN]);
-        if hex::decode_to_slice(&file.secret, &mut seed[..]).is_err() {
+        if PublicKey::from_hex(&file.public).is_err()
+            || file.secret.is_some() == file.secret_age.is_some()
+        {
             return Err(KeystoreError::Corrupt(path));
+        }
+        Ok((path, file))
+    }
+
+    /// Loads identity `name` (asking for its passphrase if it is protected).
+    pub fn load(&self, name: &str) -> Result<Identity, KeystoreError> {
+        let (path, file) = self.read_file(name)?;
+        let mut seed = Zeroizing::new([0u8; SECRET_LEN]);
+        match (&file.secret, &file.secret_age) {
+            (Some(hex_secret), _) => {
+                if hex::decode_to_slice(hex_secret, &mut seed[..]).is_err() {
+                    return Err(KeystoreError::Corrupt(path));
+                }
+            }
+            (None, Some(armored)) => {
+                let passphrase = self
+                    .passphrase
+                    .as_ref()
+                    .and_then(|ask| ask(name))
+                    .ok_or_else(|| KeystoreError::Locked(name.to_owned()))?;
+                let secret = passphrase::open(armored, &passphrase).map_err(|e| match e {
+                    passphrase::ProtectError::WrongPassphrase => {
+                        KeystoreError::WrongPassphrase(name.to_owned())
+                    }
+                    passphrase::ProtectError::Damaged(reason) => KeystoreError::Damaged {
+                        path: path.clone(),
+                        reason,
+                    },
+                })?;
+                if secret.len() != SECRET_LEN {
+                    return Err(KeystoreError::Corrupt(path));
+                }
+                seed.copy_from_slice(&secret);
+            }
+            (None, None) => return Err(KeystoreError::Corrupt(path)),
         }
         let id = Identity::from_secret(name, *seed);
         if id.public().to_hex() != file.public {
@@ -226,25 +351,54 @@ impl Keystore {
         Ok(id)
     }
 
-    /// Every identity, by name.
-    pub fn list(&self) -> Result<Vec<Identity>, KeystoreError> {
+    /// Every identity's name and public key, without reading any secret,
+    /// and every file in the folder that is not a usable identity. One bad
+    /// file never hides the others.
+    pub fn list_public(&self) -> Result<(Vec<IdentityInfo>, Vec<BadIdentity>), KeystoreError> {
+        let (mut good, mut bad) = (Vec::new(), Vec::new());
+        for (name, path) in self.names()? {
+            match self.read_file(&name) {
+                Ok((_, file)) => good.push(IdentityInfo {
+                    name,
+                    public: PublicKey::from_hex(&file.public).expect("checked when read"),
+                    protected: file.secret_age.is_some(),
+                }),
+                Err(e) => bad.push(BadIdentity {
+                    path,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+        Ok((good, bad))
+    }
+
+    fn names(&self) -> Result<Vec<(String, PathBuf)>, KeystoreError> {
         let dir = self.dir.join("identities");
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(source) => return Err(KeystoreError::Io { path: dir, source }),
         };
-        let mut names: Vec<String> = entries
+        let mut names: Vec<(String, PathBuf)> = entries
             .filter_map(|e| e.ok())
             .filter_map(|e| {
-                e.file_name()
+                let path = e.path();
+                let name = path
+                    .file_name()?
                     .to_str()?
-                    .strip_suffix(".json")
-                    .map(str::to_owned)
+                    .strip_suffix(".json")?
+                    .to_owned();
+                Some((name, path))
             })
             .collect();
         names.sort();
-        names.iter().map(|n| self.load(n)).collect()
+        Ok(names)
+    }
+
+    /// Every identity, by name, secrets loaded (protected ones through the
+    /// passphrase source).
+    pub fn list(&self) -> Result<Vec<Identity>, KeystoreError> {
+        self.names()?.iter().map(|(n, _)| self.load(n)).collect()
     }
 
     /// A recipient: a known identity's name, or a public key in hex.
@@ -260,6 +414,30 @@ impl Keystore {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The file for `id`: its secret in hex, or sealed under `passphrase`.
+fn file_for(id: &Identity, passphrase: Option<&str>) -> Zeroizing<String> {
+    let (secret, secret_age) = match passphrase {
+        None => (Some(hex::encode(&id.secret[..])), None),
+        Some(p) => (None, Some(passphrase::seal(&id.secret[..], p))),
+    };
+    let file = IdentityFile {
+        name: id.name().to_owned(),
+        public: id.public().to_hex(),
+        secret,
+        secret_age,
+    };
+    Zeroizing::new(serde_json::to_string_pretty(&file).expect("serializable"))
+}
+
+/// Replaces `path` with `data` atomically (a private temporary file, then
+/// a rename), so a crash leaves the old file or the new one, never half.
+fn replace_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    write_private(&tmp, data)?;
+    std::fs::rename(&tmp, path)
 }
 
 #[cfg(unix)]
@@ -282,6 +460,7 @@ fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[test]
     fn create_load_list_resolve() {
@@ -322,6 +501,67 @@ mod tests {
         }
         std::fs::write(dir.path().join("identities/bob.json"), "{}").unwrap();
         assert!(matches!(ks.load("bob"), Err(KeystoreError::Corrupt(_))));
+    }
+
+    #[test]
+    fn passphrase_protected_identities() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = Keystore::open(dir.path());
+        let alice = plain.create_protected("alice", "s3cret").unwrap();
+        let text = std::fs::read_to_string(dir.path().join("identities/alice.json")).unwrap();
+        assert!(
+            !text.contains(&hex::encode(&alice.secret[..])),
+            "no secret in the clear"
+        );
+        assert!(text.contains("BEGIN AGE ENCRYPTED FILE"));
+        // Listing needs no passphrase.
+        let (infos, bad) = plain.list_public().unwrap();
+        assert!(bad.is_empty());
+        assert_eq!(infos[0].public, alice.public());
+        assert!(infos[0].protected);
+        assert!(matches!(plain.load("alice"), Err(KeystoreError::Locked(_))));
+        let with = |p: &'static str| {
+            Keystore::open(dir.path())
+                .with_passphrase_source(Arc::new(move |_| Some(Zeroizing::new(p.to_owned()))))
+        };
+        assert!(matches!(
+            with("nope").load("alice"),
+            Err(KeystoreError::WrongPassphrase(_))
+        ));
+        assert_eq!(
+            with("s3cret").load("alice").unwrap().public(),
+            alice.public()
+        );
+        // Unprotect, and protect again under a new passphrase.
+        with("s3cret").unprotect("alice").unwrap();
+        assert_eq!(plain.load("alice").unwrap().public(), alice.public());
+        plain.protect("alice", "n3w").unwrap();
+        assert!(matches!(
+            with("s3cret").load("alice"),
+            Err(KeystoreError::WrongPassphrase(_))
+        ));
+        assert_eq!(with("n3w").load("alice").unwrap().public(), alice.public());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("identities/alice.json"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "rewritten files stay private");
+        }
+    }
+
+    #[test]
+    fn one_bad_file_does_not_hide_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let ks = Keystore::open(dir.path());
+        ks.create("alice").unwrap();
+        std::fs::write(dir.path().join("identities/broken.json"), "{").unwrap();
+        std::fs::create_dir(dir.path().join("identities/folder.json")).unwrap();
+        let (good, bad) = ks.list_public().unwrap();
+        assert_eq!(good.len(), 1);
+        assert_eq!(bad.len(), 2, "{bad:?}");
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub mod contacts;
 pub mod e2e;
 mod error;
 pub mod identity;
+pub mod passphrase;
 pub mod session;
 
 pub use client::{Client, DEFAULT_ATTEMPTS, INBOX_REQUESTS, MAX_GRPC_MESSAGE, Read};

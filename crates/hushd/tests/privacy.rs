@@ -285,3 +285,54 @@ fn cards_contacts_and_messages_that_do_not_open() {
     ]);
     assert!(!r.ok && r.stderr.contains("nor a contact"), "{}", r.stderr);
 }
+
+/// An identity protected by a passphrase: listed without it, refused
+/// without it or with a wrong one (clearly), usable with it.
+#[test]
+fn passphrase_protected_identities_from_the_cli() {
+    let server = Hushd::start(&[]);
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], pass: Option<&str>| {
+        let env: Vec<(&str, &str)> = pass.map(|p| ("HUSH_PASSPHRASE", p)).into_iter().collect();
+        common::hush_env(home.path(), &server.url, args, &env)
+    };
+    assert!(run(&["id", "new", "alice", "--passphrase"], Some("open sesame")).ok);
+    assert!(run(&["id", "new", "bob"], None).ok);
+    let r = run(&["id", "list"], None);
+    assert!(r.ok && r.stdout.contains("(passphrase)"), "{}", r.stdout);
+    let file = std::fs::read_to_string(home.path().join("identities/alice.json")).unwrap();
+    assert!(file.contains("BEGIN AGE ENCRYPTED FILE") && !file.contains("\"secret\""));
+
+    let send = [
+        "send",
+        "--as",
+        "alice",
+        "--to",
+        "bob",
+        "hi",
+        "--allow-dev-attestation",
+    ];
+    let r = run(&send, None);
+    assert!(
+        !r.ok && r.stderr.contains("HUSH_PASSPHRASE"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&send, Some("wrong"));
+    assert!(
+        !r.ok && r.stderr.contains("wrong passphrase"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&send, Some("open sesame"));
+    assert!(r.ok, "{}", r.stderr);
+    let r = run(&["inbox", "--as", "bob", "--allow-dev-attestation"], None);
+    assert!(
+        r.stdout.contains("from alice") && r.stdout.contains("hi"),
+        "{}",
+        r.stdout
+    );
+
+    assert!(run(&["id", "unprotect", "alice"], Some("open sesame")).ok);
+    assert!(run(&send, None).ok, "unprotected again");
+}

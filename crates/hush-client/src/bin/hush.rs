@@ -15,6 +15,7 @@ use hush_client::e2e::{self, E2eError, Opened, VerifiedCard};
 use hush_client::{Client, Contacts, Identity, Keystore, Read};
 use hush_wire::{EnvelopeKind, EnvelopePlaintext, Message, MessageId, PublicKey};
 use serde_json::json;
+use zeroize::Zeroizing;
 
 /// Default server: where a plain `hushd` listens.
 const DEFAULT_SERVER: &str = "http://127.0.0.1:7878";
@@ -111,6 +112,20 @@ enum IdCommand {
     New {
         /// Its name.
         name: String,
+        /// Protect its secret with a passphrase (asked on the terminal, or
+        /// taken from HUSH_PASSPHRASE), in the age format.
+        #[arg(long)]
+        passphrase: bool,
+    },
+    /// Protect an identity's secret with a passphrase (or change it).
+    Protect {
+        /// Its name.
+        name: String,
+    },
+    /// Store an identity's secret without a passphrase again.
+    Unprotect {
+        /// Its name.
+        name: String,
     },
     /// List identities.
     List,
@@ -176,11 +191,11 @@ impl Ctx {
     }
 
     fn name_of(&self, key: &PublicKey) -> String {
-        let identity = self.keys.list().ok().and_then(|ids| {
-            ids.into_iter()
-                .find(|i| i.public() == *key)
-                .map(|i| i.name().to_owned())
-        });
+        let identity = self
+            .keys
+            .list_public()
+            .ok()
+            .and_then(|(ids, _)| ids.into_iter().find(|i| i.public == *key).map(|i| i.name));
         identity
             .or_else(|| self.contacts.find_key(key).map(|c| c.name))
             .unwrap_or_else(|| key.to_hex())
@@ -206,8 +221,14 @@ impl Ctx {
                 hush_client::identity::KeystoreError::UnknownRecipient(to.to_owned()).into(),
             );
         };
-        if let Some(id) = self.keys.list()?.into_iter().find(|i| i.public() == key) {
-            return Ok(e2e::card_for(&id));
+        if let Some(info) = self
+            .keys
+            .list_public()?
+            .0
+            .into_iter()
+            .find(|i| i.public == key)
+        {
+            return Ok(e2e::card_for(&self.keys.load(&info.name)?));
         }
         match self.contacts.find_key(&key) {
             Some(c) => Ok(c.card),
@@ -299,6 +320,45 @@ fn safe_text(s: &str) -> String {
         .collect()
 }
 
+/// Environment variable scripts use to give a passphrase.
+const PASSPHRASE_ENV: &str = "HUSH_PASSPHRASE";
+
+/// The passphrase of a protected identity: HUSH_PASSPHRASE, else asked on
+/// the terminal; None when neither is available.
+fn ask_passphrase(name: &str) -> Option<Zeroizing<String>> {
+    if let Ok(p) = std::env::var(PASSPHRASE_ENV) {
+        return Some(Zeroizing::new(p));
+    }
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return None;
+    }
+    rpassword::prompt_password(format!("passphrase for identity {name}: "))
+        .ok()
+        .map(Zeroizing::new)
+}
+
+/// A new passphrase: HUSH_PASSPHRASE, else asked twice on the terminal.
+fn new_passphrase(name: &str) -> Result<Zeroizing<String>> {
+    if let Ok(p) = std::env::var(PASSPHRASE_ENV) {
+        anyhow::ensure!(!p.is_empty(), "{PASSPHRASE_ENV} is empty");
+        return Ok(Zeroizing::new(p));
+    }
+    anyhow::ensure!(
+        std::io::IsTerminal::is_terminal(&std::io::stdin()),
+        "a passphrase is needed: run hush in a terminal to be asked, or set {PASSPHRASE_ENV}"
+    );
+    let first = Zeroizing::new(rpassword::prompt_password(format!(
+        "new passphrase for identity {name}: "
+    ))?);
+    let again = Zeroizing::new(rpassword::prompt_password("the same passphrase again: ")?);
+    anyhow::ensure!(
+        *first == *again,
+        "the two passphrases differ; nothing was changed"
+    );
+    anyhow::ensure!(!first.is_empty(), "an empty passphrase protects nothing");
+    Ok(first)
+}
+
 fn humanize_time(secs: u64) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -321,7 +381,8 @@ async fn run(cli: Cli) -> Result<()> {
         || std::env::var("HUSH_ALLOW_DEV_ATTESTATION")
             .is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
     let home = cli.home.clone().unwrap_or_else(Keystore::default_dir);
-    let keys = Keystore::open(home.clone());
+    let keys =
+        Keystore::open(home.clone()).with_passphrase_source(std::sync::Arc::new(ask_passphrase));
     let ctx = Ctx {
         cli_server: cli.server.clone(),
         allow_dev,
@@ -330,11 +391,15 @@ async fn run(cli: Cli) -> Result<()> {
         contacts: Contacts::open(&home),
     };
     match cli.command {
-        Command::Id(IdCommand::New { name }) => {
+        Command::Id(IdCommand::New { name, passphrase }) => {
             if ctx.contacts.load(&name).is_ok() {
                 anyhow::bail!("{name:?} is already a contact's name; choose another identity name");
             }
-            let id = ctx.keys.create(&name)?;
+            let id = if passphrase {
+                ctx.keys.create_protected(&name, &new_passphrase(&name)?)?
+            } else {
+                ctx.keys.create(&name)?
+            };
             if ctx.json {
                 println!(
                     "{}",
@@ -351,19 +416,46 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Id(IdCommand::List) => {
-            let ids = ctx.keys.list()?;
+            let (ids, bad) = ctx.keys.list_public()?;
+            for b in &bad {
+                eprintln!("warning: skipping {}: {}", b.path.display(), b.reason);
+            }
             if ctx.json {
                 let v: Vec<_> = ids
                     .iter()
-                    .map(|i| json!({"name": i.name(), "public_key": i.public().to_hex()}))
+                    .map(|i| {
+                        json!({
+                            "name": i.name,
+                            "public_key": i.public.to_hex(),
+                            "protected": i.protected,
+                        })
+                    })
                     .collect();
                 println!("{}", serde_json::Value::Array(v));
             } else if ids.is_empty() {
                 println!("no identities yet; create one with `hush id new NAME`");
             } else {
                 for i in ids {
-                    println!("{:<16} {}", i.name(), i.public());
+                    let lock = if i.protected { "  (passphrase)" } else { "" };
+                    println!("{:<16} {}{lock}", i.name, i.public);
                 }
+            }
+        }
+        Command::Id(IdCommand::Protect { name }) => {
+            let passphrase = new_passphrase(&name)?;
+            ctx.keys.protect(&name, &passphrase)?;
+            if ctx.json {
+                println!("{}", json!({"name": name, "protected": true}));
+            } else {
+                println!("identity {name} is now protected by a passphrase");
+            }
+        }
+        Command::Id(IdCommand::Unprotect { name }) => {
+            ctx.keys.unprotect(&name)?;
+            if ctx.json {
+                println!("{}", json!({"name": name, "protected": false}));
+            } else {
+                println!("identity {name} is no longer protected by a passphrase");
             }
         }
         Command::Id(IdCommand::Show { name }) => {

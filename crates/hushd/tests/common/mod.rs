@@ -167,11 +167,18 @@ pub struct Run {
 
 /// Runs the CLI against `url` with identities in `home`.
 pub fn hush(home: &std::path::Path, url: &str, args: &[&str]) -> Run {
+    hush_env(home, url, args, &[])
+}
+
+/// Like [`hush`], with extra environment variables.
+pub fn hush_env(home: &std::path::Path, url: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = Command::new(hush_bin())
         .args(args)
         .env("HUSH_HOME", home)
         .env("HUSH_SERVER", url)
         .env_remove("HUSH_ALLOW_DEV_ATTESTATION")
+        .env_remove("HUSH_PASSPHRASE")
+        .envs(env.iter().copied())
         .output()
         .expect("hush runs");
     Run {
