@@ -21,6 +21,8 @@ export HUSH_TIMING_SAMPLES="${HUSH_TIMING_SAMPLES:-40000}"
 
 cargo build --release --locked -q -p hush-bench --bin hush-timing
 BIN=./target/release/hush-timing
+# dudect's own lines (n after cropping, max t, max tau) are kept here.
+RAW=target/timing-gate.log
 
 # Prints "name t" for every finished pair in dudect's output on stdin.
 results() {
@@ -38,7 +40,7 @@ verdict() {
 }
 
 echo "timing gate: $HUSH_TIMING_SAMPLES samples per pair, threshold |t| = $THRESHOLD"
-first="$("$BIN" | results)"
+first="$("$BIN" | tee "$RAW" | results)"
 if [ -z "$first" ]; then
     echo "timing gate: hush-timing printed no results" >&2
     exit 1
@@ -50,7 +52,7 @@ while read -r name t; do
         printf '  %-42s t = %9s  ok\n' "$name" "$t"
         continue
     fi
-    again="$("$BIN" --filter "$name" | results | awk -v n="$name" '$1 == n { print $2 }')"
+    again="$("$BIN" --filter "$name" | tee -a "$RAW" | results | awk -v n="$name" '$1 == n { print $2 }')"
     v2="$(verdict "$name" "${again:-0}")"
     if [ "$v2" = ok ]; then
         printf '  %-42s t = %9s  missed, rerun t = %s ok\n' "$name" "$t" "$again"
@@ -64,4 +66,4 @@ if [ "$failed" -ne 0 ]; then
     echo "timing gate: FAILED (a pair leaks timing, or the positive control no longer detects a leak)" >&2
     exit 1
 fi
-echo "timing gate: passed"
+echo "timing gate: passed (dudect's output: $RAW)"
