@@ -218,10 +218,28 @@ fn cards_contacts_and_messages_that_do_not_open() {
         "alice",
         "--to",
         &bob_key,
-        "by key",
+        "first draft",
+        "--json",
         "--allow-dev-attestation",
     ]);
     assert!(r.ok, "{}", r.stderr);
+    let sent: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let sent_id = sent["id"].as_str().unwrap().to_owned();
+    // The sender rewrites it, sealed for bob again.
+    let r = alice(&[
+        "update",
+        "--as",
+        "alice",
+        "--to",
+        "bob",
+        &sent_id,
+        "by key",
+        "--json",
+        "--allow-dev-attestation",
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+    let updated: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(updated["text"], "by key");
 
     // A payload that is not an envelope (sent raw by a library user).
     let bob_id = hush_client::Keystore::open(bob_home.path())

@@ -267,14 +267,20 @@ impl Ctx {
         );
     }
 
-    fn message_json(&self, m: &Message, opened: &Result<Opened, E2eError>) -> serde_json::Value {
-        let mut v = json!({
+    /// A message's clear fields as JSON.
+    fn header_json(&self, m: &Message) -> serde_json::Value {
+        json!({
             "id": m.id.to_hex(),
             "from": m.sender.to_hex(),
             "from_name": self.name_of(&m.sender),
             "to": m.recipient.to_hex(),
             "timestamp": m.timestamp.0,
-        });
+        })
+    }
+
+    /// A message as JSON: its clear fields and what opening it gave.
+    fn message_json(&self, m: &Message, opened: &Result<Opened, E2eError>) -> serde_json::Value {
+        let mut v = self.header_json(m);
         match opened {
             Ok(o) => {
                 v["kind"] = json!(o.kind.name());
@@ -619,8 +625,15 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let payload = e2e::seal(&me, &card, &id, &sender, &plaintext)?;
             let m = client.update(me.public(), id, recipient, payload).await?;
-            if ctx.json {
+            if ctx.json && recipient == me.public() {
                 ctx.print_message(&me, &m);
+            } else if ctx.json {
+                // Sealed for the recipient: the sender cannot open it, but
+                // knows what it wrote.
+                let mut v = ctx.header_json(&m);
+                v["kind"] = json!(EnvelopeKind::Text.name());
+                v["text"] = json!(text);
+                println!("{v}");
             } else {
                 println!("updated {id}");
             }
