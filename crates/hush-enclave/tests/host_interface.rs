@@ -116,7 +116,12 @@ impl Host {
 
     /// Sends a query; the client's decoded answer if the session is alive.
     fn query(&mut self, s: &ClientSession, req: &Request) -> Option<Response> {
-        let (nonce, sealed) = s.seal_request(&RequestRecord::encode(req));
+        self.query_record(s, &RequestRecord::encode(req))
+    }
+
+    /// Sends a raw request record (which may be invalid).
+    fn query_record(&mut self, s: &ClientSession, record: &RequestRecord) -> Option<Response> {
+        let (nonce, sealed) = s.seal_request(record);
         let no = self.session_no(&s.id());
         let result = self.e.query(&s.id(), &sealed);
         self.note(format!(
@@ -153,163 +158,221 @@ fn create(from: &Identity, to: PublicKey, id: u8, text: &str) -> Request {
     }
 }
 
+/// Set-up requests per run: enough to fill a mailbox (62) and the store
+/// (64 slots), padded with lists so every run makes exactly this many.
+const SETUP_QUERIES: usize = 70;
+
+/// The cast of one run: two proven identities and three keys nobody in
+/// the run proves (other recipients).
+struct Cast {
+    alice: Identity,
+    bob: Identity,
+    others: [PublicKey; 3],
+}
+
+type Setup = Box<dyn Fn(&Cast) -> Vec<Request>>;
+type Probe = Box<dyn Fn(&Cast) -> RequestRecord>;
+
 /// One run: the same calls in the same order; `setup` and `probe` choose
 /// the requests' contents (secret). Returns the host's log and the status
 /// the probe got (which only the client sees).
-fn ops_run(
-    setup: &[Request],
-    probe: impl Fn(&Identity, &Identity) -> Request,
-) -> (Vec<String>, Status) {
-    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
-    let mut h = Host::new(enclave(64, 100, 8));
-    let sa = h.handshake();
-    assert_eq!(h.prove(&sa, Proofs::Valid(&[&alice])), KeyProofStatus::Ok);
-    let sb = h.handshake();
-    assert_eq!(h.prove(&sb, Proofs::Valid(&[&bob])), KeyProofStatus::Ok);
-    h.tick(START + 1);
-    // Set-up: three requests whose contents are the run's secret.
-    let fill = |who: &Identity| Request {
-        acting_as: who.public(),
-        op: Op::List,
+fn ops_run(setup: &Setup, probe: &Probe) -> (Vec<String>, Status) {
+    let cast = Cast {
+        alice: Identity::generate("alice"),
+        bob: Identity::generate("bob"),
+        others: std::array::from_fn(|i| Identity::generate(&format!("o{i}")).public()),
     };
-    for i in 0..3 {
-        let req = match setup.get(i) {
-            Some(r) => resolve(r, &alice, &bob),
-            None => fill(&alice),
-        };
-        h.query(&sa, &req).unwrap();
+    // One session proving both keys sends everything: which session a
+    // request comes from is public, so it is the same in every run.
+    let mut h = Host::new(enclave(64, 100, 8));
+    let s = h.handshake();
+    let both = [&cast.alice, &cast.bob];
+    assert_eq!(h.prove(&s, Proofs::Valid(&both)), KeyProofStatus::Ok);
+    h.tick(START + 1);
+    let mut reqs = setup(&cast);
+    assert!(reqs.len() <= SETUP_QUERIES);
+    reqs.resize_with(SETUP_QUERIES, || op(&cast.alice, Op::List));
+    for req in &reqs {
+        h.query(&s, req).unwrap();
     }
-    let status = h.query(&sb, &probe(&alice, &bob)).unwrap().status;
+    let status = h.query_record(&s, &probe(&cast)).unwrap().status;
     for t in 2..6 {
         h.tick(START + t);
     }
     (h.log, status)
 }
 
-/// Set-up requests are written with placeholder keys: [1; 32] is alice,
-/// [2; 32] is bob (the identities are fresh each run).
-fn resolve(r: &Request, alice: &Identity, bob: &Identity) -> Request {
-    let map = |k: &PublicKey| {
-        if k.as_bytes() == &[1; 32] {
-            alice.public()
-        } else {
-            bob.public()
-        }
-    };
-    let op = match &r.op {
-        Op::Create {
-            id,
-            recipient,
-            payload,
-        } => Op::Create {
-            id: *id,
-            recipient: map(recipient),
-            payload: payload.clone(),
-        },
-        other => other.clone(),
-    };
-    Request {
-        acting_as: map(&r.acting_as),
-        op,
-    }
+fn sends(n: u8, to: impl Fn(&Cast) -> PublicKey + 'static) -> Setup {
+    Box::new(move |c| (1..=n).map(|i| create(&c.alice, to(c), i, "x")).collect())
 }
 
-fn placeholder(n: u8) -> PublicKey {
-    PublicKey::new([n; 32]).unwrap()
-}
-
-fn placeholder_create(id: u8, text: &str) -> Request {
-    Request {
-        acting_as: placeholder(1),
-        op: Op::Create {
-            id: mid(id),
-            recipient: placeholder(2),
-            payload: payload(text),
-        },
-    }
+fn probe(req: impl Fn(&Cast) -> Request + 'static) -> Probe {
+    Box::new(move |c| RequestRecord::encode(&req(c)))
 }
 
 #[test]
 fn every_op_and_outcome_looks_the_same_to_the_host() {
-    let one = [placeholder_create(1, "hello")];
-    let full: Vec<Request> = (1..=3).map(|i| placeholder_create(i, "x")).collect();
-    type Probe = Box<dyn Fn(&Identity, &Identity) -> Request>;
-    let cases: Vec<(&str, &[Request], Probe, Status)> = vec![
+    let to_bob = |c: &Cast| c.bob.public();
+    let none: fn() -> Setup = || Box::new(|_| Vec::new());
+    let cases: Vec<(&str, Setup, Probe, Status)> = vec![
         (
-            "create ok",
-            &[],
-            Box::new(|a, b| create(b, a.public(), 9, "hi")),
+            "create",
+            none(),
+            probe(|c| create(&c.bob, c.alice.public(), 9, "hi")),
             Status::Ok,
         ),
         (
-            "create exists",
-            &one,
-            Box::new(|_, b| create(b, b.public(), 1, "again")),
+            "create, already exists",
+            sends(1, to_bob),
+            probe(|c| create(&c.bob, c.bob.public(), 1, "again")),
             Status::AlreadyExists,
         ),
-        ("read ok", &one, Box::new(|_, b| read(b, 1)), Status::Ok),
         (
-            "read missing",
-            &one,
-            Box::new(|_, b| read(b, 7)),
-            Status::NotFound,
+            "create, mailbox full",
+            sends(62, to_bob),
+            probe(|c| create(&c.alice, c.bob.public(), 99, "one more")),
+            Status::MailboxFull,
         ),
         (
-            "read next, empty",
-            &[],
-            Box::new(|_, b| op(b, Op::ReadNext)),
+            "create, store full",
+            Box::new(|c| {
+                let mut v: Vec<Request> = (1..=62)
+                    .map(|i| create(&c.alice, c.bob.public(), i, "x"))
+                    .collect();
+                v.extend((63..=64).map(|i| create(&c.alice, c.others[0], i, "x")));
+                v
+            }),
+            probe(|c| create(&c.alice, c.alice.public(), 99, "no room")),
+            Status::StoreFull,
+        ),
+        (
+            "create, too many recipients",
+            Box::new(|c| {
+                let mut v = vec![create(&c.alice, c.bob.public(), 1, "x")];
+                v.extend((0..3).map(|i| create(&c.alice, c.others[i], 2 + i as u8, "x")));
+                v
+            }),
+            probe(|c| create(&c.alice, c.alice.public(), 99, "a fifth")),
+            Status::TooManyRecipients,
+        ),
+        (
+            "read",
+            sends(1, to_bob),
+            probe(|c| read(&c.bob, 1)),
+            Status::Ok,
+        ),
+        (
+            "read, missing",
+            sends(1, to_bob),
+            probe(|c| read(&c.bob, 7)),
             Status::NotFound,
         ),
         (
             "read next",
-            &full,
-            Box::new(|_, b| op(b, Op::ReadNext)),
-            Status::Ok,
-        ),
-        ("list", &full, Box::new(|_, b| op(b, Op::List)), Status::Ok),
-        (
-            "delete",
-            &one,
-            Box::new(|_, b| delete(b, b.public(), 1)),
+            sends(3, to_bob),
+            probe(|c| op(&c.bob, Op::ReadNext)),
             Status::Ok,
         ),
         (
-            "delete missing",
-            &[],
-            Box::new(|_, b| delete(b, b.public(), 1)),
+            "read next, empty",
+            none(),
+            probe(|c| op(&c.bob, Op::ReadNext)),
+            Status::NotFound,
+        ),
+        (
+            "list, full mailbox",
+            sends(62, to_bob),
+            probe(|c| op(&c.bob, Op::List)),
+            Status::Ok,
+        ),
+        (
+            "list, empty",
+            none(),
+            probe(|c| op(&c.bob, Op::List)),
+            Status::Ok,
+        ),
+        (
+            "update as recipient",
+            sends(1, to_bob),
+            probe(|c| update(&c.bob, c.bob.public(), 1)),
+            Status::Ok,
+        ),
+        (
+            "update as sender",
+            sends(1, to_bob),
+            probe(|c| update(&c.alice, c.bob.public(), 1)),
+            Status::Ok,
+        ),
+        (
+            "update, denied",
+            sends(1, |c: &Cast| c.others[0]),
+            probe(|c| update(&c.bob, c.others[0], 1)),
+            Status::NotFound,
+        ),
+        (
+            "update, elsewhere",
+            sends(1, to_bob),
+            probe(|c| update(&c.bob, c.alice.public(), 1)),
+            Status::NotFound,
+        ),
+        (
+            "delete as recipient",
+            sends(1, to_bob),
+            probe(|c| delete(&c.bob, c.bob.public(), 1)),
+            Status::Ok,
+        ),
+        (
+            "delete as sender",
+            sends(1, to_bob),
+            probe(|c| delete(&c.alice, c.bob.public(), 1)),
+            Status::Ok,
+        ),
+        (
+            "delete, missing",
+            none(),
+            probe(|c| delete(&c.bob, c.bob.public(), 1)),
             Status::NotFound,
         ),
         (
             "delete next",
-            &full,
-            Box::new(|_, b| op(b, Op::DeleteNext)),
+            sends(3, to_bob),
+            probe(|c| op(&c.bob, Op::DeleteNext)),
             Status::Ok,
         ),
         (
-            "update",
-            &one,
-            Box::new(|_, b| update(b, b.public(), 1)),
-            Status::Ok,
-        ),
-        (
-            "update elsewhere",
-            &one,
-            Box::new(|a, b| update(b, a.public(), 1)),
+            "delete next, empty",
+            none(),
+            probe(|c| op(&c.bob, Op::DeleteNext)),
             Status::NotFound,
         ),
         (
-            "not proven",
-            &[],
-            Box::new(|a, _| op(a, Op::List)),
+            "key not proven",
+            none(),
+            probe(|c| Request {
+                acting_as: c.others[2],
+                op: Op::List,
+            }),
             Status::KeyNotProven,
         ),
+        (
+            "invalid request",
+            none(),
+            Box::new(|c: &Cast| {
+                let mut bytes = RequestRecord::encode(&op(&c.bob, Op::List))
+                    .as_bytes()
+                    .to_vec();
+                bytes[0] = 0xee; // no such op
+                RequestRecord::from_bytes(&bytes).unwrap()
+            }),
+            Status::InvalidRequest,
+        ),
     ];
-    let mut reference: Option<(String, Vec<String>)> = None;
-    for (name, setup, probe, want) in cases {
+    let mut reference: Option<(&str, Vec<String>)> = None;
+    for (name, setup, probe, want) in &cases {
         let (log, status) = ops_run(setup, probe);
-        assert_eq!(status, want, "{name}: the case must reach its outcome");
+        assert_eq!(status, *want, "{name}: the case must reach its outcome");
         match &reference {
-            None => reference = Some((name.to_owned(), log)),
+            None => reference = Some((name, log)),
             Some((first, expected)) => {
                 assert_eq!(
                     &log, expected,
