@@ -5,7 +5,7 @@
 //! hides the others.
 
 use crate::e2e::VerifiedCard;
-use crate::identity::{KeystoreError, valid_name};
+use crate::identity::{KeystoreError, named_files, valid_name};
 use hush_wire::PublicKey;
 use std::path::{Path, PathBuf};
 
@@ -99,31 +99,7 @@ impl Contacts {
 
     /// Every usable contact by name, and every file that is not one.
     pub fn list(&self) -> Result<(Vec<Contact>, Vec<BadContact>), KeystoreError> {
-        let entries = match std::fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok((Vec::new(), Vec::new()));
-            }
-            Err(source) => {
-                return Err(KeystoreError::Io {
-                    path: self.dir.clone(),
-                    source,
-                });
-            }
-        };
-        let mut names: Vec<(String, PathBuf)> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let path = e.path();
-                let name = path
-                    .file_name()?
-                    .to_str()?
-                    .strip_suffix(&format!(".{EXTENSION}"))?
-                    .to_owned();
-                Some((name, path))
-            })
-            .collect();
-        names.sort();
+        let names = named_files(&self.dir, EXTENSION)?;
         let (mut good, mut bad) = (Vec::new(), Vec::new());
         for (name, path) in names {
             match self.load(&name) {

@@ -89,6 +89,36 @@ pub enum KeystoreError {
     },
 }
 
+/// The files `NAME.ext` in `dir`, as (NAME, path), sorted; none if `dir`
+/// does not exist.
+pub(crate) fn named_files(dir: &Path, ext: &str) -> Result<Vec<(String, PathBuf)>, KeystoreError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(KeystoreError::Io {
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let suffix = format!(".{ext}");
+    let mut names: Vec<(String, PathBuf)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let path = e.path();
+            let name = path
+                .file_name()?
+                .to_str()?
+                .strip_suffix(&suffix)?
+                .to_owned();
+            Some((name, path))
+        })
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 /// Whether `name` is a valid identity or contact name.
 pub(crate) fn valid_name(name: &str) -> bool {
     !name.is_empty()
@@ -373,26 +403,7 @@ impl Keystore {
     }
 
     fn names(&self) -> Result<Vec<(String, PathBuf)>, KeystoreError> {
-        let dir = self.dir.join("identities");
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(source) => return Err(KeystoreError::Io { path: dir, source }),
-        };
-        let mut names: Vec<(String, PathBuf)> = entries
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let path = e.path();
-                let name = path
-                    .file_name()?
-                    .to_str()?
-                    .strip_suffix(".json")?
-                    .to_owned();
-                Some((name, path))
-            })
-            .collect();
-        names.sort();
-        Ok(names)
+        named_files(&self.dir.join("identities"), "json")
     }
 
     /// Every identity, by name, secrets loaded (protected ones through the

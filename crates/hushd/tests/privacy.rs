@@ -7,11 +7,54 @@ mod common;
 use common::{Hushd, client, http_get, hush, metric};
 use hush_client::{Identity, SealedPayload, e2e, new_message_id};
 use hush_wire::consts::MAILBOX_CAPACITY;
-use hush_wire::{EnvelopeKind, EnvelopePlaintext, MessageId, Payload};
+use hush_wire::{EnvelopeKind, EnvelopePlaintext, MessageId, Payload, PublicKey};
 
 /// A fresh random marker no process has seen before.
 fn marker(tag: &str) -> String {
     format!("{tag}-{}", hex::encode(rand::random::<[u8; 16]>()))
+}
+
+/// Alice and bob, each with an identity in a HUSH_HOME of their own, as on
+/// two machines.
+struct TwoUsers {
+    url: String,
+    alice_home: tempfile::TempDir,
+    bob_home: tempfile::TempDir,
+}
+
+impl TwoUsers {
+    fn new(server: &Hushd) -> Self {
+        let users = Self {
+            url: server.url.clone(),
+            alice_home: tempfile::tempdir().unwrap(),
+            bob_home: tempfile::tempdir().unwrap(),
+        };
+        assert!(users.alice(&["id", "new", "alice"]).ok);
+        assert!(users.bob(&["id", "new", "bob"]).ok);
+        users
+    }
+
+    fn alice(&self, args: &[&str]) -> common::Run {
+        hush(self.alice_home.path(), &self.url, args)
+    }
+
+    fn bob(&self, args: &[&str]) -> common::Run {
+        hush(self.bob_home.path(), &self.url, args)
+    }
+}
+
+/// A library user (a fresh identity) sends `text` to `to` unencrypted, on
+/// purpose.
+fn send_unencrypted(url: &str, to: PublicKey, text: &[u8]) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let carol = Identity::generate("carol");
+        let mut c = client(url, &[&carol]).await;
+        let payload = SealedPayload::unencrypted(Payload::frame(text).unwrap());
+        c.create(carol.public(), new_message_id(), to, payload)
+            .await
+            .unwrap();
+    });
 }
 
 /// Two users on separate machines (separate HUSH_HOMEs): bob hands alice
@@ -23,11 +66,8 @@ fn marker(tag: &str) -> String {
 #[test]
 fn the_broker_never_holds_the_plaintext() {
     let server = Hushd::start(&[]);
-    let (alice_home, bob_home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let alice = |args: &[&str]| hush(alice_home.path(), &server.url, args);
-    let bob = |args: &[&str]| hush(bob_home.path(), &server.url, args);
-    assert!(alice(&["id", "new", "alice"]).ok);
-    assert!(bob(&["id", "new", "bob"]).ok);
+    let users = TwoUsers::new(&server);
+    let (alice, bob) = (|a: &[&str]| users.alice(a), |a: &[&str]| users.bob(a));
     let card = bob(&["id", "card", "bob"]);
     assert!(card.ok, "{}", card.stderr);
     let r = alice(&["contact", "add", "bob", card.stdout.trim()]);
@@ -59,15 +99,11 @@ fn the_broker_never_holds_the_plaintext() {
 
     // The control for the control: plaintext, sent as such, is found.
     let exposed = marker("plain-marker");
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let (carol, dave) = (Identity::generate("carol"), Identity::generate("dave"));
-        let mut c = client(&server.url, &[&carol]).await;
-        let payload = SealedPayload::unencrypted(Payload::frame(exposed.as_bytes()).unwrap());
-        c.create(carol.public(), new_message_id(), dave.public(), payload)
-            .await
-            .unwrap();
-    });
+    send_unencrypted(
+        &server.url,
+        Identity::generate("dave").public(),
+        exposed.as_bytes(),
+    );
     assert!(
         server.memory_contains(exposed.as_bytes()),
         "the scan finds plaintext"
@@ -153,11 +189,8 @@ fn inbox_makes_the_same_requests_whatever_the_mailbox_holds() {
 #[test]
 fn cards_contacts_and_messages_that_do_not_open() {
     let server = Hushd::start(&[]);
-    let (alice_home, bob_home) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let alice = |args: &[&str]| hush(alice_home.path(), &server.url, args);
-    let bob = |args: &[&str]| hush(bob_home.path(), &server.url, args);
-    assert!(alice(&["id", "new", "alice"]).ok);
-    assert!(bob(&["id", "new", "bob"]).ok);
+    let users = TwoUsers::new(&server);
+    let (alice, bob) = (|a: &[&str]| users.alice(a), |a: &[&str]| users.bob(a));
     let card = bob(&["id", "card", "bob"]).stdout.trim().to_owned();
 
     let r = alice(&["contact", "add", "bob", "hello"]);
@@ -242,18 +275,10 @@ fn cards_contacts_and_messages_that_do_not_open() {
     assert_eq!(updated["text"], "by key");
 
     // A payload that is not an envelope (sent raw by a library user).
-    let bob_id = hush_client::Keystore::open(bob_home.path())
+    let bob_id = hush_client::Keystore::open(users.bob_home.path())
         .load("bob")
         .unwrap();
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let carol = Identity::generate("carol");
-        let mut c = client(&server.url, &[&carol]).await;
-        let raw = SealedPayload::unencrypted(Payload::frame(b"raw").unwrap());
-        c.create(carol.public(), new_message_id(), bob_id.public(), raw)
-            .await
-            .unwrap();
-    });
+    send_unencrypted(&server.url, bob_id.public(), b"raw");
     let r = bob(&["inbox", "--as", "bob", "--allow-dev-attestation"]);
     assert!(r.ok, "{}", r.stderr);
     assert!(

@@ -468,6 +468,17 @@ impl NoisePair {
     }
 }
 
+/// The enclave the enclave-level pairs run against (a 2^10 store).
+fn timing_enclave() -> InProcessEnclave {
+    let config = EnclaveConfig {
+        store: StoreConfig::new(CAPACITY, 86_400).unwrap(),
+        max_sessions: 4,
+        session_idle_secs: 3_600,
+        attestation: AttestationMode::Dev,
+    };
+    InProcessEnclave::start(config, NOW).unwrap()
+}
+
 /// The whole enclave path: sealed frame in, sealed frame out, with one
 /// session proving alice's and bob's keys. Both classes' requests are
 /// built every sample; after it the same unmeasured delete runs, whatever
@@ -478,13 +489,7 @@ fn enclave_compare(
     mut left: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
     mut right: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
 ) {
-    let config = EnclaveConfig {
-        store: StoreConfig::new(CAPACITY, 86_400).unwrap(),
-        max_sessions: 4,
-        session_idle_secs: 3_600,
-        attestation: AttestationMode::Dev,
-    };
-    let e = InProcessEnclave::start(config, NOW).unwrap();
+    let e = timing_enclave();
     let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
     let session: ClientSession = {
         let hs = Handshake::start().unwrap();
@@ -574,13 +579,7 @@ fn prove_compare(
     left: impl Fn(&ClientSession, &[schnorrkel::Keypair]) -> KeyProofRequest,
     right: impl Fn(&ClientSession, &[schnorrkel::Keypair]) -> KeyProofRequest,
 ) {
-    let config = EnclaveConfig {
-        store: StoreConfig::new(CAPACITY, 86_400).unwrap(),
-        max_sessions: 4,
-        session_idle_secs: 3_600,
-        attestation: AttestationMode::Dev,
-    };
-    let e = InProcessEnclave::start(config, NOW).unwrap();
+    let e = timing_enclave();
     let keys: Vec<_> = (0..4)
         .map(|i| Identity::generate(&format!("k{i}")).keypair())
         .collect();
