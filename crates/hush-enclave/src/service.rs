@@ -239,3 +239,92 @@ impl EnclaveApi for InProcessEnclave {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::key_proof::test_hook;
+    use hush_client::Identity;
+    use hush_client::session::Handshake;
+    use hush_wire::{KeyProofStatus, Op, Request, Status};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// Long enough that only a deadlock misses it (not a speed check).
+    const DEADLOCK: Duration = Duration::from_secs(30);
+
+    /// While one key-proof request of a session is being checked, queries
+    /// of the same session still run: no lock they need is held during
+    /// signature checks. (Before, the session's key lock was held, so a
+    /// query waited, and with it the host's single enclave thread and
+    /// every other client.)
+    #[test]
+    fn queries_do_not_wait_for_key_proof_checks() {
+        let config = EnclaveConfig {
+            store: StoreConfig::new(64, 100).unwrap(),
+            max_sessions: 8,
+            session_idle_secs: 600,
+            attestation: AttestationMode::Dev,
+        };
+        let e = Arc::new(InProcessEnclave::start(config, 1_000).unwrap());
+        let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+        let hs = Handshake::start().unwrap();
+        let reply = e.handshake(&hs.message).unwrap();
+        let s = Arc::new(
+            hs.finish(reply.session, &reply.message, &hush_attest::Policy::dev())
+                .unwrap(),
+        );
+        let kp = alice.keypair();
+        let (nonce, sealed) = s.seal_key_proofs(&[&kp]);
+        let r = e.prove_keys(&s.id(), &sealed).unwrap();
+        assert_eq!(
+            s.open_key_proof_response(nonce, &r).unwrap().status,
+            KeyProofStatus::Ok
+        );
+
+        // Pause the next check inside verification until released.
+        let (entered_tx, entered) = mpsc::channel();
+        let (release, release_rx) = mpsc::channel::<()>();
+        let hash = e.session(&s.id()).unwrap().handshake_hash.clone();
+        test_hook::once(
+            &hash,
+            Box::new(move || {
+                let _ = entered_tx.send(());
+                let _ = release_rx.recv_timeout(DEADLOCK);
+            }),
+        );
+        let prover = {
+            let (e, s) = (e.clone(), s.clone());
+            let kp = bob.keypair();
+            std::thread::spawn(move || {
+                let (nonce, sealed) = s.seal_key_proofs(&[&kp]);
+                let r = e.prove_keys(&s.id(), &sealed).unwrap();
+                s.open_key_proof_response(nonce, &r).unwrap().status
+            })
+        };
+        entered.recv_timeout(DEADLOCK).expect("the check started");
+
+        // A query of the same session, as alice, while bob's proof is checked.
+        let (done_tx, done) = mpsc::channel();
+        {
+            let (e, s) = (e.clone(), s.clone());
+            let alice = alice.public();
+            std::thread::spawn(move || {
+                let req = Request {
+                    acting_as: alice,
+                    op: Op::List,
+                };
+                let (nonce, sealed) = s.seal_request(&hush_wire::RequestRecord::encode(&req));
+                let r = e.query(&s.id(), &sealed).unwrap();
+                let status = s.open_response(nonce, &r).unwrap().decode().unwrap().status;
+                let _ = done_tx.send(status);
+            });
+        }
+        let status = done
+            .recv_timeout(DEADLOCK)
+            .expect("the query waited for the key-proof check");
+        assert_eq!(status, Status::Ok);
+        release.send(()).unwrap();
+        assert_eq!(prover.join().unwrap(), KeyProofStatus::Ok);
+    }
+}

@@ -154,6 +154,8 @@ fn well_formed(raw: &[u8; KEY_PROOF_REQUEST_LEN]) -> Choice {
 /// constant work: [`MAX_KEYS_PER_SESSION`] signature checks, real or dummy,
 /// and no early exit (see the module docs).
 pub fn check_request(plain: &[u8], handshake_hash: &[u8], dummies: &DummyProofs) -> Verdict {
+    #[cfg(test)]
+    test_hook::verifying(handshake_hash);
     // Read the slots straight from the fixed layout (count | 4 x (key |
     // signature)), so no branch depends on how many proofs there are.
     let mut raw = [0u8; KEY_PROOF_REQUEST_LEN];
@@ -186,6 +188,35 @@ pub fn check_request(plain: &[u8], handshake_hash: &[u8], dummies: &DummyProofs)
         verdict.present[slot] = present;
     }
     verdict
+}
+
+/// Lets unit tests pause a key-proof check half-way, to see what the rest
+/// of the enclave can do meanwhile. Not in non-test builds.
+#[cfg(test)]
+pub(crate) mod test_hook {
+    use std::sync::Mutex;
+
+    type Hook = Box<dyn FnOnce() + Send>;
+    static HOOK: Mutex<Option<(Vec<u8>, Hook)>> = Mutex::new(None);
+
+    /// Runs `hook` inside the next key-proof check of the session whose
+    /// handshake hash is `hash` (other tests' checks are left alone).
+    pub(crate) fn once(hash: &[u8], hook: Hook) {
+        *HOOK.lock().unwrap_or_else(|e| e.into_inner()) = Some((hash.to_vec(), hook));
+    }
+
+    pub(super) fn verifying(hash: &[u8]) {
+        let hook = {
+            let mut slot = HOOK.lock().unwrap_or_else(|e| e.into_inner());
+            match slot.as_ref() {
+                Some((h, _)) if h == hash => slot.take().map(|(_, hook)| hook),
+                _ => None,
+            }
+        };
+        if let Some(hook) = hook {
+            hook();
+        }
+    }
 }
 
 #[cfg(test)]
