@@ -70,8 +70,28 @@ fn rpc_error(url: &str, s: tonic::Status) -> ClientError {
     }
 }
 
+/// The URL to dial for `server`: `HOST:PORT` means `http://HOST:PORT`.
+/// `https://` is refused: hushd speaks plain HTTP/2 and every frame is
+/// already sealed inside the attested Noise channel, and this client is
+/// built without TLS, so silently dialling plain HTTP/2 would mislead.
+pub fn server_url(server: &str) -> Result<String, ClientError> {
+    if let Some(rest) = server.strip_prefix("https://") {
+        return Err(ClientError::Unreachable {
+            url: server.to_owned(),
+            reason: format!(
+                "https is not supported: hushd speaks HTTP/2 and encrypts inside its attested channel; use http://{rest}"
+            ),
+        });
+    }
+    if server.contains("://") {
+        Ok(server.to_owned())
+    } else {
+        Ok(format!("http://{server}"))
+    }
+}
+
 impl Client {
-    /// Connects to `url` (e.g. `http://127.0.0.1:7878`), checks the server's
+    /// Connects to `url` (e.g. `http://127.0.0.1:7878`, or `127.0.0.1:7878`), checks the server's
     /// attestation against `policy`, and proves possession of `keypairs`
     /// (1 to 4).
     pub async fn connect(
@@ -79,6 +99,7 @@ impl Client {
         policy: Policy,
         keypairs: Vec<schnorrkel::Keypair>,
     ) -> Result<Self, ClientError> {
+        let url = &server_url(url)?;
         let unreachable = |reason: String| ClientError::Unreachable {
             url: url.to_owned(),
             reason,

@@ -31,7 +31,7 @@ pub mod identity;
 pub mod passphrase;
 pub mod session;
 
-pub use client::{Client, DEFAULT_ATTEMPTS, INBOX_REQUESTS, MAX_GRPC_MESSAGE, Read};
+pub use client::{Client, DEFAULT_ATTEMPTS, INBOX_REQUESTS, MAX_GRPC_MESSAGE, Read, server_url};
 pub use contacts::{Contact, Contacts};
 pub use e2e::{Opened, SealedPayload, VerifiedCard};
 pub use error::ClientError;

@@ -62,7 +62,7 @@ impl Status {
                 "already exists: a message with this id is already queued for the recipient"
             }
             Status::MailboxFull => {
-                "mailbox full: the recipient has the maximum number of messages waiting; retry after they read some"
+                "mailbox full: the recipient has the maximum number of messages (62) waiting; room is made when they delete some (reading keeps them) or when messages expire"
             }
             Status::StoreFull => "store full: the broker is at capacity; retry later",
             Status::TooManyRecipients => {

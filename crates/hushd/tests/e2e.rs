@@ -384,3 +384,55 @@ fn bad_configuration_fails_with_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("power of two"));
 }
+
+/// Mistakes a user makes often get an answer that says what to do.
+#[test]
+fn cli_mistakes_get_actionable_answers() {
+    let server = Hushd::start(&[]);
+    let home = tempfile::tempdir().unwrap();
+    let h = |args: &[&str]| hush(home.path(), &server.url, args);
+    assert!(h(&["id", "new", "alice"]).ok);
+    assert!(h(&["id", "new", "bob"]).ok);
+    let dev = "--allow-dev-attestation";
+    // A server given without a scheme is dialled over http.
+    let bare = server.listen_addr();
+    let r = h(&[
+        "send", "--as", "alice", "--to", "bob", "hi", "--server", &bare, dev,
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+    // https is refused rather than silently dialled as plain HTTP/2.
+    let https = format!("https://{bare}");
+    let r = h(&["inbox", "--as", "bob", "--server", &https, dev]);
+    assert!(
+        !r.ok && r.stderr.contains("https is not supported"),
+        "{}",
+        r.stderr
+    );
+    // Re-sending with the same --id is a safe retry, not an error.
+    let id = "0123456789abcdef0123456789abcdef";
+    let send = [
+        "send", "--as", "alice", "--to", "bob", "once", "--id", id, dev,
+    ];
+    assert!(h(&send).ok);
+    let r = h(&send);
+    assert!(
+        r.ok && r.stdout.contains("already stored"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
+    let r = h(&["inbox", "--as", "bob", dev]);
+    assert!(
+        r.stdout.contains("2 message(s)"),
+        "stored once: {}",
+        r.stdout
+    );
+    // The sender deleting without --to looked in its own mailbox.
+    let r = h(&["delete", "--as", "alice", id, dev]);
+    assert!(
+        !r.ok && r.stderr.contains("name its recipient with --to"),
+        "{}",
+        r.stderr
+    );
+    assert!(h(&["delete", "--as", "alice", "--to", "bob", id, dev]).ok);
+}

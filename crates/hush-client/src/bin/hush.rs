@@ -378,6 +378,18 @@ fn parse_id(s: &str) -> Result<MessageId> {
         .with_context(|| format!("{s:?} is not a message id (32 hex digits, not all zero)"))
 }
 
+/// A not-found update or delete with no `--to` looked in your own
+/// mailbox; as the sender you must name the recipient.
+fn not_found_hint(e: hush_client::ClientError, no_to: bool) -> anyhow::Error {
+    if no_to && e.status() == Some(hush_wire::Status::NotFound) {
+        anyhow::anyhow!(
+            "{e}\nhint: without --to this looks in your own mailbox; if you sent the message, name its recipient with --to"
+        )
+    } else {
+        e.into()
+    }
+}
+
 fn text_envelope(text: &str) -> Result<EnvelopePlaintext> {
     EnvelopePlaintext::new(EnvelopeKind::Text, text.as_bytes()).context("message too long")
 }
@@ -549,15 +561,29 @@ async fn run(cli: Cli) -> Result<()> {
             let me = ctx.keys.load(&sender)?;
             let card = ctx.card_of(&to)?;
             let recipient = card.signing_key();
+            let retry = id.is_some();
             let id = match id {
                 Some(s) => parse_id(&s)?,
                 None => hush_client::new_message_id(),
             };
             let plaintext = text_envelope(&text)?;
             let mut client = ctx.connect(&me).await?;
-            client.send(&me, &card, id, &plaintext).await?;
+            // Re-sending with the same --id is the safe retry: if the first
+            // attempt landed, the broker keeps it and stores nothing new.
+            let already = match client.send(&me, &card, id, &plaintext).await {
+                Ok(()) => false,
+                Err(e) if retry && e.status() == Some(hush_wire::Status::AlreadyExists) => true,
+                Err(e) => return Err(e.into()),
+            };
             if ctx.json {
-                println!("{}", json!({"id": id.to_hex(), "to": recipient.to_hex()}));
+                println!(
+                    "{}",
+                    json!({"id": id.to_hex(), "to": recipient.to_hex(), "already_stored": already})
+                );
+            } else if already {
+                println!(
+                    "{id} was already stored for {to}: nothing new sent (a retry with the same --id is safe)"
+                );
             } else {
                 println!("sent {id} to {to}");
             }
@@ -624,7 +650,10 @@ async fn run(cli: Cli) -> Result<()> {
                 _ => me.public(),
             };
             let payload = e2e::seal(&me, &card, &id, &sender, &plaintext)?;
-            let m = client.update(me.public(), id, recipient, payload).await?;
+            let m = client
+                .update(me.public(), id, recipient, payload)
+                .await
+                .map_err(|e| not_found_hint(e, to.is_none()))?;
             if ctx.json && recipient == me.public() {
                 ctx.print_message(&me, &m);
             } else if ctx.json {
@@ -643,7 +672,10 @@ async fn run(cli: Cli) -> Result<()> {
             let recipient = ctx.recipient_key(&me, to.as_deref())?;
             let id = parse_id(&id)?;
             let mut client = ctx.connect(&me).await?;
-            client.delete(me.public(), id, recipient).await?;
+            client
+                .delete(me.public(), id, recipient)
+                .await
+                .map_err(|e| not_found_hint(e, to.is_none()))?;
             if ctx.json {
                 println!("{}", json!({"deleted": id.to_hex()}));
             } else {
