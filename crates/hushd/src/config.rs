@@ -25,6 +25,7 @@ pub struct Settings {
     /// gRPC listen address.
     pub listen: SocketAddr,
     /// Prometheus metrics listen address ("off" in TOML/flags disables it).
+    #[serde(with = "address_or_off")]
     pub metrics_listen: Option<SocketAddr>,
     /// Messages the store holds (power of two).
     pub capacity: u32,
@@ -93,7 +94,7 @@ pub struct Args {
     pub max_recipients: Option<u32>,
     /// Message time to live, e.g. "24h", "90s" [default: 24h].
     #[arg(long, env = "HUSH_TTL")]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip)]
     pub ttl: Option<String>,
     /// Largest number of open sessions [default: 1024].
     #[arg(long, env = "HUSH_MAX_SESSIONS")]
@@ -101,7 +102,7 @@ pub struct Args {
     pub max_sessions: Option<usize>,
     /// Idle time after which a session expires, e.g. "10m" [default: 10m].
     #[arg(long, env = "HUSH_SESSION_IDLE_TIMEOUT")]
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip)]
     pub session_idle_timeout: Option<String>,
     /// Attestation mode: "dev" (in-process, proves nothing) or "tsm" (Linux
     /// TSM configfs, in a TDX or SEV-SNP guest) [default: dev].
@@ -132,17 +133,59 @@ impl Args {
         fig = fig.merge(Serialized::defaults(self));
         match self.metrics_listen.as_deref() {
             None => {}
-            Some("off") => fig = fig.merge(("metrics_listen", None::<SocketAddr>)),
+            Some("off") => fig = fig.merge(("metrics_listen", "off")),
             Some(addr) => {
                 let a: SocketAddr = addr.parse().with_context(|| {
                     format!("--metrics-listen {addr:?} is not an address or \"off\"")
                 })?;
-                fig = fig.merge(("metrics_listen", a));
+                fig = fig.merge(("metrics_listen", a.to_string()));
+            }
+        }
+        for (flag, key, value) in [
+            ("--ttl", "ttl", &self.ttl),
+            (
+                "--session-idle-timeout",
+                "session_idle_timeout",
+                &self.session_idle_timeout,
+            ),
+        ] {
+            if let Some(text) = value {
+                let d = humantime::parse_duration(text).map_err(|e| {
+                    anyhow::anyhow!(
+                        "{flag} {text:?} is not a duration ({e}); examples: 90s, 10m, 24h"
+                    )
+                })?;
+                fig = fig.merge((key, humantime::format_duration(d).to_string()));
             }
         }
         let s: Settings = fig.extract().context("invalid configuration")?;
         s.validate()?;
         Ok(s)
+    }
+}
+
+/// `metrics_listen` in TOML: an address, or "off" (the same as the flag).
+mod address_or_off {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::net::SocketAddr;
+
+    pub fn serialize<S: Serializer>(v: &Option<SocketAddr>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(a) => s.serialize_str(&a.to_string()),
+            None => s.serialize_str("off"),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+        let text = String::deserialize(d)?;
+        if text == "off" {
+            return Ok(None);
+        }
+        text.parse().map(Some).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "{text:?} is neither an address (like 127.0.0.1:7879) nor \"off\""
+            ))
+        })
     }
 }
 
@@ -244,7 +287,13 @@ mod tests {
         let e = parse(&["--capacity", "1000"]).unwrap_err();
         assert!(format!("{e:#}").contains("power of two"), "{e:#}");
         assert!(parse(&["--attestation", "sgx"]).is_err());
-        assert!(parse(&["--ttl", "soon"]).is_err());
+        let e = format!("{:#}", parse(&["--ttl", "soon"]).unwrap_err());
+        assert!(
+            e.contains("--ttl \"soon\" is not a duration") && !e.contains(".rs:"),
+            "{e}"
+        );
+        let e = format!("{:#}", parse(&["--session-idle-timeout", "x"]).unwrap_err());
+        assert!(e.contains("--session-idle-timeout"), "{e}");
         assert!(parse(&["--config", "/nonexistent/hushd.toml"]).is_err());
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");
@@ -252,5 +301,40 @@ mod tests {
         assert!(parse(&["--config", file.to_str().unwrap()]).is_err());
         std::fs::write(&file, "unknown_key = 1\n").unwrap();
         assert!(parse(&["--config", file.to_str().unwrap()]).is_err());
+        std::fs::write(&file, "metrics_listen = \"nowhere\"\n").unwrap();
+        let e = format!(
+            "{:#}",
+            parse(&["--config", file.to_str().unwrap()]).unwrap_err()
+        );
+        assert!(e.contains("nor \"off\""), "{e}");
+    }
+
+    #[test]
+    fn metrics_can_be_off_in_every_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("off.toml");
+        std::fs::write(&file, "metrics_listen = \"off\"\nttl = \"90s\"\n").unwrap();
+        let s = parse(&["--config", file.to_str().unwrap()]).unwrap();
+        assert_eq!(
+            s.metrics_listen, None,
+            "TOML accepts \"off\" as the flag does"
+        );
+        assert_eq!(s.ttl, Duration::from_secs(90));
+        let s = parse(&[
+            "--config",
+            file.to_str().unwrap(),
+            "--metrics-listen",
+            "127.0.0.1:9",
+        ])
+        .unwrap();
+        assert_eq!(
+            s.metrics_listen,
+            Some("127.0.0.1:9".parse().unwrap()),
+            "flags win"
+        );
+        let s = parse(&["--config", file.to_str().unwrap(), "--ttl", "2h"]).unwrap();
+        assert_eq!(s.ttl, Duration::from_secs(7200), "flags win");
+        let s = Settings::from_toml_str("metrics_listen = \"off\"").unwrap();
+        assert_eq!(s.metrics_listen, None);
     }
 }
