@@ -5,7 +5,7 @@
 //! hides the others.
 
 use crate::e2e::VerifiedCard;
-use crate::identity::{KeystoreError, named_files, valid_name};
+use crate::identity::{KeystoreError, error_chain, named_files, valid_name};
 use hush_wire::PublicKey;
 use std::path::{Path, PathBuf};
 
@@ -106,7 +106,7 @@ impl Contacts {
                 Ok(c) => good.push(c),
                 Err(e) => bad.push(BadContact {
                     path,
-                    reason: e.to_string(),
+                    reason: error_chain(&e),
                 }),
             }
         }

@@ -79,8 +79,8 @@ pub enum KeystoreError {
         /// Why.
         reason: String,
     },
-    /// File system error.
-    #[error("{path}: {source}")]
+    /// File system error (its cause follows in the error chain).
+    #[error("cannot use {path}")]
     Io {
         /// The path.
         path: PathBuf,
@@ -117,6 +117,18 @@ pub(crate) fn named_files(dir: &Path, ext: &str) -> Result<Vec<(String, PathBuf)
         .collect();
     names.sort();
     Ok(names)
+}
+
+/// An error and its causes, as one line.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 /// Whether `name` is a valid identity or contact name.
@@ -395,7 +407,7 @@ impl Keystore {
                 }),
                 Err(e) => bad.push(BadIdentity {
                     path,
-                    reason: e.to_string(),
+                    reason: error_chain(&e),
                 }),
             }
         }

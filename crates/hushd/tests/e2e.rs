@@ -435,4 +435,32 @@ fn cli_mistakes_get_actionable_answers() {
         r.stderr
     );
     assert!(h(&["delete", "--as", "alice", "--to", "bob", id, dev]).ok);
+    // A damaged identity file and a folder named like one: listing warns
+    // and goes on; using the folder says why once.
+    let ids = home.path().join("identities");
+    std::fs::write(ids.join("broken.json"), "{").unwrap();
+    std::fs::create_dir(ids.join("folder.json")).unwrap();
+    let r = h(&["id", "list"]);
+    assert!(
+        r.ok && r.stdout.contains("alice") && r.stdout.contains("bob"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("broken.json") && r.stderr.contains("folder.json"),
+        "{}",
+        r.stderr
+    );
+    let r = h(&["send", "--as", "folder", "--to", "bob", "x", dev]);
+    assert!(
+        !r.ok && r.stderr.matches("Is a directory").count() == 1,
+        "{}",
+        r.stderr
+    );
+    let r = h(&["inbox", "--as", "bob", dev]);
+    assert!(
+        r.stdout.contains("from alice"),
+        "names still resolve: {}",
+        r.stdout
+    );
 }
