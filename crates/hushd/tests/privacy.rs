@@ -379,3 +379,39 @@ fn passphrase_protected_identities_from_the_cli() {
     assert!(run(&["id", "unprotect", "alice"], Some("open sesame")).ok);
     assert!(run(&send, None).ok, "unprotected again");
 }
+
+/// Safety numbers: alice and bob, each holding the other's card, see the
+/// same number; a card swapped for mallory's gives alice another one.
+#[test]
+fn safety_numbers_match_on_both_sides() {
+    let server = Hushd::start(&[]);
+    let users = TwoUsers::new(&server);
+    let card = |r: common::Run| r.stdout.trim().to_owned();
+    let alice_card = card(users.alice(&["id", "card", "alice"]));
+    let bob_card = card(users.bob(&["id", "card", "bob"]));
+    assert!(users.alice(&["contact", "add", "bob", &bob_card]).ok);
+    assert!(users.bob(&["contact", "add", "alice", &alice_card]).ok);
+    let number = |r: common::Run| {
+        assert!(r.ok, "{}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        v["safety_number"].as_str().unwrap().to_owned()
+    };
+    let at_alice = number(users.alice(&["safety-number", "--as", "alice", "bob", "--json"]));
+    let at_bob = number(users.bob(&["safety-number", "--as", "bob", "alice", "--json"]));
+    assert_eq!(at_alice.len(), 60);
+    assert_eq!(at_alice, at_bob, "the same number on both sides");
+    let r = users.alice(&["safety-number", "--as", "alice", "bob"]);
+    assert_eq!(
+        r.stdout.lines().next().unwrap().split(' ').count(),
+        12,
+        "{}",
+        r.stdout
+    );
+
+    // Mallory's card, saved under bob's name on alice's side.
+    assert!(users.alice(&["contact", "remove", "bob"]).ok);
+    let mallory = e2e::card_for(&Identity::generate("mallory")).to_text();
+    assert!(users.alice(&["contact", "add", "bob", &mallory]).ok);
+    let swapped = number(users.alice(&["safety-number", "--as", "alice", "bob", "--json"]));
+    assert_ne!(swapped, at_bob, "a swapped card shows");
+}

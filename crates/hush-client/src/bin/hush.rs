@@ -104,6 +104,15 @@ enum Command {
         /// Message id (hex).
         id: String,
     },
+    /// Print the safety number of you and a contact: compare it with
+    /// theirs (read aloud, or side by side) to check no card was swapped.
+    SafetyNumber {
+        /// Identity to act as.
+        #[arg(long = "as")]
+        me: String,
+        /// The contact (or another of your identities), by name or key.
+        contact: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -665,6 +674,26 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("{v}");
             } else {
                 println!("updated {id}");
+            }
+        }
+        Command::SafetyNumber { me, contact } => {
+            let info = ctx
+                .keys
+                .list_public()?
+                .0
+                .into_iter()
+                .find(|i| i.name == me)
+                .ok_or_else(|| hush_client::identity::KeystoreError::Missing(me.clone()))?;
+            let theirs = ctx.card_of(&contact)?.signing_key();
+            let number = e2e::safety_number::safety_number(&info.public, &theirs);
+            if ctx.json {
+                println!(
+                    "{}",
+                    json!({"me": me, "contact": contact, "safety_number": number})
+                );
+            } else {
+                println!("{}", e2e::safety_number::grouped(&number));
+                println!("(the same on both sides if you hold each other's real keys)");
             }
         }
         Command::Delete { actor, to, id } => {

@@ -21,6 +21,7 @@
 
 pub mod card;
 mod error;
+pub mod safety_number;
 pub mod seal;
 
 pub use card::{VerifiedCard, card_for};
