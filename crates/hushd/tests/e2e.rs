@@ -463,4 +463,10 @@ fn cli_mistakes_get_actionable_answers() {
         "names still resolve: {}",
         r.stdout
     );
+    // JSON for scripts: an empty inbox is an empty array, errors are JSON.
+    let r = h(&["inbox", "--as", "alice", "--json", dev]);
+    assert_eq!(r.stdout.trim(), "[]");
+    let r = h(&["inbox", "--as", "nobody", "--json", dev]);
+    let err: serde_json::Value = serde_json::from_str(r.stderr.trim()).unwrap();
+    assert!(!r.ok && err["error"].as_str().unwrap().contains("no identity named"));
 }

@@ -299,9 +299,15 @@ fn cards_contacts_and_messages_that_do_not_open() {
             .contains("by key")
     );
     let r = bob(&["inbox", "--as", "bob", "--json", "--allow-dev-attestation"]);
-    let first = r.stdout.lines().next().unwrap().to_owned();
-    let first: serde_json::Value = serde_json::from_str(&first).unwrap();
-    let id = first["id"].as_str().unwrap().to_owned();
+    let inbox: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(inbox.as_array().unwrap().len(), 2, "one JSON array");
+    assert!(
+        inbox[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not an end-to-end envelope")
+    );
+    let id = inbox[0]["id"].as_str().unwrap().to_owned();
     assert!(bob(&["delete", "--as", "bob", &id, "--allow-dev-attestation"]).ok);
     let r = bob(&["read", "--as", "bob", "--allow-dev-attestation"]);
     assert!(

@@ -602,11 +602,18 @@ async fn run(cli: Cli) -> Result<()> {
             let mut client = ctx.connect(&me).await?;
             // Always one list and 62 reads, however many messages there are.
             let messages = client.inbox(me.public()).await?;
-            if !ctx.json {
+            if ctx.json {
+                // One array, like `id list --json`: [] when empty.
+                let v: Vec<_> = messages
+                    .iter()
+                    .map(|m| ctx.message_json(m, &e2e::open(&me, m)))
+                    .collect();
+                println!("{}", serde_json::Value::Array(v));
+            } else {
                 println!("{} message(s) for {}", messages.len(), me.name());
-            }
-            for message in &messages {
-                ctx.print_message(&me, message);
+                for message in &messages {
+                    ctx.print_message(&me, message);
+                }
             }
         }
         Command::Read { owner, id } => {
@@ -727,8 +734,14 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
+    let json = cli.json;
     if let Err(e) = runtime.block_on(run(cli)) {
-        eprintln!("error: {e:#}");
+        if json {
+            // Scripts asked for JSON: errors too, on stderr.
+            eprintln!("{}", json!({"error": format!("{e:#}")}));
+        } else {
+            eprintln!("error: {e:#}");
+        }
         std::process::exit(1);
     }
 }
