@@ -10,8 +10,8 @@ use crate::session::noise::{self, StaticKey};
 use crate::session::table::{Session, SessionTable};
 use crate::store::{Store, StoreConfig};
 use hush_attest::{AttestError, Evidence, ReportData};
-use hush_wire::consts::{KEY_PROOF_REQUEST_LEN, KEY_PROOF_RESPONSE_LEN, REQUEST_LEN};
-use hush_wire::{KeyProofStatus, RequestRecord, SessionId};
+use hush_wire::consts::{KEY_PROOF_REQUEST_LEN, REQUEST_LEN};
+use hush_wire::{KeyProofResponse, KeyProofStatus, RequestRecord, SessionId};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -98,10 +98,9 @@ pub struct InProcessEnclave {
     evidence: Vec<u8>,
     sessions: Mutex<SessionTable>,
     store: Mutex<Store>,
-    /// The enclave's time: the largest the host has passed to `tick`.
+    /// The enclave's time: the largest the host has passed to `tick`. A
+    /// sweep step runs exactly when it moves forward.
     now: AtomicU64,
-    /// The time of the last sweep step (at most one per second of `now`).
-    last_sweep: AtomicU64,
     dummies: DummyProofs,
 }
 
@@ -135,7 +134,6 @@ impl InProcessEnclave {
             )),
             store: Mutex::new(store),
             now: AtomicU64::new(now),
-            last_sweep: AtomicU64::new(now),
             dummies: DummyProofs::generate(),
         })
     }
@@ -204,9 +202,7 @@ impl EnclaveApi for InProcessEnclave {
             &(KeyProofStatus::Malformed as u8),
             !verdict.well_formed,
         );
-        let mut response = [0u8; KEY_PROOF_RESPONSE_LEN];
-        response[0] = status;
-        response[1] = proven;
+        let response = KeyProofResponse::encode_codes(status, proven);
         Ok(noise::seal(&session.transport, nonce, &response))
     }
 
@@ -221,10 +217,12 @@ impl EnclaveApi for InProcessEnclave {
     }
 
     fn tick(&self, now: u64) {
-        let now = self.now.fetch_max(now, Ordering::Relaxed).max(now);
+        let before = self.now.fetch_max(now, Ordering::Relaxed);
+        let now = before.max(now);
         // One sweep step per tick that moves the enclave's time forward: a
-        // host calling tick in a loop gets no extra steps.
-        if self.last_sweep.fetch_max(now, Ordering::Relaxed) < now {
+        // host calling tick in a loop, or with an earlier time, gets no
+        // extra steps.
+        if now > before {
             lock(&self.store).tick(now);
         }
         lock(&self.sessions).expire(now);

@@ -173,13 +173,21 @@ pub struct KeyProofResponse {
     pub keys_proven: u8,
 }
 
+impl KeyProofResponse {
+    /// The encoding of a response given as raw codes, for a writer that
+    /// chose the status in constant time and must not branch on it to build
+    /// a [`KeyProofStatus`].
+    pub fn encode_codes(status: u8, keys_proven: u8) -> [u8; KEY_PROOF_RESPONSE_LEN] {
+        [status, keys_proven]
+    }
+}
+
 impl FixedCodec for KeyProofResponse {
     const LEN: usize = KEY_PROOF_RESPONSE_LEN;
     const NAME: &'static str = "key proof response";
 
     fn encode_into(&self, out: &mut [u8]) {
-        out[0] = self.status as u8;
-        out[1] = self.keys_proven;
+        out.copy_from_slice(&Self::encode_codes(self.status as u8, self.keys_proven));
     }
 
     fn decode_exact(bytes: &[u8]) -> Result<Self, WireError> {

@@ -174,6 +174,9 @@ struct Ctx {
     json: bool,
     keys: Keystore,
     contacts: Contacts,
+    /// Names of known keys (identities first, then contacts), read once:
+    /// an inbox names up to 62 senders.
+    names: std::cell::OnceCell<std::collections::HashMap<PublicKey, String>>,
 }
 
 impl Ctx {
@@ -200,14 +203,17 @@ impl Ctx {
     }
 
     fn name_of(&self, key: &PublicKey) -> String {
-        let identity = self
-            .keys
-            .list_public()
-            .ok()
-            .and_then(|(ids, _)| ids.into_iter().find(|i| i.public == *key).map(|i| i.name));
-        identity
-            .or_else(|| self.contacts.find_key(key).map(|c| c.name))
-            .unwrap_or_else(|| key.to_hex())
+        let names = self.names.get_or_init(|| {
+            let mut names = std::collections::HashMap::new();
+            if let Ok((contacts, _)) = self.contacts.list() {
+                names.extend(contacts.into_iter().map(|c| (c.card.signing_key(), c.name)));
+            }
+            if let Ok((ids, _)) = self.keys.list_public() {
+                names.extend(ids.into_iter().map(|i| (i.public, i.name)));
+            }
+            names
+        });
+        names.get(key).cloned().unwrap_or_else(|| key.to_hex())
     }
 
     /// The card to encrypt to: one of your identities, or a contact, by
@@ -416,6 +422,7 @@ async fn run(cli: Cli) -> Result<()> {
         json: cli.json,
         keys,
         contacts: Contacts::open(&home),
+        names: std::cell::OnceCell::new(),
     };
     match cli.command {
         Command::Id(IdCommand::New { name, passphrase }) => {

@@ -10,13 +10,13 @@
 //! never stops at the first bad proof. So neither the number of proofs nor
 //! which of them hold shows in how long the check takes.
 
-use super::proven_keys::KeyBytes;
+use super::proven_keys::{KeyBytes, select};
 use hush_wire::consts::{
     KEY_LEN, KEY_PROOF_CONTEXT, KEY_PROOF_REQUEST_LEN, MAX_KEYS_PER_SESSION, SIGNATURE_LEN,
 };
 use hush_wire::{KeyProof, PublicKey};
 use rand::Rng;
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
+use subtle::{Choice, ConstantTimeEq, ConstantTimeLess};
 
 /// Length of the handshake hash key proofs sign (BLAKE2s).
 pub const HANDSHAKE_HASH_LEN: usize = 32;
@@ -125,10 +125,6 @@ pub struct Verdict {
     pub keys: [KeyBytes; MAX_KEYS_PER_SESSION],
     /// Which slots carry a proof.
     pub present: [Choice; MAX_KEYS_PER_SESSION],
-}
-
-fn select<const N: usize>(a: &[u8; N], b: &[u8; N], choice: Choice) -> [u8; N] {
-    std::array::from_fn(|i| u8::conditional_select(&a[i], &b[i], choice))
 }
 
 fn is_zero(bytes: &[u8]) -> Choice {

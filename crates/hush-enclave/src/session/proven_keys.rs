@@ -18,12 +18,9 @@ pub struct ProvenKeys {
     used: [u8; MAX_KEYS_PER_SESSION],
 }
 
-fn select_key(a: &KeyBytes, b: &KeyBytes, choice: Choice) -> KeyBytes {
-    let mut out = [0u8; KEY_LEN];
-    for (o, (x, y)) in out.iter_mut().zip(a.iter().zip(b)) {
-        *o = u8::conditional_select(x, y, choice);
-    }
-    out
+/// `b` if `choice`, else `a`, byte by byte in constant time.
+pub(super) fn select<const N: usize>(a: &[u8; N], b: &[u8; N], choice: Choice) -> [u8; N] {
+    std::array::from_fn(|i| u8::conditional_select(&a[i], &b[i], choice))
 }
 
 impl ProvenKeys {
@@ -57,7 +54,7 @@ impl ProvenKeys {
             let mut placed = Choice::from(0);
             for slot in 0..MAX_KEYS_PER_SESSION {
                 let take = add & !Choice::from(next.used[slot]) & !placed;
-                next.keys[slot] = select_key(&next.keys[slot], key, take);
+                next.keys[slot] = select(&next.keys[slot], key, take);
                 next.used[slot] |= take.unwrap_u8();
                 placed |= take;
             }
@@ -66,7 +63,7 @@ impl ProvenKeys {
         let fits = !overflow;
         let commit = apply & fits;
         for slot in 0..MAX_KEYS_PER_SESSION {
-            self.keys[slot] = select_key(&self.keys[slot], &next.keys[slot], commit);
+            self.keys[slot] = select(&self.keys[slot], &next.keys[slot], commit);
             self.used[slot] = u8::conditional_select(&self.used[slot], &next.used[slot], commit);
         }
         fits

@@ -153,10 +153,10 @@ impl Store {
     }
 
     fn publish_occupancy(&mut self) {
-        // capacity is a power of two: the division is a shift, with no
-        // branch on the (secret) count.
-        let steps =
-            (self.occupied_slots() as u64 * OCCUPANCY_STEPS as u64) / self.config.capacity as u64;
+        // capacity is a power of two, so divide by shifting: a hardware
+        // divide may take longer for some (secret) counts than others.
+        let steps = (self.occupied_slots() as u64 * OCCUPANCY_STEPS as u64)
+            >> self.config.capacity.trailing_zeros();
         self.published_occupancy = steps as u8;
     }
 
