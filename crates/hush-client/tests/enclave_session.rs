@@ -16,6 +16,7 @@ use hush_wire::{
 fn enclave(max_sessions: usize) -> InProcessEnclave {
     let config = EnclaveConfig {
         store: StoreConfig::new(64, 100).unwrap(),
+        directory: hush_enclave::DirectoryConfig::new(16).unwrap(),
         max_sessions,
         session_idle_secs: 30,
         attestation: AttestationMode::Dev,

@@ -4,18 +4,21 @@
 //! records and the time, and gets back response records. All bulk state
 //! lives in oblivious arrays ([`oram`]), and every request performs the
 //! same sequence of accesses and returns a response of the same size
-//! whatever its type, arguments and outcome (see [`store`] and the rules
-//! in DESIGN.md).
+//! whatever its type, arguments and outcome (see [`services`] and the
+//! rules in DESIGN.md).
 
+pub mod oblivious;
 pub mod oram;
 pub mod reference;
 pub mod service;
+pub mod services;
 pub mod session;
-pub mod store;
 
 pub use service::{
     AttestationMode, EnclaveApi, EnclaveConfig, EnclaveStats, HandshakeReply, InProcessEnclave,
     StartError,
 };
+pub use services::broker::{ConfigError, OCCUPANCY_STEPS, Store, StoreConfig};
+pub use services::directory::{Directory, DirectoryConfig, DirectoryConfigError, Verification};
+pub use services::{ServiceId, TrustedService};
 pub use session::SessionError;
-pub use store::{ConfigError, OCCUPANCY_STEPS, Store, StoreConfig};

@@ -4,14 +4,16 @@
 //! an SGX or confidential-VM deployment without touching either side.
 
 use crate::oram::RostlFactory;
+use crate::services::directory::{Directory, DirectoryConfig, Verification};
+use crate::services::{Caller, ServiceId, TrustedService};
 use crate::session::SessionError;
 use crate::session::key_proof::{self, DummyProofs};
 use crate::session::noise::{self, StaticKey};
 use crate::session::table::{Session, SessionTable};
-use crate::store::{Store, StoreConfig};
+use crate::{Store, StoreConfig};
 use hush_attest::{AttestError, Evidence, ReportData};
-use hush_wire::consts::{KEY_PROOF_REQUEST_LEN, REQUEST_LEN};
-use hush_wire::{KeyProofResponse, KeyProofStatus, RequestRecord, SessionId};
+use hush_wire::consts::KEY_PROOF_REQUEST_LEN;
+use hush_wire::{KeyProofResponse, KeyProofStatus, SessionId};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,11 +25,25 @@ pub trait EnclaveApi: Send + Sync + 'static {
     fn handshake(&self, init: &[u8]) -> Result<HandshakeReply, SessionError>;
     /// Handles a sealed key-proof request; returns a sealed response.
     fn prove_keys(&self, session: &SessionId, sealed: &[u8]) -> Result<Vec<u8>, SessionError>;
+    /// Handles a sealed request for `service`; returns a sealed response.
+    /// Each service has its own fixed request and response lengths.
+    fn call(
+        &self,
+        service: ServiceId,
+        session: &SessionId,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, SessionError>;
     /// Handles a sealed broker request; returns a sealed response.
-    fn query(&self, session: &SessionId, sealed: &[u8]) -> Result<Vec<u8>, SessionError>;
+    fn query(&self, session: &SessionId, sealed: &[u8]) -> Result<Vec<u8>, SessionError> {
+        self.call(ServiceId::Broker, session, sealed)
+    }
+    /// Verification codes the directory wants delivered (an identifier and
+    /// a code each). They come out on the tick, never with the request
+    /// that made them (see `services::directory::outbox`).
+    fn take_verifications(&self) -> Vec<Verification>;
     /// Gives the enclave the time (seconds since the epoch): expires idle
-    /// sessions and, if the enclave's time moved forward, runs one step of
-    /// the expiry sweep. The enclave's time never goes back, and the host
+    /// sessions and, if the enclave's time moved forward, runs each
+    /// service's background work once (the broker's expiry sweep step). The enclave's time never goes back, and the host
     /// cannot make the sweep run faster than one step per second of that
     /// time by calling this more often.
     fn tick(&self, now: u64);
@@ -73,6 +89,8 @@ pub enum AttestationMode {
 pub struct EnclaveConfig {
     /// Store limits.
     pub store: StoreConfig,
+    /// Directory limits.
+    pub directory: DirectoryConfig,
     /// Largest number of sessions.
     pub max_sessions: usize,
     /// Seconds of inactivity after which a session expires.
@@ -98,6 +116,7 @@ pub struct InProcessEnclave {
     evidence: Vec<u8>,
     sessions: Mutex<SessionTable>,
     store: Mutex<Store>,
+    directory: Mutex<Directory>,
     /// The enclave's time: the largest the host has passed to `tick`. A
     /// sweep step runs exactly when it moves forward.
     now: AtomicU64,
@@ -125,6 +144,7 @@ impl InProcessEnclave {
         };
         let mut store = Store::new(config.store, &RostlFactory);
         store.tick(now);
+        let directory = Directory::new(config.directory, &RostlFactory);
         Ok(Self {
             static_key,
             evidence: evidence.encode(),
@@ -133,6 +153,7 @@ impl InProcessEnclave {
                 config.session_idle_secs,
             )),
             store: Mutex::new(store),
+            directory: Mutex::new(directory),
             now: AtomicU64::new(now),
             dummies: DummyProofs::generate(),
         })
@@ -161,6 +182,27 @@ impl InProcessEnclave {
         }
         session.touch(self.now());
         Ok((nonce, plain))
+    }
+
+    /// Opens a frame for service `S`, executes it, seals the answer.
+    fn serve<S: TrustedService>(
+        &self,
+        service: &Mutex<S>,
+        id: &SessionId,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, SessionError> {
+        let session = self.session(id)?;
+        let (nonce, plain) = self.open(&session, sealed, S::REQUEST_LEN)?;
+        // A copy of the proven keys: a key proof being merged never waits
+        // for a request, nor a request for a merge.
+        let keys = *lock(&session.keys);
+        let caller = Caller {
+            keys: &keys,
+            lookups: &session.lookups,
+        };
+        let response = lock(service).execute(&plain, &caller, self.now());
+        debug_assert_eq!(response.len(), S::RESPONSE_LEN);
+        Ok(noise::seal(&session.transport, nonce, &response))
     }
 }
 
@@ -206,14 +248,20 @@ impl EnclaveApi for InProcessEnclave {
         Ok(noise::seal(&session.transport, nonce, &response))
     }
 
-    fn query(&self, id: &SessionId, sealed: &[u8]) -> Result<Vec<u8>, SessionError> {
-        let session = self.session(id)?;
-        let (nonce, plain) = self.open(&session, sealed, REQUEST_LEN)?;
-        let record = RequestRecord::from_bytes(&plain).expect("opened frame has the record length");
-        // Constant time over every key slot: is the acting-as key proven?
-        let proven = lock(&session.keys).contains(record.acting_as());
-        let response = lock(&self.store).execute_authorized(&record, proven, self.now());
-        Ok(noise::seal(&session.transport, nonce, response.as_bytes()))
+    fn call(
+        &self,
+        service: ServiceId,
+        id: &SessionId,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, SessionError> {
+        match service {
+            ServiceId::Broker => self.serve(&self.store, id, sealed),
+            ServiceId::Directory => self.serve(&self.directory, id, sealed),
+        }
+    }
+
+    fn take_verifications(&self) -> Vec<Verification> {
+        lock(&self.directory).take_verifications()
     }
 
     fn tick(&self, now: u64) {
@@ -224,6 +272,7 @@ impl EnclaveApi for InProcessEnclave {
         // extra steps.
         if now > before {
             lock(&self.store).tick(now);
+            lock(&self.directory).tick(now);
         }
         lock(&self.sessions).expire(now);
     }
@@ -260,6 +309,7 @@ mod tests {
     fn queries_do_not_wait_for_key_proof_checks() {
         let config = EnclaveConfig {
             store: StoreConfig::new(64, 100).unwrap(),
+            directory: DirectoryConfig::new(16).unwrap(),
             max_sessions: 8,
             session_idle_secs: 600,
             attestation: AttestationMode::Dev,

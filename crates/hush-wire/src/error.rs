@@ -55,6 +55,9 @@ pub enum WireError {
     /// An envelope kind this version does not know.
     #[error("unknown envelope kind {0}")]
     UnknownKind(u8),
+    /// An email address or phone number that is malformed.
+    #[error("{0}")]
+    InvalidIdentifier(&'static str),
     /// A request field that its op requires is missing or malformed.
     #[error("{0}")]
     InvalidRequest(&'static str),

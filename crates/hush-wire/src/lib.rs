@@ -20,6 +20,7 @@
 mod card;
 pub mod codec;
 pub mod consts;
+pub mod directory;
 mod envelope;
 mod error;
 #[cfg(feature = "grpc")]

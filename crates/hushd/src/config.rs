@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
-use hush_enclave::{AttestationMode, EnclaveConfig, StoreConfig};
+use hush_enclave::{AttestationMode, DirectoryConfig, EnclaveConfig, StoreConfig};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,6 +17,10 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
 pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:7879";
 /// Default capacity: small enough to start in a blink.
 pub const DEFAULT_CAPACITY: u32 = 4096;
+/// Default directory size, in accounts.
+pub const DEFAULT_MAX_ACCOUNTS: u32 = 1024;
+/// Where the dev verification sender writes codes, in the temp directory.
+pub const DEFAULT_VERIFICATION_FILE: &str = "hushd-verification-codes.txt";
 
 /// Effective settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -34,6 +38,11 @@ pub struct Settings {
     /// How long a message lives.
     #[serde(with = "humantime_serde")]
     pub ttl: Duration,
+    /// Accounts the directory holds (power of two).
+    pub max_accounts: u32,
+    /// Where verification codes go: the dev sender appends
+    /// `identifier code` lines to this file.
+    pub verification_file: PathBuf,
     /// Largest number of open sessions.
     pub max_sessions: usize,
     /// Idle time after which a session expires.
@@ -54,6 +63,8 @@ impl Default for Settings {
             metrics_listen: Some(DEFAULT_METRICS_LISTEN.parse().expect("valid")),
             capacity: DEFAULT_CAPACITY,
             max_recipients: None,
+            max_accounts: DEFAULT_MAX_ACCOUNTS,
+            verification_file: std::env::temp_dir().join(DEFAULT_VERIFICATION_FILE),
             ttl: Duration::from_secs(24 * 3600),
             max_sessions: 1024,
             session_idle_timeout: Duration::from_secs(600),
@@ -96,6 +107,15 @@ pub struct Args {
     #[arg(long, env = "HUSH_TTL")]
     #[serde(skip)]
     pub ttl: Option<String>,
+    /// Accounts the directory holds, a power of two [default: 1024].
+    #[arg(long, env = "HUSH_MAX_ACCOUNTS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_accounts: Option<u32>,
+    /// File the dev verification sender appends "identifier code" lines to
+    /// [default: hushd-verification-codes.txt in the temp directory].
+    #[arg(long, env = "HUSH_VERIFICATION_FILE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification_file: Option<PathBuf>,
     /// Largest number of open sessions [default: 1024].
     #[arg(long, env = "HUSH_MAX_SESSIONS")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -234,6 +254,8 @@ impl Settings {
     pub fn enclave_config(&self) -> Result<EnclaveConfig> {
         Ok(EnclaveConfig {
             store: self.store_config()?,
+            directory: DirectoryConfig::new(self.max_accounts)
+                .context("invalid max_accounts (set by --max-accounts, HUSH_MAX_ACCOUNTS or the config file)")?,
             max_sessions: self.max_sessions,
             session_idle_secs: self.session_idle_timeout.as_secs(),
             attestation: match self.attestation.as_str() {

@@ -472,6 +472,7 @@ impl NoisePair {
 fn timing_enclave() -> InProcessEnclave {
     let config = EnclaveConfig {
         store: StoreConfig::new(CAPACITY, 86_400).unwrap(),
+        directory: hush_enclave::DirectoryConfig::new(16).unwrap(),
         max_sessions: 4,
         session_idle_secs: 3_600,
         attestation: AttestationMode::Dev,

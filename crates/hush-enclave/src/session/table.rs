@@ -21,7 +21,7 @@ use super::replay::ReplayWindow;
 use hush_wire::SessionId;
 use snow::StatelessTransportState;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// Tie-breaker for sessions last used in the same second.
@@ -37,6 +37,8 @@ pub struct Session {
     pub keys: Mutex<ProvenKeys>,
     /// Nonces seen.
     pub replay: Mutex<ReplayWindow>,
+    /// Directory look-ups made (its per-session limit).
+    pub lookups: AtomicU32,
     last_used: AtomicU64,
     /// A key-proof frame opened (whatever its proofs' fate: public).
     keyed: AtomicBool,
@@ -52,6 +54,7 @@ impl Session {
             handshake_hash,
             keys: Mutex::new(ProvenKeys::default()),
             replay: Mutex::new(ReplayWindow::default()),
+            lookups: AtomicU32::new(0),
             last_used: AtomicU64::new(now),
             keyed: AtomicBool::new(false),
             created: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),

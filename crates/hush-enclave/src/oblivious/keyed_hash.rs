@@ -1,13 +1,15 @@
-//! Keyed hashes with a secret generated inside the enclave: the directory's
-//! bucket choice and the sender tags kept in mailboxes. The host never sees
-//! the key, so it can neither aim keys at one bucket nor forge a tag.
+//! Keyed hashes with a secret generated inside the enclave: a map's bucket
+//! choice, the sender tags kept in mailboxes, and the directory's hashed
+//! identifiers. The host never sees the key, so it can neither aim keys at
+//! one bucket, nor forge a tag, nor test an identifier against a hash.
 
 use blake2::digest::consts::U32;
 use blake2::{Blake2b, Digest};
 use hush_wire::consts::KEY_LEN;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::blocks::TAG_LEN;
+/// Length of a tag ([`KeyedHash::tag`]).
+pub(crate) const TAG_LEN: usize = 16;
 
 /// Length of the hashing secret.
 pub const HASH_KEY_LEN: usize = 32;
@@ -26,12 +28,19 @@ impl KeyedHash {
         Self { key }
     }
 
-    fn hash(&self, domain: &[u8], data: &[u8; KEY_LEN]) -> [u8; 32] {
+    fn hash(&self, domain: &[u8], data: &[u8]) -> [u8; 32] {
         let mut h = Blake2b::<U32>::new();
         h.update(self.key);
+        h.update([domain.len() as u8]);
         h.update(domain);
         h.update(data);
         h.finalize().into()
+    }
+
+    /// A 32-byte keyed digest of `data` in `domain` (for map keys made from
+    /// something longer than, or different in kind from, a public key).
+    pub(crate) fn digest(&self, domain: &[u8], data: &[u8]) -> [u8; 32] {
+        self.hash(domain, data)
     }
 
     /// A uniformly spread 64-bit value for bucket selection.

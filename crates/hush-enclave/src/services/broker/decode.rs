@@ -2,7 +2,7 @@
 //! well-formed, and which mailbox it names. A malformed record yields
 //! `valid = 0` and then runs the same path as every other request.
 
-use super::ct::{eq_bytes, is_zero};
+use crate::oblivious::ct::{eq_bytes, is_zero};
 use hush_wire::consts::KEY_LEN;
 use hush_wire::{Op, RequestRecord};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};

@@ -31,27 +31,23 @@
 
 mod blocks;
 mod config;
-mod ct;
 mod decode;
-mod directory;
-mod free_list;
-mod keyed_hash;
 mod mailbox;
 mod sweep;
 #[cfg(test)]
 mod tests;
 
+pub use crate::oblivious::HASH_KEY_LEN;
 pub use config::{ConfigError, MAX_CAPACITY, MAX_SWEEP_PERIOD_SECS, StoreConfig};
-pub use keyed_hash::HASH_KEY_LEN;
 
+use crate::oblivious::ct::{self, cmov, eq_u32, sel_u8, sel_u32};
+use crate::oblivious::free_list::FreeList;
+use crate::oblivious::keyed_hash::KeyedHash;
+use crate::oblivious::map::ObliviousMap;
 use blocks::{Entry, MailboxBlock, MessageBlock};
-use ct::{cmov, eq_u32, sel_u8, sel_u32};
 use decode::{caller_is_owner, mailbox_key, op_flags};
-use directory::Directory;
-use free_list::FreeList;
 use hush_wire::consts::{ID_LEN, KEY_LEN, MESSAGE_LEN};
 use hush_wire::{RequestRecord, ResponseRecord, Status};
-use keyed_hash::KeyedHash;
 use subtle::{Choice, ConditionallySelectable};
 
 use crate::oram::{ObliviousArray, OramFactory};
@@ -68,7 +64,7 @@ pub struct Store {
     config: StoreConfig,
     messages: Box<dyn ObliviousArray<MessageBlock>>,
     mailboxes: Box<dyn ObliviousArray<MailboxBlock>>,
-    directory: Directory,
+    directory: ObliviousMap,
     free_slots: FreeList,
     free_mailboxes: FreeList,
     hash: KeyedHash,
@@ -103,7 +99,7 @@ impl Store {
         Self {
             messages: factory.array("messages", config.capacity as usize),
             mailboxes: factory.array("mailboxes", config.max_recipients as usize),
-            directory: Directory::new(factory, config.max_recipients),
+            directory: ObliviousMap::new(factory, "directory", config.max_recipients),
             free_slots: FreeList::new(factory, "free-slots", config.capacity),
             free_mailboxes: FreeList::new(factory, "free-mailboxes", config.max_recipients),
             hash: KeyedHash::new(secret),
@@ -213,7 +209,7 @@ impl Store {
         // status and message after the message slot's access.
         let mut response = ResponseRecord::zeroed();
         self.mailboxes
-            .access(found.mailbox as usize, &mut |block: &mut MailboxBlock| {
+            .access(found.value as usize, &mut |block: &mut MailboxBlock| {
                 let mut mb = *block;
                 let fresh = MailboxBlock {
                     owner: key,
@@ -320,5 +316,25 @@ impl Store {
             .message_mut()
             .copy_from_slice(&shown.bytes[..MESSAGE_LEN]);
         response
+    }
+}
+
+impl super::TrustedService for Store {
+    const ID: super::ServiceId = super::ServiceId::Broker;
+    const REQUEST_LEN: usize = hush_wire::consts::REQUEST_LEN;
+    const RESPONSE_LEN: usize = hush_wire::consts::RESPONSE_LEN;
+
+    fn execute(&mut self, request: &[u8], caller: &super::Caller<'_>, now: u64) -> Vec<u8> {
+        let record =
+            RequestRecord::from_bytes(request).expect("the session layer checks the length");
+        // Constant time over every key slot: is the acting-as key proven?
+        let proven = caller.keys.contains(record.acting_as());
+        self.execute_authorized(&record, proven, now)
+            .as_bytes()
+            .to_vec()
+    }
+
+    fn tick(&mut self, now: u64) {
+        Store::tick(self, now);
     }
 }

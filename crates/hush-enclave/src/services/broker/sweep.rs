@@ -8,9 +8,9 @@
 //! or not anything expired.
 
 use super::blocks::{MailboxBlock, MessageBlock};
-use super::ct::{cmov, eq_u32, is_zero, sel_u32};
 use super::mailbox::{expired, prune_expired};
 use super::{MSG_PAYLOAD_AT, MSG_TIMESTAMP_AT, Store};
+use crate::oblivious::ct::{cmov, eq_u32, is_zero, sel_u32};
 use hush_wire::consts::{ID_LEN, KEY_LEN};
 use subtle::Choice;
 

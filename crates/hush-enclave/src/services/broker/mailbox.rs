@@ -5,7 +5,7 @@
 //! loop bounds are the public mailbox capacity, never the secret length.
 
 use super::blocks::{Entry, MailboxBlock};
-use super::ct::{as_u32, cmov, eq_bytes, eq_u32, le_u64, lt_u32, sel_u32};
+use crate::oblivious::ct::{as_u32, cmov, eq_bytes, eq_u32, le_u64, lt_u32, sel_u32};
 use hush_wire::consts::{ID_LEN, LISTING_LEN, MAILBOX_CAPACITY};
 use subtle::Choice;
 

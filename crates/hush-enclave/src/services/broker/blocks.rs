@@ -1,25 +1,19 @@
-//! The fixed-size blocks the store keeps in oblivious arrays.
+//! The fixed-size blocks the broker keeps in oblivious arrays.
 //!
 //! This module exists for one reason: rostl's `impl_cmov_for_pod!` macro,
 //! which gives a block constant-time conditional moves using AVX2/AVX-512
 //! when available, expands to `unsafe` pointer casts between byte chunks of a
 //! `Pod` type. Those casts are sound for any `bytemuck::Pod` type, which every
-//! type here is (checked by the derive). No other code in hush-enclave uses
-//! `unsafe`.
+//! type here is (checked by the derive). The only other modules of
+//! hush-enclave allowed `unsafe` are the other `blocks` modules, for the
+//! same macro (`oblivious::blocks`, `services::directory::blocks`).
 #![allow(unsafe_code)]
 
+use crate::oblivious::keyed_hash::TAG_LEN;
 use bytemuck::{Pod, Zeroable};
 use hush_wire::consts::{ID_LEN, KEY_LEN, MAILBOX_CAPACITY, MESSAGE_LEN};
 use rostl_primitives::traits::{_Cmovbase, Cmov};
 use rostl_primitives::{cmov_body, cxchg_body, impl_cmov_for_pod};
-
-/// Length of a sender tag: a keyed hash of the sender's key kept in the
-/// mailbox so update/delete permission is decided before the message is read.
-pub(crate) const TAG_LEN: usize = 16;
-/// Records per directory bucket.
-pub(crate) const BUCKET_RECORDS: usize = 16;
-/// Indices per free-list block.
-pub(crate) const INDICES_PER_BLOCK: usize = 4;
 
 /// A message slot: the 1024-byte wire layout of a message; all zero when free.
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -33,6 +27,8 @@ pub(crate) struct MessageBlock {
 #[repr(C, align(16))]
 pub(crate) struct Entry {
     pub(crate) id: [u8; ID_LEN],
+    /// A keyed hash of the sender's key, so update/delete permission is
+    /// decided before the message is read.
     pub(crate) sender_tag: [u8; TAG_LEN],
     pub(crate) timestamp: u64,
     pub(crate) slot: u32,
@@ -52,37 +48,9 @@ pub(crate) struct MailboxBlock {
     pub(crate) entries: [Entry; MAILBOX_CAPACITY],
 }
 
-/// A directory record: recipient key -> mailbox index.
-#[derive(Clone, Copy, Pod, Zeroable, Default, Debug, PartialEq, Eq)]
-#[repr(C, align(16))]
-pub(crate) struct DirRecord {
-    pub(crate) key: [u8; KEY_LEN],
-    pub(crate) mailbox: u32,
-    pub(crate) used: u32,
-    pub(crate) _pad: [u8; 8],
-}
-
-/// A directory bucket of [`BUCKET_RECORDS`] records.
-#[derive(Clone, Copy, Pod, Zeroable, Default, Debug)]
-#[repr(C, align(16))]
-pub(crate) struct BucketBlock {
-    pub(crate) records: [DirRecord; BUCKET_RECORDS],
-}
-
-/// [`INDICES_PER_BLOCK`] free-list entries, stored XOR their position so a
-/// never-written (zero) block reads as the identity permutation.
-#[derive(Clone, Copy, Pod, Zeroable, Default, Debug)]
-#[repr(C, align(16))]
-pub(crate) struct IndexBlock {
-    pub(crate) raw: [u32; INDICES_PER_BLOCK],
-}
-
 impl_cmov_for_pod!(MessageBlock);
 impl_cmov_for_pod!(Entry);
 impl_cmov_for_pod!(MailboxBlock);
-impl_cmov_for_pod!(DirRecord);
-impl_cmov_for_pod!(BucketBlock);
-impl_cmov_for_pod!(IndexBlock);
 
 impl Default for MessageBlock {
     fn default() -> Self {
@@ -112,9 +80,6 @@ impl std::fmt::Debug for MailboxBlock {
 const _: () = assert!(std::mem::size_of::<MessageBlock>() == MESSAGE_LEN);
 const _: () = assert!(std::mem::size_of::<Entry>() == 48);
 const _: () = assert!(std::mem::size_of::<MailboxBlock>() % 16 == 0);
-const _: () = assert!(std::mem::size_of::<DirRecord>() == 48);
-const _: () = assert!(std::mem::size_of::<BucketBlock>() % 16 == 0);
-const _: () = assert!(std::mem::size_of::<IndexBlock>() == 16);
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,152 @@
+//! Constant-time edits of an account block: find, add and remove devices
+//! and identifier slots. Every function scans every slot.
+
+use super::blocks::{
+    AccountBlock, IdSlot, MAX_IDENTIFIERS, SLOT_EMPTY, SLOT_PENDING, SLOT_VERIFIED,
+};
+use crate::oblivious::ct::{as_u32, cmov, cmov_bytes, eq_bytes, eq_u32, lt_u32, sel_u32};
+use hush_wire::consts::{DEVICE_LEN, KEY_LEN, MAX_DEVICES};
+use subtle::Choice;
+
+/// Whether the account has a device with signing key `key`, and where.
+pub(crate) fn find_device(a: &AccountBlock, key: &[u8; KEY_LEN]) -> (Choice, u32) {
+    let mut found = Choice::from(0);
+    let mut at = 0u32;
+    for (i, d) in a.devices.iter().enumerate() {
+        let live = lt_u32(i as u32, a.device_count);
+        let hit = live & eq_bytes(&d[..KEY_LEN], key) & !found;
+        at = sel_u32(at, i as u32, hit);
+        found |= hit;
+    }
+    (found, at)
+}
+
+/// Appends `device` when `add` (the caller checked there is room).
+pub(crate) fn add_device(a: &mut AccountBlock, device: &[u8; DEVICE_LEN], add: Choice) {
+    let count = a.device_count;
+    for (i, d) in a.devices.iter_mut().enumerate() {
+        cmov_bytes(d, device, add & eq_u32(i as u32, count));
+    }
+    a.device_count = count + as_u32(add);
+}
+
+/// Removes the device at `at` when `remove`: the last device moves into
+/// its place.
+pub(crate) fn remove_device(a: &mut AccountBlock, at: u32, remove: Choice) {
+    let last_at = a.device_count.wrapping_sub(1);
+    let mut last = [0u8; DEVICE_LEN];
+    for (i, d) in a.devices.iter().enumerate() {
+        cmov_bytes(&mut last, d, eq_u32(i as u32, last_at));
+    }
+    for (i, d) in a.devices.iter_mut().enumerate() {
+        cmov_bytes(d, &last, remove & eq_u32(i as u32, at));
+    }
+    for (i, d) in a.devices.iter_mut().enumerate() {
+        cmov_bytes(d, &[0u8; DEVICE_LEN], remove & eq_u32(i as u32, last_at));
+    }
+    a.device_count -= as_u32(remove);
+}
+
+/// Verified identifier slots.
+pub(crate) fn verified_count(a: &AccountBlock) -> u32 {
+    a.ids
+        .iter()
+        .map(|s| as_u32(eq_u32(s.state, SLOT_VERIFIED)))
+        .sum()
+}
+
+/// The slot holding `digest` (any state but empty), if any.
+pub(crate) fn find_id(a: &AccountBlock, digest: &[u8; 32]) -> (Choice, IdSlot, u32) {
+    let mut found = Choice::from(0);
+    let mut slot = IdSlot::default();
+    let mut at = 0u32;
+    for (i, s) in a.ids.iter().enumerate() {
+        let hit = !eq_u32(s.state, SLOT_EMPTY) & eq_bytes(&s.digest, digest) & !found;
+        cmov(&mut slot, s, hit);
+        at = sel_u32(at, i as u32, hit);
+        found |= hit;
+    }
+    (found, slot, at)
+}
+
+/// Where a new registration of `digest` goes: its own slot if it has one,
+/// else the first empty slot, else the first slot still waiting for a
+/// code (its registration is abandoned). None when all are verified.
+pub(crate) fn slot_for_registration(a: &AccountBlock, digest: &[u8; 32]) -> (Choice, u32) {
+    let (own, _, own_at) = find_id(a, digest);
+    let mut empty = Choice::from(0);
+    let mut empty_at = 0u32;
+    let mut pending = Choice::from(0);
+    let mut pending_at = 0u32;
+    for (i, s) in a.ids.iter().enumerate() {
+        let e = eq_u32(s.state, SLOT_EMPTY) & !empty;
+        empty_at = sel_u32(empty_at, i as u32, e);
+        empty |= e;
+        let p = eq_u32(s.state, SLOT_PENDING) & !pending;
+        pending_at = sel_u32(pending_at, i as u32, p);
+        pending |= p;
+    }
+    let mut at = sel_u32(pending_at, empty_at, empty);
+    at = sel_u32(at, own_at, own);
+    (own | empty | pending, at)
+}
+
+/// Writes `slot` at `at` when `write`.
+pub(crate) fn put_id(a: &mut AccountBlock, at: u32, slot: &IdSlot, write: Choice) {
+    for (i, s) in a.ids.iter_mut().enumerate() {
+        cmov(s, slot, write & eq_u32(i as u32, at));
+    }
+}
+
+const _: () = assert!(MAX_IDENTIFIERS <= 8 && MAX_DEVICES <= 8);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dev(b: u8) -> [u8; DEVICE_LEN] {
+        [b; DEVICE_LEN]
+    }
+
+    #[test]
+    fn devices_add_find_and_remove_compactly() {
+        let mut a = AccountBlock::default();
+        for b in 1..=4 {
+            add_device(&mut a, &dev(b), Choice::from(1));
+        }
+        add_device(&mut a, &dev(9), Choice::from(0));
+        assert_eq!(a.device_count, 4);
+        let (found, at) = find_device(&a, &[3; KEY_LEN]);
+        assert!(bool::from(found));
+        assert_eq!(at, 2);
+        assert!(!bool::from(find_device(&a, &[9; KEY_LEN]).0));
+        remove_device(&mut a, at, Choice::from(1));
+        assert_eq!(a.device_count, 3);
+        assert_eq!(a.devices[2], dev(4));
+        assert_eq!(a.devices[3], [0; DEVICE_LEN]);
+        assert!(!bool::from(find_device(&a, &[3; KEY_LEN]).0));
+        remove_device(&mut a, 0, Choice::from(0));
+        assert_eq!(a.device_count, 3);
+    }
+
+    #[test]
+    fn registration_slots_prefer_own_then_empty_then_pending() {
+        let mut a = AccountBlock::default();
+        let slot = |d: u8, state| IdSlot {
+            digest: [d; 32],
+            state,
+            ..IdSlot::default()
+        };
+        put_id(&mut a, 1, &slot(1, SLOT_VERIFIED), Choice::from(1));
+        assert_eq!(slot_for_registration(&a, &[2; 32]).1, 0);
+        assert_eq!(slot_for_registration(&a, &[1; 32]).1, 1);
+        put_id(&mut a, 0, &slot(2, SLOT_PENDING), Choice::from(1));
+        put_id(&mut a, 2, &slot(3, SLOT_VERIFIED), Choice::from(1));
+        put_id(&mut a, 3, &slot(4, SLOT_VERIFIED), Choice::from(1));
+        assert_eq!(slot_for_registration(&a, &[5; 32]).1, 0);
+        put_id(&mut a, 0, &slot(2, SLOT_VERIFIED), Choice::from(1));
+        let (room, _) = slot_for_registration(&a, &[5; 32]);
+        assert!(!bool::from(room));
+        assert_eq!(verified_count(&a), 4);
+    }
+}

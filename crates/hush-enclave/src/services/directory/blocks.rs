@@ -1,0 +1,70 @@
+//! The fixed-size block the directory keeps in its `accounts` array.
+//!
+//! Like `services::broker::blocks`, this module exists for rostl's
+//! `impl_cmov_for_pod!` macro, which gives a block constant-time conditional
+//! moves and expands to `unsafe` pointer casts between byte chunks of a
+//! `Pod` type; they are sound for any `bytemuck::Pod` type, which every type
+//! here is (checked by the derive).
+#![allow(unsafe_code)]
+
+use bytemuck::{Pod, Zeroable};
+use hush_wire::consts::{DEVICE_LEN, KEY_LEN, MAX_DEVICES};
+use rostl_primitives::traits::{_Cmovbase, Cmov};
+use rostl_primitives::{cmov_body, cxchg_body, impl_cmov_for_pod};
+
+/// Identifiers (registered or waiting for their code) an account may hold.
+pub(crate) const MAX_IDENTIFIERS: usize = 4;
+
+/// An identifier slot is empty.
+pub(crate) const SLOT_EMPTY: u32 = 0;
+/// An identifier slot waits for its code.
+pub(crate) const SLOT_PENDING: u32 = 1;
+/// An identifier slot is verified (and in the map).
+pub(crate) const SLOT_VERIFIED: u32 = 2;
+
+/// One identifier of an account: its keyed digest and registration state.
+#[derive(Clone, Copy, Pod, Zeroable, Default, Debug, PartialEq, Eq)]
+#[repr(C, align(16))]
+pub(crate) struct IdSlot {
+    pub(crate) digest: [u8; 32],
+    pub(crate) expires: u64,
+    pub(crate) code: u32,
+    pub(crate) attempts: u32,
+    pub(crate) state: u32,
+    pub(crate) _pad: [u8; 12],
+}
+
+/// An account: identity key, switches, look-up budget, devices (the first
+/// `device_count` slots, in wire layout), identifiers. All zero when free.
+#[derive(Clone, Copy, Pod, Zeroable)]
+#[repr(C, align(16))]
+pub(crate) struct AccountBlock {
+    pub(crate) identity: [u8; KEY_LEN],
+    pub(crate) allocated: u32,
+    pub(crate) flags: u32,
+    pub(crate) device_count: u32,
+    pub(crate) lookups: u32,
+    pub(crate) lookup_window: u64,
+    pub(crate) _pad: u64,
+    pub(crate) devices: [[u8; DEVICE_LEN]; MAX_DEVICES],
+    pub(crate) ids: [IdSlot; MAX_IDENTIFIERS],
+}
+
+impl_cmov_for_pod!(IdSlot);
+impl_cmov_for_pod!(AccountBlock);
+
+impl Default for AccountBlock {
+    fn default() -> Self {
+        Zeroable::zeroed()
+    }
+}
+
+// Never print account contents.
+impl std::fmt::Debug for AccountBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccountBlock(..)")
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<IdSlot>() == 64);
+const _: () = assert!(std::mem::size_of::<AccountBlock>() == 1600);

@@ -1,0 +1,102 @@
+//! The directory's limits.
+
+use thiserror::Error;
+
+/// Largest number of accounts (2^24).
+pub const MAX_ACCOUNTS: u32 = 1 << 24;
+
+/// Why a directory configuration was refused.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum DirectoryConfigError {
+    /// The account limit is not a power of two in range.
+    #[error("max_accounts must be a power of two between 1 and {MAX_ACCOUNTS}, got {0}")]
+    MaxAccounts(u32),
+    /// A limit that must be positive is zero.
+    #[error("{0} must be at least 1")]
+    Zero(&'static str),
+}
+
+/// The directory's limits (all public).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectoryConfig {
+    /// Accounts the directory holds.
+    pub max_accounts: u32,
+    /// Seconds a verification code stays valid.
+    pub code_ttl_secs: u64,
+    /// Wrong codes allowed before a registration must start again.
+    pub max_code_attempts: u32,
+    /// Look-ups one session may make.
+    pub lookups_per_session: u32,
+    /// Look-ups one account may make per day.
+    pub lookups_per_account_per_day: u32,
+}
+
+impl DirectoryConfig {
+    /// Defaults for `max_accounts` accounts: codes valid 15 minutes, 5
+    /// attempts, 64 look-ups per session and 256 per account per day.
+    pub fn new(max_accounts: u32) -> Result<Self, DirectoryConfigError> {
+        Self {
+            max_accounts,
+            code_ttl_secs: 15 * 60,
+            max_code_attempts: 5,
+            lookups_per_session: 64,
+            lookups_per_account_per_day: 256,
+        }
+        .checked()
+    }
+
+    /// Checks every limit.
+    pub fn checked(self) -> Result<Self, DirectoryConfigError> {
+        if !self.max_accounts.is_power_of_two() || self.max_accounts > MAX_ACCOUNTS {
+            return Err(DirectoryConfigError::MaxAccounts(self.max_accounts));
+        }
+        for (v, what) in [
+            (self.code_ttl_secs, "code_ttl_secs"),
+            (self.max_code_attempts as u64, "max_code_attempts"),
+            (self.lookups_per_session as u64, "lookups_per_session"),
+            (
+                self.lookups_per_account_per_day as u64,
+                "lookups_per_account_per_day",
+            ),
+        ] {
+            if v == 0 {
+                return Err(DirectoryConfigError::Zero(what));
+            }
+        }
+        Ok(self)
+    }
+
+    /// Entries of the identifier/key map: one identity key, up to 8
+    /// devices and up to 4 identifiers per account would be 13; accounts
+    /// average far fewer, so the map holds 4 per account and answers
+    /// DIRECTORY_FULL beyond.
+    pub fn map_entries(&self) -> u32 {
+        self.max_accounts.saturating_mul(4)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_checked() {
+        assert!(DirectoryConfig::new(1 << 10).is_ok());
+        assert_eq!(
+            DirectoryConfig::new(3),
+            Err(DirectoryConfigError::MaxAccounts(3))
+        );
+        assert_eq!(
+            DirectoryConfig::new(0),
+            Err(DirectoryConfigError::MaxAccounts(0))
+        );
+        let c = DirectoryConfig {
+            lookups_per_session: 0,
+            ..DirectoryConfig::new(4).unwrap()
+        };
+        assert_eq!(
+            c.checked(),
+            Err(DirectoryConfigError::Zero("lookups_per_session"))
+        );
+    }
+}

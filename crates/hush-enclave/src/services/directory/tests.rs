@@ -1,0 +1,655 @@
+//! The directory against a plain model, its bad-input answers, and its
+//! transcripts (what the host sees) across ops and outcomes.
+
+use super::*;
+use crate::oram::{RecordingFactory, RostlFactory};
+use hush_wire::directory::{DeviceRecord, DirectoryRequest, DirectoryResponse, Identifier};
+use hush_wire::{FixedCodec, PublicKey, Signature};
+use proptest::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::AtomicU32;
+
+const T0: u64 = 1_000_000;
+
+fn key(n: u8) -> PublicKey {
+    PublicKey::new([n; 32]).unwrap()
+}
+
+fn device(n: u8) -> DeviceRecord {
+    DeviceRecord {
+        signing: key(n),
+        encryption: [n; 32],
+        mailbox: key(n),
+        signature: Signature([n; 64]),
+    }
+}
+
+fn email(n: u8) -> Identifier {
+    Identifier::email(&format!("user{n}@example.org")).unwrap()
+}
+
+/// A directory with a session-lookup counter per caller, as sessions would.
+struct Harness {
+    d: Directory,
+    sessions: HashMap<PublicKey, AtomicU32>,
+    now: u64,
+}
+
+impl Harness {
+    fn new(config: DirectoryConfig) -> Self {
+        Self::with_factory(config, &RostlFactory)
+    }
+
+    fn with_factory(config: DirectoryConfig, f: &impl OramFactory) -> Self {
+        let mut d = Directory::with_secret(config, f, [7; 32]);
+        d.tick(T0);
+        Self {
+            d,
+            sessions: HashMap::new(),
+            now: T0,
+        }
+    }
+
+    fn run(&mut self, acting_as: PublicKey, op: DirectoryOp) -> DirectoryResponse {
+        let bytes = DirectoryRequest { acting_as, op }.encode();
+        self.raw(&bytes, Choice::from(1), acting_as)
+    }
+
+    fn raw(&mut self, bytes: &[u8], authorized: Choice, who: PublicKey) -> DirectoryResponse {
+        let lookups = self.sessions.entry(who).or_default();
+        let out = self.d.execute_record(bytes, authorized, lookups, self.now);
+        DirectoryResponse::decode(&out).unwrap()
+    }
+
+    fn status(&mut self, acting_as: PublicKey, op: DirectoryOp) -> DirectoryStatus {
+        self.run(acting_as, op).status
+    }
+
+    /// The codes sent since the last call, by identifier.
+    fn codes(&mut self) -> HashMap<Identifier, VerificationCode> {
+        self.now += 1;
+        self.d.tick(self.now);
+        self.d
+            .take_verifications()
+            .into_iter()
+            .map(|v| {
+                (
+                    Identifier::decode(&v.identifier).unwrap(),
+                    VerificationCode::new(v.code).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn register(&mut self, n: u8, id: &Identifier) -> DirectoryStatus {
+        self.status(
+            key(n),
+            DirectoryOp::Register {
+                identifier: id.clone(),
+                device: device(n),
+                flags: AccountFlags::default(),
+            },
+        )
+    }
+
+    /// Registers and verifies `id` for the account of key `n`.
+    fn sign_up(&mut self, n: u8, id: &Identifier) {
+        assert_eq!(self.register(n, id), DirectoryStatus::Ok);
+        let code = self.codes()[id];
+        let s = self.status(
+            key(n),
+            DirectoryOp::Verify {
+                identifier: id.clone(),
+                code,
+            },
+        );
+        assert_eq!(s, DirectoryStatus::Ok);
+    }
+
+    fn lookup(&mut self, n: u8, id: &Identifier) -> DirectoryResponse {
+        self.run(
+            key(n),
+            DirectoryOp::Lookup {
+                identifier: id.clone(),
+            },
+        )
+    }
+}
+
+fn small() -> DirectoryConfig {
+    DirectoryConfig::new(16).unwrap()
+}
+
+fn wrong(code: VerificationCode) -> VerificationCode {
+    VerificationCode::new((code.value() + 1) % VerificationCode::LIMIT).unwrap()
+}
+
+#[test]
+fn register_verify_and_look_up() {
+    let mut h = Harness::new(small());
+    h.sign_up(1, &email(1));
+    h.sign_up(2, &email(2));
+    let r = h.lookup(2, &email(1));
+    assert_eq!(r.status, DirectoryStatus::Ok);
+    assert_eq!(r.identity, Some(key(1)));
+    assert_eq!(r.devices, vec![device(1)]);
+    assert_eq!(r.flags, AccountFlags::default());
+    let me = h.run(key(1), DirectoryOp::Show);
+    assert_eq!(me.status, DirectoryStatus::Ok);
+    assert_eq!(me.verified_identifiers, 1);
+    // Verifying again is a safe retry.
+    let code = VerificationCode::new(0).unwrap();
+    let again = h.status(
+        key(1),
+        DirectoryOp::Verify {
+            identifier: email(1),
+            code,
+        },
+    );
+    assert_eq!(again, DirectoryStatus::Ok);
+}
+
+#[test]
+fn bad_input_gets_its_own_answer() {
+    let mut h = Harness::new(small());
+    h.sign_up(1, &email(1));
+    // An identifier already registered: link a device instead.
+    assert_eq!(h.register(2, &email(1)), DirectoryStatus::AlreadyRegistered);
+    // ... and nothing was made for key 2.
+    assert_eq!(
+        h.status(key(2), DirectoryOp::Show),
+        DirectoryStatus::NotRegistered
+    );
+    // A look-up needs a verified identifier.
+    assert_eq!(
+        h.lookup(2, &email(1)).status,
+        DirectoryStatus::NotRegistered
+    );
+    // Wrong codes, then too many of them.
+    assert_eq!(h.register(2, &email(2)), DirectoryStatus::Ok);
+    let code = h.codes()[&email(2)];
+    for _ in 0..5 {
+        let s = h.status(
+            key(2),
+            DirectoryOp::Verify {
+                identifier: email(2),
+                code: wrong(code),
+            },
+        );
+        assert_eq!(s, DirectoryStatus::WrongCode);
+    }
+    let s = h.status(
+        key(2),
+        DirectoryOp::Verify {
+            identifier: email(2),
+            code,
+        },
+    );
+    assert_eq!(s, DirectoryStatus::TooManyAttempts);
+    // Registering again sends a new code and resets the attempts.
+    assert_eq!(h.register(2, &email(2)), DirectoryStatus::Ok);
+    let code = h.codes()[&email(2)];
+    // An expired code.
+    h.now += 15 * 60 + 1;
+    let s = h.status(
+        key(2),
+        DirectoryOp::Verify {
+            identifier: email(2),
+            code,
+        },
+    );
+    assert_eq!(s, DirectoryStatus::CodeExpired);
+    // A code for an identifier never registered by this key.
+    let s = h.status(
+        key(2),
+        DirectoryOp::Verify {
+            identifier: email(9),
+            code,
+        },
+    );
+    assert_eq!(s, DirectoryStatus::NoPendingCode);
+    // Devices: only the identity key adds them; at most 8; a key in use is refused.
+    h.sign_up(3, &email(3));
+    for n in 30..37 {
+        assert_eq!(
+            h.status(key(3), DirectoryOp::AddDevice { device: device(n) }),
+            DirectoryStatus::Ok
+        );
+    }
+    assert_eq!(
+        h.status(key(3), DirectoryOp::AddDevice { device: device(37) }),
+        DirectoryStatus::TooManyDevices
+    );
+    assert_eq!(
+        h.status(key(30), DirectoryOp::AddDevice { device: device(38) }),
+        DirectoryStatus::NotIdentityKey
+    );
+    assert_eq!(
+        h.status(key(1), DirectoryOp::AddDevice { device: device(31) }),
+        DirectoryStatus::DeviceInUse
+    );
+    assert_eq!(
+        h.status(key(3), DirectoryOp::RemoveDevice { device: key(99) }),
+        DirectoryStatus::UnknownDevice
+    );
+    assert_eq!(
+        h.status(key(3), DirectoryOp::RemoveDevice { device: key(3) }),
+        DirectoryStatus::InvalidRequest
+    );
+    assert_eq!(
+        h.status(key(3), DirectoryOp::RemoveDevice { device: key(31) }),
+        DirectoryStatus::Ok
+    );
+    assert_eq!(h.run(key(3), DirectoryOp::Show).devices.len(), 7);
+    // A linked device acts for the account: it may look up and show.
+    assert_eq!(h.lookup(32, &email(1)).status, DirectoryStatus::Ok);
+    assert_eq!(h.run(key(32), DirectoryOp::Show).identity, Some(key(3)));
+    // ... the removed one no longer.
+    assert_eq!(
+        h.run(key(31), DirectoryOp::Show).status,
+        DirectoryStatus::NotRegistered
+    );
+    // Unproven keys and garbage change nothing.
+    let bytes = DirectoryRequest {
+        acting_as: key(3),
+        op: DirectoryOp::SetFlags {
+            flags: AccountFlags {
+                discoverable: false,
+                accept_from_anyone: false,
+            },
+        },
+    }
+    .encode();
+    assert_eq!(
+        h.raw(&bytes, Choice::from(0), key(3)).status,
+        DirectoryStatus::KeyNotProven
+    );
+    let mut garbage = bytes.clone();
+    garbage[0] = 42;
+    assert_eq!(
+        h.raw(&garbage, Choice::from(1), key(3)).status,
+        DirectoryStatus::InvalidRequest
+    );
+    assert_eq!(h.lookup(1, &email(3)).status, DirectoryStatus::Ok);
+}
+
+#[test]
+fn not_discoverable_answers_like_nobody() {
+    let mut h = Harness::new(small());
+    h.sign_up(1, &email(1));
+    h.sign_up(2, &email(2));
+    let off = AccountFlags {
+        discoverable: false,
+        accept_from_anyone: true,
+    };
+    assert_eq!(
+        h.status(key(1), DirectoryOp::SetFlags { flags: off }),
+        DirectoryStatus::Ok
+    );
+    let hidden = h.lookup(2, &email(1));
+    let nobody = h.lookup(2, &email(9));
+    assert_eq!(hidden.status, DirectoryStatus::NoUser);
+    assert_eq!(hidden, nobody);
+    assert_eq!(hidden.encode(), nobody.encode());
+}
+
+#[test]
+fn look_ups_are_limited_per_session_and_per_account() {
+    let config = DirectoryConfig {
+        lookups_per_session: 3,
+        lookups_per_account_per_day: 5,
+        ..small()
+    };
+    let mut h = Harness::new(config);
+    h.sign_up(1, &email(1));
+    h.sign_up(2, &email(2));
+    for _ in 0..3 {
+        assert_eq!(h.lookup(2, &email(9)).status, DirectoryStatus::NoUser);
+    }
+    assert_eq!(h.lookup(2, &email(1)).status, DirectoryStatus::RateLimited);
+    // A new session of the same account has two look-ups left today.
+    h.sessions.clear();
+    assert_eq!(h.lookup(2, &email(1)).status, DirectoryStatus::Ok);
+    assert_eq!(h.lookup(2, &email(1)).status, DirectoryStatus::Ok);
+    assert_eq!(h.lookup(2, &email(1)).status, DirectoryStatus::RateLimited);
+    // The next day, the account's budget is back.
+    h.sessions.clear();
+    h.now += 24 * 3600;
+    assert_eq!(h.lookup(2, &email(1)).status, DirectoryStatus::Ok);
+}
+
+#[test]
+fn several_identifiers_per_account_and_phone_numbers() {
+    let mut h = Harness::new(small());
+    let phone = Identifier::phone("+41446681800").unwrap();
+    h.sign_up(1, &email(1));
+    h.sign_up(1, &phone);
+    h.sign_up(2, &email(2));
+    assert_eq!(h.lookup(2, &phone).identity, Some(key(1)));
+    assert_eq!(h.lookup(2, &email(1)).identity, Some(key(1)));
+    assert_eq!(h.run(key(1), DirectoryOp::Show).verified_identifiers, 2);
+    h.sign_up(1, &email(3));
+    h.sign_up(1, &email(4));
+    assert_eq!(
+        h.register(1, &email(5)),
+        DirectoryStatus::TooManyIdentifiers
+    );
+}
+
+#[test]
+fn a_full_directory_says_so() {
+    let mut h = Harness::new(DirectoryConfig::new(2).unwrap());
+    h.sign_up(1, &email(1));
+    h.sign_up(2, &email(2));
+    assert_eq!(h.register(3, &email(3)), DirectoryStatus::DirectoryFull);
+}
+
+/// What the host sees of one request: every access and the response length.
+fn seen(
+    h: &mut Harness,
+    t: &crate::oram::Transcript,
+    acting_as: PublicKey,
+    op: DirectoryOp,
+) -> (Vec<crate::oram::Access>, usize, DirectoryStatus) {
+    t.take();
+    let bytes = DirectoryRequest { acting_as, op }.encode();
+    let lookups = h.sessions.entry(acting_as).or_default();
+    let out = h.d.execute_record(&bytes, Choice::from(1), lookups, h.now);
+    let status = DirectoryResponse::decode(&out).unwrap().status;
+    (t.take(), out.len(), status)
+}
+
+#[test]
+fn every_op_and_outcome_looks_the_same_to_the_host() {
+    let f = RecordingFactory::new(RostlFactory);
+    let t = f.transcript();
+    let config = DirectoryConfig {
+        lookups_per_session: 4,
+        ..small()
+    };
+    let mut h = Harness::with_factory(config, &f);
+    h.sign_up(1, &email(1));
+    h.sign_up(2, &email(2));
+    h.sign_up(3, &email(3));
+    let off = AccountFlags {
+        discoverable: false,
+        accept_from_anyone: true,
+    };
+    h.status(key(3), DirectoryOp::SetFlags { flags: off });
+    let mut cases = vec![
+        (
+            key(2),
+            DirectoryOp::Lookup {
+                identifier: email(1),
+            },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(2),
+            DirectoryOp::Lookup {
+                identifier: email(9),
+            },
+            DirectoryStatus::NoUser,
+        ),
+        (
+            key(2),
+            DirectoryOp::Lookup {
+                identifier: email(3),
+            },
+            DirectoryStatus::NoUser,
+        ),
+        (
+            key(9),
+            DirectoryOp::Lookup {
+                identifier: email(1),
+            },
+            DirectoryStatus::NotRegistered,
+        ),
+        (
+            key(4),
+            DirectoryOp::Register {
+                identifier: email(4),
+                device: device(4),
+                flags: AccountFlags::default(),
+            },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(5),
+            DirectoryOp::Register {
+                identifier: email(1),
+                device: device(5),
+                flags: AccountFlags::default(),
+            },
+            DirectoryStatus::AlreadyRegistered,
+        ),
+        (
+            key(4),
+            DirectoryOp::Verify {
+                identifier: email(4),
+                code: VerificationCode::new(0).unwrap(),
+            },
+            DirectoryStatus::WrongCode,
+        ),
+        (
+            key(1),
+            DirectoryOp::AddDevice { device: device(11) },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(1),
+            DirectoryOp::AddDevice { device: device(2) },
+            DirectoryStatus::DeviceInUse,
+        ),
+        (
+            key(1),
+            DirectoryOp::RemoveDevice { device: key(11) },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(2),
+            DirectoryOp::RemoveDevice { device: key(11) },
+            DirectoryStatus::UnknownDevice,
+        ),
+        (
+            key(1),
+            DirectoryOp::SetFlags {
+                flags: AccountFlags::default(),
+            },
+            DirectoryStatus::Ok,
+        ),
+        (key(1), DirectoryOp::Show, DirectoryStatus::Ok),
+        (key(8), DirectoryOp::Show, DirectoryStatus::NotRegistered),
+    ];
+    // Spend key 2's session budget to see a rate-limited look-up.
+    cases.push((
+        key(2),
+        DirectoryOp::Lookup {
+            identifier: email(1),
+        },
+        DirectoryStatus::Ok,
+    ));
+    cases.push((
+        key(2),
+        DirectoryOp::Lookup {
+            identifier: email(1),
+        },
+        DirectoryStatus::RateLimited,
+    ));
+    let mut first = None;
+    let mut statuses = HashSet::new();
+    for (who, op, want) in cases {
+        let (accesses, len, status) = seen(&mut h, &t, who, op.clone());
+        assert_eq!(status, want, "{op:?}");
+        statuses.insert(status);
+        assert_eq!(len, DIRECTORY_RESPONSE_LEN);
+        match &first {
+            None => first = Some(accesses),
+            Some(f) => assert_eq!(&accesses, f, "{op:?} looked different"),
+        }
+    }
+    let f = first.unwrap();
+    let names: Vec<_> = f.iter().map(|a| a.structure).collect();
+    assert_eq!(
+        names,
+        [
+            "dir-keys",
+            "dir-keys",
+            "accounts",
+            "accounts",
+            "dir-keys",
+            "free-accounts"
+        ]
+    );
+    assert!(statuses.len() >= 8);
+}
+
+/// The plain model the directory is checked against.
+#[derive(Default)]
+struct Model {
+    /// identity key -> (devices, verified identifiers, discoverable)
+    accounts: HashMap<u8, (Vec<u8>, HashSet<u8>, bool)>,
+    /// identifier -> identity key
+    ids: HashMap<u8, u8>,
+    /// (key, identifier) -> code pending
+    pending: HashMap<(u8, u8), VerificationCode>,
+}
+
+impl Model {
+    fn account_of(&self, k: u8) -> Option<u8> {
+        self.accounts
+            .iter()
+            .find(|(_, (devs, _, _))| devs.contains(&k))
+            .map(|(id, _)| *id)
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Register(u8, u8),
+    VerifyRight(u8, u8),
+    Lookup(u8, u8),
+    AddDevice(u8, u8),
+    RemoveDevice(u8, u8),
+    Hide(u8, bool),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let k = 1u8..6;
+    let i = 1u8..6;
+    prop_oneof![
+        (k.clone(), i.clone()).prop_map(|(a, b)| Step::Register(a, b)),
+        (k.clone(), i.clone()).prop_map(|(a, b)| Step::VerifyRight(a, b)),
+        (k.clone(), i.clone()).prop_map(|(a, b)| Step::Lookup(a, b)),
+        (k.clone(), 10u8..16).prop_map(|(a, b)| Step::AddDevice(a, b)),
+        (k.clone(), 10u8..16).prop_map(|(a, b)| Step::RemoveDevice(a, b)),
+        (k, any::<bool>()).prop_map(|(a, b)| Step::Hide(a, b)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    /// Random register / verify / look-up / device / switch sequences give
+    /// the same answers as a plain HashMap model.
+    #[test]
+    fn behaves_like_the_plain_model(steps in proptest::collection::vec(step(), 1..60)) {
+        let config = DirectoryConfig { lookups_per_session: 1000, lookups_per_account_per_day: 1000, ..small() };
+        let mut h = Harness::new(config);
+        let mut m = Model::default();
+        for s in steps {
+            match s {
+                Step::Register(k, i) => {
+                    let status = h.register(k, &email(i));
+                    let owner = m.account_of(k);
+                    let want = if m.ids.contains_key(&i) {
+                        DirectoryStatus::AlreadyRegistered
+                    } else if owner.is_some_and(|o| o != k) {
+                        DirectoryStatus::NotIdentityKey
+                    } else if owner.is_some_and(|o| m.accounts[&o].1.len() == 4) {
+                        DirectoryStatus::TooManyIdentifiers
+                    } else {
+                        DirectoryStatus::Ok
+                    };
+                    prop_assert_eq!(status, want);
+                    if want == DirectoryStatus::Ok {
+                        m.accounts.entry(k).or_insert((vec![k], HashSet::new(), true));
+                        let code = h.codes()[&email(i)];
+                        m.pending.insert((k, i), code);
+                    }
+                }
+                Step::VerifyRight(k, i) => {
+                    let Some(code) = m.pending.get(&(k, i)).copied() else { continue };
+                    let status = h.status(key(k), DirectoryOp::Verify { identifier: email(i), code });
+                    if let Some(owner) = m.ids.get(&i) {
+                        let want = if *owner == k { DirectoryStatus::Ok } else { DirectoryStatus::AlreadyRegistered };
+                        prop_assert_eq!(status, want);
+                    } else {
+                        prop_assert_eq!(status, DirectoryStatus::Ok);
+                        m.ids.insert(i, k);
+                        m.accounts.get_mut(&k).unwrap().1.insert(i);
+                    }
+                }
+                Step::Lookup(k, i) => {
+                    let r = h.lookup(k, &email(i));
+                    let registered = m.account_of(k).is_some_and(|a| !m.accounts[&a].1.is_empty());
+                    if !registered {
+                        prop_assert_eq!(r.status, DirectoryStatus::NotRegistered);
+                        continue;
+                    }
+                    match m.ids.get(&i).map(|o| (o, &m.accounts[o])) {
+                        Some((o, (devs, _, true))) => {
+                            prop_assert_eq!(r.status, DirectoryStatus::Ok);
+                            prop_assert_eq!(r.identity, Some(key(*o)));
+                            let mut got: Vec<u8> = r.devices.iter().map(|d| d.signing.as_bytes()[0]).collect();
+                            let mut want = devs.clone();
+                            got.sort();
+                            want.sort();
+                            prop_assert_eq!(got, want);
+                        }
+                        _ => prop_assert_eq!(r.status, DirectoryStatus::NoUser),
+                    }
+                }
+                Step::AddDevice(k, d) => {
+                    let status = h.status(key(k), DirectoryOp::AddDevice { device: device(d) });
+                    let want = match m.account_of(k) {
+                        None => DirectoryStatus::NotRegistered,
+                        Some(o) if o != k => DirectoryStatus::NotIdentityKey,
+                        Some(_) if m.account_of(d).is_some() => DirectoryStatus::DeviceInUse,
+                        Some(_) if m.accounts[&k].0.len() == 8 => DirectoryStatus::TooManyDevices,
+                        Some(_) => DirectoryStatus::Ok,
+                    };
+                    prop_assert_eq!(status, want);
+                    if want == DirectoryStatus::Ok {
+                        m.accounts.get_mut(&k).unwrap().0.push(d);
+                    }
+                }
+                Step::RemoveDevice(k, d) => {
+                    let status = h.status(key(k), DirectoryOp::RemoveDevice { device: key(d) });
+                    let want = match m.account_of(k) {
+                        None => DirectoryStatus::NotRegistered,
+                        Some(o) if o != k => DirectoryStatus::NotIdentityKey,
+                        Some(_) if !m.accounts[&k].0.contains(&d) => DirectoryStatus::UnknownDevice,
+                        Some(_) => DirectoryStatus::Ok,
+                    };
+                    prop_assert_eq!(status, want);
+                    if want == DirectoryStatus::Ok {
+                        m.accounts.get_mut(&k).unwrap().0.retain(|x| *x != d);
+                    }
+                }
+                Step::Hide(k, on) => {
+                    let flags = AccountFlags { discoverable: on, accept_from_anyone: true };
+                    let status = h.status(key(k), DirectoryOp::SetFlags { flags });
+                    let want = match m.account_of(k) {
+                        None => DirectoryStatus::NotRegistered,
+                        Some(o) if o != k => DirectoryStatus::NotIdentityKey,
+                        Some(_) => DirectoryStatus::Ok,
+                    };
+                    prop_assert_eq!(status, want);
+                    if want == DirectoryStatus::Ok {
+                        m.accounts.get_mut(&k).unwrap().2 = on;
+                    }
+                }
+            }
+        }
+    }
+}
