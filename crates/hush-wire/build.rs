@@ -1,8 +1,9 @@
-//! Generates the gRPC types from `proto/hush/v1/broker.proto` when the
+//! Generates the gRPC types from `proto/hush/v1/*.proto` when the
 //! `grpc` feature is on, with a vendored `protoc` (no system package).
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto/hush/v1/broker.proto");
+    println!("cargo:rerun-if-changed=proto/hush/v1/directory.proto");
     if std::env::var_os("CARGO_FEATURE_GRPC").is_none() {
         return Ok(());
     }
@@ -11,6 +12,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     config.protoc_executable(protoc_bin_vendored::protoc_bin_path()?);
     tonic_prost_build::configure()
         .file_descriptor_set_path(out.join("hush_v1_descriptor.bin"))
-        .compile_with_config(config, &["proto/hush/v1/broker.proto"], &["proto"])?;
+        .compile_with_config(
+            config,
+            &[
+                "proto/hush/v1/broker.proto",
+                "proto/hush/v1/directory.proto",
+            ],
+            &["proto"],
+        )?;
     Ok(())
 }

@@ -11,7 +11,9 @@ use crate::identity::Identity;
 use crate::session::{ClientSession, Handshake};
 use hush_attest::Policy;
 use hush_wire::consts::MAILBOX_CAPACITY;
+use hush_wire::directory::{DirectoryRequest, DirectoryResponse};
 use hush_wire::grpc::v1::broker_client::BrokerClient;
+use hush_wire::grpc::v1::directory_client::DirectoryClient;
 use hush_wire::grpc::v1::{Frame, HandshakeRequest};
 use hush_wire::{
     EnvelopePlaintext, KeyProofStatus, MailboxListing, Message, MessageId, Op, PublicKey, Request,
@@ -44,6 +46,7 @@ pub struct Client {
     policy: Policy,
     keypairs: Vec<schnorrkel::Keypair>,
     grpc: BrokerClient<Channel>,
+    directory_grpc: DirectoryClient<Channel>,
     session: ClientSession,
     attempts: u32,
     streaming: bool,
@@ -122,6 +125,9 @@ impl Client {
         policy: Policy,
         keypairs: Vec<schnorrkel::Keypair>,
     ) -> Result<Self, ClientError> {
+        let directory_grpc = DirectoryClient::new(channel.clone())
+            .max_decoding_message_size(MAX_GRPC_MESSAGE)
+            .max_encoding_message_size(MAX_GRPC_MESSAGE);
         let grpc = BrokerClient::new(channel)
             .max_decoding_message_size(MAX_GRPC_MESSAGE)
             .max_encoding_message_size(MAX_GRPC_MESSAGE);
@@ -131,6 +137,7 @@ impl Client {
             policy,
             keypairs,
             grpc,
+            directory_grpc,
             session,
             attempts: DEFAULT_ATTEMPTS,
             streaming: false,
@@ -279,6 +286,59 @@ impl Client {
         let mut attempt = 1;
         loop {
             match self.send_once(&record).await {
+                Ok(r) => return Ok((r, retried)),
+                Err(e @ (ClientError::SessionLost | ClientError::Unreachable { .. }))
+                    if attempt < self.attempts =>
+                {
+                    tracing::info!(
+                        "{e}; reconnecting (attempt {} of {})",
+                        attempt + 1,
+                        self.attempts
+                    );
+                    retried = true;
+                    attempt += 1;
+                    if let Err(e) = self.reconnect().await {
+                        if attempt >= self.attempts {
+                            return Err(e);
+                        }
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn directory_once(
+        &mut self,
+        request: &DirectoryRequest,
+    ) -> Result<DirectoryResponse, ClientError> {
+        let (nonce, sealed) = self.session.seal_directory_request(request);
+        let frame = Frame {
+            session_id: self.session.id().0.to_vec(),
+            sealed,
+        };
+        let resp = self
+            .directory_grpc
+            .query(frame)
+            .await
+            .map_err(|s| rpc_error(&self.url, s))?
+            .into_inner();
+        self.session.open_directory_response(nonce, &resp.sealed)
+    }
+
+    /// Sends one directory request over the session, reconnecting and
+    /// re-sending it unchanged when the session or connection is lost.
+    /// Returns the response whatever its status, and whether an earlier
+    /// attempt may have landed. [`Client::directory`] has the typed ops.
+    pub async fn execute_directory(
+        &mut self,
+        request: &DirectoryRequest,
+    ) -> Result<(DirectoryResponse, bool), ClientError> {
+        let mut retried = false;
+        let mut attempt = 1;
+        loop {
+            match self.directory_once(request).await {
                 Ok(r) => return Ok((r, retried)),
                 Err(e @ (ClientError::SessionLost | ClientError::Unreachable { .. }))
                     if attempt < self.attempts =>

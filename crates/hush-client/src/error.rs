@@ -1,5 +1,6 @@
 //! Client errors, each with a message a user can act on.
 
+use hush_wire::directory::DirectoryStatus;
 use hush_wire::{KeyProofStatus, Status};
 use thiserror::Error;
 
@@ -38,6 +39,14 @@ pub enum ClientError {
     /// A broker operation failed with a status.
     #[error("{0}")]
     Status(Status),
+    /// A directory operation failed with a status.
+    #[error("{0}")]
+    Directory(DirectoryStatus),
+    /// The directory returned a device its identity key did not sign.
+    #[error(
+        "the directory returned a device record for {0} whose signature does not verify; the server or its operator may be tampering with the directory"
+    )]
+    BadDevice(String),
 }
 
 impl ClientError {

@@ -25,6 +25,7 @@
 
 mod client;
 pub mod contacts;
+pub mod directory;
 pub mod e2e;
 mod error;
 pub mod identity;

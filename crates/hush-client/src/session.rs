@@ -6,8 +6,10 @@
 use crate::ClientError;
 use hush_attest::{Evidence, Policy};
 use hush_wire::consts::{
-    AEAD_TAG_LEN, KEY_PROOF_CONTEXT, KEY_PROOF_RESPONSE_LEN, NOISE_PARAMS, RESPONSE_LEN,
+    AEAD_TAG_LEN, DIRECTORY_RESPONSE_LEN, KEY_PROOF_CONTEXT, KEY_PROOF_RESPONSE_LEN, NOISE_PARAMS,
+    RESPONSE_LEN,
 };
+use hush_wire::directory::{DirectoryRequest, DirectoryResponse};
 use hush_wire::{
     FixedCodec, KeyProof, KeyProofRequest, KeyProofResponse, PublicKey, RequestRecord,
     ResponseRecord, SealedFrame, SessionId, Signature,
@@ -168,6 +170,24 @@ impl ClientSession {
     /// Seals a request record. Returns the nonce and the frame.
     pub fn seal_request(&self, record: &RequestRecord) -> (u64, Vec<u8>) {
         self.seal(record.as_bytes())
+    }
+
+    /// Seals a directory request. Returns the nonce and the frame.
+    pub fn seal_directory_request(&self, request: &DirectoryRequest) -> (u64, Vec<u8>) {
+        self.seal(&request.encode())
+    }
+
+    /// Opens a directory response.
+    pub fn open_directory_response(
+        &self,
+        nonce: u64,
+        bytes: &[u8],
+    ) -> Result<DirectoryResponse, ClientError> {
+        Ok(DirectoryResponse::decode(&self.open(
+            nonce,
+            bytes,
+            DIRECTORY_RESPONSE_LEN,
+        )?)?)
     }
 
     /// Opens a response record.

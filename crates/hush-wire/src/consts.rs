@@ -111,13 +111,14 @@ pub const MAX_DEVICES: usize = 8;
 pub const IDENTIFIER_LEN: usize = 128;
 /// Longest normalised identifier (email address or E.164 number), in bytes.
 pub const MAX_IDENTIFIER_BYTES: usize = IDENTIFIER_LEN - 2;
-/// Length of a device record: signing key 32 | encryption key 32 |
-/// mailbox key 32 | the identity key's signature 64.
-pub const DEVICE_LEN: usize = 3 * KEY_LEN + SIGNATURE_LEN;
+/// Length of a device record: the device's card 128 (signing key 32 |
+/// encryption key 32 | its signature 64) | mailbox key 32 | the identity
+/// key's signature 64.
+pub const DEVICE_LEN: usize = CARD_LEN + KEY_LEN + SIGNATURE_LEN;
 /// Signing context of a device record's signature.
 pub const DEVICE_CONTEXT: &[u8] = b"hush.device.v1";
 /// Length of a directory request record: op 1 | reserved 7 | acting-as key
-/// 32 | identifier 128 | code 4 | flags 1 | reserved 3 | device 160.
+/// 32 | identifier 128 | code 4 | flags 1 | reserved 3 | device 224.
 pub const DIRECTORY_REQUEST_LEN: usize =
     OP_LEN + REQUEST_RESERVED_LEN + KEY_LEN + IDENTIFIER_LEN + 4 + 1 + 3 + DEVICE_LEN;
 /// Length of a directory response record: status 1 | flags 1 | device count
@@ -130,6 +131,6 @@ pub const SEALED_DIRECTORY_RESPONSE_LEN: usize = NONCE_LEN + DIRECTORY_RESPONSE_
 /// Verification codes are this many decimal digits.
 pub const CODE_DIGITS: usize = 6;
 
-const _: () = assert!(DEVICE_LEN == 160);
-const _: () = assert!(DIRECTORY_REQUEST_LEN == 336);
-const _: () = assert!(DIRECTORY_RESPONSE_LEN == 1320);
+const _: () = assert!(DEVICE_LEN == 224);
+const _: () = assert!(DIRECTORY_REQUEST_LEN == 400);
+const _: () = assert!(DIRECTORY_RESPONSE_LEN == 1832);

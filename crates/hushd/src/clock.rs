@@ -4,6 +4,8 @@
 //! already coarse: the host does no rounding that could hide anything.
 
 use crate::enclave_thread::EnclaveThread;
+use crate::verification::{self, CodeSender};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Interval between ticks.
@@ -17,8 +19,13 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// Ticks until `shutdown` fires.
-pub async fn run(enclave: EnclaveThread, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+/// Ticks until `shutdown` fires; after each tick, hands the verification
+/// codes the directory produced to `sender`.
+pub async fn run(
+    enclave: EnclaveThread,
+    sender: Arc<dyn CodeSender>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -26,13 +33,14 @@ pub async fn run(enclave: EnclaveThread, mut shutdown: tokio::sync::watch::Recei
             _ = interval.tick() => {}
             _ = shutdown.changed() => return,
         }
-        let stats = enclave
+        let ticked = enclave
             .run(|e| {
                 e.tick(unix_now());
-                e.stats()
+                (e.stats(), e.take_verifications())
             })
             .await;
-        if let Some(stats) = stats {
+        if let Some((stats, codes)) = ticked {
+            tokio::spawn(verification::deliver(sender.clone(), codes));
             metrics::gauge!("hush_sessions_open").set(stats.sessions as f64);
             metrics::gauge!("hush_store_occupancy_ratio")
                 .set(f64::from(stats.occupancy_steps) / f64::from(hush_enclave::OCCUPANCY_STEPS));

@@ -1,5 +1,6 @@
-//! The enclave thread: one OS thread that makes every query and tick call
-//! into the enclave, one after another, like a TEE's ecall thread.
+//! An enclave thread: one OS thread that makes every call of one trusted
+//! service (and, for the broker's, every tick) into the enclave, one after
+//! another, like a TEE's ecall thread. hushd runs one per service.
 //!
 //! Requests reach it through a channel and answers come back through a
 //! oneshot, so async workers never block on the store. Running the ORAM on
@@ -20,10 +21,10 @@ pub struct EnclaveThread {
 
 impl EnclaveThread {
     /// Starts the thread; it ends when every handle is dropped.
-    pub fn spawn(enclave: Arc<dyn EnclaveApi>) -> std::io::Result<Self> {
+    pub fn spawn(enclave: Arc<dyn EnclaveApi>, name: &str) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
-            .name("enclave".into())
+            .name(name.into())
             .spawn(move || {
                 while let Ok(job) = rx.recv() {
                     job(&*enclave);

@@ -1,15 +1,20 @@
 //! hushd: the untrusted host of the hush oblivious message broker.
 //!
-//! A request travels: `server.rs` (listeners, services) -> `broker.rs` (the
-//! gRPC service, sealed bytes only) -> `enclave_thread.rs` (the one thread
-//! that calls into the enclave) -> the enclave (`hush_enclave`: session
-//! table, Noise, the oblivious store). `clock.rs` feeds the enclave the
-//! time, `telemetry.rs` serves logs and metrics, `shutdown.rs` stops it all.
+//! A request travels: `server.rs` (listeners, services) -> `broker.rs` or
+//! `directory.rs` (the gRPC services, sealed bytes only; `rpc.rs` what they
+//! share) -> `enclave_thread.rs` (one thread per trusted service, calling
+//! into the enclave) -> the enclave (`hush_enclave`: session table, Noise,
+//! the services). `clock.rs` feeds the enclave the time and hands the
+//! directory's verification codes to `verification.rs`, `telemetry.rs`
+//! serves logs and metrics, `shutdown.rs` stops it all.
 
 pub mod broker;
 pub mod clock;
 pub mod config;
+pub mod directory;
 pub mod enclave_thread;
+pub mod rpc;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;
+pub mod verification;

@@ -1,14 +1,18 @@
 //! Wires hushd together: bind, start the enclave, serve gRPC (broker,
 //! health, reflection) and metrics, tick the clock, stop cleanly.
 
-use crate::broker::{BrokerService, MAX_REQUEST_MESSAGE, MAX_RESPONSE_MESSAGE};
+use crate::broker::BrokerService;
 use crate::config::Settings;
+use crate::directory::DirectoryService;
 use crate::enclave_thread::EnclaveThread;
+use crate::rpc::{MAX_REQUEST_MESSAGE, MAX_RESPONSE_MESSAGE};
+use crate::verification::{CodeSender, DevFileSender};
 use crate::{clock, shutdown, telemetry};
 use anyhow::{Context, Result};
 use hush_enclave::{EnclaveApi, InProcessEnclave};
 use hush_wire::grpc::v1::FILE_DESCRIPTOR_SET;
 use hush_wire::grpc::v1::broker_server::BrokerServer;
+use hush_wire::grpc::v1::directory_server::DirectoryServer;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -52,14 +56,26 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<BrokerServer<BrokerService>>().await;
+    health
+        .set_serving::<DirectoryServer<DirectoryService>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .build_v1()
         .context("gRPC reflection")?;
-    let thread = EnclaveThread::spawn(enclave.clone()).context("starting the enclave thread")?;
+    // One enclave thread per trusted service: the broker's also ticks.
+    let thread = EnclaveThread::spawn(enclave.clone(), "enclave-broker")
+        .context("starting the broker's enclave thread")?;
+    let directory_thread = EnclaveThread::spawn(enclave.clone(), "enclave-directory")
+        .context("starting the directory's enclave thread")?;
     let broker = BrokerServer::new(BrokerService::new(enclave.clone(), thread.clone()))
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
+    let directory = DirectoryServer::new(DirectoryService::new(directory_thread))
+        .max_decoding_message_size(MAX_REQUEST_MESSAGE)
+        .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
+    let sender: Arc<dyn CodeSender> =
+        Arc::new(DevFileSender::new(settings.verification_file.clone()));
 
     println!("hushd: oblivious message broker listening on http://{addr}");
     if let Some(l) = &metrics_listener {
@@ -76,13 +92,18 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
             ""
         },
     );
+    println!(
+        "hushd: directory of {} accounts; verification codes {}",
+        settings.max_accounts,
+        sender.describe()
+    );
     println!("hushd: in-memory: a restart loses every message and ends every session");
     println!("Try it from another terminal:");
     println!("  hush id new alice && hush id new bob");
     println!("  hush send --as alice --to bob \"hello bob\" --allow-dev-attestation");
     println!("  hush inbox --as bob --allow-dev-attestation");
 
-    let clock_task = tokio::spawn(clock::run(thread, stop.clone()));
+    let clock_task = tokio::spawn(clock::run(thread, sender, stop.clone()));
     tokio::spawn(telemetry::upkeep(metrics.clone(), stop.clone()));
     let metrics_task = metrics_listener.map(|l| {
         tokio::spawn(telemetry::serve_metrics(
@@ -99,6 +120,7 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         .add_service(health_service)
         .add_service(reflection)
         .add_service(broker)
+        .add_service(directory)
         .serve_with_incoming_shutdown(incoming, shutdown::wait(stop.clone()));
     // Graceful stop waits for clients to hang up; give in-flight requests
     // a grace period, then close the remaining connections.

@@ -352,8 +352,11 @@ mod tests {
 
     fn device(b: u8) -> DeviceRecord {
         DeviceRecord {
-            signing: key(b),
-            encryption: [b + 1; 32],
+            card: crate::Card {
+                signing_key: key(b),
+                encryption_key: [b + 1; 32],
+                signature: Signature([b + 4; 64]),
+            },
             mailbox: key(b + 2),
             signature: Signature([b + 3; 64]),
         }

@@ -214,8 +214,11 @@ mod tests {
         assert!(DirectoryStatus::from_code(17).is_err());
         let k = PublicKey::new([7; 32]).unwrap();
         let d = DeviceRecord {
-            signing: k,
-            encryption: [8; 32],
+            card: crate::Card {
+                signing_key: k,
+                encryption_key: [8; 32],
+                signature: Signature([10; 64]),
+            },
             mailbox: k,
             signature: Signature([9; 64]),
         };
@@ -224,7 +227,7 @@ mod tests {
             flags: AccountFlags::default(),
             verified_identifiers: 1,
             identity: Some(k),
-            devices: vec![d, d],
+            devices: vec![d.clone(), d],
         };
         let bytes = r.encode();
         assert_eq!(bytes.len(), DIRECTORY_RESPONSE_LEN);

@@ -67,4 +67,4 @@ impl std::fmt::Debug for AccountBlock {
 }
 
 const _: () = assert!(std::mem::size_of::<IdSlot>() == 64);
-const _: () = assert!(std::mem::size_of::<AccountBlock>() == 1600);
+const _: () = assert!(std::mem::size_of::<AccountBlock>() == 2112);

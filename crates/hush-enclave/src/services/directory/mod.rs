@@ -6,7 +6,7 @@
 //! | structure | blocks | block | holds |
 //! |---|---|---|---|
 //! | `dir-keys` | 4 x max accounts / 4 (pow2) buckets | 768 B | keyed digest of a verified identifier or of an account's key -> account index |
-//! | `accounts` | max accounts | 1600 B | identity key, switches, look-up budget, 8 devices, 4 identifier slots |
+//! | `accounts` | max accounts | 2112 B | identity key, switches, look-up budget, 8 devices, 4 identifier slots |
 //! | `free-accounts` | max accounts / 4 | 16 B | stack of free account indices |
 //!
 //! Identifiers are hashed inside the enclave with a secret key, so the map

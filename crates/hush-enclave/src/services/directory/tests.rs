@@ -17,8 +17,11 @@ fn key(n: u8) -> PublicKey {
 
 fn device(n: u8) -> DeviceRecord {
     DeviceRecord {
-        signing: key(n),
-        encryption: [n; 32],
+        card: hush_wire::Card {
+            signing_key: key(n),
+            encryption_key: [n; 32],
+            signature: Signature([n; 64]),
+        },
         mailbox: key(n),
         signature: Signature([n; 64]),
     }
@@ -600,7 +603,7 @@ proptest! {
                         Some((o, (devs, _, true))) => {
                             prop_assert_eq!(r.status, DirectoryStatus::Ok);
                             prop_assert_eq!(r.identity, Some(key(*o)));
-                            let mut got: Vec<u8> = r.devices.iter().map(|d| d.signing.as_bytes()[0]).collect();
+                            let mut got: Vec<u8> = r.devices.iter().map(|d| d.signing_key().as_bytes()[0]).collect();
                             let mut want = devs.clone();
                             got.sort();
                             want.sort();

@@ -1,0 +1,44 @@
+//! The gRPC `hush.v1.Directory` service: sealed directory records in and
+//! out, over the sessions the broker service opens. Like the broker, it
+//! sees only session ids, sizes and timing; its requests run on their own
+//! enclave thread, so the directory and the broker use both cores.
+
+use crate::enclave_thread::EnclaveThread;
+use crate::rpc::{query_on, session_id};
+use hush_enclave::ServiceId;
+use hush_wire::grpc::v1::Frame;
+use hush_wire::grpc::v1::directory_server::Directory;
+use tonic::{Request, Response, Status};
+
+/// The service.
+#[derive(Clone)]
+pub struct DirectoryService {
+    thread: EnclaveThread,
+}
+
+impl DirectoryService {
+    /// Serves directory requests on `thread`.
+    pub fn new(thread: EnclaveThread) -> Self {
+        Self { thread }
+    }
+}
+
+#[tonic::async_trait]
+impl Directory for DirectoryService {
+    async fn query(&self, req: Request<Frame>) -> Result<Response<Frame>, Status> {
+        let frame = req.into_inner();
+        let id = session_id(&frame.session_id)?;
+        let sealed = query_on(
+            &self.thread,
+            ServiceId::Directory,
+            "directory_query",
+            id,
+            frame.sealed,
+        )
+        .await?;
+        Ok(Response::new(Frame {
+            session_id: id.0.to_vec(),
+            sealed,
+        }))
+    }
+}
