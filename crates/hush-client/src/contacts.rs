@@ -3,14 +3,23 @@
 //! one-line text form). Every card is checked when added and again when
 //! loaded; a damaged file is reported, never silently used, and never
 //! hides the others.
+//!
+//! A contact found in the directory also has `NAME.devices`: the account's
+//! identity key and every device record, one hex line each, every one
+//! re-checked against the identity key when loaded. Messages to such a
+//! contact go to each of its devices.
 
+use crate::directory::{Account, VerifiedDevice};
 use crate::e2e::VerifiedCard;
 use crate::identity::{KeystoreError, error_chain, named_files, valid_name};
-use hush_wire::PublicKey;
+use hush_wire::directory::DeviceRecord;
+use hush_wire::{FixedCodec, PublicKey};
 use std::path::{Path, PathBuf};
 
 /// File name extension of a contact.
 const EXTENSION: &str = "card";
+/// File name extension of a contact's devices.
+const DEVICES_EXTENSION: &str = "devices";
 
 /// The contacts folder.
 #[derive(Debug, Clone)]
@@ -85,9 +94,65 @@ impl Contacts {
         })
     }
 
+    /// Adds an account found in the directory as `name`: its identity's
+    /// card, and its devices.
+    pub fn add_account(&self, name: &str, account: &Account) -> Result<(), KeystoreError> {
+        let identity_card = account
+            .devices
+            .iter()
+            .find(|d| d.key() == account.identity)
+            .map(|d| d.card().clone())
+            .ok_or_else(|| KeystoreError::BadContact {
+                path: self.dir.join(name),
+                reason: "the account lists no device for its identity key".into(),
+            })?;
+        self.add(name, &identity_card)?;
+        self.set_devices(name, account)
+    }
+
+    /// Replaces the devices kept for contact `name`.
+    pub fn set_devices(&self, name: &str, account: &Account) -> Result<(), KeystoreError> {
+        let path = self.path(name)?.with_extension(DEVICES_EXTENSION);
+        let mut text = format!("{}\n", account.identity.to_hex());
+        for d in &account.devices {
+            text.push_str(&hex::encode(d.record().encode()));
+            text.push('\n');
+        }
+        std::fs::write(&path, text).map_err(|source| KeystoreError::Io { path, source })
+    }
+
+    /// The devices of contact `name`, checked against its identity key;
+    /// None for a contact added by card only (its one device is the card).
+    pub fn devices(&self, name: &str) -> Result<Option<Vec<VerifiedDevice>>, KeystoreError> {
+        let path = self.path(name)?.with_extension(DEVICES_EXTENSION);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(KeystoreError::Io { path, source }),
+        };
+        let bad = |reason: String| KeystoreError::BadContact {
+            path: path.clone(),
+            reason,
+        };
+        let mut lines = text.lines();
+        let identity = lines
+            .next()
+            .and_then(|l| PublicKey::from_hex(l.trim()).ok())
+            .ok_or_else(|| bad("the first line is not an identity key".into()))?;
+        let mut devices = Vec::new();
+        for line in lines.filter(|l| !l.trim().is_empty()) {
+            let bytes = hex::decode(line.trim()).map_err(|e| bad(e.to_string()))?;
+            let record = DeviceRecord::decode(&bytes).map_err(|e| bad(e.to_string()))?;
+            devices
+                .push(VerifiedDevice::verify(&identity, record).map_err(|e| bad(e.to_string()))?);
+        }
+        Ok(Some(devices))
+    }
+
     /// Removes contact `name`.
     pub fn remove(&self, name: &str) -> Result<(), KeystoreError> {
         let path = self.path(name)?;
+        let _ = std::fs::remove_file(path.with_extension(DEVICES_EXTENSION));
         match std::fs::remove_file(&path) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -117,6 +182,19 @@ impl Contacts {
     pub fn find_key(&self, key: &PublicKey) -> Option<Contact> {
         let (good, _) = self.list().ok()?;
         good.into_iter().find(|c| c.card.signing_key() == *key)
+    }
+
+    /// The contact one of whose devices is `key` (or whose card is), if any.
+    pub fn find_device(&self, key: &PublicKey) -> Option<Contact> {
+        let (good, _) = self.list().ok()?;
+        good.into_iter().find(|c| {
+            c.card.signing_key() == *key
+                || self
+                    .devices(&c.name)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|ds| ds.iter().any(|d| d.key() == *key))
+        })
     }
 }
 

@@ -23,11 +23,13 @@
 //! # Ok(()) }
 //! ```
 
+pub mod accounts;
 mod client;
 pub mod contacts;
 pub mod directory;
 pub mod e2e;
 mod error;
+pub mod fanout;
 pub mod identity;
 pub mod passphrase;
 pub mod session;

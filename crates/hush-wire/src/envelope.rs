@@ -41,6 +41,16 @@ pub enum EnvelopeKind {
     Typing = 3,
     /// Client-to-client control data.
     Control = 4,
+    /// A copy, for the author's other devices, of what it sent to someone
+    /// (content: the recipient's identity key 32 | the envelope it sent:
+    /// kind 1 | content). See [`EnvelopePlaintext::nest`].
+    Sent = 5,
+    /// A group message (content: group id 16 | kind 1 | content).
+    Group = 6,
+    /// A location: latitude and longitude (f64 LE each) | a UTF-8 label.
+    Location = 7,
+    /// A file stored as an encrypted blob: see the client's `media` module.
+    Attachment = 8,
 }
 
 impl EnvelopeKind {
@@ -51,6 +61,10 @@ impl EnvelopeKind {
             Self::Receipt => "receipt",
             Self::Typing => "typing",
             Self::Control => "control",
+            Self::Sent => "sent",
+            Self::Group => "group",
+            Self::Location => "location",
+            Self::Attachment => "attachment",
         }
     }
 
@@ -60,6 +74,10 @@ impl EnvelopeKind {
             2 => Self::Receipt,
             3 => Self::Typing,
             4 => Self::Control,
+            5 => Self::Sent,
+            6 => Self::Group,
+            7 => Self::Location,
+            8 => Self::Attachment,
             c => return Err(WireError::UnknownKind(c)),
         })
     }
@@ -138,6 +156,33 @@ impl EnvelopePlaintext {
     /// The content.
     pub fn content(&self) -> &[u8] {
         &self.content
+    }
+
+    /// An envelope of `kind` ([`EnvelopeKind::Sent`] or
+    /// [`EnvelopeKind::Group`]) that carries `prefix` and then `inner`
+    /// (its kind and content): `inner`'s content may be at most
+    /// `787 - prefix.len() - 1` bytes.
+    pub fn nest(
+        kind: EnvelopeKind,
+        prefix: &[u8],
+        inner: &EnvelopePlaintext,
+    ) -> Result<Self, WireError> {
+        let mut content = Vec::with_capacity(prefix.len() + 1 + inner.content.len());
+        content.extend_from_slice(prefix);
+        content.push(inner.kind as u8);
+        content.extend_from_slice(&inner.content);
+        Self::new(kind, &content)
+    }
+
+    /// Splits a nested envelope: its first `prefix_len` bytes and the
+    /// envelope it carries.
+    pub fn unnest(&self, prefix_len: usize) -> Result<(&[u8], EnvelopePlaintext), WireError> {
+        if self.content.len() < prefix_len + 1 {
+            return Err(WireError::InvalidRequest("a nested envelope is too short"));
+        }
+        let (prefix, rest) = self.content.split_at(prefix_len);
+        let kind = EnvelopeKind::from_code(rest[0])?;
+        Ok((prefix, Self::new(kind, &rest[1..])?))
     }
 }
 
@@ -243,5 +288,28 @@ mod tests {
         b[1] = 0xff;
         b[2] = 0xff;
         assert!(EnvelopePlaintext::decode(&b).is_err());
+    }
+}
+
+#[cfg(test)]
+mod nesting {
+    use super::*;
+
+    #[test]
+    fn nested_envelopes_round_trip_and_short_ones_are_refused() {
+        let inner = EnvelopePlaintext::new(EnvelopeKind::Text, b"hi").unwrap();
+        let sent = EnvelopePlaintext::nest(EnvelopeKind::Sent, &[7; 32], &inner).unwrap();
+        let (to, got) = sent.unnest(32).unwrap();
+        assert_eq!(to, &[7; 32]);
+        assert_eq!(got, inner);
+        let back = EnvelopePlaintext::decode(&sent.encode()).unwrap();
+        assert_eq!(back.unnest(32).unwrap().1, inner);
+        assert!(sent.unnest(40).is_err());
+        let long = EnvelopePlaintext::new(EnvelopeKind::Text, &[b'a'; 787]).unwrap();
+        assert!(EnvelopePlaintext::nest(EnvelopeKind::Sent, &[7; 32], &long).is_err());
+        let bad = EnvelopePlaintext::new(EnvelopeKind::Group, &[0; 17]).unwrap();
+        let mut b = bad.clone();
+        b.content[16] = 99;
+        assert!(b.unnest(16).is_err());
     }
 }

@@ -8,10 +8,15 @@
 //! there is no plaintext mode. Requests per command are fixed (see
 //! README.md): `inbox` always makes one list and 62 reads.
 
+mod account;
+
+use account::{AccountCommand, DeviceCommand, IdentifierArgs};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hush_attest::Policy;
+use hush_client::accounts::LocalAccounts;
 use hush_client::e2e::{self, E2eError, Opened, VerifiedCard};
+use hush_client::fanout::Copy;
 use hush_client::{Client, Contacts, Identity, Keystore, Read};
 use hush_wire::{EnvelopeKind, EnvelopePlaintext, Message, MessageId, PublicKey};
 use serde_json::json;
@@ -49,9 +54,17 @@ enum Command {
     /// Manage named identities (key pairs).
     #[command(subcommand)]
     Id(IdCommand),
-    /// Manage contacts (other people's cards).
+    /// Manage contacts (other people's cards, or accounts found by email
+    /// address or phone number).
     #[command(subcommand)]
     Contact(ContactCommand),
+    /// Your account in the directory: register an email address or phone
+    /// number, verify it, show it, be found or not.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Your account's devices: link, list, unlink.
+    #[command(subcommand)]
+    Device(DeviceCommand),
     /// Send a message.
     Send {
         /// Identity to send as.
@@ -152,12 +165,18 @@ enum IdCommand {
 
 #[derive(Subcommand)]
 enum ContactCommand {
-    /// Add someone's card (from `hush id card`) under a name.
+    /// Add someone under a name: their card (from `hush id card`), or
+    /// their account, looked up by --email or --phone (needs --as).
     Add {
         /// The name to know them by.
         name: String,
         /// Their card (one line, starting hush-card-v1:).
-        card: String,
+        card: Option<String>,
+        #[command(flatten)]
+        identifier: IdentifierArgs,
+        /// Your identity, for a look-up (it must have a verified account).
+        #[arg(long = "as")]
+        me: Option<String>,
     },
     /// List contacts.
     List,
@@ -174,6 +193,7 @@ struct Ctx {
     json: bool,
     keys: Keystore,
     contacts: Contacts,
+    accounts: LocalAccounts,
     /// Names of known keys (identities first, then contacts), read once:
     /// an inbox names up to 62 senders.
     names: std::cell::OnceCell<std::collections::HashMap<PublicKey, String>>,
@@ -206,7 +226,12 @@ impl Ctx {
         let names = self.names.get_or_init(|| {
             let mut names = std::collections::HashMap::new();
             if let Ok((contacts, _)) = self.contacts.list() {
-                names.extend(contacts.into_iter().map(|c| (c.card.signing_key(), c.name)));
+                for c in contacts {
+                    if let Ok(Some(devices)) = self.contacts.devices(&c.name) {
+                        names.extend(devices.iter().map(|d| (d.key(), c.name.clone())));
+                    }
+                    names.insert(c.card.signing_key(), c.name);
+                }
             }
             if let Ok((ids, _)) = self.keys.list_public() {
                 names.extend(ids.into_iter().map(|i| (i.public, i.name)));
@@ -248,6 +273,41 @@ impl Ctx {
         match self.contacts.find_key(&key) {
             Some(c) => Ok(c.card),
             None => Err(hush_client::identity::KeystoreError::NoCard(key.to_hex()).into()),
+        }
+    }
+
+    /// The cards to send to for `to`: each of a directory contact's devices,
+    /// or the one card.
+    fn devices_of(&self, to: &str, card: &VerifiedCard) -> Result<Vec<VerifiedCard>> {
+        if self.contacts.load(to).is_ok()
+            && let Some(devices) = self.contacts.devices(to)?
+        {
+            return Ok(devices.iter().map(|d| d.card().clone()).collect());
+        }
+        Ok(vec![card.clone()])
+    }
+
+    /// The other devices of `me`'s account (none without an account): one
+    /// directory request whenever `me` has an account.
+    async fn my_other_devices(
+        &self,
+        me: &Identity,
+        client: &mut Client,
+    ) -> Result<Vec<VerifiedCard>> {
+        if self.accounts.load(me.name())?.is_none() {
+            return Ok(vec![]);
+        }
+        match client.directory().show(me.public()).await {
+            Ok(account) => Ok(account
+                .devices
+                .iter()
+                .filter(|d| d.key() != me.public())
+                .map(|d| d.card().clone())
+                .collect()),
+            Err(hush_client::ClientError::Directory(
+                hush_wire::directory::DirectoryStatus::NotRegistered,
+            )) => Ok(vec![]),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -320,6 +380,26 @@ impl Ctx {
 fn describe(o: &Opened, name_of: impl Fn(&PublicKey) -> String, m: &Message) -> String {
     let body = match o.kind {
         EnvelopeKind::Text => safe_text(&String::from_utf8_lossy(&o.content)),
+        EnvelopeKind::Sent => match EnvelopePlaintext::new(o.kind, &o.content).and_then(|p| {
+            p.unnest(hush_wire::consts::KEY_LEN)
+                .map(|(to, inner)| (to.to_vec(), inner))
+        }) {
+            Ok((to, inner)) if inner.kind == EnvelopeKind::Text => {
+                let to = PublicKey::new(to.try_into().expect("32 bytes"))
+                    .map(|k| name_of(&k))
+                    .unwrap_or_else(|_| "?".into());
+                format!(
+                    "(you, to {to}) {}",
+                    safe_text(&String::from_utf8_lossy(inner.content()))
+                )
+            }
+            Ok((_, inner)) => format!(
+                "(you) [{}, {} bytes]",
+                inner.kind.name(),
+                inner.content().len()
+            ),
+            Err(e) => format!("[a copy of a sent message that cannot be read: {e}]"),
+        },
         other => format!("[{}, {} bytes]", other.name(), o.content.len()),
     };
     if o.author == m.sender {
@@ -422,6 +502,7 @@ async fn run(cli: Cli) -> Result<()> {
         json: cli.json,
         keys,
         contacts: Contacts::open(&home),
+        accounts: LocalAccounts::open(&home),
         names: std::cell::OnceCell::new(),
     };
     match cli.command {
@@ -520,12 +601,43 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("{}", card.to_text());
             }
         }
-        Command::Contact(ContactCommand::Add { name, card }) => {
+        Command::Contact(ContactCommand::Add {
+            name,
+            card,
+            identifier,
+            me,
+        }) => {
             if ctx.keys.load(&name).is_ok() {
                 return Err(hush_client::identity::KeystoreError::NameIsIdentity(name).into());
             }
-            let card = VerifiedCard::from_text(&card)?;
-            ctx.contacts.add(&name, &card)?;
+            let card = match (card, identifier.parse()?) {
+                (Some(_), Some(_)) => {
+                    anyhow::bail!("give either a card or --email/--phone, not both")
+                }
+                (None, None) => anyhow::bail!(
+                    "give their card (from `hush id card`), or --email ADDRESS or --phone +NUMBER to look them up"
+                ),
+                (Some(card), None) => {
+                    let card = VerifiedCard::from_text(&card)?;
+                    ctx.contacts.add(&name, &card)?;
+                    card
+                }
+                (None, Some(identifier)) => {
+                    let me =
+                        me.context("a look-up acts as one of your identities: add --as NAME")?;
+                    let me = ctx.keys.load(&me)?;
+                    let mut client = ctx.connect(&me).await?;
+                    let account = client
+                        .directory()
+                        .lookup(me.public(), &identifier)
+                        .await?
+                        .with_context(|| {
+                            format!("no user: nobody you may find has {identifier}")
+                        })?;
+                    ctx.contacts.add_account(&name, &account)?;
+                    ctx.contacts.load(&name)?.card
+                }
+            };
             if ctx.json {
                 println!(
                     "{}",
@@ -584,31 +696,100 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let plaintext = text_envelope(&text)?;
             let mut client = ctx.connect(&me).await?;
-            // Re-sending with the same --id is the safe retry: if the first
-            // attempt landed, the broker keeps it and stores nothing new.
-            let already = match client.send(&me, &card, id, &plaintext).await {
-                Ok(()) => false,
-                Err(e) if retry && e.status() == Some(hush_wire::Status::AlreadyExists) => true,
-                Err(e) => return Err(e.into()),
-            };
+            let targets = ctx.devices_of(&to, &card)?;
+            let mine = ctx.my_other_devices(&me, &mut client).await?;
+            if targets.len() == 1 && mine.is_empty() {
+                // One device on each side: one create, as before accounts.
+                // Re-sending with the same --id is the safe retry: if the
+                // first attempt landed, the broker keeps it.
+                let already = match client.send(&me, &card, id, &plaintext).await {
+                    Ok(()) => false,
+                    Err(e) if retry && e.status() == Some(hush_wire::Status::AlreadyExists) => true,
+                    Err(e) => return Err(e.into()),
+                };
+                if ctx.json {
+                    println!(
+                        "{}",
+                        json!({"id": id.to_hex(), "to": recipient.to_hex(), "already_stored": already, "devices": 1})
+                    );
+                } else if already {
+                    println!(
+                        "{id} was already stored for {to}: nothing new sent (a retry with the same --id is safe)"
+                    );
+                } else {
+                    println!("sent {id} to {to}");
+                }
+                return Ok(());
+            }
+            let sync =
+                EnvelopePlaintext::nest(EnvelopeKind::Sent, recipient.as_bytes(), &plaintext)
+                    .context("text too long to copy to your other devices (at most 754 bytes)")?;
+            let mut copies: Vec<Copy> = targets
+                .iter()
+                .map(|c| Copy {
+                    to: c,
+                    plaintext: plaintext.clone(),
+                })
+                .collect();
+            copies.extend(mine.iter().map(|c| Copy {
+                to: c,
+                plaintext: sync.clone(),
+            }));
+            let fan = client.send_copies(&me, id, &copies).await?;
+            let delivered = fan
+                .outcomes
+                .iter()
+                .filter(|(_, r)| {
+                    r.is_ok() || (retry && matches!(r, Err(e) if e.status() == Some(hush_wire::Status::AlreadyExists)))
+                })
+                .count();
+            let failed: Vec<String> = fan
+                .outcomes
+                .iter()
+                .filter_map(|(k, r)| match r {
+                    Err(e) if !(retry && e.status() == Some(hush_wire::Status::AlreadyExists)) => {
+                        Some(format!("{}: {e}", ctx.name_of(k)))
+                    }
+                    _ => None,
+                })
+                .collect();
             if ctx.json {
                 println!(
                     "{}",
-                    json!({"id": id.to_hex(), "to": recipient.to_hex(), "already_stored": already})
-                );
-            } else if already {
-                println!(
-                    "{id} was already stored for {to}: nothing new sent (a retry with the same --id is safe)"
+                    json!({
+                        "id": id.to_hex(),
+                        "to": recipient.to_hex(),
+                        "devices": targets.len(),
+                        "own_devices": mine.len(),
+                        "delivered": delivered,
+                        "requests": fan.requests,
+                        "failed": failed,
+                    })
                 );
             } else {
-                println!("sent {id} to {to}");
+                println!(
+                    "sent {id} to {to} ({} device(s)) and {} other device(s) of yours",
+                    targets.len(),
+                    mine.len()
+                );
+            }
+            if !failed.is_empty() {
+                anyhow::bail!(
+                    "{} of {} copies were not stored: {}",
+                    failed.len(),
+                    copies.len(),
+                    failed.join("; ")
+                );
             }
         }
         Command::Inbox { owner } => {
             let me = ctx.keys.load(&owner)?;
             let mut client = ctx.connect(&me).await?;
             // Always one list and 62 reads, however many messages there are.
-            let messages = client.inbox(me.public()).await?;
+            let mut messages = client.inbox(me.public()).await?;
+            // The same message (by id) is shown once, whoever sent it twice.
+            let mut seen = std::collections::HashSet::new();
+            messages.retain(|m| seen.insert(m.id));
             if ctx.json {
                 // One array, like `id list --json`: [] when empty.
                 let v: Vec<_> = messages
@@ -690,6 +871,8 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("updated {id}");
             }
         }
+        Command::Account(cmd) => account::account(&ctx, cmd).await?,
+        Command::Device(cmd) => account::device(&ctx, cmd).await?,
         Command::SafetyNumber { me, contact } => {
             let info = ctx
                 .keys

@@ -1,0 +1,102 @@
+//! Sending one message to every device of an account (and a copy to the
+//! sender's own other devices), with a fixed number of requests.
+//!
+//! Each device gets its own HPKE-sealed copy under the same message id, so
+//! a device that sees a message twice (a retry) shows it once. The number
+//! of requests is padded up to the next of [`FANOUT_BUCKETS`] with requests
+//! that change nothing (reads of random ids in the sender's own mailbox,
+//! which the broker makes indistinguishable from creates), so the host
+//! does not learn how many devices are involved.
+
+use crate::e2e::{self, VerifiedCard};
+use crate::{Client, ClientError, Identity};
+use hush_wire::{EnvelopePlaintext, MessageId, PublicKey};
+
+/// A send makes one of these numbers of broker requests, the smallest that
+/// fits its copies (at most 8 devices of the recipient and 7 other devices
+/// of the sender).
+pub const FANOUT_BUCKETS: [usize; 3] = [4, 8, 16];
+
+/// Requests a send of `copies` copies makes.
+pub fn padded(copies: usize) -> usize {
+    FANOUT_BUCKETS
+        .iter()
+        .copied()
+        .find(|&b| b >= copies)
+        .unwrap_or(copies)
+}
+
+/// One copy to deliver: to whom, and what.
+pub struct Copy<'a> {
+    /// The device's card.
+    pub to: &'a VerifiedCard,
+    /// The envelope for it.
+    pub plaintext: EnvelopePlaintext,
+}
+
+/// What happened to each copy.
+#[derive(Debug)]
+pub struct FanOut {
+    /// Each copy's device and outcome, in order.
+    pub outcomes: Vec<(PublicKey, Result<(), ClientError>)>,
+    /// Requests made (real and padding).
+    pub requests: usize,
+}
+
+impl FanOut {
+    /// The first failure, if any.
+    pub fn first_error(self) -> Result<(), ClientError> {
+        for (_, r) in self.outcomes {
+            r?;
+        }
+        Ok(())
+    }
+}
+
+impl Client {
+    /// Seals and stores each copy as message `id` from `me`, then pads the
+    /// requests to a bucket. A copy that fails does not stop the others.
+    /// Errors that end the session (unreachable server) end the send.
+    pub async fn send_copies(
+        &mut self,
+        me: &Identity,
+        id: MessageId,
+        copies: &[Copy<'_>],
+    ) -> Result<FanOut, ClientError> {
+        let mut outcomes = Vec::with_capacity(copies.len());
+        for c in copies {
+            let sealed = e2e::seal(me, c.to, &id, &me.public(), &c.plaintext)?;
+            let r = self
+                .create(me.public(), id, c.to.signing_key(), sealed)
+                .await;
+            if let Err(e @ (ClientError::Unreachable { .. } | ClientError::SessionLost)) = r {
+                return Err(e);
+            }
+            outcomes.push((c.to.signing_key(), r));
+        }
+        let requests = padded(copies.len());
+        for _ in copies.len()..requests {
+            // A read of an id that matches nothing: the broker does the
+            // same work as for a create, and nothing changes.
+            match self.read(me.public(), crate::new_message_id()).await {
+                Ok(_) | Err(ClientError::Status(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(FanOut { outcomes, requests })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_pad_to_buckets() {
+        assert_eq!(padded(1), 4);
+        assert_eq!(padded(4), 4);
+        assert_eq!(padded(5), 8);
+        assert_eq!(padded(15), 16);
+        assert_eq!(padded(16), 16);
+    }
+}

@@ -1,0 +1,319 @@
+//! Accounts, devices and the directory, end to end: real hushd, real CLI,
+//! users on separate machines (separate HUSH_HOMEs), codes read from the
+//! dev sender's file as a user would read their mail.
+
+mod common;
+
+use common::{Hushd, Run, http_get, hush, metric};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+struct Server {
+    hushd: Hushd,
+    codes: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let codes = dir.path().join("codes.txt");
+        let hushd = Hushd::start(&["--verification-file", codes.to_str().unwrap()]);
+        Self {
+            hushd,
+            codes,
+            _dir: dir,
+        }
+    }
+
+    /// The latest code sent to `identifier` (codes leave on the next tick).
+    fn code_for(&self, identifier: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = std::fs::read_to_string(&self.codes).unwrap_or_default();
+            if let Some(code) = text
+                .lines()
+                .rev()
+                .find_map(|l| l.strip_prefix(&format!("{identifier} ")))
+            {
+                return code.trim().to_owned();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no code for {identifier} in {text:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn codes_sent(&self) -> usize {
+        std::fs::read_to_string(&self.codes)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    }
+}
+
+struct User {
+    home: tempfile::TempDir,
+    url: String,
+}
+
+impl User {
+    fn new(server: &Server, name: &str) -> Self {
+        let u = Self {
+            home: tempfile::tempdir().unwrap(),
+            url: server.hushd.url.clone(),
+        };
+        u.ok(&["id", "new", name]);
+        u
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let mut all = vec!["--allow-dev-attestation"];
+        all.extend_from_slice(args);
+        hush(self.home.path(), &self.url, &all)
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        assert!(r.ok, "hush {args:?} failed: {}{}", r.stdout, r.stderr);
+        r.stdout
+    }
+
+    fn fails(&self, args: &[&str]) -> String {
+        let r = self.run(args);
+        assert!(!r.ok, "hush {args:?} should fail: {}", r.stdout);
+        r.stderr
+    }
+
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+
+    fn sign_up(&self, server: &Server, name: &str, email: &str) {
+        self.ok(&["account", "register", "--as", name, "--email", email]);
+        let code = server.code_for(&email.to_lowercase());
+        self.ok(&["account", "verify", "--as", name, &code]);
+    }
+
+    fn home(&self) -> &Path {
+        self.home.path()
+    }
+}
+
+fn texts(inbox: &serde_json::Value) -> Vec<String> {
+    inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| match m["kind"].as_str().unwrap() {
+            "text" => m["text"].as_str().unwrap().to_owned(),
+            kind => format!("[{kind}]"),
+        })
+        .collect()
+}
+
+/// Alice (two devices) and bob (one) register by email and find each other
+/// by look-up; each message reaches every device, alice's other one too;
+/// safety numbers match on both sides.
+#[test]
+fn two_accounts_find_each_other_and_reach_every_device() {
+    let server = Server::start();
+    let alice = User::new(&server, "alice");
+    let bob = User::new(&server, "bob");
+    alice.sign_up(&server, "alice", "Alice@Example.org");
+    bob.sign_up(&server, "bob", "bob@example.org");
+    let shown = alice.json(&["account", "show", "--as", "alice"]);
+    assert_eq!(shown["verified_identifiers"], 1);
+    assert_eq!(shown["devices"].as_array().unwrap().len(), 1);
+
+    // Alice links her phone: a new local identity, signed by hers.
+    let out = alice.ok(&["device", "add", "--as", "alice", "alice-phone"]);
+    assert!(out.contains("linked device alice-phone"), "{out}");
+    let devices = alice.json(&["device", "list", "--as", "alice-phone"]);
+    assert_eq!(devices.as_array().unwrap().len(), 2);
+
+    // They find each other by email (any case).
+    bob.ok(&[
+        "contact",
+        "add",
+        "alice",
+        "--email",
+        "ALICE@example.org",
+        "--as",
+        "bob",
+    ]);
+    alice.ok(&[
+        "contact",
+        "add",
+        "bob",
+        "--email",
+        "bob@example.org",
+        "--as",
+        "alice",
+    ]);
+
+    // Bob writes once; both of alice's devices get it.
+    let sent = bob.json(&["send", "--as", "bob", "--to", "alice", "hello alice"]);
+    assert_eq!(sent["devices"], 2);
+    assert_eq!(sent["requests"], 4, "padded to the first bucket");
+    for device in ["alice", "alice-phone"] {
+        let inbox = alice.json(&["inbox", "--as", device]);
+        assert_eq!(texts(&inbox), ["hello alice"], "{device}");
+        assert_eq!(inbox[0]["from_name"], "bob");
+    }
+
+    // Alice answers from her phone: bob gets it, and her other device
+    // (alice) gets a copy of what she sent.
+    let sent = alice.json(&["send", "--as", "alice-phone", "--to", "bob", "hi bob"]);
+    assert_eq!(
+        (sent["devices"].clone(), sent["own_devices"].clone()),
+        (1.into(), 1.into())
+    );
+    let inbox = bob.json(&["inbox", "--as", "bob"]);
+    assert_eq!(texts(&inbox), ["hi bob"]);
+    assert_eq!(inbox[0]["from_name"], "alice", "a device of alice is alice");
+    let mine = alice.ok(&["inbox", "--as", "alice"]);
+    assert!(mine.contains("(you, to bob) hi bob"), "{mine}");
+
+    // Safety numbers are computed from identity keys, the same both sides.
+    let a = alice.json(&["safety-number", "--as", "alice", "bob"]);
+    let b = bob.json(&["safety-number", "--as", "bob", "alice"]);
+    assert_eq!(a["safety_number"], b["safety_number"]);
+
+    // The host saw directory requests, counted under their own RPC.
+    let page = http_get(server.hushd.metrics.as_ref().unwrap());
+    assert!(
+        metric(
+            &page,
+            r#"hush_requests_total{rpc="directory_query",outcome="ok"}"#
+        ) >= 8.0
+    );
+    assert_eq!(server.codes_sent(), 2);
+}
+
+/// Every mistake gets an answer that says what to do, and loses nothing.
+#[test]
+fn directory_mistakes_are_explained() {
+    let server = Server::start();
+    let alice = User::new(&server, "alice");
+    let carol = User::new(&server, "carol");
+    alice.sign_up(&server, "alice", "alice@example.org");
+
+    // An identifier already registered: link a device instead.
+    let e = carol.fails(&[
+        "account",
+        "register",
+        "--as",
+        "carol",
+        "--email",
+        "alice@example.org",
+    ]);
+    assert!(
+        e.contains("already registered") && e.contains("link"),
+        "{e}"
+    );
+    // Malformed identifiers are refused before anything is sent.
+    let e = carol.fails(&[
+        "account",
+        "register",
+        "--as",
+        "carol",
+        "--email",
+        "carol-at-example",
+    ]);
+    assert!(e.contains("email address"), "{e}");
+    let e = carol.fails(&[
+        "account",
+        "register",
+        "--as",
+        "carol",
+        "--phone",
+        "0791234567",
+    ]);
+    assert!(e.contains("E.164"), "{e}");
+    // A wrong code, then the right one still works.
+    carol.ok(&[
+        "account",
+        "register",
+        "--as",
+        "carol",
+        "--phone",
+        "+41791234567",
+    ]);
+    let code = server.code_for("+41791234567");
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let e = carol.fails(&["account", "verify", "--as", "carol", &wrong]);
+    assert!(e.contains("wrong code"), "{e}");
+    let e = carol.fails(&["account", "verify", "--as", "carol", "12345"]);
+    assert!(e.contains("six digits"), "{e}");
+    carol.ok(&["account", "verify", "--as", "carol", &code]);
+
+    // Not discoverable: a look-up answers like nobody.
+    alice.ok(&["account", "discoverable", "--as", "alice", "off"]);
+    let hidden = carol.fails(&[
+        "contact",
+        "add",
+        "a",
+        "--email",
+        "alice@example.org",
+        "--as",
+        "carol",
+    ]);
+    let nobody = carol.fails(&[
+        "contact",
+        "add",
+        "n",
+        "--email",
+        "nobody@example.org",
+        "--as",
+        "carol",
+    ]);
+    assert!(hidden.contains("no user"), "{hidden}");
+    assert_eq!(
+        hidden.replace("alice@example.org", "ID"),
+        nobody.replace("nobody@example.org", "ID")
+    );
+    alice.ok(&["account", "discoverable", "--as", "alice", "on"]);
+    carol.ok(&[
+        "contact",
+        "add",
+        "a",
+        "--email",
+        "alice@example.org",
+        "--as",
+        "carol",
+    ]);
+
+    // A look-up without a verified account.
+    let dave = User::new(&server, "dave");
+    let e = dave.fails(&[
+        "contact",
+        "add",
+        "a",
+        "--email",
+        "alice@example.org",
+        "--as",
+        "dave",
+    ]);
+    assert!(e.contains("not registered"), "{e}");
+    // Only the identity key changes the account.
+    alice.ok(&["device", "add", "--as", "alice", "alice-laptop"]);
+    let e = alice.fails(&["device", "add", "--as", "alice-laptop", "alice-tablet"]);
+    assert!(e.contains("identity key"), "{e}");
+    let e = alice.fails(&["device", "remove", "--as", "alice", "ffff"]);
+    assert!(
+        e.contains("neither one of your identities nor a public key"),
+        "{e}"
+    );
+    alice.ok(&["device", "remove", "--as", "alice", "alice-laptop"]);
+    let e = alice.fails(&["device", "remove", "--as", "alice", "alice-laptop"]);
+    assert!(e.contains("unknown device"), "{e}");
+    // Verify with nothing pending.
+    let e = dave.fails(&["account", "verify", "--as", "dave", "123456"]);
+    assert!(e.contains("registered nothing yet"), "{e}");
+    assert!(dave.home().exists());
+}
