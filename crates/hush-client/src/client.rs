@@ -511,6 +511,23 @@ impl Client {
         }
     }
 
+    /// Changes the policy of `owner`'s mailbox (block, allow or forget a
+    /// sender, or who may write). Messages from a blocked or disallowed
+    /// sender are stored as usual and hidden from `owner`; the sender sees
+    /// no difference.
+    pub async fn set_policy(
+        &mut self,
+        owner: PublicKey,
+        action: hush_wire::PolicyAction,
+        subject: Option<PublicKey>,
+    ) -> Result<(), ClientError> {
+        let (r, _) = self.run(owner, Op::Policy { action, subject }).await?;
+        match r.status {
+            Status::Ok => Ok(()),
+            s => Err(ClientError::Status(s)),
+        }
+    }
+
     /// Deletes the oldest message of `recipient`'s mailbox; returns it.
     pub async fn delete_next(
         &mut self,

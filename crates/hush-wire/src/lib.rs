@@ -42,7 +42,7 @@ pub use ids::MessageId;
 pub use keys::PublicKey;
 pub use message::{Message, Timestamp};
 pub use payload::Payload;
-pub use request::{Op, Request, RequestRecord};
+pub use request::{Op, PolicyAction, Request, RequestRecord};
 pub use response::{MailboxListing, Response, ResponseRecord};
 pub use session::{
     KeyProof, KeyProofRequest, KeyProofResponse, KeyProofStatus, SealedFrame, SessionId, Signature,

@@ -44,6 +44,52 @@ pub enum Op {
     DeleteNext,
     /// List the ids in the caller's mailbox, oldest first.
     List,
+    /// Set who may write to the caller's mailbox (see [`PolicyAction`]).
+    /// Messages from a blocked or disallowed sender are stored as usual,
+    /// so the sender sees exactly what it would otherwise, but the owner
+    /// never sees them; they leave with the TTL.
+    Policy {
+        /// What to change.
+        action: PolicyAction,
+        /// The sender key it is about (block, allow, forget); None for
+        /// the accept-from-anyone switch.
+        subject: Option<PublicKey>,
+    },
+}
+
+/// A change to a mailbox's policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum PolicyAction {
+    /// Hide every later message from the subject.
+    Block = 1,
+    /// Let the subject write while the mailbox accepts only allowed senders.
+    Allow = 2,
+    /// Drop the subject from the policy.
+    Forget = 3,
+    /// Accept messages from anyone not blocked (the default).
+    AcceptFromAnyone = 4,
+    /// Accept messages only from allowed senders.
+    AllowedOnly = 5,
+}
+
+impl PolicyAction {
+    /// Parses an action code.
+    pub fn from_code(code: u8) -> Result<Self, WireError> {
+        Ok(match code {
+            1 => Self::Block,
+            2 => Self::Allow,
+            3 => Self::Forget,
+            4 => Self::AcceptFromAnyone,
+            5 => Self::AllowedOnly,
+            _ => return Err(WireError::InvalidRequest("unknown policy action")),
+        })
+    }
+
+    /// Whether the action is about one sender (and so names one).
+    pub fn has_subject(self) -> bool {
+        matches!(self, Self::Block | Self::Allow | Self::Forget)
+    }
 }
 
 impl Op {
@@ -61,6 +107,8 @@ impl Op {
     pub const DELETE_NEXT: u8 = 6;
     /// Op code of list.
     pub const LIST: u8 = 7;
+    /// Op code of policy.
+    pub const POLICY: u8 = 8;
 
     /// The wire op code.
     pub fn code(&self) -> u8 {
@@ -72,6 +120,7 @@ impl Op {
             Op::Delete { .. } => Self::DELETE,
             Op::DeleteNext => Self::DELETE_NEXT,
             Op::List => Self::LIST,
+            Op::Policy { .. } => Self::POLICY,
         }
     }
 
@@ -83,12 +132,13 @@ impl Op {
         )
     }
 
-    /// Whether the op names a recipient (otherwise it acts on the caller's mailbox).
+    /// Whether the op names a recipient (otherwise it acts on the caller's
+    /// mailbox). Policy carries its subject in the recipient field.
     pub fn code_uses_recipient(code: u8) -> bool {
         matches!(code, Self::CREATE | Self::UPDATE | Self::DELETE)
     }
 
-    /// Whether the op carries a payload.
+    /// Whether the op carries a payload (policy: one action byte).
     pub fn code_uses_payload(code: u8) -> bool {
         matches!(code, Self::CREATE | Self::UPDATE)
     }
@@ -138,13 +188,19 @@ impl FixedCodec for Request {
             }
             Op::Read { id } => id_field.copy_from_slice(id.as_bytes()),
             Op::ReadNext | Op::DeleteNext | Op::List => {}
+            Op::Policy { action, subject } => {
+                if let Some(k) = subject {
+                    recipient_field.copy_from_slice(k.as_bytes());
+                }
+                payload_field[0] = *action as u8;
+            }
         }
     }
 
     fn decode_exact(bytes: &[u8]) -> Result<Self, WireError> {
         let record = RequestRecord::from_bytes(bytes)?;
         let code = record.op_code();
-        if !(Op::CREATE..=Op::LIST).contains(&code) {
+        if !(Op::CREATE..=Op::POLICY).contains(&code) {
             return Err(WireError::UnknownOp(code));
         }
         if record.reserved().iter().any(|&b| b != 0) {
@@ -163,6 +219,28 @@ impl FixedCodec for Request {
             record.id(),
             "this op takes no message id",
         )?;
+        if code == Op::POLICY {
+            let action = PolicyAction::from_code(record.payload()[0])?;
+            unused_must_be_zero(
+                false,
+                &record.payload()[1..],
+                "policy carries one action byte",
+            )?;
+            let subject = if action.has_subject() {
+                Some(PublicKey::new(*record.recipient())?)
+            } else {
+                unused_must_be_zero(
+                    false,
+                    record.recipient(),
+                    "this policy action names no sender",
+                )?;
+                None
+            };
+            return Ok(Self {
+                acting_as,
+                op: Op::Policy { action, subject },
+            });
+        }
         unused_must_be_zero(
             Op::code_uses_recipient(code),
             record.recipient(),
@@ -298,6 +376,14 @@ mod tests {
             (arb_id(), arb_key()).prop_map(|(id, recipient)| Op::Delete { id, recipient }),
             Just(Op::DeleteNext),
             Just(Op::List),
+            arb_key().prop_map(|k| Op::Policy {
+                action: PolicyAction::Block,
+                subject: Some(k)
+            }),
+            Just(Op::Policy {
+                action: PolicyAction::AllowedOnly,
+                subject: None
+            }),
         ]
     }
 
@@ -330,7 +416,7 @@ mod tests {
             Request::decode(&b)
         };
         assert_eq!(mutate(0, 0), Err(WireError::UnknownOp(0)));
-        assert_eq!(mutate(0, 8), Err(WireError::UnknownOp(8)));
+        assert_eq!(mutate(0, 9), Err(WireError::UnknownOp(9)));
         assert_eq!(mutate(3, 1), Err(WireError::NonZeroReserved("request")));
         // read carries no payload
         assert!(matches!(

@@ -25,11 +25,13 @@ pub enum Status {
     InvalidRequest = 6,
     /// The request acts as a key this session has not proven.
     KeyNotProven = 7,
+    /// The mailbox's policy names as many senders as it can (16).
+    PolicyFull = 8,
 }
 
 impl Status {
     /// Every status, in code order.
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 9] = [
         Status::Ok,
         Status::NotFound,
         Status::AlreadyExists,
@@ -38,6 +40,7 @@ impl Status {
         Status::TooManyRecipients,
         Status::InvalidRequest,
         Status::KeyNotProven,
+        Status::PolicyFull,
     ];
 
     /// The wire code.
@@ -72,6 +75,9 @@ impl Status {
             Status::KeyNotProven => {
                 "key not proven: this session has not proven possession of the key the request acts as"
             }
+            Status::PolicyFull => {
+                "policy full: a mailbox's policy names at most 16 senders; forget one first"
+            }
         }
     }
 }
@@ -91,7 +97,7 @@ mod tests {
         for s in Status::ALL {
             assert_eq!(Status::from_code(s.code()).unwrap(), s);
         }
-        assert_eq!(Status::from_code(8), Err(WireError::UnknownStatus(8)));
+        assert_eq!(Status::from_code(9), Err(WireError::UnknownStatus(9)));
         assert_eq!(Status::from_code(255), Err(WireError::UnknownStatus(255)));
     }
 }

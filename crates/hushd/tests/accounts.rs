@@ -317,3 +317,84 @@ fn directory_mistakes_are_explained() {
     assert!(e.contains("registered nothing yet"), "{e}");
     assert!(dave.home().exists());
 }
+
+/// Carol blocks alice: alice's next message never reaches carol, and
+/// nothing alice sees differs (her send's answer, her update and delete of
+/// that message). Unblocked, alice's later messages show again. With
+/// accept-from-anyone off, only contacts get through.
+#[test]
+fn blocking_is_invisible_to_the_blocked() {
+    let server = Server::start();
+    let alice = User::new(&server, "alice");
+    let carol = User::new(&server, "carol");
+    let dave = User::new(&server, "dave");
+    alice.sign_up(&server, "alice", "alice@example.org");
+    carol.sign_up(&server, "carol", "carol@example.org");
+    dave.sign_up(&server, "dave", "dave@example.org");
+    alice.ok(&[
+        "contact",
+        "add",
+        "carol",
+        "--email",
+        "carol@example.org",
+        "--as",
+        "alice",
+    ]);
+    dave.ok(&[
+        "contact",
+        "add",
+        "carol",
+        "--email",
+        "carol@example.org",
+        "--as",
+        "dave",
+    ]);
+    carol.ok(&[
+        "contact",
+        "add",
+        "alice",
+        "--email",
+        "alice@example.org",
+        "--as",
+        "carol",
+    ]);
+
+    let before = alice.json(&["send", "--as", "alice", "--to", "carol", "before the block"]);
+    carol.ok(&["block", "--as", "carol", "alice"]);
+    let after = alice.json(&["send", "--as", "alice", "--to", "carol", "after the block"]);
+    let strip = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("id");
+        v
+    };
+    assert_eq!(strip(before), strip(after.clone()));
+    // Alice can still update and delete what she sent, as always.
+    let id = after["id"].as_str().unwrap();
+    alice.ok(&["update", "--as", "alice", "--to", "carol", id, "edited"]);
+    let inbox = carol.json(&["inbox", "--as", "carol"]);
+    assert_eq!(texts(&inbox), ["before the block"]);
+    alice.ok(&["delete", "--as", "alice", "--to", "carol", id]);
+
+    carol.ok(&["unblock", "--as", "carol", "alice"]);
+    alice.ok(&[
+        "send",
+        "--as",
+        "alice",
+        "--to",
+        "carol",
+        "after the unblock",
+    ]);
+    let inbox = carol.json(&["inbox", "--as", "carol"]);
+    assert_eq!(texts(&inbox), ["before the block", "after the unblock"]);
+
+    // Only contacts: dave (not carol's contact) is hidden, alice is not.
+    carol.ok(&["policy", "--as", "carol", "--accept-from-anyone", "off"]);
+    let shown = carol.json(&["account", "show", "--as", "carol"]);
+    assert_eq!(shown["accept_from_anyone"], false);
+    dave.ok(&["send", "--as", "dave", "--to", "carol", "from a stranger"]);
+    alice.ok(&["send", "--as", "alice", "--to", "carol", "from a contact"]);
+    let inbox = carol.json(&["inbox", "--as", "carol"]);
+    assert_eq!(
+        texts(&inbox),
+        ["before the block", "after the unblock", "from a contact"]
+    );
+}

@@ -9,6 +9,7 @@
 //! README.md): `inbox` always makes one list and 62 reads.
 
 mod account;
+mod policy;
 
 use account::{AccountCommand, DeviceCommand, IdentifierArgs};
 use anyhow::{Context, Result};
@@ -116,6 +117,32 @@ enum Command {
         to: Option<String>,
         /// Message id (hex).
         id: String,
+    },
+    /// Block a contact (or a public key): its messages to you are hidden
+    /// from you, and it cannot tell.
+    Block {
+        /// Identity whose mailboxes to protect.
+        #[arg(long = "as")]
+        me: String,
+        /// The contact, or a public key.
+        contact: String,
+    },
+    /// Unblock a contact (later messages show again).
+    Unblock {
+        /// Identity.
+        #[arg(long = "as")]
+        me: String,
+        /// The contact, or a public key.
+        contact: String,
+    },
+    /// Who may write to you: anyone not blocked (on), or only your contacts (off).
+    Policy {
+        /// Identity.
+        #[arg(long = "as")]
+        me: String,
+        /// on: anyone not blocked; off: only your contacts.
+        #[arg(long = "accept-from-anyone")]
+        accept_from_anyone: account::OnOff,
     },
     /// Print the safety number of you and a contact: compare it with
     /// theirs (read aloud, or side by side) to check no card was swapped.
@@ -872,6 +899,12 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Account(cmd) => account::account(&ctx, cmd).await?,
+        Command::Block { me, contact } => policy::block(&ctx, &me, &contact, true).await?,
+        Command::Unblock { me, contact } => policy::block(&ctx, &me, &contact, false).await?,
+        Command::Policy {
+            me,
+            accept_from_anyone,
+        } => policy::policy(&ctx, &me, accept_from_anyone).await?,
         Command::Device(cmd) => account::device(&ctx, cmd).await?,
         Command::SafetyNumber { me, contact } => {
             let info = ctx

@@ -32,20 +32,43 @@ pub(crate) struct Entry {
     pub(crate) sender_tag: [u8; TAG_LEN],
     pub(crate) timestamp: u64,
     pub(crate) slot: u32,
-    pub(crate) _pad: u32,
+    /// [`ENTRY_HIDDEN`] when the owner's policy hid it at its creation.
+    pub(crate) flags: u32,
 }
 
-/// A recipient's mailbox: the owner and up to 62 entries, oldest first
+/// Entry flag: the message came from a blocked or disallowed sender. The
+/// owner never sees it; its sender sees it as any other.
+pub(crate) const ENTRY_HIDDEN: u32 = 1;
+/// Senders a mailbox's policy can name.
+pub(crate) const POLICY_ENTRIES: usize = 16;
+/// Bytes of a sender tag kept in a policy (a prefix of the keyed tag; a
+/// collision between two senders has probability 2^-64).
+pub(crate) const POLICY_TAG_LEN: usize = 8;
+/// Policy entry kinds.
+pub(crate) const POLICY_NONE: u8 = 0;
+/// A blocked sender.
+pub(crate) const POLICY_BLOCKED: u8 = 1;
+/// An allowed sender.
+pub(crate) const POLICY_ALLOWED: u8 = 2;
+/// Mailbox policy mode bit: only allowed senders may write.
+pub(crate) const MODE_ALLOWED_ONLY: u32 = 1;
+
+/// A recipient's mailbox: the owner, up to 62 entries, oldest first
 /// (entries are appended with the current time, and time never goes back,
-/// so oldest-first is also timestamp order).
+/// so oldest-first is also timestamp order), and the owner's policy: who
+/// is blocked or allowed, and whether only allowed senders may write. A
+/// mailbox with a policy stays allocated when empty.
 #[derive(Clone, Copy, Pod, Zeroable)]
 #[repr(C, align(16))]
 pub(crate) struct MailboxBlock {
     pub(crate) owner: [u8; KEY_LEN],
     pub(crate) len: u32,
     pub(crate) allocated: u32,
-    pub(crate) _pad: [u8; 8],
+    pub(crate) policy_mode: u32,
+    pub(crate) _pad: u32,
     pub(crate) entries: [Entry; MAILBOX_CAPACITY],
+    pub(crate) policy_tags: [[u8; POLICY_TAG_LEN]; POLICY_ENTRIES],
+    pub(crate) policy_kinds: [u8; POLICY_ENTRIES],
 }
 
 impl_cmov_for_pod!(MessageBlock);

@@ -4,8 +4,8 @@
 
 use crate::oblivious::ct::{eq_bytes, is_zero};
 use hush_wire::consts::KEY_LEN;
-use hush_wire::{Op, RequestRecord};
-use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use hush_wire::{Op, PolicyAction, RequestRecord};
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
 
 /// One choice per op, all masked by validity: at most one is set.
 #[derive(Clone, Copy)]
@@ -19,12 +19,13 @@ pub(crate) struct OpFlags {
     pub(crate) delete: Choice,
     pub(crate) delete_next: Choice,
     pub(crate) list: Choice,
+    pub(crate) policy: Choice,
 }
 
 impl OpFlags {
     /// Ops that act on the caller's own mailbox (and so return its listing).
     pub(crate) fn on_own_mailbox(&self) -> Choice {
-        self.read | self.read_next | self.delete_next | self.list
+        self.read | self.read_next | self.delete_next | self.list | self.policy
     }
 
     /// Ops that target one message by id.
@@ -56,9 +57,15 @@ pub(crate) fn op_flags(rec: &RequestRecord, authorized: Choice) -> OpFlags {
     let delete = is(Op::DELETE);
     let delete_next = is(Op::DELETE_NEXT);
     let list = is(Op::LIST);
-    let known = create | read | read_next | update | delete | delete_next | list;
+    let policy = is(Op::POLICY);
+    let known = create | read | read_next | update | delete | delete_next | list | policy;
+    // A policy request: one action byte; a subject (in the recipient
+    // field) exactly for the actions about one sender.
+    let action = rec.payload()[0];
+    let action_ok = !action.ct_eq(&0) & !(PolicyAction::AllowedOnly as u8).ct_lt(&action);
+    let has_subject = action.ct_lt(&(PolicyAction::AcceptFromAnyone as u8));
     let uses_id = create | read | update | delete;
-    let uses_recipient = create | update | delete;
+    let uses_recipient = create | update | delete | (policy & has_subject);
     let uses_payload = create | update;
     let id_zero = is_zero(rec.id());
     let recipient_zero = is_zero(rec.recipient());
@@ -67,7 +74,9 @@ pub(crate) fn op_flags(rec: &RequestRecord, authorized: Choice) -> OpFlags {
         & !is_zero(rec.acting_as())
         & Choice::conditional_select(&id_zero, &!id_zero, uses_id)
         & Choice::conditional_select(&recipient_zero, &!recipient_zero, uses_recipient)
-        & (uses_payload | is_zero(rec.payload()));
+        & (uses_payload
+            | (policy & action_ok & is_zero(&rec.payload()[1..]))
+            | (!policy & is_zero(rec.payload())));
     let well_formed = valid;
     let valid = valid & authorized;
     OpFlags {
@@ -79,6 +88,7 @@ pub(crate) fn op_flags(rec: &RequestRecord, authorized: Choice) -> OpFlags {
         delete: delete & valid,
         delete_next: delete_next & valid,
         list: list & valid,
+        policy: policy & valid,
     }
 }
 
@@ -105,7 +115,8 @@ mod tests {
         // The constant-time validator agrees with the typed decoder.
         #[test]
         fn agrees_with_typed_decoder(
-            code in 0u8..9,
+            code in 0u8..10,
+            action in 0u8..7,
             reserved_nonzero: bool,
             id_zero: bool, acting_zero: bool, recipient_zero: bool, payload_zero: bool,
         ) {
@@ -116,9 +127,10 @@ mod tests {
             if !acting_zero { b[24..56].fill(2); }
             if !recipient_zero { b[56..88].fill(3); }
             if !payload_zero { b[100] = 4; }
+            b[88] = action;
             let rec = RequestRecord::from_bytes(&b).unwrap();
             let f = op_flags(&rec, Choice::from(1));
-            let valid = f.create | f.read | f.read_next | f.update | f.delete | f.delete_next | f.list;
+            let valid = f.create | f.read | f.read_next | f.update | f.delete | f.delete_next | f.list | f.policy;
             prop_assert_eq!(bool::from(valid), rec.decode().is_ok());
         }
     }

@@ -1,10 +1,11 @@
 //! Constant-time operations on one mailbox block: prune expired entries,
-//! find an id, remove at a position, append, and list.
+//! find an id, find the oldest entry the owner may see, remove at a
+//! position, append, and list what the owner may see.
 //!
 //! Entries are kept oldest first. Every function touches every entry, and
 //! loop bounds are the public mailbox capacity, never the secret length.
 
-use super::blocks::{Entry, MailboxBlock};
+use super::blocks::{ENTRY_HIDDEN, Entry, MailboxBlock};
 use crate::oblivious::ct::{as_u32, cmov, eq_bytes, eq_u32, le_u64, lt_u32, sel_u32};
 use hush_wire::consts::{ID_LEN, LISTING_LEN, MAILBOX_CAPACITY};
 use subtle::Choice;
@@ -60,6 +61,24 @@ pub(crate) fn find(mb: &MailboxBlock, id: &[u8; ID_LEN]) -> (Choice, u32) {
     (found, pos)
 }
 
+/// Whether an entry is hidden from the owner.
+#[inline]
+pub(crate) fn hidden(e: &Entry) -> Choice {
+    !eq_u32(e.flags & ENTRY_HIDDEN, 0)
+}
+
+/// The position of the oldest live entry the owner may see, if any.
+pub(crate) fn first_visible(mb: &MailboxBlock) -> (Choice, u32) {
+    let mut found = Choice::from(0);
+    let mut pos = 0u32;
+    for (i, e) in mb.entries.iter().enumerate() {
+        let hit = lt_u32(i as u32, mb.len) & !hidden(e) & !found;
+        pos = sel_u32(pos, i as u32, hit);
+        found |= hit;
+    }
+    (found, pos)
+}
+
 /// The entry at `pos` (a copy; zero when out of range).
 pub(crate) fn entry_at(mb: &MailboxBlock, pos: u32) -> Entry {
     let mut out = Entry::default();
@@ -97,17 +116,48 @@ pub(crate) fn is_full(mb: &MailboxBlock) -> Choice {
     eq_u32(mb.len, CAP)
 }
 
-/// The ids, oldest first, as the response listing (zero beyond `len`).
-pub(crate) fn listing(mb: &MailboxBlock) -> [u8; LISTING_LEN] {
-    let mut out = [0u8; LISTING_LEN];
+/// The ids the owner may see, oldest first, as the response listing (zero
+/// beyond them), and how many there are.
+///
+/// Hidden entries are squeezed out by an order-preserving compaction: each
+/// visible id moves left by the number of hidden entries before it, in
+/// rounds of 1, 2, 4, ... positions (the bits of that distance, lowest
+/// first), so two ids never meet. Every round touches every position.
+pub(crate) fn listing(mb: &MailboxBlock) -> ([u8; LISTING_LEN], u32) {
+    let mut ids = [[0u8; ID_LEN]; MAILBOX_CAPACITY];
+    let mut valid = [Choice::from(0); MAILBOX_CAPACITY];
+    let mut dist = [0u32; MAILBOX_CAPACITY];
+    let mut hidden_before = 0u32;
+    let mut count = 0u32;
     for (i, e) in mb.entries.iter().enumerate() {
         let live = lt_u32(i as u32, mb.len);
-        let dst: &mut [u8; ID_LEN] = (&mut out[i * ID_LEN..(i + 1) * ID_LEN])
-            .try_into()
-            .expect("id slot");
-        super::ct::cmov_bytes(dst, &e.id, live);
+        let shown = live & !hidden(e);
+        crate::oblivious::ct::cmov_bytes(&mut ids[i], &e.id, shown);
+        valid[i] = shown;
+        dist[i] = hidden_before;
+        hidden_before += as_u32(live & hidden(e));
+        count += as_u32(shown);
     }
-    out
+    let mut bit = 0;
+    while (1usize << bit) < MAILBOX_CAPACITY {
+        let step = 1usize << bit;
+        for i in step..MAILBOX_CAPACITY {
+            let t = i - step;
+            let go = valid[i] & !eq_u32((dist[i] >> bit) & 1, 0);
+            let id = ids[i];
+            crate::oblivious::ct::cmov_bytes(&mut ids[t], &id, go);
+            dist[t] = sel_u32(dist[t], dist[i], go);
+            valid[t] |= go;
+            valid[i] &= !go;
+            crate::oblivious::ct::cmov_bytes(&mut ids[i], &[0u8; ID_LEN], go);
+        }
+        bit += 1;
+    }
+    let mut out = [0u8; LISTING_LEN];
+    for (i, id) in ids.iter().enumerate() {
+        out[i * ID_LEN..(i + 1) * ID_LEN].copy_from_slice(id);
+    }
+    (out, count)
 }
 
 #[cfg(test)]
@@ -121,7 +171,7 @@ mod tests {
             sender_tag: [n; 16],
             timestamp: ts,
             slot: n as u32,
-            _pad: 0,
+            flags: 0,
         }
     }
 
@@ -170,12 +220,48 @@ mod tests {
                     }
                 }
                 prop_assert_eq!(ids(&mb), model.iter().map(|m| m.0).collect::<Vec<_>>());
-                let l = listing(&mb);
+                let (l, count) = listing(&mb);
+                prop_assert_eq!(count as usize, model.len());
                 for (i, (m, _)) in model.iter().enumerate() {
                     prop_assert_eq!(l[i * ID_LEN], *m);
                 }
                 prop_assert!(l[model.len() * ID_LEN..].iter().all(|&b| b == 0));
                 prop_assert!(mb.entries[mb.len as usize..].iter().all(|e| *e == Entry::default()));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod hidden_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The listing and the oldest visible entry skip hidden entries,
+        /// in order, wherever they are.
+        #[test]
+        fn listing_skips_hidden_entries(flags in proptest::collection::vec(any::<bool>(), 0..=MAILBOX_CAPACITY)) {
+            let mut mb = MailboxBlock::default();
+            for (i, hide) in flags.iter().enumerate() {
+                let e = Entry {
+                    id: [i as u8 + 1; ID_LEN],
+                    flags: if *hide { ENTRY_HIDDEN } else { 0 },
+                    ..Entry::default()
+                };
+                append(&mut mb, &e, Choice::from(1));
+            }
+            let want: Vec<u8> = flags.iter().enumerate().filter(|(_, h)| !**h).map(|(i, _)| i as u8 + 1).collect();
+            let (l, count) = listing(&mb);
+            prop_assert_eq!(count as usize, want.len());
+            for (i, id) in want.iter().enumerate() {
+                prop_assert_eq!(&l[i * ID_LEN..(i + 1) * ID_LEN], &[*id; ID_LEN][..]);
+            }
+            prop_assert!(l[want.len() * ID_LEN..].iter().all(|&b| b == 0));
+            let (found, pos) = first_visible(&mb);
+            prop_assert_eq!(bool::from(found), !want.is_empty());
+            if let Some(first) = want.first() {
+                prop_assert_eq!(entry_at(&mb, pos).id[0], *first);
             }
         }
     }

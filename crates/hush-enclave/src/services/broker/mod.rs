@@ -5,7 +5,7 @@
 //! | structure | blocks | block | holds |
 //! |---|---|---|---|
 //! | `messages` | capacity | 1024 B | message slots (wire layout; zero = free) |
-//! | `mailboxes` | max recipients | 3024 B | owner, length, up to 62 entries (id, sender tag, time, slot), oldest first |
+//! | `mailboxes` | max recipients | 3168 B | owner, length, up to 62 entries (id, sender tag, time, slot, hidden flag), oldest first; the owner's policy (16 sender tags, blocked or allowed; allowed-only mode) |
 //! | `directory` | max recipients / 4 (pow2) | 768 B | recipient key -> mailbox index (+ a 16-record stash in enclave memory) |
 //! | `free-slots` | capacity / 4 | 16 B | stack of free message slots (top cached in enclave memory) |
 //! | `free-mailboxes` | max recipients / 4 | 16 B | stack of free mailbox indices |
@@ -27,12 +27,24 @@
 //! them from the mailbox it touches (they are a prefix, since entries are
 //! appended with the current time). Their slots count against the capacity
 //! until the sweep reclaims them, and a mailbox emptied by deletes or expiry
-//! counts against the recipient limit until the sweep frees it.
+//! counts against the recipient limit until the sweep frees it (never while
+//! it holds a policy).
+//!
+//! # Blocking
+//!
+//! A mailbox's owner sets a policy ([`hush_wire::Op::Policy`]): senders
+//! blocked, senders allowed, and whether only allowed senders may write.
+//! A create from a sender the policy refuses is stored exactly as any other
+//! (same status, same slot, same later update, delete and mailbox-full
+//! answers for its sender), with its entry marked hidden: the owner's
+//! list, read, read-next and delete-next skip it, and it leaves with the
+//! TTL. The check reads the mailbox block the create accesses anyway.
 
 mod blocks;
 mod config;
 mod decode;
 mod mailbox;
+mod policy;
 mod sweep;
 #[cfg(test)]
 mod tests;
@@ -40,11 +52,11 @@ mod tests;
 pub use crate::oblivious::HASH_KEY_LEN;
 pub use config::{ConfigError, MAX_CAPACITY, MAX_SWEEP_PERIOD_SECS, StoreConfig};
 
-use crate::oblivious::ct::{self, cmov, eq_u32, sel_u8, sel_u32};
+use crate::oblivious::ct::{self, cmov, sel_u8, sel_u32};
 use crate::oblivious::free_list::FreeList;
 use crate::oblivious::keyed_hash::KeyedHash;
 use crate::oblivious::map::ObliviousMap;
-use blocks::{Entry, MailboxBlock, MessageBlock};
+use blocks::{ENTRY_HIDDEN, Entry, MailboxBlock, MessageBlock, POLICY_TAG_LEN};
 use decode::{caller_is_owner, mailbox_key, op_flags};
 use hush_wire::consts::{ID_LEN, KEY_LEN, MESSAGE_LEN};
 use hush_wire::{RequestRecord, ResponseRecord, Status};
@@ -183,11 +195,18 @@ impl Store {
         let key = mailbox_key(record, &flags);
         let by_owner = caller_is_owner(record, &key);
         let caller_tag = self.hash.sender_tag(record.acting_as());
+        // The tag a policy request names (computed for every request).
+        let subject_tag = self.hash.sender_tag(record.recipient());
+        let caller_policy_tag: policy::PolicyTag =
+            caller_tag[..POLICY_TAG_LEN].try_into().expect("tag prefix");
+        let subject_policy_tag: policy::PolicyTag = subject_tag[..POLICY_TAG_LEN]
+            .try_into()
+            .expect("tag prefix");
         let (free_slot, has_slot) = self.free_slots.peek();
         let (free_mailbox, has_mailbox) = self.free_mailboxes.peek();
 
-        // 1. directory: find the mailbox; a create may allocate one.
-        let want_mailbox = flags.create & has_slot & has_mailbox;
+        // 1. directory: find the mailbox; a create or a policy may allocate one.
+        let want_mailbox = ((flags.create & has_slot) | flags.policy) & has_mailbox;
         let found = self
             .directory
             .lookup_or_insert(&self.hash, &key, want_mailbox, free_mailbox);
@@ -221,14 +240,15 @@ impl Store {
                 mailbox::prune_expired(&mut mb, now, ttl);
 
                 let (id_found, id_pos) = mailbox::find(&mb, record.id());
-                let nonempty = !eq_u32(mb.len, 0);
+                // The owner's "oldest" is the oldest message it may see.
+                let (visible, visible_pos) = mailbox::first_visible(&mb);
                 let oldest = flags.oldest();
-                let target_found = Choice::conditional_select(&id_found, &nonempty, oldest);
-                let target_pos = sel_u32(id_pos, 0, oldest);
+                let target_found = Choice::conditional_select(&id_found, &visible, oldest);
+                let target_pos = sel_u32(id_pos, visible_pos, oldest);
                 let target = mailbox::entry_at(&mb, target_pos);
                 let permitted = by_owner | ct::eq_bytes(&target.sender_tag, &caller_tag);
                 let hit = target_found
-                    & (flags.read
+                    & ((flags.read & !mailbox::hidden(&target))
                         | flags.read_next
                         | flags.delete_next
                         | ((flags.update | flags.delete) & permitted));
@@ -241,8 +261,20 @@ impl Store {
                 create_status = sel_u8(create_status, Status::AlreadyExists.code(), id_found);
                 create_status = sel_u8(create_status, Status::Ok.code(), create_ok);
                 let targeted = sel_u8(Status::NotFound.code(), Status::Ok.code(), hit);
+                // A policy change on the owner's own mailbox.
+                let policy_fits = policy::apply(
+                    &mut mb,
+                    record.payload()[0],
+                    &subject_policy_tag,
+                    flags.policy & real,
+                );
+                let mut policy_status =
+                    sel_u8(Status::PolicyFull.code(), Status::Ok.code(), policy_fits);
+                policy_status = sel_u8(policy_status, Status::TooManyRecipients.code(), !real);
+
                 let mut status = Status::InvalidRequest.code();
                 status = sel_u8(status, Status::Ok.code(), flags.list);
+                status = sel_u8(status, policy_status, flags.policy);
                 status = sel_u8(status, targeted, flags.by_id() | oldest);
                 status = sel_u8(status, create_status, flags.create);
                 status = sel_u8(
@@ -257,17 +289,21 @@ impl Store {
                 let mut moved = target;
                 moved.timestamp = now;
                 mailbox::append(&mut mb, &moved, update);
+                // A blocked or disallowed sender's message is stored as any
+                // other, hidden from the owner (never the owner's own).
+                let hide = !by_owner & policy::hides(&mb, &caller_policy_tag);
                 let created = Entry {
                     id: *record.id(),
                     sender_tag: caller_tag,
                     timestamp: now,
                     slot: free_slot,
-                    _pad: 0,
+                    flags: sel_u32(0, ENTRY_HIDDEN, hide),
                 };
                 mailbox::append(&mut mb, &created, create_ok);
 
                 let show_listing = flags.on_own_mailbox() & real;
-                ct::cmov_bytes(response.listing_mut(), &mailbox::listing(&mb), show_listing);
+                let (listing, visible_count) = mailbox::listing(&mb);
+                ct::cmov_bytes(response.listing_mut(), &listing, show_listing);
                 d = Decision {
                     status,
                     slot: sel_u32(target.slot, free_slot, flags.create),
@@ -276,7 +312,7 @@ impl Store {
                     remove,
                     show_message: create_ok | hit,
                     expected_id: target.id,
-                    listing_count: sel_u8(0, mb.len as u8, show_listing),
+                    listing_count: sel_u8(0, visible_count as u8, show_listing),
                 };
                 cmov(block, &mb, real);
             });

@@ -59,7 +59,10 @@ impl Store {
         self.mailboxes
             .access(index as usize, &mut |block: &mut MailboxBlock| {
                 prune_expired(block, now, ttl);
-                freed = !eq_u32(block.allocated, 0) & eq_u32(block.len, 0);
+                // A mailbox with a policy stays, empty or not.
+                freed = !eq_u32(block.allocated, 0)
+                    & eq_u32(block.len, 0)
+                    & !super::policy::is_set(block);
                 block.allocated = sel_u32(block.allocated, 0, freed);
                 owner = block.owner;
             });

@@ -56,6 +56,10 @@ fn arb_op(keys: u8, ids: u16) -> impl Strategy<Value = Op> {
         2 => (i(), k()).prop_map(|(id, recipient)| Op::Delete { id, recipient }),
         1 => Just(Op::DeleteNext),
         1 => Just(Op::List),
+        2 => (1u8..=5, k()).prop_map(|(a, k)| {
+            let action = hush_wire::PolicyAction::from_code(a).unwrap();
+            Op::Policy { action, subject: action.has_subject().then_some(k) }
+        }),
     ]
 }
 
@@ -128,6 +132,254 @@ proptest! {
         let config = StoreConfig::new(128, 40).unwrap().with_max_recipients(2).unwrap();
         run_against_model(config, &steps)?;
     }
+}
+
+/// A blocked sender sees exactly what an unblocked one sees, byte for
+/// byte: creates, updates, deletes, a full mailbox; the owner sees none of
+/// its messages. The same run on a store where nobody is blocked gives the
+/// sender the same answers.
+#[test]
+fn a_blocked_sender_cannot_tell() {
+    use hush_wire::PolicyAction;
+    let config = StoreConfig::new(256, 1000)
+        .unwrap()
+        .with_max_recipients(8)
+        .unwrap();
+    let (alice, bob, carol) = (key(0), key(1), key(2));
+    let mut answers: Vec<Vec<Vec<u8>>> = Vec::new();
+    let mut carol_sees = Vec::new();
+    for block in [false, true] {
+        let mut s = store(config);
+        let mut mine = Vec::new();
+        if block {
+            let r = s.execute(
+                &rec(
+                    carol,
+                    Op::Policy {
+                        action: PolicyAction::Block,
+                        subject: Some(alice),
+                    },
+                ),
+                10,
+            );
+            assert_eq!(status(&r), Status::Ok);
+        }
+        let mut t = 11;
+        let mut step = |s: &mut Store, who: PublicKey, op: Op| {
+            t += 1;
+            s.execute(&rec(who, op), t)
+        };
+        // Bob (not blocked) writes too.
+        step(
+            &mut s,
+            bob,
+            Op::Create {
+                id: id(500),
+                recipient: carol,
+                payload: payload(0),
+            },
+        );
+        for n in 0..61u16 {
+            mine.push(
+                step(
+                    &mut s,
+                    alice,
+                    Op::Create {
+                        id: id(n),
+                        recipient: carol,
+                        payload: payload(n),
+                    },
+                )
+                .as_bytes()
+                .to_vec(),
+            );
+        }
+        // Full: one more is refused alike.
+        mine.push(
+            step(
+                &mut s,
+                alice,
+                Op::Create {
+                    id: id(99),
+                    recipient: carol,
+                    payload: payload(99),
+                },
+            )
+            .as_bytes()
+            .to_vec(),
+        );
+        mine.push(
+            step(
+                &mut s,
+                alice,
+                Op::Update {
+                    id: id(3),
+                    recipient: carol,
+                    payload: payload(7),
+                },
+            )
+            .as_bytes()
+            .to_vec(),
+        );
+        mine.push(
+            step(
+                &mut s,
+                alice,
+                Op::Delete {
+                    id: id(4),
+                    recipient: carol,
+                },
+            )
+            .as_bytes()
+            .to_vec(),
+        );
+        mine.push(
+            step(
+                &mut s,
+                alice,
+                Op::Delete {
+                    id: id(4),
+                    recipient: carol,
+                },
+            )
+            .as_bytes()
+            .to_vec(),
+        );
+        mine.push(
+            step(
+                &mut s,
+                alice,
+                Op::Create {
+                    id: id(3),
+                    recipient: carol,
+                    payload: payload(1),
+                },
+            )
+            .as_bytes()
+            .to_vec(),
+        );
+        mine.push(step(&mut s, alice, Op::List).as_bytes().to_vec());
+        answers.push(mine);
+        let listed = step(&mut s, carol, Op::List).decode().unwrap().listing;
+        let next = step(&mut s, carol, Op::ReadNext).decode().unwrap();
+        let hidden_read = step(&mut s, carol, Op::Read { id: id(5) })
+            .decode()
+            .unwrap()
+            .status;
+        carol_sees.push((
+            listed.ids().to_vec(),
+            next.message.map(|m| m.id),
+            hidden_read,
+        ));
+    }
+    assert_eq!(
+        answers[0], answers[1],
+        "the blocked sender's answers differ"
+    );
+    assert_eq!(carol_sees[0].0.len(), 61);
+    assert_eq!(carol_sees[0].2, Status::Ok);
+    assert_eq!(
+        carol_sees[1],
+        (vec![id(500)], Some(id(500)), Status::NotFound)
+    );
+}
+
+/// Allowed-only: a sender not allowed is hidden, an allowed one is not;
+/// the owner's own notes always show; a policy keeps an empty mailbox.
+#[test]
+fn allowed_only_and_policy_keeps_the_mailbox() {
+    use hush_wire::PolicyAction;
+    let config = StoreConfig::new(64, 100)
+        .unwrap()
+        .with_max_recipients(2)
+        .unwrap()
+        .with_full_sweep();
+    let (alice, bob, carol) = (key(0), key(1), key(2));
+    let mut s = store(config);
+    let p = |action, subject| Op::Policy { action, subject };
+    assert_eq!(
+        status(&s.execute(&rec(carol, p(PolicyAction::AllowedOnly, None)), 1)),
+        Status::Ok
+    );
+    assert_eq!(
+        status(&s.execute(&rec(carol, p(PolicyAction::Allow, Some(bob))), 1)),
+        Status::Ok
+    );
+    s.tick(50);
+    for (n, who) in [(1, alice), (2, bob), (3, carol)] {
+        let r = s.execute(
+            &rec(
+                who,
+                Op::Create {
+                    id: id(n),
+                    recipient: carol,
+                    payload: payload(n),
+                },
+            ),
+            51,
+        );
+        assert_eq!(status(&r), Status::Ok);
+    }
+    let listed = s
+        .execute(&rec(carol, Op::List), 52)
+        .decode()
+        .unwrap()
+        .listing;
+    assert_eq!(listed.ids(), &[id(2), id(3)]);
+    // Bad policy requests are refused.
+    let mut bad = rec(carol, p(PolicyAction::Block, Some(alice)))
+        .as_bytes()
+        .to_vec();
+    bad[88] = 9;
+    assert_eq!(
+        status(&s.execute(&RequestRecord::from_bytes(&bad).unwrap(), 53)),
+        Status::InvalidRequest
+    );
+    // The mailbox holds a policy, so with max_recipients 2, one more
+    // recipient fits and then none.
+    s.execute(&rec(carol, Op::DeleteNext), 54);
+    s.execute(&rec(carol, Op::DeleteNext), 54);
+    s.tick(300);
+    let r = s.execute(
+        &rec(
+            alice,
+            Op::Create {
+                id: id(9),
+                recipient: bob,
+                payload: payload(9),
+            },
+        ),
+        301,
+    );
+    assert_eq!(status(&r), Status::Ok);
+    let r = s.execute(
+        &rec(
+            alice,
+            Op::Create {
+                id: id(9),
+                recipient: alice,
+                payload: payload(9),
+            },
+        ),
+        301,
+    );
+    assert_eq!(status(&r), Status::TooManyRecipients);
+    // Forgetting everything lets the sweep free it.
+    s.execute(&rec(carol, p(PolicyAction::AcceptFromAnyone, None)), 302);
+    s.execute(&rec(carol, p(PolicyAction::Forget, Some(bob))), 302);
+    s.tick(303);
+    let r = s.execute(
+        &rec(
+            alice,
+            Op::Create {
+                id: id(9),
+                recipient: alice,
+                payload: payload(9),
+            },
+        ),
+        304,
+    );
+    assert_eq!(status(&r), Status::Ok);
 }
 
 #[test]
@@ -461,6 +713,71 @@ fn cases() -> Vec<Case> {
             setup: vec![],
             request: RequestRecord::from_bytes(&garbage).unwrap(),
             expect: Status::InvalidRequest,
+        },
+        Case {
+            name: "policy: block",
+            setup: vec![],
+            request: rec(
+                bob,
+                Op::Policy {
+                    action: hush_wire::PolicyAction::Block,
+                    subject: Some(alice),
+                },
+            ),
+            expect: Status::Ok,
+        },
+        Case {
+            name: "policy: allowed only",
+            setup: vec![send(1, bob)],
+            request: rec(
+                bob,
+                Op::Policy {
+                    action: hush_wire::PolicyAction::AllowedOnly,
+                    subject: None,
+                },
+            ),
+            expect: Status::Ok,
+        },
+        Case {
+            name: "policy full",
+            setup: (0..16u8)
+                .map(|k| {
+                    (
+                        bob,
+                        Op::Policy {
+                            action: hush_wire::PolicyAction::Block,
+                            subject: Some(key(20 + k)),
+                        },
+                    )
+                })
+                .collect(),
+            request: rec(
+                bob,
+                Op::Policy {
+                    action: hush_wire::PolicyAction::Allow,
+                    subject: Some(carol),
+                },
+            ),
+            expect: Status::PolicyFull,
+        },
+        Case {
+            name: "create by a blocked sender",
+            setup: vec![(
+                bob,
+                Op::Policy {
+                    action: hush_wire::PolicyAction::Block,
+                    subject: Some(alice),
+                },
+            )],
+            request: rec(
+                alice,
+                Op::Create {
+                    id: id(2),
+                    recipient: bob,
+                    payload: payload(2),
+                },
+            ),
+            expect: Status::Ok,
         },
     ]
 }
