@@ -149,6 +149,26 @@ impl Contacts {
         Ok(Some(devices))
     }
 
+    /// The identity key of contact `name`'s account: the one its devices
+    /// are signed by, or its card's key for a contact added by card.
+    pub fn account_identity(&self, name: &str) -> Result<PublicKey, KeystoreError> {
+        let path = self.path(name)?.with_extension(DEVICES_EXTENSION);
+        match std::fs::read_to_string(&path) {
+            Ok(t) => t
+                .lines()
+                .next()
+                .and_then(|l| PublicKey::from_hex(l.trim()).ok())
+                .ok_or(KeystoreError::BadContact {
+                    path,
+                    reason: "the first line is not an identity key".into(),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(self.load(name)?.card.signing_key())
+            }
+            Err(source) => Err(KeystoreError::Io { path, source }),
+        }
+    }
+
     /// Removes contact `name`.
     pub fn remove(&self, name: &str) -> Result<(), KeystoreError> {
         let path = self.path(name)?;

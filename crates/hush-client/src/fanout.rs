@@ -3,8 +3,8 @@
 //!
 //! Each device gets its own HPKE-sealed copy under the same message id, so
 //! a device that sees a message twice (a retry) shows it once. The number
-//! of requests is padded up to the next of [`FANOUT_BUCKETS`] with requests
-//! that change nothing (reads of random ids in the sender's own mailbox,
+//! of requests is padded up to the next power of two (at least 4: 4, 8,
+//! 16, 32, ...) with requests that change nothing (reads of random ids in the sender's own mailbox,
 //! which the broker makes indistinguishable from creates), so the host
 //! does not learn how many devices are involved.
 
@@ -12,18 +12,15 @@ use crate::e2e::{self, VerifiedCard};
 use crate::{Client, ClientError, Identity};
 use hush_wire::{EnvelopePlaintext, MessageId, PublicKey};
 
-/// A send makes one of these numbers of broker requests, the smallest that
-/// fits its copies (at most 8 devices of the recipient and 7 other devices
-/// of the sender).
-pub const FANOUT_BUCKETS: [usize; 3] = [4, 8, 16];
+/// The fewest requests a send makes.
+pub const MIN_FANOUT: usize = 4;
 
-/// Requests a send of `copies` copies makes.
+/// Requests a send of `copies` copies makes: the next power of two, at
+/// least [`MIN_FANOUT`] (a person-to-person send, at most 8 devices of the
+/// recipient and 7 other devices of the sender, makes 4, 8 or 16; a group
+/// send more).
 pub fn padded(copies: usize) -> usize {
-    FANOUT_BUCKETS
-        .iter()
-        .copied()
-        .find(|&b| b >= copies)
-        .unwrap_or(copies)
+    copies.next_power_of_two().max(MIN_FANOUT)
 }
 
 /// One copy to deliver: to whom, and what.
@@ -98,5 +95,7 @@ mod tests {
         assert_eq!(padded(5), 8);
         assert_eq!(padded(15), 16);
         assert_eq!(padded(16), 16);
+        assert_eq!(padded(17), 32);
+        assert_eq!(padded(0), 4);
     }
 }

@@ -30,6 +30,7 @@ pub mod directory;
 pub mod e2e;
 mod error;
 pub mod fanout;
+pub mod groups;
 pub mod identity;
 pub mod passphrase;
 pub mod session;

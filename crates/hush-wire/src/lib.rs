@@ -23,6 +23,7 @@ pub mod consts;
 pub mod directory;
 mod envelope;
 mod error;
+pub mod group;
 #[cfg(feature = "grpc")]
 pub mod grpc;
 mod ids;

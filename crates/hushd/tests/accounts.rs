@@ -398,3 +398,100 @@ fn blocking_is_invisible_to_the_blocked() {
         ["before the block", "after the unblock", "from a contact"]
     );
 }
+
+/// Alice, bob and carol form a group: every member's every device gets
+/// each group message; a removed member gets nothing more; carol blocks
+/// alice and stops seeing alice's group messages while bob still does.
+#[test]
+fn a_group_of_three() {
+    let server = Server::start();
+    let users: Vec<(User, &str)> = ["alice", "bob", "carol"]
+        .into_iter()
+        .map(|n| (User::new(&server, n), n))
+        .collect();
+    for (u, n) in &users {
+        u.sign_up(&server, n, &format!("{n}@example.org"));
+    }
+    users[0]
+        .0
+        .ok(&["device", "add", "--as", "alice", "alice-phone"]);
+    for (u, me) in &users {
+        for (_, other) in &users {
+            if other != me {
+                let email = format!("{other}@example.org");
+                u.ok(&["contact", "add", other, "--email", &email, "--as", me]);
+            }
+        }
+    }
+    let (alice, bob, carol) = (&users[0].0, &users[1].0, &users[2].0);
+    let made = alice.json(&[
+        "group",
+        "create",
+        "friends",
+        "--as",
+        "alice",
+        "--members",
+        "bob,carol",
+    ]);
+    assert_eq!(made["copies"], 3, "bob, carol and alice's phone");
+    let inbox = bob.json(&["inbox", "--as", "bob"]);
+    assert_eq!(inbox[0]["group"], "friends");
+    assert_eq!(inbox[0]["group_kind"], "control");
+    let listed = bob.json(&["group", "list"]);
+    assert_eq!(listed[0]["members"].as_array().unwrap().len(), 3);
+
+    let sent = bob.json(&["group", "send", "friends", "--as", "bob", "hello friends"]);
+    assert_eq!(sent["copies"], 3, "alice's two devices and carol");
+    for (u, device) in [(alice, "alice"), (alice, "alice-phone"), (carol, "carol")] {
+        let inbox = u.json(&["inbox", "--as", device]);
+        let texts: Vec<_> = inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["group_kind"] == "text")
+            .map(|m| {
+                (
+                    m["group"].clone(),
+                    m["text"].clone(),
+                    m["from_name"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [("friends".into(), "hello friends".into(), "bob".into())],
+            "{device}"
+        );
+    }
+
+    // Carol blocks alice: alice's group message reaches bob, not carol,
+    // and alice's answer is what it always is.
+    carol.ok(&["block", "--as", "carol", "alice"]);
+    let sent = alice.json(&["group", "send", "friends", "--as", "alice", "from alice"]);
+    assert_eq!(sent["copies"], 3);
+    let got = |u: &User, me: &str| -> Vec<String> {
+        u.json(&["inbox", "--as", me])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["group_kind"] == "text")
+            .map(|m| m["text"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(got(bob, "bob"), ["from alice"]);
+    assert_eq!(got(carol, "carol"), ["hello friends"]);
+
+    // Alice removes carol: carol learns she is out, and gets nothing more.
+    // (Unblocked first: what arrived while blocked stays hidden.)
+    carol.ok(&["unblock", "--as", "carol", "alice"]);
+    alice.ok(&["group", "remove", "friends", "--as", "alice", "carol"]);
+    let _ = carol.json(&["inbox", "--as", "carol"]);
+    let listed = carol.json(&["group", "list"]);
+    assert_eq!(listed[0]["left"], true);
+    // Bob's client learns of the change when it reads his inbox.
+    let _ = bob.json(&["inbox", "--as", "bob"]);
+    let sent = bob.json(&["group", "send", "friends", "--as", "bob", "just us"]);
+    assert_eq!(sent["copies"], 2);
+    let e = carol.fails(&["group", "send", "friends", "--as", "carol", "hey"]);
+    assert!(e.contains("no longer a member"), "{e}");
+}

@@ -9,6 +9,7 @@
 //! README.md): `inbox` always makes one list and 62 reads.
 
 mod account;
+mod group;
 mod policy;
 
 use account::{AccountCommand, DeviceCommand, IdentifierArgs};
@@ -18,6 +19,7 @@ use hush_attest::Policy;
 use hush_client::accounts::LocalAccounts;
 use hush_client::e2e::{self, E2eError, Opened, VerifiedCard};
 use hush_client::fanout::Copy;
+use hush_client::groups::Groups;
 use hush_client::{Client, Contacts, Identity, Keystore, Read};
 use hush_wire::{EnvelopeKind, EnvelopePlaintext, Message, MessageId, PublicKey};
 use serde_json::json;
@@ -66,6 +68,9 @@ enum Command {
     /// Your account's devices: link, list, unlink.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// Groups of contacts: create, add, remove, send, list.
+    #[command(subcommand)]
+    Group(group::GroupCommand),
     /// Send a message.
     Send {
         /// Identity to send as.
@@ -221,6 +226,7 @@ struct Ctx {
     keys: Keystore,
     contacts: Contacts,
     accounts: LocalAccounts,
+    groups: Groups,
     /// Names of known keys (identities first, then contacts), read once:
     /// an inbox names up to 62 senders.
     names: std::cell::OnceCell<std::collections::HashMap<PublicKey, String>>,
@@ -354,11 +360,15 @@ impl Ctx {
     fn print_message(&self, me: &Identity, m: &Message) {
         let opened = e2e::open(me, m);
         if self.json {
-            println!("{}", self.message_json(m, &opened));
+            println!("{}", self.message_json(me, m, &opened));
             return;
         }
         let when = humanize_time(m.timestamp.0);
         let body = match &opened {
+            Ok(o) if o.kind == EnvelopeKind::Group => match self.open_group(me, m, &o.content) {
+                Ok((group, inner)) => format!("[{group}] {}", self.describe_inner(me, &inner)),
+                Err(e) => format!("[group message not shown: {e}]"),
+            },
             Ok(o) => describe(o, |k| self.name_of(k), m),
             Err(e) => format!("[cannot open: {e}]"),
         };
@@ -381,9 +391,37 @@ impl Ctx {
     }
 
     /// A message as JSON: its clear fields and what opening it gave.
-    fn message_json(&self, m: &Message, opened: &Result<Opened, E2eError>) -> serde_json::Value {
+    fn message_json(
+        &self,
+        me: &Identity,
+        m: &Message,
+        opened: &Result<Opened, E2eError>,
+    ) -> serde_json::Value {
         let mut v = self.header_json(m);
         match opened {
+            Ok(o) if o.kind == EnvelopeKind::Group => {
+                v["kind"] = json!(o.kind.name());
+                v["author"] = json!(o.author.to_hex());
+                match self.open_group(me, m, &o.content) {
+                    Ok((group, inner)) => {
+                        v["group"] = json!(group);
+                        v["group_kind"] = json!(inner.kind.name());
+                        v["text"] = match inner.kind {
+                            EnvelopeKind::Text => {
+                                json!(String::from_utf8_lossy(inner.content()))
+                            }
+                            _ => serde_json::Value::Null,
+                        };
+                        if inner.kind == EnvelopeKind::Control {
+                            v["description"] = json!(self.describe_inner(me, &inner));
+                        }
+                    }
+                    Err(e) => {
+                        v["text"] = serde_json::Value::Null;
+                        v["error"] = json!(e.to_string());
+                    }
+                }
+            }
             Ok(o) => {
                 v["kind"] = json!(o.kind.name());
                 v["author"] = json!(o.author.to_hex());
@@ -399,6 +437,24 @@ impl Ctx {
             }
         }
         v
+    }
+}
+
+impl Ctx {
+    /// A group's inner envelope as one line of safe text.
+    fn describe_inner(&self, me: &Identity, inner: &EnvelopePlaintext) -> String {
+        match inner.kind {
+            EnvelopeKind::Text => safe_text(&String::from_utf8_lossy(inner.content())),
+            EnvelopeKind::Control => match hush_wire::group::GroupUpdate::decode(inner.content()) {
+                Ok(u) => {
+                    let names: Vec<String> =
+                        u.members.iter().map(|k| self.member_name(me, k)).collect();
+                    format!("members of {}: {}", safe_text(&u.name), names.join(", "))
+                }
+                Err(e) => format!("[bad group update: {e}]"),
+            },
+            other => format!("[{}, {} bytes]", other.name(), inner.content().len()),
+        }
     }
 }
 
@@ -530,6 +586,7 @@ async fn run(cli: Cli) -> Result<()> {
         keys,
         contacts: Contacts::open(&home),
         accounts: LocalAccounts::open(&home),
+        groups: Groups::open(&home),
         names: std::cell::OnceCell::new(),
     };
     match cli.command {
@@ -821,7 +878,7 @@ async fn run(cli: Cli) -> Result<()> {
                 // One array, like `id list --json`: [] when empty.
                 let v: Vec<_> = messages
                     .iter()
-                    .map(|m| ctx.message_json(m, &e2e::open(&me, m)))
+                    .map(|m| ctx.message_json(&me, m, &e2e::open(&me, m)))
                     .collect();
                 println!("{}", serde_json::Value::Array(v));
             } else {
@@ -906,6 +963,7 @@ async fn run(cli: Cli) -> Result<()> {
             accept_from_anyone,
         } => policy::policy(&ctx, &me, accept_from_anyone).await?,
         Command::Device(cmd) => account::device(&ctx, cmd).await?,
+        Command::Group(cmd) => group::group(&ctx, cmd).await?,
         Command::SafetyNumber { me, contact } => {
             let info = ctx
                 .keys

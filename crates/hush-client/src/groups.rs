@@ -1,0 +1,177 @@
+//! Groups, as this machine keeps them: `$HUSH_HOME/groups/NAME.json`, one
+//! file per group, with the group's id, the identity it belongs to here,
+//! and its members' identity keys. The state changes when a member's
+//! update arrives (see [`hush_wire::group`]).
+
+use crate::identity::{KeystoreError, named_files, valid_name};
+use hush_wire::PublicKey;
+use hush_wire::group::GroupId;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// One group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalGroup {
+    /// The group's id (hex).
+    pub id: String,
+    /// The group's name, as its members call it.
+    pub name: String,
+    /// The local identity that is a member.
+    pub me: String,
+    /// Members' identity keys (hex), this account's included.
+    pub members: Vec<String>,
+    /// This account was removed: nothing more is sent to or shown from it.
+    #[serde(default)]
+    pub left: bool,
+}
+
+impl LocalGroup {
+    /// The group id.
+    pub fn group_id(&self) -> Option<GroupId> {
+        GroupId::from_hex(&self.id)
+    }
+
+    /// The members' keys (unreadable ones skipped).
+    pub fn member_keys(&self) -> Vec<PublicKey> {
+        self.members
+            .iter()
+            .filter_map(|m| PublicKey::from_hex(m).ok())
+            .collect()
+    }
+}
+
+/// The groups folder.
+#[derive(Debug, Clone)]
+pub struct Groups {
+    dir: PathBuf,
+}
+
+impl Groups {
+    /// The groups under `home`.
+    pub fn open(home: &Path) -> Self {
+        Self {
+            dir: home.join("groups"),
+        }
+    }
+
+    fn path(&self, name: &str) -> Result<PathBuf, KeystoreError> {
+        if !valid_name(name) {
+            return Err(KeystoreError::BadName(name.to_owned()));
+        }
+        Ok(self.dir.join(format!("{name}.json")))
+    }
+
+    /// Group `name`, if any.
+    pub fn load(&self, name: &str) -> Result<Option<LocalGroup>, KeystoreError> {
+        let path = self.path(name)?;
+        match std::fs::read_to_string(&path) {
+            Ok(t) => serde_json::from_str(&t)
+                .map(Some)
+                .map_err(|e| KeystoreError::BadContact {
+                    path,
+                    reason: e.to_string(),
+                }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(KeystoreError::Io { path, source }),
+        }
+    }
+
+    /// Saves group `name`.
+    pub fn save(&self, name: &str, group: &LocalGroup) -> Result<(), KeystoreError> {
+        let path = self.path(name)?;
+        let io = |source| KeystoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        let text = serde_json::to_string_pretty(group).expect("serialisable");
+        std::fs::write(&path, text + "\n").map_err(io)
+    }
+
+    /// Every group, by local name (unreadable files skipped).
+    pub fn list(&self) -> Result<Vec<(String, LocalGroup)>, KeystoreError> {
+        let mut out = Vec::new();
+        for (name, _) in named_files(&self.dir, "json")? {
+            if let Ok(Some(g)) = self.load(&name) {
+                out.push((name, g));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The local name of the group with `id` held by identity `me`.
+    pub fn find(
+        &self,
+        id: &GroupId,
+        me: &str,
+    ) -> Result<Option<(String, LocalGroup)>, KeystoreError> {
+        Ok(self
+            .list()?
+            .into_iter()
+            .find(|(_, g)| g.id == id.to_hex() && g.me == me))
+    }
+
+    /// A local name for a new group called `wanted`: itself if free and
+    /// valid, else with a numeric suffix.
+    pub fn free_name(&self, wanted: &str) -> String {
+        let base: String = wanted
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .take(24)
+            .collect();
+        let base = if base.is_empty() {
+            "group".to_owned()
+        } else {
+            base
+        };
+        for n in 0.. {
+            let name = if n == 0 {
+                base.clone()
+            } else {
+                format!("{base}-{n}")
+            };
+            if matches!(self.load(&name), Ok(None)) {
+                return name;
+            }
+        }
+        unreachable!()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_are_kept_and_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = Groups::open(dir.path());
+        let group = LocalGroup {
+            id: "ab".repeat(16),
+            name: "friends".into(),
+            me: "alice".into(),
+            members: vec!["11".repeat(32)],
+            left: false,
+        };
+        g.save("friends", &group).unwrap();
+        assert_eq!(g.load("friends").unwrap(), Some(group.clone()));
+        let id = group.group_id().unwrap();
+        assert_eq!(g.find(&id, "alice").unwrap().unwrap().0, "friends");
+        assert!(g.find(&id, "bob").unwrap().is_none());
+        assert_eq!(g.free_name("friends"), "friends-1");
+        assert_eq!(g.free_name("my group!"), "my-group-");
+        assert_eq!(g.member_keys_len(), 1);
+    }
+
+    impl Groups {
+        fn member_keys_len(&self) -> usize {
+            self.load("friends").unwrap().unwrap().member_keys().len()
+        }
+    }
+}
