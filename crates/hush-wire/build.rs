@@ -4,6 +4,7 @@
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto/hush/v1/broker.proto");
     println!("cargo:rerun-if-changed=proto/hush/v1/directory.proto");
+    println!("cargo:rerun-if-changed=proto/hush/v1/blobs.proto");
     if std::env::var_os("CARGO_FEATURE_GRPC").is_none() {
         return Ok(());
     }
@@ -17,6 +18,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &[
                 "proto/hush/v1/broker.proto",
                 "proto/hush/v1/directory.proto",
+                "proto/hush/v1/blobs.proto",
             ],
             &["proto"],
         )?;

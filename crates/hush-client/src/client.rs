@@ -45,6 +45,7 @@ pub struct Client {
     url: String,
     policy: Policy,
     keypairs: Vec<schnorrkel::Keypair>,
+    channel: Channel,
     grpc: BrokerClient<Channel>,
     directory_grpc: DirectoryClient<Channel>,
     session: ClientSession,
@@ -128,7 +129,7 @@ impl Client {
         let directory_grpc = DirectoryClient::new(channel.clone())
             .max_decoding_message_size(MAX_GRPC_MESSAGE)
             .max_encoding_message_size(MAX_GRPC_MESSAGE);
-        let grpc = BrokerClient::new(channel)
+        let grpc = BrokerClient::new(channel.clone())
             .max_decoding_message_size(MAX_GRPC_MESSAGE)
             .max_encoding_message_size(MAX_GRPC_MESSAGE);
         let session = Self::establish(url, &grpc, &policy, &keypairs).await?;
@@ -136,6 +137,7 @@ impl Client {
             url: url.to_owned(),
             policy,
             keypairs,
+            channel,
             grpc,
             directory_grpc,
             session,
@@ -254,6 +256,11 @@ impl Client {
             .ok_or_else(closed)?;
         self.stream = Some(stream);
         Ok(answer)
+    }
+
+    /// The connection (HTTP/2 channel) this client talks over.
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
     }
 
     /// The current session.

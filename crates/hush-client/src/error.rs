@@ -39,6 +39,9 @@ pub enum ClientError {
     /// A broker operation failed with a status.
     #[error("{0}")]
     Status(Status),
+    /// An attachment could not be made or opened.
+    #[error("{0}")]
+    Media(#[from] crate::media::MediaError),
     /// A directory operation failed with a status.
     #[error("{0}")]
     Directory(DirectoryStatus),

@@ -32,6 +32,7 @@ mod error;
 pub mod fanout;
 pub mod groups;
 pub mod identity;
+pub mod media;
 pub mod passphrase;
 pub mod session;
 

@@ -28,6 +28,7 @@ pub mod group;
 pub mod grpc;
 mod ids;
 mod keys;
+pub mod media;
 mod message;
 mod payload;
 mod request;

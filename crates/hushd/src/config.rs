@@ -21,6 +21,10 @@ pub const DEFAULT_CAPACITY: u32 = 4096;
 pub const DEFAULT_MAX_ACCOUNTS: u32 = 1024;
 /// Where the dev verification sender writes codes, in the temp directory.
 pub const DEFAULT_VERIFICATION_FILE: &str = "hushd-verification-codes.txt";
+/// Where blobs go by default, in the temp directory.
+pub const DEFAULT_BLOB_DIR: &str = "hushd-blobs";
+/// Default blob storage limit, in MiB.
+pub const DEFAULT_BLOB_QUOTA_MIB: u64 = 1024;
 
 /// Effective settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -43,6 +47,10 @@ pub struct Settings {
     /// Where verification codes go: the dev sender appends
     /// `identifier code` lines to this file.
     pub verification_file: PathBuf,
+    /// Directory for attachment blobs (encrypted files).
+    pub blob_dir: PathBuf,
+    /// Most blob storage, in MiB.
+    pub blob_quota_mib: u64,
     /// Largest number of open sessions.
     pub max_sessions: usize,
     /// Idle time after which a session expires.
@@ -65,6 +73,8 @@ impl Default for Settings {
             max_recipients: None,
             max_accounts: DEFAULT_MAX_ACCOUNTS,
             verification_file: std::env::temp_dir().join(DEFAULT_VERIFICATION_FILE),
+            blob_dir: std::env::temp_dir().join(DEFAULT_BLOB_DIR),
+            blob_quota_mib: DEFAULT_BLOB_QUOTA_MIB,
             ttl: Duration::from_secs(24 * 3600),
             max_sessions: 1024,
             session_idle_timeout: Duration::from_secs(600),
@@ -116,6 +126,14 @@ pub struct Args {
     #[arg(long, env = "HUSH_VERIFICATION_FILE")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_file: Option<PathBuf>,
+    /// Directory for attachment blobs [default: hushd-blobs in the temp directory].
+    #[arg(long, env = "HUSH_BLOB_DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob_dir: Option<PathBuf>,
+    /// Most blob storage in MiB [default: 1024].
+    #[arg(long, env = "HUSH_BLOB_QUOTA_MIB")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob_quota_mib: Option<u64>,
     /// Largest number of open sessions [default: 1024].
     #[arg(long, env = "HUSH_MAX_SESSIONS")]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -6,8 +6,10 @@
 //! into the enclave) -> the enclave (`hush_enclave`: session table, Noise,
 //! the services). `clock.rs` feeds the enclave the time and hands the
 //! directory's verification codes to `verification.rs`, `telemetry.rs`
-//! serves logs and metrics, `shutdown.rs` stops it all.
+//! serves logs and metrics, `shutdown.rs` stops it all. `blobs.rs` keeps
+//! the clients' encrypted attachments, outside the enclave.
 
+pub mod blobs;
 pub mod broker;
 pub mod clock;
 pub mod config;

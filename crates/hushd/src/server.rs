@@ -1,6 +1,7 @@
 //! Wires hushd together: bind, start the enclave, serve gRPC (broker,
 //! health, reflection) and metrics, tick the clock, stop cleanly.
 
+use crate::blobs::{BlobDir, BlobService, MAX_BLOB_MESSAGE};
 use crate::broker::BrokerService;
 use crate::config::Settings;
 use crate::directory::DirectoryService;
@@ -11,6 +12,7 @@ use crate::{clock, shutdown, telemetry};
 use anyhow::{Context, Result};
 use hush_enclave::{EnclaveApi, InProcessEnclave};
 use hush_wire::grpc::v1::FILE_DESCRIPTOR_SET;
+use hush_wire::grpc::v1::blobs_server::BlobsServer;
 use hush_wire::grpc::v1::broker_server::BrokerServer;
 use hush_wire::grpc::v1::directory_server::DirectoryServer;
 use std::sync::Arc;
@@ -59,6 +61,7 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
     health
         .set_serving::<DirectoryServer<DirectoryService>>()
         .await;
+    health.set_serving::<BlobsServer<BlobService>>().await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .build_v1()
@@ -74,6 +77,21 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
     let directory = DirectoryServer::new(DirectoryService::new(directory_thread))
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
+    let blob_dir = Arc::new(
+        BlobDir::open(
+            settings.blob_dir.clone(),
+            settings.blob_quota_mib.saturating_mul(1 << 20),
+        )
+        .with_context(|| {
+            format!(
+                "cannot use the blob directory {} (set --blob-dir)",
+                settings.blob_dir.display()
+            )
+        })?,
+    );
+    let blobs = BlobsServer::new(BlobService::new(blob_dir.clone()))
+        .max_decoding_message_size(MAX_BLOB_MESSAGE)
+        .max_encoding_message_size(MAX_BLOB_MESSAGE);
     let sender: Arc<dyn CodeSender> =
         Arc::new(DevFileSender::new(settings.verification_file.clone()));
 
@@ -97,6 +115,11 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         settings.max_accounts,
         sender.describe()
     );
+    println!(
+        "hushd: attachment blobs in {} (at most {} MiB)",
+        settings.blob_dir.display(),
+        settings.blob_quota_mib
+    );
     println!("hushd: in-memory: a restart loses every message and ends every session");
     println!("Try it from another terminal:");
     println!("  hush id new alice && hush id new bob");
@@ -104,6 +127,11 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
     println!("  hush inbox --as bob --allow-dev-attestation");
 
     let clock_task = tokio::spawn(clock::run(thread, sender, stop.clone()));
+    tokio::spawn(crate::blobs::expire_loop(
+        blob_dir,
+        settings.ttl,
+        stop.clone(),
+    ));
     tokio::spawn(telemetry::upkeep(metrics.clone(), stop.clone()));
     let metrics_task = metrics_listener.map(|l| {
         tokio::spawn(telemetry::serve_metrics(
@@ -121,6 +149,7 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         .add_service(reflection)
         .add_service(broker)
         .add_service(directory)
+        .add_service(blobs)
         .serve_with_incoming_shutdown(incoming, shutdown::wait(stop.clone()));
     // Graceful stop waits for clients to hang up; give in-flight requests
     // a grace period, then close the remaining connections.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 struct Server {
     hushd: Hushd,
     codes: PathBuf,
+    blobs: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -18,10 +19,17 @@ impl Server {
     fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let codes = dir.path().join("codes.txt");
-        let hushd = Hushd::start(&["--verification-file", codes.to_str().unwrap()]);
+        let blobs = dir.path().join("blobs");
+        let hushd = Hushd::start(&[
+            "--verification-file",
+            codes.to_str().unwrap(),
+            "--blob-dir",
+            blobs.to_str().unwrap(),
+        ]);
         Self {
             hushd,
             codes,
+            blobs,
             _dir: dir,
         }
     }
@@ -494,4 +502,145 @@ fn a_group_of_three() {
     assert_eq!(sent["copies"], 2);
     let e = carol.fails(&["group", "send", "friends", "--as", "carol", "hey"]);
     assert!(e.contains("no longer a member"), "{e}");
+}
+
+/// A picture goes through: encrypted on alice's side, stored as a padded
+/// blob on the host (which holds no byte of the picture), opened by bob.
+/// A missing, corrupt or too big file gets a clear error. A location too.
+#[test]
+fn a_picture_and_a_location_go_through() {
+    let server = Server::start();
+    let alice = User::new(&server, "alice");
+    let bob = User::new(&server, "bob");
+    alice.sign_up(&server, "alice", "alice@example.org");
+    bob.sign_up(&server, "bob", "bob@example.org");
+    alice.ok(&[
+        "contact",
+        "add",
+        "bob",
+        "--email",
+        "bob@example.org",
+        "--as",
+        "alice",
+    ]);
+    let picture: Vec<u8> = (0..100_000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+    let path = alice.home().join("cat.png");
+    std::fs::write(&path, &picture).unwrap();
+    let sent = alice.json(&[
+        "send",
+        "--as",
+        "alice",
+        "--to",
+        "bob",
+        "--file",
+        path.to_str().unwrap(),
+    ]);
+    let id = sent["id"].as_str().unwrap().to_owned();
+
+    // The host holds one blob of a size class, and none of the picture.
+    let stored: Vec<_> = std::fs::read_dir(&server.blobs)
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(stored.len(), 1);
+    let blob = std::fs::read(stored[0].path()).unwrap();
+    assert_eq!(blob.len(), 1 << 18, "100 kB is padded to 256 KiB");
+    assert!(
+        !blob
+            .windows(64)
+            .any(|w| picture.windows(64).next() == Some(w))
+    );
+
+    let inbox = bob.json(&["inbox", "--as", "bob"]);
+    assert_eq!(inbox[0]["kind"], "attachment");
+    assert_eq!(inbox[0]["attachment"]["name"], "cat.png");
+    assert_eq!(inbox[0]["attachment"]["media_type"], "image/png");
+    let out = bob.home().join("got.png");
+    bob.ok(&[
+        "download",
+        "--as",
+        "bob",
+        &id,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(std::fs::read(&out).unwrap(), picture);
+    let e = bob.fails(&[
+        "download",
+        "--as",
+        "bob",
+        &id,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(e.contains("--force"), "{e}");
+
+    // Corrupt, then missing.
+    let mut bad = blob.clone();
+    bad[1000] ^= 1;
+    std::fs::write(stored[0].path(), &bad).unwrap();
+    let e = bob.fails(&[
+        "download",
+        "--as",
+        "bob",
+        &id,
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(e.contains("corrupt"), "{e}");
+    std::fs::remove_file(stored[0].path()).unwrap();
+    let e = bob.fails(&[
+        "download",
+        "--as",
+        "bob",
+        &id,
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(e.contains("gone"), "{e}");
+    // Too big, and not there at all.
+    let big = alice.home().join("big.bin");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(17 << 20)
+        .unwrap();
+    let e = alice.fails(&[
+        "send",
+        "--as",
+        "alice",
+        "--to",
+        "bob",
+        "--file",
+        big.to_str().unwrap(),
+    ]);
+    assert!(e.contains("at most"), "{e}");
+    let e = alice.fails(&[
+        "send",
+        "--as",
+        "alice",
+        "--to",
+        "bob",
+        "--file",
+        "/nonexistent/x.png",
+    ]);
+    assert!(e.contains("cannot read"), "{e}");
+
+    alice.ok(&[
+        "send",
+        "--as",
+        "alice",
+        "--to",
+        "bob",
+        "--location",
+        "47.3769,8.5417",
+        "Zurich HB",
+    ]);
+    let inbox = bob.json(&["inbox", "--as", "bob"]);
+    let loc = &inbox.as_array().unwrap().last().unwrap()["location"];
+    assert_eq!(loc["label"], "Zurich HB");
+    assert_eq!(loc["latitude"], 47.3769);
+    let e = alice.fails(&["send", "--as", "alice", "--to", "bob", "--location", "91,0"]);
+    assert!(e.contains("latitude"), "{e}");
 }

@@ -10,6 +10,7 @@
 
 mod account;
 mod group;
+mod media;
 mod policy;
 
 use account::{AccountCommand, DeviceCommand, IdentifierArgs};
@@ -23,6 +24,7 @@ use hush_client::groups::Groups;
 use hush_client::{Client, Contacts, Identity, Keystore, Read};
 use hush_wire::{EnvelopeKind, EnvelopePlaintext, Message, MessageId, PublicKey};
 use serde_json::json;
+use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 /// Default server: where a plain `hushd` listens.
@@ -82,8 +84,30 @@ enum Command {
         /// Message id (32 hex digits) [default: random]. Reuse it to retry safely.
         #[arg(long)]
         id: Option<String>,
-        /// The text (at most 787 bytes; it is end-to-end encrypted).
-        text: String,
+        /// The text (at most 787 bytes; it is end-to-end encrypted); with
+        /// --location, the place's label.
+        text: Option<String>,
+        /// Send a file (a picture, ...) instead: encrypted with a fresh key
+        /// and stored as a blob on the server (at most 16 MiB).
+        #[arg(long, conflicts_with = "location")]
+        file: Option<PathBuf>,
+        /// Send a location instead: LAT,LON in decimal degrees.
+        #[arg(long)]
+        location: Option<String>,
+    },
+    /// Save the file a message carries.
+    Download {
+        /// Identity whose mailbox holds the message.
+        #[arg(long = "as")]
+        me: String,
+        /// The message id.
+        id: String,
+        /// Where to save it [default: the file's name, here].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
     },
     /// List your mailbox and show every message in it, oldest first.
     Inbox {
@@ -366,10 +390,12 @@ impl Ctx {
         let when = humanize_time(m.timestamp.0);
         let body = match &opened {
             Ok(o) if o.kind == EnvelopeKind::Group => match self.open_group(me, m, &o.content) {
-                Ok((group, inner)) => format!("[{group}] {}", self.describe_inner(me, &inner)),
+                Ok((group, inner)) => {
+                    format!("[{group}] {}", self.describe_inner(me, &m.id, &inner))
+                }
                 Err(e) => format!("[group message not shown: {e}]"),
             },
-            Ok(o) => describe(o, |k| self.name_of(k), m),
+            Ok(o) => describe(o, |k| self.name_of(k), m, me.name()),
             Err(e) => format!("[cannot open: {e}]"),
         };
         println!(
@@ -412,8 +438,9 @@ impl Ctx {
                             }
                             _ => serde_json::Value::Null,
                         };
+                        media::json_fields(inner.kind, inner.content(), &mut v);
                         if inner.kind == EnvelopeKind::Control {
-                            v["description"] = json!(self.describe_inner(me, &inner));
+                            v["description"] = json!(self.describe_inner(me, &m.id, &inner));
                         }
                     }
                     Err(e) => {
@@ -430,6 +457,7 @@ impl Ctx {
                     _ => serde_json::Value::Null,
                 };
                 v["content_hex"] = json!(hex::encode(&o.content));
+                media::json_fields(o.kind, &o.content, &mut v);
             }
             Err(e) => {
                 v["text"] = serde_json::Value::Null;
@@ -442,7 +470,7 @@ impl Ctx {
 
 impl Ctx {
     /// A group's inner envelope as one line of safe text.
-    fn describe_inner(&self, me: &Identity, inner: &EnvelopePlaintext) -> String {
+    fn describe_inner(&self, me: &Identity, id: &MessageId, inner: &EnvelopePlaintext) -> String {
         match inner.kind {
             EnvelopeKind::Text => safe_text(&String::from_utf8_lossy(inner.content())),
             EnvelopeKind::Control => match hush_wire::group::GroupUpdate::decode(inner.content()) {
@@ -453,14 +481,15 @@ impl Ctx {
                 }
                 Err(e) => format!("[bad group update: {e}]"),
             },
-            other => format!("[{}, {} bytes]", other.name(), inner.content().len()),
+            other => media::describe(other, inner.content(), id, me.name())
+                .unwrap_or_else(|| format!("[{}, {} bytes]", other.name(), inner.content().len())),
         }
     }
 }
 
 /// An opened message as one line of safe text: control characters (which
 /// could move the cursor or retitle the terminal) are shown escaped.
-fn describe(o: &Opened, name_of: impl Fn(&PublicKey) -> String, m: &Message) -> String {
+fn describe(o: &Opened, name_of: impl Fn(&PublicKey) -> String, m: &Message, me: &str) -> String {
     let body = match o.kind {
         EnvelopeKind::Text => safe_text(&String::from_utf8_lossy(&o.content)),
         EnvelopeKind::Sent => match EnvelopePlaintext::new(o.kind, &o.content).and_then(|p| {
@@ -483,7 +512,8 @@ fn describe(o: &Opened, name_of: impl Fn(&PublicKey) -> String, m: &Message) -> 
             ),
             Err(e) => format!("[a copy of a sent message that cannot be read: {e}]"),
         },
-        other => format!("[{}, {} bytes]", other.name(), o.content.len()),
+        other => media::describe(other, &o.content, &m.id, me)
+            .unwrap_or_else(|| format!("[{}, {} bytes]", other.name(), o.content.len())),
     };
     if o.author == m.sender {
         body
@@ -769,6 +799,8 @@ async fn run(cli: Cli) -> Result<()> {
             to,
             id,
             text,
+            file,
+            location,
         } => {
             let me = ctx.keys.load(&sender)?;
             let card = ctx.card_of(&to)?;
@@ -778,8 +810,17 @@ async fn run(cli: Cli) -> Result<()> {
                 Some(s) => parse_id(&s)?,
                 None => hush_client::new_message_id(),
             };
-            let plaintext = text_envelope(&text)?;
             let mut client = ctx.connect(&me).await?;
+            let plaintext = match (&text, &file, &location) {
+                (_, Some(_), Some(_)) => anyhow::bail!("give --file or --location, not both"),
+                (_, None, Some(at)) => media::location(at, text.as_deref())?,
+                (None, Some(path), None) => media::attach(&client, path).await?,
+                (Some(_), Some(_), _) => anyhow::bail!("give a text or --file, not both"),
+                (Some(t), None, None) => text_envelope(t)?,
+                (None, None, None) => {
+                    anyhow::bail!("nothing to send: give a text, --file PATH or --location LAT,LON")
+                }
+            };
             let targets = ctx.devices_of(&to, &card)?;
             let mine = ctx.my_other_devices(&me, &mut client).await?;
             if targets.len() == 1 && mine.is_empty() {
@@ -807,7 +848,9 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let sync =
                 EnvelopePlaintext::nest(EnvelopeKind::Sent, recipient.as_bytes(), &plaintext)
-                    .context("text too long to copy to your other devices (at most 754 bytes)")?;
+                    .context(
+                        "too long to copy to your other devices (a text of at most 754 bytes)",
+                    )?;
             let mut copies: Vec<Copy> = targets
                 .iter()
                 .map(|c| Copy {
@@ -963,6 +1006,10 @@ async fn run(cli: Cli) -> Result<()> {
             accept_from_anyone,
         } => policy::policy(&ctx, &me, accept_from_anyone).await?,
         Command::Device(cmd) => account::device(&ctx, cmd).await?,
+        Command::Download { me, id, out, force } => {
+            let me = ctx.keys.load(&me)?;
+            media::download(&ctx, &me, &id, out, force).await?
+        }
         Command::Group(cmd) => group::group(&ctx, cmd).await?,
         Command::SafetyNumber { me, contact } => {
             let info = ctx
