@@ -242,6 +242,26 @@ impl Directory<'_> {
             .await
     }
 
+    /// Makes `account`'s look-ups of this account's identifiers answer "no
+    /// user" (`block`), or stops (`!block`).
+    pub async fn block(
+        &mut self,
+        identity: PublicKey,
+        account: PublicKey,
+        block: bool,
+    ) -> Result<(), ClientError> {
+        let op = if block {
+            DirectoryOp::Block { account }
+        } else {
+            DirectoryOp::Unblock { account }
+        };
+        let (r, _) = self.run(identity, op).await?;
+        match r.status {
+            DirectoryStatus::Ok => Ok(()),
+            s => Err(ClientError::Directory(s)),
+        }
+    }
+
     /// The account `me` belongs to.
     pub async fn show(&mut self, me: PublicKey) -> Result<Account, ClientError> {
         self.account(me, DirectoryOp::Show).await

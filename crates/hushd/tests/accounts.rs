@@ -368,7 +368,19 @@ fn blocking_is_invisible_to_the_blocked() {
     ]);
 
     let before = alice.json(&["send", "--as", "alice", "--to", "carol", "before the block"]);
-    carol.ok(&["block", "--as", "carol", "alice"]);
+    let blocked = carol.json(&["block", "--as", "carol", "alice"]);
+    assert_eq!(blocked["directory"], true);
+    // Alice's look-up of carol now answers like nobody's.
+    let e = alice.fails(&[
+        "contact",
+        "add",
+        "c2",
+        "--email",
+        "carol@example.org",
+        "--as",
+        "alice",
+    ]);
+    assert!(e.contains("no user"), "{e}");
     let after = alice.json(&["send", "--as", "alice", "--to", "carol", "after the block"]);
     let strip = |mut v: serde_json::Value| {
         v.as_object_mut().unwrap().remove("id");
@@ -383,6 +395,15 @@ fn blocking_is_invisible_to_the_blocked() {
     alice.ok(&["delete", "--as", "alice", "--to", "carol", id]);
 
     carol.ok(&["unblock", "--as", "carol", "alice"]);
+    alice.ok(&[
+        "contact",
+        "add",
+        "c2",
+        "--email",
+        "carol@example.org",
+        "--as",
+        "alice",
+    ]);
     alice.ok(&[
         "send",
         "--as",

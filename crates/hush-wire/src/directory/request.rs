@@ -150,6 +150,18 @@ pub enum DirectoryOp {
     },
     /// The caller's own account (caller: the identity key or a device).
     Show,
+    /// Blocks the account with this identity key: its look-ups of any of
+    /// this account's identifiers answer "no user" (caller: the identity
+    /// key). Messages are blocked in the broker, per mailbox.
+    Block {
+        /// The other account's identity key.
+        account: PublicKey,
+    },
+    /// Unblocks it.
+    Unblock {
+        /// The other account's identity key.
+        account: PublicKey,
+    },
 }
 
 impl DirectoryOp {
@@ -167,6 +179,10 @@ impl DirectoryOp {
     pub const SET_FLAGS: u8 = 6;
     /// Op code of show.
     pub const SHOW: u8 = 7;
+    /// Op code of block.
+    pub const BLOCK: u8 = 8;
+    /// Op code of unblock.
+    pub const UNBLOCK: u8 = 9;
 
     /// The wire op code.
     pub fn code(&self) -> u8 {
@@ -178,6 +194,8 @@ impl DirectoryOp {
             DirectoryOp::RemoveDevice { .. } => Self::REMOVE_DEVICE,
             DirectoryOp::SetFlags { .. } => Self::SET_FLAGS,
             DirectoryOp::Show => Self::SHOW,
+            DirectoryOp::Block { .. } => Self::BLOCK,
+            DirectoryOp::Unblock { .. } => Self::UNBLOCK,
         }
     }
 }
@@ -240,7 +258,9 @@ impl FixedCodec for DirectoryRequest {
             }
             DirectoryOp::Lookup { identifier: i } => identifier = Some(i),
             DirectoryOp::AddDevice { device: d } => d.encode_into(&mut device),
-            DirectoryOp::RemoveDevice { device: k } => {
+            DirectoryOp::RemoveDevice { device: k }
+            | DirectoryOp::Block { account: k }
+            | DirectoryOp::Unblock { account: k } => {
                 device[..KEY_LEN].copy_from_slice(k.as_bytes())
             }
             DirectoryOp::SetFlags { flags: f } => flags = f.bits(),
@@ -305,7 +325,9 @@ impl FixedCodec for DirectoryRequest {
             DirectoryOp::ADD_DEVICE
             | DirectoryOp::REMOVE_DEVICE
             | DirectoryOp::SET_FLAGS
-            | DirectoryOp::SHOW => {
+            | DirectoryOp::SHOW
+            | DirectoryOp::BLOCK
+            | DirectoryOp::UNBLOCK => {
                 unused(id_field, "this op carries no identifier")?;
                 unused(&code.to_le_bytes(), "this op carries no code")?;
                 match op {
@@ -315,11 +337,14 @@ impl FixedCodec for DirectoryRequest {
                             device: DeviceRecord::decode(device)?,
                         }
                     }
-                    DirectoryOp::REMOVE_DEVICE => {
-                        unused(&[flags], "remove-device carries no flags")?;
-                        unused(&device[KEY_LEN..], "remove-device carries only a key")?;
-                        DirectoryOp::RemoveDevice {
-                            device: PublicKey::decode(&device[..KEY_LEN])?,
+                    DirectoryOp::REMOVE_DEVICE | DirectoryOp::BLOCK | DirectoryOp::UNBLOCK => {
+                        unused(&[flags], "this op carries no flags")?;
+                        unused(&device[KEY_LEN..], "this op carries only a key")?;
+                        let k = PublicKey::decode(&device[..KEY_LEN])?;
+                        match op {
+                            DirectoryOp::REMOVE_DEVICE => DirectoryOp::RemoveDevice { device: k },
+                            DirectoryOp::BLOCK => DirectoryOp::Block { account: k },
+                            _ => DirectoryOp::Unblock { account: k },
                         }
                     }
                     DirectoryOp::SET_FLAGS => {
@@ -387,6 +412,8 @@ mod tests {
                 },
             },
             DirectoryOp::Show,
+            DirectoryOp::Block { account: key(5) },
+            DirectoryOp::Unblock { account: key(5) },
         ];
         for op in ops {
             let r = DirectoryRequest {
@@ -419,8 +446,8 @@ mod tests {
             assert!(DirectoryRequest::decode(&b).is_err(), "byte {at}");
         }
         let mut b = good.clone();
-        b[0] = 8;
-        assert_eq!(DirectoryRequest::decode(&b), Err(WireError::UnknownOp(8)));
+        b[0] = 10;
+        assert_eq!(DirectoryRequest::decode(&b), Err(WireError::UnknownOp(10)));
         assert!(VerificationCode::parse("12345").is_err());
         assert!(VerificationCode::parse("12345a").is_err());
         assert!(VerificationCode::new(1_000_000).is_err());

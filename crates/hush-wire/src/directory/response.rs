@@ -44,11 +44,13 @@ pub enum DirectoryStatus {
     TooManyIdentifiers = 15,
     /// The device key belongs to an account already.
     DeviceInUse = 16,
+    /// The account blocks as many accounts as it can (16).
+    BlockListFull = 17,
 }
 
 impl DirectoryStatus {
     /// Every status, in code order.
-    pub const ALL: [DirectoryStatus; 17] = [
+    pub const ALL: [DirectoryStatus; 18] = [
         Self::Ok,
         Self::NoUser,
         Self::AlreadyRegistered,
@@ -66,6 +68,7 @@ impl DirectoryStatus {
         Self::KeyNotProven,
         Self::TooManyIdentifiers,
         Self::DeviceInUse,
+        Self::BlockListFull,
     ];
 
     /// The wire code.
@@ -116,6 +119,9 @@ impl DirectoryStatus {
             }
             Self::DeviceInUse => {
                 "device in use: that device key belongs to an account already; use a new device identity"
+            }
+            Self::BlockListFull => {
+                "block list full: an account blocks at most 16 accounts in the directory; unblock one first"
             }
         }
     }
@@ -211,7 +217,7 @@ mod tests {
         for s in DirectoryStatus::ALL {
             assert_eq!(DirectoryStatus::from_code(s.code()).unwrap(), s);
         }
-        assert!(DirectoryStatus::from_code(17).is_err());
+        assert!(DirectoryStatus::from_code(18).is_err());
         let k = PublicKey::new([7; 32]).unwrap();
         let d = DeviceRecord {
             card: crate::Card {

@@ -76,11 +76,26 @@ pub async fn block(ctx: &Ctx, me: &str, who: &str, block: bool) -> Result<()> {
     };
     let changes: Vec<_> = keys.iter().map(|k| (action, Some(*k))).collect();
     let mailboxes = ctx.apply_policy(&me, &changes).await?;
+    // In the directory too, when both are accounts there: their look-ups
+    // of this account then answer "no user".
+    let in_directory = match ctx.accounts.load(me.name())? {
+        Some(local)
+            if local.identity()? == me.public()
+                && ctx.contacts.load(who).is_ok()
+                && ctx.contacts.devices(who)?.is_some() =>
+        {
+            let theirs = ctx.contacts.account_identity(who)?;
+            let mut client = ctx.connect(&me).await?;
+            client.directory().block(me.public(), theirs, block).await?;
+            true
+        }
+        _ => false,
+    };
     let verb = if block { "blocked" } else { "unblocked" };
     if ctx.json {
         println!(
             "{}",
-            json!({verb: who, "sender_keys": keys.len(), "mailboxes": mailboxes})
+            json!({verb: who, "sender_keys": keys.len(), "mailboxes": mailboxes, "directory": in_directory})
         );
     } else {
         println!(

@@ -2,7 +2,7 @@
 //! and identifier slots. Every function scans every slot.
 
 use super::blocks::{
-    AccountBlock, IdSlot, MAX_IDENTIFIERS, SLOT_EMPTY, SLOT_PENDING, SLOT_VERIFIED,
+    AccountBlock, BLOCK_TAG_LEN, IdSlot, MAX_IDENTIFIERS, SLOT_EMPTY, SLOT_PENDING, SLOT_VERIFIED,
 };
 use crate::oblivious::ct::{as_u32, cmov, cmov_bytes, eq_bytes, eq_u32, lt_u32, sel_u32};
 use hush_wire::consts::{DEVICE_LEN, KEY_LEN, MAX_DEVICES};
@@ -98,6 +98,48 @@ pub(crate) fn put_id(a: &mut AccountBlock, at: u32, slot: &IdSlot, write: Choice
     }
 }
 
+/// Whether the account blocks `tag`.
+pub(crate) fn blocks(a: &AccountBlock, tag: &[u8; BLOCK_TAG_LEN]) -> Choice {
+    let mut hit = Choice::from(0);
+    for (t, used) in a.blocked.iter().zip(a.blocked_used.iter()) {
+        hit |= !eq_u32(*used as u32, 0) & eq_bytes(t, tag);
+    }
+    hit
+}
+
+/// Blocks (`block`) or unblocks (`unblock`) `tag`. Returns false when a
+/// block needed a free entry and there was none (nothing changed).
+pub(crate) fn set_blocked(
+    a: &mut AccountBlock,
+    tag: &[u8; BLOCK_TAG_LEN],
+    block: Choice,
+    unblock: Choice,
+) -> Choice {
+    let present = blocks(a, tag);
+    let mut free = Choice::from(0);
+    let mut free_at = 0u32;
+    for (i, used) in a.blocked_used.iter().enumerate() {
+        let empty = eq_u32(*used as u32, 0) & !free;
+        free_at = sel_u32(free_at, i as u32, empty);
+        free |= empty;
+    }
+    let add = block & !present & free;
+    for (i, (t, used)) in a
+        .blocked
+        .iter_mut()
+        .zip(a.blocked_used.iter_mut())
+        .enumerate()
+    {
+        let here = add & eq_u32(i as u32, free_at);
+        cmov_bytes(t, tag, here);
+        *used = subtle::ConditionallySelectable::conditional_select(&*used, &1, here);
+        let drop = unblock & !eq_u32(*used as u32, 0) & eq_bytes(t, tag);
+        cmov_bytes(t, &[0; BLOCK_TAG_LEN], drop);
+        *used = subtle::ConditionallySelectable::conditional_select(&*used, &0, drop);
+    }
+    !block | present | free
+}
+
 const _: () = assert!(MAX_IDENTIFIERS <= 8 && MAX_DEVICES <= 8);
 
 #[cfg(test)]
@@ -127,6 +169,24 @@ mod tests {
         assert!(!bool::from(find_device(&a, &[3; KEY_LEN]).0));
         remove_device(&mut a, 0, Choice::from(0));
         assert_eq!(a.device_count, 3);
+    }
+
+    #[test]
+    fn block_list_adds_removes_and_fills() {
+        let mut a = AccountBlock::default();
+        let (yes, no) = (Choice::from(1), Choice::from(0));
+        assert!(bool::from(set_blocked(&mut a, &[1; 8], yes, no)));
+        assert!(bool::from(blocks(&a, &[1; 8])));
+        assert!(!bool::from(blocks(&a, &[2; 8])));
+        assert!(bool::from(set_blocked(&mut a, &[1; 8], yes, no)));
+        assert_eq!(a.blocked_used.iter().filter(|u| **u == 1).count(), 1);
+        set_blocked(&mut a, &[1; 8], no, yes);
+        assert!(!bool::from(blocks(&a, &[1; 8])));
+        for n in 0..16u8 {
+            assert!(bool::from(set_blocked(&mut a, &[n + 10; 8], yes, no)));
+        }
+        assert!(!bool::from(set_blocked(&mut a, &[99; 8], yes, no)));
+        assert!(!bool::from(blocks(&a, &[99; 8])));
     }
 
     #[test]

@@ -14,6 +14,10 @@ use rostl_primitives::{cmov_body, cxchg_body, impl_cmov_for_pod};
 
 /// Identifiers (registered or waiting for their code) an account may hold.
 pub(crate) const MAX_IDENTIFIERS: usize = 4;
+/// Accounts an account may block in the directory.
+pub(crate) const MAX_BLOCKED: usize = 16;
+/// Bytes of a blocked account's tag (a prefix of its keyed digest).
+pub(crate) const BLOCK_TAG_LEN: usize = 8;
 
 /// An identifier slot is empty.
 pub(crate) const SLOT_EMPTY: u32 = 0;
@@ -48,6 +52,9 @@ pub(crate) struct AccountBlock {
     pub(crate) _pad: u64,
     pub(crate) devices: [[u8; DEVICE_LEN]; MAX_DEVICES],
     pub(crate) ids: [IdSlot; MAX_IDENTIFIERS],
+    /// Accounts (identity-key tags) whose look-ups answer "no user".
+    pub(crate) blocked: [[u8; BLOCK_TAG_LEN]; MAX_BLOCKED],
+    pub(crate) blocked_used: [u8; MAX_BLOCKED],
 }
 
 impl_cmov_for_pod!(IdSlot);
@@ -67,4 +74,4 @@ impl std::fmt::Debug for AccountBlock {
 }
 
 const _: () = assert!(std::mem::size_of::<IdSlot>() == 64);
-const _: () = assert!(std::mem::size_of::<AccountBlock>() == 2112);
+const _: () = assert!(std::mem::size_of::<AccountBlock>() == 2256);

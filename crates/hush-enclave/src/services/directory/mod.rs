@@ -49,7 +49,7 @@ use crate::oblivious::free_list::FreeList;
 use crate::oblivious::keyed_hash::KeyedHash;
 use crate::oblivious::map::{MapOp, ObliviousMap};
 use crate::oram::{ObliviousArray, OramFactory};
-use blocks::{AccountBlock, IdSlot, SLOT_PENDING, SLOT_VERIFIED};
+use blocks::{AccountBlock, BLOCK_TAG_LEN, IdSlot, SLOT_PENDING, SLOT_VERIFIED};
 use hush_wire::consts::{
     DEVICE_LEN, DIRECTORY_REQUEST_LEN, DIRECTORY_RESPONSE_LEN, IDENTIFIER_LEN, KEY_LEN,
     MAX_DEVICES, MAX_IDENTIFIER_BYTES,
@@ -180,6 +180,8 @@ impl Directory {
         let remove_device = is(DirectoryOp::REMOVE_DEVICE);
         let set_flags = is(DirectoryOp::SET_FLAGS);
         let show = is(DirectoryOp::SHOW);
+        let block = is(DirectoryOp::BLOCK);
+        let unblock = is(DirectoryOp::UNBLOCK);
         let device_op = add_device | remove_device;
         let id_op = register | verify | lookup;
 
@@ -194,20 +196,24 @@ impl Directory {
             (f.flags & !(AccountFlags::DISCOVERABLE | AccountFlags::ACCEPT_FROM_ANYONE)).ct_eq(&0);
         let device_key: &[u8; KEY_LEN] = f.device[..KEY_LEN].try_into().expect("key");
         let first_device_ok = eq_bytes(device_key, f.acting_as);
-        let well_formed = (register | verify | lookup | device_op | set_flags | show)
-            & is_zero(&request[1..offsets::ACTING_AS])
-            & is_zero(&request[offsets::FLAGS + 1..offsets::DEVICE])
-            & !is_zero(f.acting_as)
-            & (!id_op | id_ok)
-            & flags_ok
-            & (!register | first_device_ok)
-            & (!device_op | !is_zero(device_key))
-            & (!verify | lt_u32(f.code, VerificationCode::LIMIT));
+        let well_formed =
+            (register | verify | lookup | device_op | set_flags | show | block | unblock)
+                & is_zero(&request[1..offsets::ACTING_AS])
+                & is_zero(&request[offsets::FLAGS + 1..offsets::DEVICE])
+                & !is_zero(f.acting_as)
+                & (!id_op | id_ok)
+                & flags_ok
+                & (!register | first_device_ok)
+                & (!(device_op | block | unblock) | !is_zero(device_key))
+                & (!verify | lt_u32(f.code, VerificationCode::LIMIT));
         let go = well_formed & authorized;
 
         let id_digest = self.hash.digest(DOMAIN_IDENTIFIER, f.identifier);
         let device_digest = self.hash.digest(DOMAIN_KEY, device_key);
         let caller_digest = self.hash.digest(DOMAIN_KEY, f.acting_as);
+        let block_tag: [u8; BLOCK_TAG_LEN] = device_digest[..BLOCK_TAG_LEN]
+            .try_into()
+            .expect("tag prefix");
         let mut subject = id_digest;
         cmov_bytes(&mut subject, &device_digest, device_op);
 
@@ -357,6 +363,17 @@ impl Directory {
                 v.unless(!own, DirectoryStatus::NotRegistered);
                 let show_status = v.0;
 
+                // block and unblock another account's look-ups: the
+                // identity key only.
+                let mut v = Verdict::new(DirectoryStatus::Ok);
+                v.unless(!is_identity, DirectoryStatus::NotIdentityKey);
+                v.unless(!own, DirectoryStatus::NotRegistered);
+                let allowed = go & v.ok();
+                let fits =
+                    account::set_blocked(&mut a, &block_tag, block & allowed, unblock & allowed);
+                v.unless(!fits, DirectoryStatus::BlockListFull);
+                let block_status = v.0;
+
                 let mut status = DirectoryStatus::InvalidRequest.code();
                 status = sel_u8(status, register_status, register);
                 status = sel_u8(status, verify_status, verify);
@@ -365,6 +382,7 @@ impl Directory {
                 status = sel_u8(status, remove_status, remove_device);
                 status = sel_u8(status, flags_status, set_flags);
                 status = sel_u8(status, show_status, show);
+                status = sel_u8(status, block_status, block | unblock);
                 status = sel_u8(status, DirectoryStatus::InvalidRequest.code(), !well_formed);
                 status = sel_u8(
                     status,
@@ -382,9 +400,18 @@ impl Directory {
             lookups + as_u32(lookup & go & verdict.ok()),
             Ordering::Relaxed,
         );
-        // A look-up that went through but found nobody it may see.
+        // A look-up that went through but found nobody it may see: an
+        // unknown identifier, an account that is not discoverable, or one
+        // that blocks the caller's account.
+        let caller_identity = self.hash.digest(DOMAIN_KEY, &mine.identity);
+        let caller_tag: [u8; BLOCK_TAG_LEN] = caller_identity[..BLOCK_TAG_LEN]
+            .try_into()
+            .expect("tag prefix");
         let discoverable = !(seen.flags & AccountFlags::DISCOVERABLE as u32).ct_eq(&0);
-        let visible = target.found & lt_u32(0, account::verified_count(&seen)) & discoverable;
+        let visible = target.found
+            & lt_u32(0, account::verified_count(&seen))
+            & discoverable
+            & !account::blocks(&seen, &caller_tag);
         let no_user = lookup & verdict.ok() & !visible;
         verdict.unless(no_user, DirectoryStatus::NoUser);
 

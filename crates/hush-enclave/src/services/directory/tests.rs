@@ -294,6 +294,48 @@ fn not_discoverable_answers_like_nobody() {
     assert_eq!(hidden.status, DirectoryStatus::NoUser);
     assert_eq!(hidden, nobody);
     assert_eq!(hidden.encode(), nobody.encode());
+    // An account that blocks the caller's account answers the same, to
+    // any of the caller's devices; others still find it.
+    h.sign_up(3, &email(3));
+    h.status(key(2), DirectoryOp::AddDevice { device: device(20) });
+    assert_eq!(h.lookup(2, &email(3)).status, DirectoryStatus::Ok);
+    assert_eq!(
+        h.status(key(3), DirectoryOp::Block { account: key(2) }),
+        DirectoryStatus::Ok
+    );
+    assert_eq!(
+        h.status(key(3), DirectoryOp::Block { account: key(2) }),
+        DirectoryStatus::Ok
+    );
+    let blocked = h.lookup(2, &email(3));
+    assert_eq!(blocked.encode(), nobody.encode());
+    assert_eq!(h.lookup(20, &email(3)).encode(), nobody.encode());
+    h.sign_up(4, &email(4));
+    assert_eq!(h.lookup(4, &email(3)).status, DirectoryStatus::Ok);
+    assert_eq!(
+        h.status(key(20), DirectoryOp::Block { account: key(4) }),
+        DirectoryStatus::NotIdentityKey
+    );
+    assert_eq!(
+        h.status(key(3), DirectoryOp::Unblock { account: key(2) }),
+        DirectoryStatus::Ok
+    );
+    assert_eq!(h.lookup(2, &email(3)).status, DirectoryStatus::Ok);
+    for n in 0..16 {
+        assert_eq!(
+            h.status(
+                key(3),
+                DirectoryOp::Block {
+                    account: key(100 + n)
+                }
+            ),
+            DirectoryStatus::Ok
+        );
+    }
+    assert_eq!(
+        h.status(key(3), DirectoryOp::Block { account: key(2) }),
+        DirectoryStatus::BlockListFull
+    );
 }
 
 #[test]
@@ -367,19 +409,38 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
     let f = RecordingFactory::new(RostlFactory);
     let t = f.transcript();
     let config = DirectoryConfig {
-        lookups_per_session: 4,
+        lookups_per_session: 5,
         ..small()
     };
     let mut h = Harness::with_factory(config, &f);
     h.sign_up(1, &email(1));
     h.sign_up(2, &email(2));
     h.sign_up(3, &email(3));
+    h.sign_up(6, &email(6));
     let off = AccountFlags {
         discoverable: false,
         accept_from_anyone: true,
     };
     h.status(key(3), DirectoryOp::SetFlags { flags: off });
+    h.status(key(6), DirectoryOp::Block { account: key(2) });
     let mut cases = vec![
+        (
+            key(2),
+            DirectoryOp::Lookup {
+                identifier: email(6),
+            },
+            DirectoryStatus::NoUser,
+        ),
+        (
+            key(1),
+            DirectoryOp::Block { account: key(9) },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(1),
+            DirectoryOp::Unblock { account: key(9) },
+            DirectoryStatus::Ok,
+        ),
         (
             key(2),
             DirectoryOp::Lookup {
