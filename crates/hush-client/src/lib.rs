@@ -34,7 +34,9 @@ pub mod groups;
 pub mod identity;
 pub mod media;
 pub mod passphrase;
+pub mod read_state;
 pub mod session;
+pub mod status;
 
 pub use client::{Client, DEFAULT_ATTEMPTS, INBOX_REQUESTS, MAX_GRPC_MESSAGE, Read, server_url};
 pub use contacts::{Contact, Contacts};

@@ -112,11 +112,13 @@ impl User {
     }
 }
 
+/// The messages people wrote (statuses, receipts and typing, left out).
 fn texts(inbox: &serde_json::Value) -> Vec<String> {
     inbox
         .as_array()
         .unwrap()
         .iter()
+        .filter(|m| !matches!(m["kind"].as_str(), Some("receipt" | "typing")))
         .map(|m| match m["kind"].as_str().unwrap() {
             "text" => m["text"].as_str().unwrap().to_owned(),
             kind => format!("[{kind}]"),
@@ -664,4 +666,74 @@ fn a_picture_and_a_location_go_through() {
     assert_eq!(loc["latitude"], 47.3769);
     let e = alice.fails(&["send", "--as", "alice", "--to", "bob", "--location", "91,0"]);
     assert!(e.contains("latitude"), "{e}");
+}
+
+/// Reading sends the sender a read receipt naming what was read (once per
+/// message, and never to strangers); `--no-receipts` sends none; typing
+/// shows as a fresh indicator. The mailbox keeps one of each per sender.
+#[test]
+fn receipts_and_typing() {
+    let server = Server::start();
+    let alice = User::new(&server, "alice");
+    let bob = User::new(&server, "bob");
+    alice.sign_up(&server, "alice", "alice@example.org");
+    bob.sign_up(&server, "bob", "bob@example.org");
+    alice.ok(&[
+        "contact",
+        "add",
+        "bob",
+        "--email",
+        "bob@example.org",
+        "--as",
+        "alice",
+    ]);
+    bob.ok(&[
+        "contact",
+        "add",
+        "alice",
+        "--email",
+        "alice@example.org",
+        "--as",
+        "bob",
+    ]);
+    let statuses = |inbox: &serde_json::Value, kind: &str| -> Vec<serde_json::Value> {
+        inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["kind"] == kind)
+            .cloned()
+            .collect()
+    };
+
+    let one = bob.json(&["send", "--as", "bob", "--to", "alice", "one"]);
+    alice.ok(&["inbox", "--as", "alice", "--no-receipts"]);
+    assert!(statuses(&bob.json(&["inbox", "--as", "bob"]), "receipt").is_empty());
+    alice.ok(&["inbox", "--as", "alice"]);
+    let two = bob.json(&["send", "--as", "bob", "--to", "alice", "two"]);
+    alice.ok(&["inbox", "--as", "alice"]);
+    let inbox = bob.json(&["inbox", "--as", "bob"]);
+    let receipts = statuses(&inbox, "receipt");
+    assert_eq!(
+        receipts.len(),
+        1,
+        "one receipt message per sender, rewritten"
+    );
+    assert_eq!(
+        receipts[0]["read"],
+        serde_json::json!([one["id"], two["id"]])
+    );
+    assert_eq!(receipts[0]["from_name"], "alice");
+
+    alice.ok(&["typing", "--as", "alice", "--to", "bob"]);
+    alice.ok(&["typing", "--as", "alice", "--to", "bob"]);
+    let inbox = bob.json(&["inbox", "--as", "bob"]);
+    let typing = statuses(&inbox, "typing");
+    assert_eq!(typing.len(), 1);
+    assert_eq!(typing[0]["fresh"], true);
+    let text = bob.ok(&["inbox", "--as", "bob"]);
+    assert!(
+        text.contains("[typing…]") && text.contains("[read receipt: read 2 of your messages]"),
+        "{text}"
+    );
 }

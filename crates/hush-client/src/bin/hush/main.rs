@@ -12,6 +12,7 @@ mod account;
 mod group;
 mod media;
 mod policy;
+mod status;
 
 use account::{AccountCommand, DeviceCommand, IdentifierArgs};
 use anyhow::{Context, Result};
@@ -110,10 +111,14 @@ enum Command {
         force: bool,
     },
     /// List your mailbox and show every message in it, oldest first.
+    /// Senders you know get a read receipt.
     Inbox {
         /// Identity whose mailbox to read.
         #[arg(long = "as")]
         owner: String,
+        /// Send no read receipts (also HUSH_RECEIPTS=off).
+        #[arg(long)]
+        no_receipts: bool,
     },
     /// Read one message (the oldest if no id is given).
     Read {
@@ -122,6 +127,18 @@ enum Command {
         owner: String,
         /// Message id (hex).
         id: Option<String>,
+        /// Send no read receipt (also HUSH_RECEIPTS=off).
+        #[arg(long)]
+        no_receipts: bool,
+    },
+    /// Tell a contact you are typing (a short-lived indicator).
+    Typing {
+        /// Identity.
+        #[arg(long = "as")]
+        me: String,
+        /// The contact.
+        #[arg(long)]
+        to: String,
     },
     /// Replace a message's text (as its sender or recipient).
     Update {
@@ -247,6 +264,7 @@ struct Ctx {
     cli_server: String,
     allow_dev: bool,
     json: bool,
+    home: std::path::PathBuf,
     keys: Keystore,
     contacts: Contacts,
     accounts: LocalAccounts,
@@ -458,6 +476,7 @@ impl Ctx {
                 };
                 v["content_hex"] = json!(hex::encode(&o.content));
                 media::json_fields(o.kind, &o.content, &mut v);
+                status::json_fields(o.kind, &o.content, m, &mut v);
             }
             Err(e) => {
                 v["text"] = serde_json::Value::Null;
@@ -513,6 +532,7 @@ fn describe(o: &Opened, name_of: impl Fn(&PublicKey) -> String, m: &Message, me:
             Err(e) => format!("[a copy of a sent message that cannot be read: {e}]"),
         },
         other => media::describe(other, &o.content, &m.id, me)
+            .or_else(|| status::describe(other, &o.content, m))
             .unwrap_or_else(|| format!("[{}, {} bytes]", other.name(), o.content.len())),
     };
     if o.author == m.sender {
@@ -613,6 +633,7 @@ async fn run(cli: Cli) -> Result<()> {
         cli_server: cli.server.clone(),
         allow_dev,
         json: cli.json,
+        home: home.clone(),
         keys,
         contacts: Contacts::open(&home),
         accounts: LocalAccounts::open(&home),
@@ -909,7 +930,8 @@ async fn run(cli: Cli) -> Result<()> {
                 );
             }
         }
-        Command::Inbox { owner } => {
+        Command::Typing { me, to } => status::typing(&ctx, &me, &to).await?,
+        Command::Inbox { owner, no_receipts } => {
             let me = ctx.keys.load(&owner)?;
             let mut client = ctx.connect(&me).await?;
             // Always one list and 62 reads, however many messages there are.
@@ -930,26 +952,50 @@ async fn run(cli: Cli) -> Result<()> {
                     ctx.print_message(&me, message);
                 }
             }
+            if !status::receipts_off(no_receipts) {
+                let opened: Vec<_> = messages
+                    .into_iter()
+                    .map(|m| {
+                        let o = e2e::open(&me, &m).ok();
+                        (m, o)
+                    })
+                    .collect();
+                ctx.send_receipts(&me, &mut client, &opened).await?;
+            }
         }
-        Command::Read { owner, id } => {
+        Command::Read {
+            owner,
+            id,
+            no_receipts,
+        } => {
             let me = ctx.keys.load(&owner)?;
             let mut client = ctx.connect(&me).await?;
             let read = match id {
                 Some(s) => Some(client.read(me.public(), parse_id(&s)?).await?),
                 None => client.read_next(me.public()).await?,
             };
-            match read {
+            let opened = match read {
                 Some(Read { message, .. }) => {
                     ctx.print_message(&me, &message);
-                    if let Err(e) = e2e::open(&me, &message) {
-                        anyhow::bail!(
+                    match e2e::open(&me, &message) {
+                        Err(e) => anyhow::bail!(
                             "message {} could not be opened (it is still in your mailbox): {e}",
                             message.id
-                        );
+                        ),
+                        Ok(o) => vec![(message, Some(o))],
                     }
                 }
-                None if ctx.json => println!("null"),
-                None => println!("no messages"),
+                None if ctx.json => {
+                    println!("null");
+                    vec![]
+                }
+                None => {
+                    println!("no messages");
+                    vec![]
+                }
+            };
+            if !status::receipts_off(no_receipts) {
+                ctx.send_receipts(&me, &mut client, &opened).await?;
             }
         }
         Command::Update {
