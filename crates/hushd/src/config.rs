@@ -47,6 +47,12 @@ pub struct Settings {
     /// Where verification codes go: the dev sender appends
     /// `identifier code` lines to this file.
     pub verification_file: PathBuf,
+    /// SMTP server for emailed codes (dev file when unset).
+    pub smtp_url: Option<String>,
+    /// From address of emailed codes.
+    pub mail_from: String,
+    /// HTTP(S) webhook for codes sent by SMS (dev file when unset).
+    pub sms_webhook: Option<String>,
     /// Directory for attachment blobs (encrypted files).
     pub blob_dir: PathBuf,
     /// Most blob storage, in MiB.
@@ -73,6 +79,9 @@ impl Default for Settings {
             max_recipients: None,
             max_accounts: DEFAULT_MAX_ACCOUNTS,
             verification_file: std::env::temp_dir().join(DEFAULT_VERIFICATION_FILE),
+            smtp_url: None,
+            mail_from: "hush <noreply@localhost>".into(),
+            sms_webhook: None,
             blob_dir: std::env::temp_dir().join(DEFAULT_BLOB_DIR),
             blob_quota_mib: DEFAULT_BLOB_QUOTA_MIB,
             ttl: Duration::from_secs(24 * 3600),
@@ -126,6 +135,20 @@ pub struct Args {
     #[arg(long, env = "HUSH_VERIFICATION_FILE")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_file: Option<PathBuf>,
+    /// SMTP server for emailed verification codes, e.g. smtp://mail:25 or
+    /// smtps://user:password@host [default: none: codes go to the file].
+    #[arg(long, env = "HUSH_SMTP_URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp_url: Option<String>,
+    /// From address of emailed codes [default: hush <noreply@localhost>].
+    #[arg(long, env = "HUSH_MAIL_FROM")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mail_from: Option<String>,
+    /// HTTP(S) webhook that sends codes by SMS (POST, JSON: to, code,
+    /// text) [default: none: codes go to the file].
+    #[arg(long, env = "HUSH_SMS_WEBHOOK")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sms_webhook: Option<String>,
     /// Directory for attachment blobs [default: hushd-blobs in the temp directory].
     #[arg(long, env = "HUSH_BLOB_DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -7,7 +7,7 @@ use crate::config::Settings;
 use crate::directory::DirectoryService;
 use crate::enclave_thread::EnclaveThread;
 use crate::rpc::{MAX_REQUEST_MESSAGE, MAX_RESPONSE_MESSAGE};
-use crate::verification::{CodeSender, DevFileSender};
+use crate::verification::{ByKind, CodeSender, DevFileSender, SmtpSender, WebhookSender};
 use crate::{clock, shutdown, telemetry};
 use anyhow::{Context, Result};
 use hush_enclave::{EnclaveApi, InProcessEnclave};
@@ -92,8 +92,17 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
     let blobs = BlobsServer::new(BlobService::new(blob_dir.clone()))
         .max_decoding_message_size(MAX_BLOB_MESSAGE)
         .max_encoding_message_size(MAX_BLOB_MESSAGE);
-    let sender: Arc<dyn CodeSender> =
-        Arc::new(DevFileSender::new(settings.verification_file.clone()));
+    let dev: Arc<dyn CodeSender> = Arc::new(DevFileSender::new(settings.verification_file.clone()));
+    let sender: Arc<dyn CodeSender> = Arc::new(ByKind {
+        email: match &settings.smtp_url {
+            Some(url) => Arc::new(SmtpSender::new(url, &settings.mail_from)?),
+            None => dev.clone(),
+        },
+        phone: match &settings.sms_webhook {
+            Some(url) => Arc::new(WebhookSender::new(url)?),
+            None => dev,
+        },
+    });
 
     println!("hushd: oblivious message broker listening on http://{addr}");
     if let Some(l) = &metrics_listener {

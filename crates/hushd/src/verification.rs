@@ -4,8 +4,13 @@
 //! The host necessarily learns both (as any mail or SMS provider would);
 //! see docs/LEAKAGE.md. Codes are never logged.
 //!
-//! - `dev` (the default): appends `identifier code` lines to a file, for
-//!   local development and tests.
+//! - dev (the default for both kinds): appends `identifier code` lines to
+//!   a file, for local development and tests;
+//! - email: SMTP through `lettre` (`smtp_url`, e.g. `smtp://host:25` or
+//!   `smtps://user:password@host`, and `mail_from`);
+//! - SMS: a POST of `{"to": "+41...", "code": "123456", "text": "..."}`
+//!   (JSON) to the operator's HTTP(S) webhook (`sms_webhook`), which
+//!   hands it to an SMS provider.
 
 use anyhow::{Context, Result};
 use hush_enclave::Verification;
@@ -48,6 +53,136 @@ impl CodeSender for DevFileSender {
 
     fn describe(&self) -> String {
         format!("appended to {} (dev sender)", self.path.display())
+    }
+}
+
+/// Sends codes by email over SMTP.
+pub struct SmtpSender {
+    transport: lettre::SmtpTransport,
+    from: lettre::message::Mailbox,
+    url: String,
+}
+
+impl SmtpSender {
+    /// Connects lazily to `url` (`smtp://` plain or STARTTLS on request,
+    /// `smtps://` TLS), sending as `from`.
+    pub fn new(url: &str, from: &str) -> Result<Self> {
+        let transport = lettre::SmtpTransport::from_url(url)
+            .with_context(|| format!("invalid smtp_url {url:?} (like smtp://mail.example.org:25 or smtps://user:password@host)"))?
+            .timeout(Some(std::time::Duration::from_secs(20)))
+            .build();
+        let from = from.parse().with_context(|| {
+            format!("invalid mail_from {from:?} (like hush <noreply@example.org>)")
+        })?;
+        // Never print credentials.
+        let url = match url.split_once('@') {
+            Some((scheme_user, host)) => {
+                let scheme = scheme_user.split("://").next().unwrap_or("smtp");
+                format!("{scheme}://…@{host}")
+            }
+            None => url.to_owned(),
+        };
+        Ok(Self {
+            transport,
+            from,
+            url,
+        })
+    }
+}
+
+impl CodeSender for SmtpSender {
+    fn send(&self, identifier: &Identifier, code: VerificationCode) -> Result<()> {
+        use lettre::Transport;
+        let to: lettre::message::Mailbox = identifier
+            .as_str()
+            .parse()
+            .context("the address does not parse as a mailbox")?;
+        let message = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(format!("Your hush code: {code}"))
+            .header(lettre::message::header::ContentType::TEXT_PLAIN)
+            .body(format!(
+                "Your hush verification code is {code}.\n\nIt expires in 15 minutes. If you did not ask for it, ignore this mail.\n"
+            ))
+            .context("cannot build the mail")?;
+        self.transport
+            .send(&message)
+            .context("the SMTP server refused the mail")?;
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("mailed through {}", self.url)
+    }
+}
+
+/// Sends codes by SMS through the operator's HTTP webhook.
+pub struct WebhookSender {
+    url: String,
+    agent: ureq::Agent,
+}
+
+impl WebhookSender {
+    /// Posts to `url`.
+    pub fn new(url: &str) -> Result<Self> {
+        anyhow::ensure!(
+            url.starts_with("http://") || url.starts_with("https://"),
+            "invalid sms_webhook {url:?}: an http:// or https:// URL"
+        );
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(std::time::Duration::from_secs(20)))
+            .build()
+            .into();
+        Ok(Self {
+            url: url.to_owned(),
+            agent,
+        })
+    }
+}
+
+impl CodeSender for WebhookSender {
+    fn send(&self, identifier: &Identifier, code: VerificationCode) -> Result<()> {
+        let body = serde_json::json!({
+            "to": identifier.as_str(),
+            "code": code.to_string(),
+            "text": format!("Your hush code is {code}. It expires in 15 minutes."),
+        });
+        self.agent
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .send(body.to_string())
+            .context("the SMS webhook refused the code")?;
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("posted to {}", self.url)
+    }
+}
+
+/// Emails to one sender, phone numbers to another.
+pub struct ByKind {
+    /// For email addresses.
+    pub email: Arc<dyn CodeSender>,
+    /// For phone numbers.
+    pub phone: Arc<dyn CodeSender>,
+}
+
+impl CodeSender for ByKind {
+    fn send(&self, identifier: &Identifier, code: VerificationCode) -> Result<()> {
+        match identifier.kind() {
+            hush_wire::directory::IdentifierKind::Email => self.email.send(identifier, code),
+            hush_wire::directory::IdentifierKind::Phone => self.phone.send(identifier, code),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "for email {}, for phones {}",
+            self.email.describe(),
+            self.phone.describe()
+        )
     }
 }
 
