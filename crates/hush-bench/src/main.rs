@@ -7,6 +7,7 @@
 //! ```
 
 mod backend;
+mod directory;
 mod load;
 #[cfg(feature = "mc-oblivious")]
 mod mc_baseline;
@@ -47,6 +48,8 @@ enum Command {
     Soak(soak::SoakArgs),
     /// Handshake and abandoned-session floods against a bounded table.
     Flood(soak::FloodArgs),
+    /// Oblivious directory look-ups in process, against a HashMap directory.
+    Directory(directory::DirectoryArgs),
 }
 
 #[derive(Parser, Clone)]
@@ -307,5 +310,6 @@ fn main() -> Result<()> {
         Command::Load(a) => runtime()?.block_on(load::run(a)),
         Command::Soak(a) => runtime()?.block_on(soak::soak(a)),
         Command::Flood(a) => runtime()?.block_on(soak::flood(a)),
+        Command::Directory(a) => directory::run(a),
     }
 }

@@ -9,7 +9,6 @@
 #![allow(unsafe_code)]
 
 use bytemuck::{Pod, Zeroable};
-use hush_wire::consts::KEY_LEN;
 use rostl_primitives::traits::{_Cmovbase, Cmov};
 use rostl_primitives::{cmov_body, cxchg_body, impl_cmov_for_pod};
 
@@ -18,21 +17,66 @@ pub(crate) const BUCKET_RECORDS: usize = 16;
 /// Indices per free-list block.
 pub(crate) const INDICES_PER_BLOCK: usize = 4;
 
-/// A map record: a 32-byte key -> a u32 value.
-#[derive(Clone, Copy, Pod, Zeroable, Default, Debug, PartialEq, Eq)]
-#[repr(C, align(16))]
-pub(crate) struct MapRecord {
-    pub(crate) key: [u8; KEY_LEN],
+/// A map record: a `K`-byte key -> a u32 value (`K` + 8 bytes, unpadded:
+/// the bucket is the unit the ORAM moves, and every byte of it costs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub(crate) struct MapRecord<const K: usize> {
+    pub(crate) key: [u8; K],
     pub(crate) value: u32,
     pub(crate) used: u32,
-    pub(crate) _pad: [u8; 8],
 }
 
 /// A map bucket of [`BUCKET_RECORDS`] records.
-#[derive(Clone, Copy, Pod, Zeroable, Default, Debug)]
+#[derive(Clone, Copy, Debug)]
 #[repr(C, align(16))]
-pub(crate) struct MapBucket {
-    pub(crate) records: [MapRecord; BUCKET_RECORDS],
+pub(crate) struct MapBucket<const K: usize> {
+    pub(crate) records: [MapRecord<K>; BUCKET_RECORDS],
+}
+
+impl<const K: usize> Default for MapRecord<K> {
+    fn default() -> Self {
+        Zeroable::zeroed()
+    }
+}
+
+impl<const K: usize> Default for MapBucket<K> {
+    fn default() -> Self {
+        Zeroable::zeroed()
+    }
+}
+
+// SAFETY: all fields are plain integers and byte arrays; every bit pattern
+// is valid and zero is a valid value.
+unsafe impl<const K: usize> Zeroable for MapRecord<K> {}
+unsafe impl<const K: usize> Zeroable for MapBucket<K> {}
+// SAFETY: `repr(C)` with no padding for the key lengths used (a multiple
+// of four, checked for each below), no pointers, `Copy + 'static`.
+unsafe impl<const K: usize> Pod for MapRecord<K> {}
+// SAFETY: an array of `Pod` records; `align(16)` adds no padding because
+// 16 records of K + 8 bytes are a multiple of 16 for the lengths used.
+unsafe impl<const K: usize> Pod for MapBucket<K> {}
+
+impl<const K: usize> Cmov for MapRecord<K> {
+    #[inline]
+    fn cmov(&mut self, other: &Self, choice: bool) {
+        cmov_body!(self, other, choice);
+    }
+    #[inline]
+    fn cxchg(&mut self, other: &mut Self, choice: bool) {
+        cxchg_body!(self, other, choice);
+    }
+}
+
+impl<const K: usize> Cmov for MapBucket<K> {
+    #[inline]
+    fn cmov(&mut self, other: &Self, choice: bool) {
+        cmov_body!(self, other, choice);
+    }
+    #[inline]
+    fn cxchg(&mut self, other: &mut Self, choice: bool) {
+        cxchg_body!(self, other, choice);
+    }
 }
 
 /// [`INDICES_PER_BLOCK`] free-list entries, stored XOR their position so a
@@ -43,10 +87,14 @@ pub(crate) struct IndexBlock {
     pub(crate) raw: [u32; INDICES_PER_BLOCK],
 }
 
-impl_cmov_for_pod!(MapRecord);
-impl_cmov_for_pod!(MapBucket);
 impl_cmov_for_pod!(IndexBlock);
 
-const _: () = assert!(std::mem::size_of::<MapRecord>() == 48);
-const _: () = assert!(std::mem::size_of::<MapBucket>() % 16 == 0);
+/// Key length of the broker's map (recipient keys).
+pub(crate) const KEY32: usize = 32;
+/// Key length of the directory's map (keyed digests cut to 192 bits).
+pub(crate) const KEY24: usize = 24;
+const _: () = assert!(std::mem::size_of::<MapRecord<KEY32>>() == KEY32 + 8);
+const _: () = assert!(std::mem::size_of::<MapBucket<KEY32>>() == 640);
+const _: () = assert!(std::mem::size_of::<MapRecord<KEY24>>() == KEY24 + 8);
+const _: () = assert!(std::mem::size_of::<MapBucket<KEY24>>() == 512);
 const _: () = assert!(std::mem::size_of::<IndexBlock>() == 16);

@@ -44,7 +44,7 @@ impl KeyedHash {
     }
 
     /// A uniformly spread 64-bit value for bucket selection.
-    pub(crate) fn bucket_hash(&self, key: &[u8; KEY_LEN]) -> u64 {
+    pub(crate) fn bucket_hash(&self, key: &[u8]) -> u64 {
         let d = self.hash(BUCKET_DOMAIN, key);
         u64::from_le_bytes(d[..8].try_into().expect("8 bytes"))
     }

@@ -18,7 +18,6 @@ use super::ct::as_u32;
 use super::ct::{cmov, eq_bytes, eq_u32, sel_u32};
 use super::keyed_hash::KeyedHash;
 use crate::oram::{ObliviousArray, OramFactory};
-use hush_wire::consts::KEY_LEN;
 use subtle::Choice;
 
 /// Records in the stash.
@@ -63,13 +62,13 @@ impl MapOp {
     }
 }
 
-pub(crate) struct ObliviousMap {
-    buckets: Box<dyn ObliviousArray<MapBucket>>,
-    stash: [MapRecord; STASH_RECORDS],
+pub(crate) struct ObliviousMap<const K: usize = 32> {
+    buckets: Box<dyn ObliviousArray<MapBucket<K>>>,
+    stash: [MapRecord<K>; STASH_RECORDS],
     bucket_mask: u64,
 }
 
-impl ObliviousMap {
+impl<const K: usize> ObliviousMap<K> {
     /// Buckets for `max_entries` (a power of two, at least one).
     pub(crate) fn bucket_count(max_entries: u32) -> usize {
         (max_entries.div_ceil(ENTRIES_PER_BUCKET) as usize).next_power_of_two()
@@ -81,12 +80,12 @@ impl ObliviousMap {
         let n = Self::bucket_count(max_entries);
         Self {
             buckets: factory.array(name, n),
-            stash: [MapRecord::default(); STASH_RECORDS],
+            stash: [MapRecord::<K>::default(); STASH_RECORDS],
             bucket_mask: (n as u64) - 1,
         }
     }
 
-    fn bucket_of(&self, hash: &KeyedHash, key: &[u8; KEY_LEN]) -> usize {
+    fn bucket_of(&self, hash: &KeyedHash, key: &[u8; K]) -> usize {
         (hash.bucket_hash(key) & self.bucket_mask) as usize
     }
 
@@ -95,7 +94,7 @@ impl ObliviousMap {
     pub(crate) fn lookup_or_insert(
         &mut self,
         hash: &KeyedHash,
-        key: &[u8; KEY_LEN],
+        key: &[u8; K],
         insert: Choice,
         candidate: u32,
     ) -> Lookup {
@@ -111,7 +110,7 @@ impl ObliviousMap {
     }
 
     /// Removes `key` when `remove` is set.
-    pub(crate) fn remove(&mut self, hash: &KeyedHash, key: &[u8; KEY_LEN], remove: Choice) {
+    pub(crate) fn remove(&mut self, hash: &KeyedHash, key: &[u8; K], remove: Choice) {
         self.apply(
             hash,
             key,
@@ -124,15 +123,14 @@ impl ObliviousMap {
 
     /// Looks `key` up and applies `op`: one stash scan, one bucket access,
     /// one stash scan, whatever `op` holds and whatever is found.
-    pub(crate) fn apply(&mut self, hash: &KeyedHash, key: &[u8; KEY_LEN], op: MapOp) -> Lookup {
+    pub(crate) fn apply(&mut self, hash: &KeyedHash, key: &[u8; K], op: MapOp) -> Lookup {
         let bucket = self.bucket_of(hash, key);
-        let new = MapRecord {
+        let new = MapRecord::<K> {
             key: *key,
             value: op.value,
             used: 1,
-            _pad: [0; 8],
         };
-        let empty = MapRecord::default();
+        let empty = MapRecord::<K>::default();
         // Search the stash first (enclave memory), then the bucket, which
         // is also where an insertion goes first.
         let mut found = Choice::from(0);
@@ -144,7 +142,7 @@ impl ObliviousMap {
         }
         let mut placed = Choice::from(0);
         let want = op.insert & !found;
-        self.buckets.access(bucket, &mut |b: &mut MapBucket| {
+        self.buckets.access(bucket, &mut |b: &mut MapBucket<K>| {
             for r in b.records.iter() {
                 let hit = Choice::from(r.used as u8) & eq_bytes(&r.key, key);
                 found |= hit;
@@ -191,6 +189,7 @@ impl ObliviousMap {
 mod tests {
     use super::*;
     use crate::oram::RostlFactory;
+    use hush_wire::consts::KEY_LEN;
     use std::collections::HashMap;
 
     fn key(i: u32) -> [u8; KEY_LEN] {
@@ -239,6 +238,7 @@ mod tests {
 mod model {
     use super::*;
     use crate::oram::RostlFactory;
+    use hush_wire::consts::KEY_LEN;
     use proptest::prelude::*;
     use std::collections::HashMap;
 

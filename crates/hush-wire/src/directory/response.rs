@@ -46,11 +46,13 @@ pub enum DirectoryStatus {
     DeviceInUse = 16,
     /// The account blocks as many accounts as it can (16).
     BlockListFull = 17,
+    /// Too many verifications and device changes at once: retry shortly.
+    Busy = 18,
 }
 
 impl DirectoryStatus {
     /// Every status, in code order.
-    pub const ALL: [DirectoryStatus; 18] = [
+    pub const ALL: [DirectoryStatus; 19] = [
         Self::Ok,
         Self::NoUser,
         Self::AlreadyRegistered,
@@ -69,6 +71,7 @@ impl DirectoryStatus {
         Self::TooManyIdentifiers,
         Self::DeviceInUse,
         Self::BlockListFull,
+        Self::Busy,
     ];
 
     /// The wire code.
@@ -119,6 +122,9 @@ impl DirectoryStatus {
             }
             Self::DeviceInUse => {
                 "device in use: that device key belongs to an account already; use a new device identity"
+            }
+            Self::Busy => {
+                "busy: the directory is taking in many verifications and device changes; retry in a few seconds"
             }
             Self::BlockListFull => {
                 "block list full: an account blocks at most 16 accounts in the directory; unblock one first"
@@ -217,7 +223,7 @@ mod tests {
         for s in DirectoryStatus::ALL {
             assert_eq!(DirectoryStatus::from_code(s.code()).unwrap(), s);
         }
-        assert!(DirectoryStatus::from_code(18).is_err());
+        assert!(DirectoryStatus::from_code(19).is_err());
         let k = PublicKey::new([7; 32]).unwrap();
         let d = DeviceRecord {
             card: crate::Card {

@@ -6,7 +6,7 @@
 //! |---|---|---|---|
 //! | `messages` | capacity | 1024 B | message slots (wire layout; zero = free) |
 //! | `mailboxes` | max recipients | 3168 B | owner, length, up to 62 entries (id, sender tag, time, slot, hidden flag), oldest first; the owner's policy (16 sender tags, blocked or allowed; allowed-only mode) |
-//! | `directory` | max recipients / 4 (pow2) | 768 B | recipient key -> mailbox index (+ a 16-record stash in enclave memory) |
+//! | `directory` | max recipients / 4 (pow2) | 640 B | recipient key -> mailbox index (+ a 16-record stash in enclave memory) |
 //! | `free-slots` | capacity / 4 | 16 B | stack of free message slots (top cached in enclave memory) |
 //! | `free-mailboxes` | max recipients / 4 | 16 B | stack of free mailbox indices |
 //!

@@ -1,15 +1,17 @@
-//! Constant-time edits of an account block: find, add and remove devices
-//! and identifier slots. Every function scans every slot.
+//! Constant-time edits of an account's blocks: devices and blocked
+//! accounts in its profile, identifier slots in its private part. Every
+//! function scans every slot.
 
 use super::blocks::{
-    AccountBlock, BLOCK_TAG_LEN, IdSlot, MAX_IDENTIFIERS, SLOT_EMPTY, SLOT_PENDING, SLOT_VERIFIED,
+    BLOCK_TAG_LEN, IdSlot, MAX_IDENTIFIERS, PrivateBlock, ProfileBlock, SLOT_EMPTY, SLOT_PENDING,
+    SLOT_VERIFIED,
 };
 use crate::oblivious::ct::{as_u32, cmov, cmov_bytes, eq_bytes, eq_u32, lt_u32, sel_u32};
 use hush_wire::consts::{DEVICE_LEN, KEY_LEN, MAX_DEVICES};
 use subtle::Choice;
 
 /// Whether the account has a device with signing key `key`, and where.
-pub(crate) fn find_device(a: &AccountBlock, key: &[u8; KEY_LEN]) -> (Choice, u32) {
+pub(crate) fn find_device(a: &ProfileBlock, key: &[u8; KEY_LEN]) -> (Choice, u32) {
     let mut found = Choice::from(0);
     let mut at = 0u32;
     for (i, d) in a.devices.iter().enumerate() {
@@ -22,7 +24,7 @@ pub(crate) fn find_device(a: &AccountBlock, key: &[u8; KEY_LEN]) -> (Choice, u32
 }
 
 /// Appends `device` when `add` (the caller checked there is room).
-pub(crate) fn add_device(a: &mut AccountBlock, device: &[u8; DEVICE_LEN], add: Choice) {
+pub(crate) fn add_device(a: &mut ProfileBlock, device: &[u8; DEVICE_LEN], add: Choice) {
     let count = a.device_count;
     for (i, d) in a.devices.iter_mut().enumerate() {
         cmov_bytes(d, device, add & eq_u32(i as u32, count));
@@ -32,7 +34,7 @@ pub(crate) fn add_device(a: &mut AccountBlock, device: &[u8; DEVICE_LEN], add: C
 
 /// Removes the device at `at` when `remove`: the last device moves into
 /// its place.
-pub(crate) fn remove_device(a: &mut AccountBlock, at: u32, remove: Choice) {
+pub(crate) fn remove_device(a: &mut ProfileBlock, at: u32, remove: Choice) {
     let last_at = a.device_count.wrapping_sub(1);
     let mut last = [0u8; DEVICE_LEN];
     for (i, d) in a.devices.iter().enumerate() {
@@ -48,7 +50,7 @@ pub(crate) fn remove_device(a: &mut AccountBlock, at: u32, remove: Choice) {
 }
 
 /// Verified identifier slots.
-pub(crate) fn verified_count(a: &AccountBlock) -> u32 {
+pub(crate) fn verified_count(a: &PrivateBlock) -> u32 {
     a.ids
         .iter()
         .map(|s| as_u32(eq_u32(s.state, SLOT_VERIFIED)))
@@ -56,7 +58,7 @@ pub(crate) fn verified_count(a: &AccountBlock) -> u32 {
 }
 
 /// The slot holding `digest` (any state but empty), if any.
-pub(crate) fn find_id(a: &AccountBlock, digest: &[u8; 32]) -> (Choice, IdSlot, u32) {
+pub(crate) fn find_id(a: &PrivateBlock, digest: &[u8; 32]) -> (Choice, IdSlot, u32) {
     let mut found = Choice::from(0);
     let mut slot = IdSlot::default();
     let mut at = 0u32;
@@ -72,7 +74,7 @@ pub(crate) fn find_id(a: &AccountBlock, digest: &[u8; 32]) -> (Choice, IdSlot, u
 /// Where a new registration of `digest` goes: its own slot if it has one,
 /// else the first empty slot, else the first slot still waiting for a
 /// code (its registration is abandoned). None when all are verified.
-pub(crate) fn slot_for_registration(a: &AccountBlock, digest: &[u8; 32]) -> (Choice, u32) {
+pub(crate) fn slot_for_registration(a: &PrivateBlock, digest: &[u8; 32]) -> (Choice, u32) {
     let (own, _, own_at) = find_id(a, digest);
     let mut empty = Choice::from(0);
     let mut empty_at = 0u32;
@@ -92,14 +94,14 @@ pub(crate) fn slot_for_registration(a: &AccountBlock, digest: &[u8; 32]) -> (Cho
 }
 
 /// Writes `slot` at `at` when `write`.
-pub(crate) fn put_id(a: &mut AccountBlock, at: u32, slot: &IdSlot, write: Choice) {
+pub(crate) fn put_id(a: &mut PrivateBlock, at: u32, slot: &IdSlot, write: Choice) {
     for (i, s) in a.ids.iter_mut().enumerate() {
         cmov(s, slot, write & eq_u32(i as u32, at));
     }
 }
 
 /// Whether the account blocks `tag`.
-pub(crate) fn blocks(a: &AccountBlock, tag: &[u8; BLOCK_TAG_LEN]) -> Choice {
+pub(crate) fn blocks(a: &ProfileBlock, tag: &[u8; BLOCK_TAG_LEN]) -> Choice {
     let mut hit = Choice::from(0);
     for (t, used) in a.blocked.iter().zip(a.blocked_used.iter()) {
         hit |= !eq_u32(*used as u32, 0) & eq_bytes(t, tag);
@@ -110,7 +112,7 @@ pub(crate) fn blocks(a: &AccountBlock, tag: &[u8; BLOCK_TAG_LEN]) -> Choice {
 /// Blocks (`block`) or unblocks (`unblock`) `tag`. Returns false when a
 /// block needed a free entry and there was none (nothing changed).
 pub(crate) fn set_blocked(
-    a: &mut AccountBlock,
+    a: &mut ProfileBlock,
     tag: &[u8; BLOCK_TAG_LEN],
     block: Choice,
     unblock: Choice,
@@ -152,7 +154,7 @@ mod tests {
 
     #[test]
     fn devices_add_find_and_remove_compactly() {
-        let mut a = AccountBlock::default();
+        let mut a = ProfileBlock::default();
         for b in 1..=4 {
             add_device(&mut a, &dev(b), Choice::from(1));
         }
@@ -173,7 +175,7 @@ mod tests {
 
     #[test]
     fn block_list_adds_removes_and_fills() {
-        let mut a = AccountBlock::default();
+        let mut a = ProfileBlock::default();
         let (yes, no) = (Choice::from(1), Choice::from(0));
         assert!(bool::from(set_blocked(&mut a, &[1; 8], yes, no)));
         assert!(bool::from(blocks(&a, &[1; 8])));
@@ -191,7 +193,7 @@ mod tests {
 
     #[test]
     fn registration_slots_prefer_own_then_empty_then_pending() {
-        let mut a = AccountBlock::default();
+        let mut a = PrivateBlock::default();
         let slot = |d: u8, state| IdSlot {
             digest: [d; 32],
             state,

@@ -1,4 +1,6 @@
-//! The fixed-size block the directory keeps in its `accounts` array.
+//! The fixed-size blocks the directory keeps in its `private` and
+//! `profiles` arrays: an account is split in two so that a request moves
+//! only what it may need (see `super` for the access sequence).
 //!
 //! Like `services::broker::blocks`, this module exists for rostl's
 //! `impl_cmov_for_pod!` macro, which gives a block constant-time conditional
@@ -38,40 +40,65 @@ pub(crate) struct IdSlot {
     pub(crate) _pad: [u8; 12],
 }
 
-/// An account: identity key, switches, look-up budget, devices (the first
-/// `device_count` slots, in wire layout), identifiers. All zero when free.
+/// The part of an account only its owner's requests read: the identity
+/// key, the look-up budget and the identifier slots (with their codes).
 #[derive(Clone, Copy, Pod, Zeroable)]
 #[repr(C, align(16))]
-pub(crate) struct AccountBlock {
+pub(crate) struct PrivateBlock {
+    pub(crate) identity: [u8; KEY_LEN],
+    pub(crate) allocated: u32,
+    pub(crate) lookups: u32,
+    pub(crate) lookup_window: u64,
+    pub(crate) ids: [IdSlot; MAX_IDENTIFIERS],
+}
+
+/// The part of an account a look-up returns (and its owner edits): the
+/// identity key, switches, how many identifiers are verified, the devices
+/// (the first `device_count` slots, in wire layout) and the accounts it
+/// blocks. All zero when free.
+#[derive(Clone, Copy, Pod, Zeroable)]
+#[repr(C, align(16))]
+pub(crate) struct ProfileBlock {
     pub(crate) identity: [u8; KEY_LEN],
     pub(crate) allocated: u32,
     pub(crate) flags: u32,
     pub(crate) device_count: u32,
-    pub(crate) lookups: u32,
-    pub(crate) lookup_window: u64,
-    pub(crate) _pad: u64,
+    pub(crate) verified: u32,
     pub(crate) devices: [[u8; DEVICE_LEN]; MAX_DEVICES],
-    pub(crate) ids: [IdSlot; MAX_IDENTIFIERS],
     /// Accounts (identity-key tags) whose look-ups answer "no user".
     pub(crate) blocked: [[u8; BLOCK_TAG_LEN]; MAX_BLOCKED],
     pub(crate) blocked_used: [u8; MAX_BLOCKED],
 }
 
 impl_cmov_for_pod!(IdSlot);
-impl_cmov_for_pod!(AccountBlock);
+impl_cmov_for_pod!(PrivateBlock);
+impl_cmov_for_pod!(ProfileBlock);
 
-impl Default for AccountBlock {
+impl Default for PrivateBlock {
+    fn default() -> Self {
+        Zeroable::zeroed()
+    }
+}
+
+impl Default for ProfileBlock {
     fn default() -> Self {
         Zeroable::zeroed()
     }
 }
 
 // Never print account contents.
-impl std::fmt::Debug for AccountBlock {
+impl std::fmt::Debug for PrivateBlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("AccountBlock(..)")
+        f.write_str("PrivateBlock(..)")
+    }
+}
+
+impl std::fmt::Debug for ProfileBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProfileBlock(..)")
     }
 }
 
 const _: () = assert!(std::mem::size_of::<IdSlot>() == 64);
-const _: () = assert!(std::mem::size_of::<AccountBlock>() == 2256);
+const _: () = assert!(std::mem::size_of::<PrivateBlock>() == 304);
+const _: () = assert!(std::mem::size_of::<ProfileBlock>() == 1984);

@@ -5,36 +5,42 @@
 //!
 //! | structure | blocks | block | holds |
 //! |---|---|---|---|
-//! | `dir-keys` | 4 x max accounts / 4 (pow2) buckets | 768 B | keyed digest of a verified identifier or of an account's key -> account index |
-//! | `accounts` | max accounts | 2112 B | identity key, switches, look-up budget, 8 devices, 4 identifier slots |
-//! | `free-accounts` | max accounts / 4 | 16 B | stack of free account indices |
+//! | `dir-keys` | 4 x max accounts / 4 (pow2) buckets | 512 B | keyed digest of a verified identifier or of an account's key -> account index |
+//! | `private` | max accounts | 304 B | identity key, look-up budget, 4 identifier slots with their codes |
+//! | `profiles` | max accounts | 1984 B | identity key, switches, verified identifiers, 8 devices, 16 blocked accounts |
 //!
 //! Identifiers are hashed inside the enclave with a secret key, so the map
 //! holds no identifier in the clear and the host cannot test a guess.
 //! An identifier enters the map only when its code is verified; a pending
-//! registration lives in the registering account's block, so nobody can
-//! hold someone else's address by registering it without the code.
+//! registration lives in the registering account's private block, so
+//! nobody can hold someone else's address by registering it without the
+//! code. Accounts are never deleted: a new one takes the next index.
 //!
 //! # Access sequence
 //!
 //! Every request, whatever its op, arguments and outcome, makes exactly:
 //! `dir-keys` (the identifier, or the device key for device ops),
-//! `dir-keys` (the caller's key), `accounts` (the target), `accounts`
-//! (the caller's), `dir-keys` (the identifier or device key again, to
-//! insert or remove it), `free-accounts`; and returns a
-//! [`DIRECTORY_RESPONSE_LEN`]-byte record. Each request also appends one
-//! outbox record, real only for a registration (see [`outbox`]).
+//! `dir-keys` (the caller's key), `private` (the caller's), `profiles`
+//! (the look-up's target, or the caller's own for every other op); and
+//! returns a [`DIRECTORY_RESPONSE_LEN`]-byte record. Each request also
+//! appends one outbox record, real only for a registration (see
+//! [`outbox`]). Map writes decided after reading the account (a verified
+//! identifier, a device added or removed) wait in enclave memory and reach
+//! the map on the tick ([`pending`]); reads see them at once.
+//!
+//! Every tick makes [`pending::DRAIN_PER_TICK`] `dir-keys` accesses.
 //!
 //! Look-ups are limited per session and per account inside the enclave and
 //! need a caller with a verified identifier, so identifiers cannot be
 //! enumerated. A look-up of an unknown identifier, of an account that is
-//! not discoverable, and of a discoverable one cost the same and answer in
-//! the same shape.
+//! not discoverable, of one that blocks the caller, and of one it may see
+//! cost the same and answer in the same shape.
 
 mod account;
 mod blocks;
 mod config;
 pub mod outbox;
+mod pending;
 #[cfg(test)]
 mod tests;
 
@@ -45,11 +51,10 @@ use crate::oblivious::HASH_KEY_LEN;
 use crate::oblivious::ct::{
     as_u32, cmov, cmov_bytes, eq_bytes, eq_u32, is_zero, le_u64, lt_u32, sel_u8, sel_u32,
 };
-use crate::oblivious::free_list::FreeList;
 use crate::oblivious::keyed_hash::KeyedHash;
 use crate::oblivious::map::{MapOp, ObliviousMap};
 use crate::oram::{ObliviousArray, OramFactory};
-use blocks::{AccountBlock, BLOCK_TAG_LEN, IdSlot, SLOT_PENDING, SLOT_VERIFIED};
+use blocks::{BLOCK_TAG_LEN, IdSlot, PrivateBlock, ProfileBlock, SLOT_PENDING, SLOT_VERIFIED};
 use hush_wire::consts::{
     DEVICE_LEN, DIRECTORY_REQUEST_LEN, DIRECTORY_RESPONSE_LEN, IDENTIFIER_LEN, KEY_LEN,
     MAX_DEVICES, MAX_IDENTIFIER_BYTES,
@@ -57,8 +62,18 @@ use hush_wire::consts::{
 use hush_wire::directory::offsets;
 use hush_wire::directory::{AccountFlags, DirectoryOp, DirectoryStatus, VerificationCode};
 use outbox::Outbox;
+use pending::PendingWrites;
 use std::sync::atomic::Ordering;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+
+/// Bytes of a keyed digest the map keeps (192 bits: a collision between
+/// two of at most 2^26 entries has probability below 2^-140).
+pub(crate) const MAP_KEY_LEN: usize = 24;
+
+/// The map's key for a digest.
+pub(crate) fn map_key(digest: &[u8; 32]) -> [u8; MAP_KEY_LEN] {
+    digest[..MAP_KEY_LEN].try_into().expect("prefix")
+}
 
 /// Seconds in a look-up window of an account.
 const LOOKUP_WINDOW_SECS: u64 = 24 * 60 * 60;
@@ -69,9 +84,12 @@ const DOMAIN_KEY: &[u8] = b"hush.directory.key.v1";
 /// The trusted directory.
 pub struct Directory {
     config: DirectoryConfig,
-    keys: ObliviousMap,
-    accounts: Box<dyn ObliviousArray<AccountBlock>>,
-    free_accounts: FreeList,
+    keys: ObliviousMap<MAP_KEY_LEN>,
+    private: Box<dyn ObliviousArray<PrivateBlock>>,
+    profiles: Box<dyn ObliviousArray<ProfileBlock>>,
+    pending: PendingWrites,
+    /// The index the next new account takes.
+    next_account: u32,
     hash: KeyedHash,
     outbox: Outbox,
     now: u64,
@@ -103,6 +121,7 @@ fn fields(r: &[u8]) -> Fields<'_> {
 
 /// A status chooser: the last matching rule wins, so rules are listed from
 /// the least to the most fundamental failure.
+#[derive(Clone, Copy)]
 struct Verdict(u8);
 
 impl Verdict {
@@ -117,6 +136,70 @@ impl Verdict {
     }
 }
 
+/// The ops of a request, one choice each (at most one is set).
+#[derive(Clone, Copy)]
+struct Ops {
+    register: Choice,
+    verify: Choice,
+    lookup: Choice,
+    add_device: Choice,
+    remove_device: Choice,
+    set_flags: Choice,
+    show: Choice,
+    block: Choice,
+    unblock: Choice,
+}
+
+impl Ops {
+    fn of(op: u8) -> Self {
+        let is = |code: u8| op.ct_eq(&code);
+        Self {
+            register: is(DirectoryOp::REGISTER),
+            verify: is(DirectoryOp::VERIFY),
+            lookup: is(DirectoryOp::LOOKUP),
+            add_device: is(DirectoryOp::ADD_DEVICE),
+            remove_device: is(DirectoryOp::REMOVE_DEVICE),
+            set_flags: is(DirectoryOp::SET_FLAGS),
+            show: is(DirectoryOp::SHOW),
+            block: is(DirectoryOp::BLOCK),
+            unblock: is(DirectoryOp::UNBLOCK),
+        }
+    }
+
+    fn known(&self) -> Choice {
+        self.register
+            | self.verify
+            | self.lookup
+            | self.add_device
+            | self.remove_device
+            | self.set_flags
+            | self.show
+            | self.block
+            | self.unblock
+    }
+
+    fn device_op(&self) -> Choice {
+        self.add_device | self.remove_device
+    }
+}
+
+/// What the private access decided, for the profile access after it.
+#[derive(Clone, Copy)]
+struct PrivateOutcome {
+    is_identity: Choice,
+    registered: Choice,
+    register: Verdict,
+    verify: Verdict,
+    lookup: Verdict,
+    /// A registration that went through (its code is sent).
+    registered_now: Choice,
+    /// A verification that went through (the identifier goes in the map).
+    verified_now: Choice,
+    /// The caller's identity key.
+    identity: [u8; KEY_LEN],
+    verified: u32,
+}
+
 impl Directory {
     /// A directory whose hashing secret is `secret` (tests use a fixed one).
     pub fn with_secret(
@@ -126,8 +209,10 @@ impl Directory {
     ) -> Self {
         Self {
             keys: ObliviousMap::new(factory, "dir-keys", config.map_entries()),
-            accounts: factory.array("accounts", config.max_accounts as usize),
-            free_accounts: FreeList::new(factory, "free-accounts", config.max_accounts),
+            private: factory.array("private", config.max_accounts as usize),
+            profiles: factory.array("profiles", config.max_accounts as usize),
+            pending: PendingWrites::default(),
+            next_account: 0,
             hash: KeyedHash::new(secret),
             outbox: Outbox::default(),
             config,
@@ -172,18 +257,8 @@ impl Directory {
         self.now = self.now.max(now);
         let now = self.now;
         let f = fields(request);
-        let is = |code: u8| f.op.ct_eq(&code);
-        let register = is(DirectoryOp::REGISTER);
-        let verify = is(DirectoryOp::VERIFY);
-        let lookup = is(DirectoryOp::LOOKUP);
-        let add_device = is(DirectoryOp::ADD_DEVICE);
-        let remove_device = is(DirectoryOp::REMOVE_DEVICE);
-        let set_flags = is(DirectoryOp::SET_FLAGS);
-        let show = is(DirectoryOp::SHOW);
-        let block = is(DirectoryOp::BLOCK);
-        let unblock = is(DirectoryOp::UNBLOCK);
-        let device_op = add_device | remove_device;
-        let id_op = register | verify | lookup;
+        let op = Ops::of(f.op);
+        let id_op = op.register | op.verify | op.lookup;
 
         // Well-formed: a known op, reserved bytes zero, a real key, an
         // identifier of a known kind and a length in range where one is
@@ -195,17 +270,16 @@ impl Directory {
         let flags_ok =
             (f.flags & !(AccountFlags::DISCOVERABLE | AccountFlags::ACCEPT_FROM_ANYONE)).ct_eq(&0);
         let device_key: &[u8; KEY_LEN] = f.device[..KEY_LEN].try_into().expect("key");
-        let first_device_ok = eq_bytes(device_key, f.acting_as);
-        let well_formed =
-            (register | verify | lookup | device_op | set_flags | show | block | unblock)
-                & is_zero(&request[1..offsets::ACTING_AS])
-                & is_zero(&request[offsets::FLAGS + 1..offsets::DEVICE])
-                & !is_zero(f.acting_as)
-                & (!id_op | id_ok)
-                & flags_ok
-                & (!register | first_device_ok)
-                & (!(device_op | block | unblock) | !is_zero(device_key))
-                & (!verify | lt_u32(f.code, VerificationCode::LIMIT));
+        let keyed_op = op.device_op() | op.block | op.unblock;
+        let well_formed = op.known()
+            & is_zero(&request[1..offsets::ACTING_AS])
+            & is_zero(&request[offsets::FLAGS + 1..offsets::DEVICE])
+            & !is_zero(f.acting_as)
+            & (!id_op | id_ok)
+            & flags_ok
+            & (!op.register | eq_bytes(device_key, f.acting_as))
+            & (!keyed_op | !is_zero(device_key))
+            & (!op.verify | lt_u32(f.code, VerificationCode::LIMIT));
         let go = well_formed & authorized;
 
         let id_digest = self.hash.digest(DOMAIN_IDENTIFIER, f.identifier);
@@ -215,59 +289,61 @@ impl Directory {
             .try_into()
             .expect("tag prefix");
         let mut subject = id_digest;
-        cmov_bytes(&mut subject, &device_digest, device_op);
+        cmov_bytes(&mut subject, &device_digest, op.device_op());
 
         // 1. dir-keys: the identifier (or the device key) -> its account.
-        let target = self.keys.apply(&self.hash, &subject, MapOp::get());
+        let read = self
+            .keys
+            .apply(&self.hash, &map_key(&subject), MapOp::get());
+        let target = self.pending.overlay(&subject, read);
 
         // 2. dir-keys: the caller's key -> its account; a registration of
         //    an unclaimed identifier by a new key makes an account.
-        let (free_account, has_free) = self.free_accounts.peek();
-        let create = go & register & !target.found & has_free;
-        let caller = self.keys.apply(
+        let has_free = lt_u32(self.next_account, self.config.max_accounts);
+        let create =
+            go & op.register & !target.found & has_free & !self.pending.has(&caller_digest);
+        let inserted = self.keys.apply(
             &self.hash,
-            &caller_digest,
+            &map_key(&caller_digest),
             MapOp {
                 insert: create,
-                value: free_account,
+                value: self.next_account,
                 ..MapOp::get()
             },
         );
-        let own = caller.found | caller.inserted;
+        let created = inserted.inserted;
+        let caller = self.pending.overlay(&caller_digest, inserted);
+        let own = caller.found | created;
+        self.next_account += as_u32(created);
 
-        // 3. accounts: the target of a look-up (read only).
-        let mut seen = AccountBlock::default();
-        self.accounts
-            .access(target.value as usize, &mut |b: &mut AccountBlock| {
-                cmov(&mut seen, b, target.found);
-            });
-
-        // 4. accounts: the caller's own account: every change happens here.
-        let mut verdict = Verdict::new(DirectoryStatus::Ok);
-        let mut mine = AccountBlock::default();
-        let mut map_insert = Choice::from(0);
-        let mut map_remove = Choice::from(0);
-        let mut send_code = Choice::from(0);
+        // 3. private: the caller's identity, budget and identifier slots.
         let code = rand::Rng::random_range(&mut rand::rng(), 0..VerificationCode::LIMIT);
         let lookups = session_lookups.load(Ordering::Relaxed);
         let config = self.config;
-        self.accounts
-            .access(caller.value as usize, &mut |b: &mut AccountBlock| {
-                let mut a = AccountBlock::default();
+        let mut p = PrivateOutcome {
+            is_identity: Choice::from(0),
+            registered: Choice::from(0),
+            register: Verdict::new(DirectoryStatus::Ok),
+            verify: Verdict::new(DirectoryStatus::Ok),
+            lookup: Verdict::new(DirectoryStatus::Ok),
+            registered_now: Choice::from(0),
+            verified_now: Choice::from(0),
+            identity: [0; KEY_LEN],
+            verified: 0,
+        };
+        let room_to_write = self.pending.room(&subject);
+        self.private
+            .access(caller.value as usize, &mut |b: &mut PrivateBlock| {
+                let mut a = PrivateBlock::default();
                 cmov(&mut a, b, own);
-                let fresh = {
-                    let mut n = AccountBlock {
-                        identity: *f.acting_as,
-                        allocated: 1,
-                        flags: f.flags as u32,
-                        ..AccountBlock::default()
-                    };
-                    account::add_device(&mut n, f.device, Choice::from(1));
-                    n
+                let fresh = PrivateBlock {
+                    identity: *f.acting_as,
+                    allocated: 1,
+                    ..PrivateBlock::default()
                 };
-                cmov(&mut a, &fresh, caller.inserted);
-                let is_identity = eq_u32(a.allocated, 1) & eq_bytes(&a.identity, f.acting_as);
-                let registered = lt_u32(0, account::verified_count(&a));
+                cmov(&mut a, &fresh, created);
+                p.is_identity = eq_u32(a.allocated, 1) & eq_bytes(&a.identity, f.acting_as);
+                p.registered = lt_u32(0, account::verified_count(&a));
 
                 // register: a pending slot with a fresh code.
                 let (room, reg_at) = account::slot_for_registration(&a, &id_digest);
@@ -282,12 +358,12 @@ impl Directory {
                 };
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(!room, DirectoryStatus::TooManyIdentifiers);
-                v.unless(!is_identity, DirectoryStatus::NotIdentityKey);
+                v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
                 v.unless(!own, DirectoryStatus::DirectoryFull);
                 v.unless(target.found, DirectoryStatus::AlreadyRegistered);
-                let register_status = v.0;
-                let register_ok = register & go & v.ok();
-                account::put_id(&mut a, reg_at, &pending, register_ok);
+                p.register = v;
+                p.registered_now = op.register & go & v.ok();
+                account::put_id(&mut a, reg_at, &pending, p.registered_now);
 
                 // verify: the code of the pending slot, within its time
                 // and attempts.
@@ -303,17 +379,18 @@ impl Directory {
                 v.unless(!right, DirectoryStatus::WrongCode);
                 v.unless(spent, DirectoryStatus::TooManyAttempts);
                 v.unless(expired, DirectoryStatus::CodeExpired);
+                v.unless(!room_to_write, DirectoryStatus::Busy);
                 v.unless(target.found, DirectoryStatus::AlreadyRegistered);
                 v.unless(!is_pending, DirectoryStatus::NoPendingCode);
-                v.unless(!is_identity, DirectoryStatus::NotIdentityKey);
+                v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
                 v.unless(!own, DirectoryStatus::NotRegistered);
-                let verify_ok = verify & go & v.ok();
-                let verify_status = sel_u8(v.0, DirectoryStatus::Ok.code(), done_before);
-                let wrong = verify & go & verify_status.ct_eq(&DirectoryStatus::WrongCode.code());
+                p.verified_now = op.verify & go & v.ok();
+                p.verify = Verdict(sel_u8(v.0, DirectoryStatus::Ok.code(), done_before));
+                let wrong = op.verify & go & v.0.ct_eq(&DirectoryStatus::WrongCode.code());
                 let mut tried = id_slot;
                 tried.attempts += as_u32(wrong);
-                tried.state = sel_u32(tried.state, SLOT_VERIFIED, verify_ok);
-                account::put_id(&mut a, id_at, &tried, (wrong | verify_ok) & has_id);
+                tried.state = sel_u32(tried.state, SLOT_VERIFIED, p.verified_now);
+                account::put_id(&mut a, id_at, &tried, (wrong | p.verified_now) & has_id);
 
                 // look-up: a registered caller within its budgets.
                 let window_over = le_u64(a.lookup_window.saturating_add(LOOKUP_WINDOW_SECS), now);
@@ -322,67 +399,113 @@ impl Directory {
                     | !lt_u32(used, config.lookups_per_account_per_day);
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(limited, DirectoryStatus::RateLimited);
-                v.unless(!registered, DirectoryStatus::NotRegistered);
-                let counts = lookup & go & v.ok();
+                v.unless(!p.registered, DirectoryStatus::NotRegistered);
+                let counts = op.lookup & go & v.ok();
                 let reset = counts & window_over;
                 a.lookup_window = u64::conditional_select(&a.lookup_window, &now, reset);
                 a.lookups = sel_u32(a.lookups, 0, reset) + as_u32(counts);
-                let lookup_status = v.0;
+                p.lookup = v;
+
+                p.identity = a.identity;
+                p.verified = account::verified_count(&a);
+                cmov(b, &a, own);
+            });
+        session_lookups.store(
+            lookups + as_u32(op.lookup & go & p.lookup.ok()),
+            Ordering::Relaxed,
+        );
+
+        // 4. profiles: the look-up's target (read only), or the caller's own
+        //    profile, which every other op may change.
+        let at = sel_u32(caller.value, target.value, op.lookup);
+        let caller_tag = self.hash.digest(DOMAIN_KEY, &p.identity);
+        let caller_tag: [u8; BLOCK_TAG_LEN] =
+            caller_tag[..BLOCK_TAG_LEN].try_into().expect("tag prefix");
+        let mut verdict = Verdict::new(DirectoryStatus::InvalidRequest);
+        let mut shown = ProfileBlock::default();
+        let mut added = Choice::from(0);
+        let mut removed = Choice::from(0);
+        self.profiles
+            .access(at as usize, &mut |b: &mut ProfileBlock| {
+                let mine = own & !op.lookup;
+                let mut a = ProfileBlock::default();
+                cmov(&mut a, b, mine | (op.lookup & target.found));
+                let mut fresh = ProfileBlock {
+                    identity: *f.acting_as,
+                    allocated: 1,
+                    flags: f.flags as u32,
+                    device_count: 1,
+                    ..ProfileBlock::default()
+                };
+                fresh.devices[0] = *f.device;
+                cmov(&mut a, &fresh, created);
+                a.verified = sel_u32(a.verified, p.verified, mine);
 
                 // devices and switches: the identity key only.
                 let (has_device, device_at) = account::find_device(&a, device_key);
                 let full = !lt_u32(a.device_count, MAX_DEVICES as u32);
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(full, DirectoryStatus::TooManyDevices);
+                v.unless(!room_to_write, DirectoryStatus::Busy);
                 v.unless(target.found | has_device, DirectoryStatus::DeviceInUse);
-                v.unless(!is_identity, DirectoryStatus::NotIdentityKey);
+                v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
                 v.unless(!own, DirectoryStatus::NotRegistered);
-                let add_status = v.0;
-                let add_ok = add_device & go & v.ok();
-                account::add_device(&mut a, f.device, add_ok);
+                let add = v;
+                added = op.add_device & go & v.ok();
+                account::add_device(&mut a, f.device, added);
 
                 let mut v = Verdict::new(DirectoryStatus::Ok);
+                v.unless(!room_to_write, DirectoryStatus::Busy);
                 v.unless(!has_device, DirectoryStatus::UnknownDevice);
                 v.unless(
                     eq_bytes(device_key, &a.identity),
                     DirectoryStatus::InvalidRequest,
                 );
-                v.unless(!is_identity, DirectoryStatus::NotIdentityKey);
+                v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
                 v.unless(!own, DirectoryStatus::NotRegistered);
-                let remove_status = v.0;
-                let remove_ok = remove_device & go & v.ok();
-                account::remove_device(&mut a, device_at, remove_ok);
+                let remove = v;
+                removed = op.remove_device & go & v.ok();
+                account::remove_device(&mut a, device_at, removed);
 
                 let mut v = Verdict::new(DirectoryStatus::Ok);
-                v.unless(!is_identity, DirectoryStatus::NotIdentityKey);
+                v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
                 v.unless(!own, DirectoryStatus::NotRegistered);
-                let flags_status = v.0;
-                a.flags = sel_u32(a.flags, f.flags as u32, set_flags & go & v.ok());
+                let owner_only = v;
+                a.flags = sel_u32(a.flags, f.flags as u32, op.set_flags & go & v.ok());
 
-                let mut v = Verdict::new(DirectoryStatus::Ok);
-                v.unless(!own, DirectoryStatus::NotRegistered);
-                let show_status = v.0;
+                let allowed = go & owner_only.ok();
+                let fits = account::set_blocked(
+                    &mut a,
+                    &block_tag,
+                    op.block & allowed,
+                    op.unblock & allowed,
+                );
+                let mut blocking = owner_only;
+                blocking.unless(!fits, DirectoryStatus::BlockListFull);
 
-                // block and unblock another account's look-ups: the
-                // identity key only.
-                let mut v = Verdict::new(DirectoryStatus::Ok);
-                v.unless(!is_identity, DirectoryStatus::NotIdentityKey);
-                v.unless(!own, DirectoryStatus::NotRegistered);
-                let allowed = go & v.ok();
-                let fits =
-                    account::set_blocked(&mut a, &block_tag, block & allowed, unblock & allowed);
-                v.unless(!fits, DirectoryStatus::BlockListFull);
-                let block_status = v.0;
+                let mut show = Verdict::new(DirectoryStatus::Ok);
+                show.unless(!own, DirectoryStatus::NotRegistered);
+
+                // A look-up that went through but found nobody it may see:
+                // an unknown identifier, an account that is not
+                // discoverable, or one that blocks the caller's account.
+                let discoverable = !(a.flags & AccountFlags::DISCOVERABLE as u32).ct_eq(&0);
+                let visible = target.found
+                    & lt_u32(0, a.verified)
+                    & discoverable
+                    & !account::blocks(&a, &caller_tag);
+                let mut lookup = p.lookup;
+                lookup.unless(p.lookup.ok() & !visible, DirectoryStatus::NoUser);
 
                 let mut status = DirectoryStatus::InvalidRequest.code();
-                status = sel_u8(status, register_status, register);
-                status = sel_u8(status, verify_status, verify);
-                status = sel_u8(status, lookup_status, lookup);
-                status = sel_u8(status, add_status, add_device);
-                status = sel_u8(status, remove_status, remove_device);
-                status = sel_u8(status, flags_status, set_flags);
-                status = sel_u8(status, show_status, show);
-                status = sel_u8(status, block_status, block | unblock);
+                status = sel_u8(status, p.register.0, op.register);
+                status = sel_u8(status, p.verify.0, op.verify);
+                status = sel_u8(status, lookup.0, op.lookup);
+                status = sel_u8(status, add.0, op.add_device);
+                status = sel_u8(status, remove.0, op.remove_device);
+                status = sel_u8(status, owner_only.0, op.set_flags);
+                status = sel_u8(status, show.0, op.show);
+                status = sel_u8(status, blocking.0, op.block | op.unblock);
                 status = sel_u8(status, DirectoryStatus::InvalidRequest.code(), !well_formed);
                 status = sel_u8(
                     status,
@@ -390,65 +513,27 @@ impl Directory {
                     well_formed & !authorized,
                 );
                 verdict = Verdict(status);
-                map_insert = verify_ok | add_ok;
-                map_remove = remove_ok;
-                send_code = register_ok;
-                mine = a;
-                cmov(b, &a, own);
+                cmov(&mut shown, &a, verdict.ok());
+                cmov(b, &a, mine);
             });
-        session_lookups.store(
-            lookups + as_u32(lookup & go & verdict.ok()),
-            Ordering::Relaxed,
-        );
-        // A look-up that went through but found nobody it may see: an
-        // unknown identifier, an account that is not discoverable, or one
-        // that blocks the caller's account.
-        let caller_identity = self.hash.digest(DOMAIN_KEY, &mine.identity);
-        let caller_tag: [u8; BLOCK_TAG_LEN] = caller_identity[..BLOCK_TAG_LEN]
-            .try_into()
-            .expect("tag prefix");
-        let discoverable = !(seen.flags & AccountFlags::DISCOVERABLE as u32).ct_eq(&0);
-        let visible = target.found
-            & lt_u32(0, account::verified_count(&seen))
-            & discoverable
-            & !account::blocks(&seen, &caller_tag);
-        let no_user = lookup & verdict.ok() & !visible;
-        verdict.unless(no_user, DirectoryStatus::NoUser);
 
-        // 5. dir-keys: a verified identifier or a new device goes in; a
-        //    removed device comes out.
-        let placed = self.keys.apply(
-            &self.hash,
+        // Map writes wait for the tick (see [`pending`]).
+        let remove = removed & target.found & eq_u32(target.value, caller.value);
+        self.pending.push(
             &subject,
-            MapOp {
-                insert: map_insert,
-                remove: map_remove & target.found & eq_u32(target.value, caller.value),
-                value: caller.value,
-                ..MapOp::get()
-            },
+            caller.value,
+            remove,
+            p.verified_now | added | remove,
         );
-        verdict.unless(
-            map_insert & !placed.inserted,
-            DirectoryStatus::DirectoryFull,
-        );
+        self.outbox
+            .push(f.identifier, code, p.registered_now & !target.found);
 
-        // 6. free-accounts: a new account takes its index.
-        self.free_accounts.step(caller.inserted, Choice::from(0), 0);
-
-        self.outbox.push(f.identifier, code, send_code);
-
-        // The response: the target of a successful look-up, else the
-        // caller's own account for every op that succeeded on it.
-        let ok = verdict.ok();
-        let mut shown = AccountBlock::default();
-        cmov(&mut shown, &mine, ok & !lookup);
-        cmov(&mut shown, &seen, ok & lookup);
         let mut out = [0u8; DIRECTORY_RESPONSE_LEN];
         out[0] = verdict.0;
         out[1] =
             (shown.flags as u8) & (AccountFlags::DISCOVERABLE | AccountFlags::ACCEPT_FROM_ANYONE);
         out[2] = shown.device_count as u8;
-        out[3] = sel_u32(0, account::verified_count(&shown), !lookup) as u8;
+        out[3] = sel_u32(0, shown.verified, !op.lookup) as u8;
         out[8..8 + KEY_LEN].copy_from_slice(&shown.identity);
         for (i, d) in shown.devices.iter().enumerate() {
             let at = 8 + KEY_LEN + i * DEVICE_LEN;
@@ -457,10 +542,12 @@ impl Directory {
         out
     }
 
-    /// Background work: hands the second's registrations to the host.
+    /// Background work on the public schedule: hands the second's
+    /// registrations to the host and moves waiting map writes into the map.
     pub fn tick(&mut self, now: u64) {
         self.now = self.now.max(now);
         self.outbox.tick();
+        self.pending.drain(&mut self.keys, &self.hash);
     }
 }
 
