@@ -41,6 +41,20 @@ put("wire", "envelope_header", b"\x09" + envelope_header)
 hi = b"hi"
 put("wire", "envelope_plaintext", b"\x0a" + bytes([1]) + struct.pack("<H", len(hi)) + hi + bytes(790 - 3 - len(hi)))
 
+# directory: a register request, a response, an identifier, records.
+ident = bytes([1, 17]) + b"alice@example.org" + bytes(128 - 2 - 17)
+device = card + A + b"\x07" * 64
+register = bytes([1]) + bytes(7) + A + ident + bytes(4) + bytes([3]) + bytes(3) + device
+put("directory", "register", b"\x00" + register)
+put("directory", "response", b"\x01" + bytes([0, 3, 1, 1]) + bytes(4) + A + device + bytes(7 * 224))
+put("directory", "identifier", b"\x02" + ident)
+put("directory", "phone", b"\x02" + b"+41 44 668 18 00")
+put("directory", "group", b"\x03" + bytes([7]) + b"friends" + bytes([2]) + A + B)
+put("directory", "attachment", b"\x04" + ID + A + B + struct.pack("<Q", 5) + bytes([7]) + b"cat.png" + bytes([9]) + b"image/png")
+put("directory", "location", b"\x05" + struct.pack("<dd", 47.37, 8.54) + b"Zurich")
+put("directory", "nested", b"\x06" + A + bytes([1]) + b"hi")
+put("directory", "records", b"\x07" + register + bytes([3]) + bytes(7) + A + ident + bytes(4 + 4 + 224))
+
 # envelope: mode 1 with nothing to XOR is the valid envelope itself.
 put("envelope", "valid", b"\x01")
 put("envelope", "raw", b"\x00" + envelope_header + bytes(806))

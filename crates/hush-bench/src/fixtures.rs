@@ -15,6 +15,20 @@ pub fn id(n: u64) -> MessageId {
     MessageId::new(b).expect("not all zero")
 }
 
+/// A device record for the account whose key is [`key`]`(n)`: its own
+/// key, as the directory's first device.
+pub fn device(n: u8) -> hush_wire::directory::DeviceRecord {
+    hush_wire::directory::DeviceRecord {
+        card: hush_wire::Card {
+            signing_key: key(n),
+            encryption_key: [n; 32],
+            signature: hush_wire::Signature([1; 64]),
+        },
+        mailbox: key(n),
+        signature: hush_wire::Signature([2; 64]),
+    }
+}
+
 /// The record of `op` acting as `acting_as`.
 pub fn rec(acting_as: PublicKey, op: Op) -> RequestRecord {
     RequestRecord::encode(&Request { acting_as, op })

@@ -36,6 +36,15 @@ fn the_documented_sizes_are_the_real_ones() {
         ("ENVELOPE_PLAINTEXT_LEN", ENVELOPE_PLAINTEXT_LEN),
         ("MAX_ENVELOPE_CONTENT_LEN", MAX_ENVELOPE_CONTENT_LEN),
         ("CARD_LEN", CARD_LEN),
+        ("IDENTIFIER_LEN", IDENTIFIER_LEN),
+        ("DEVICE_LEN", DEVICE_LEN),
+        ("DIRECTORY_REQUEST_LEN", DIRECTORY_REQUEST_LEN),
+        ("DIRECTORY_RESPONSE_LEN", DIRECTORY_RESPONSE_LEN),
+        ("SEALED_DIRECTORY_REQUEST_LEN", SEALED_DIRECTORY_REQUEST_LEN),
+        (
+            "SEALED_DIRECTORY_RESPONSE_LEN",
+            SEALED_DIRECTORY_RESPONSE_LEN,
+        ),
     ];
     assert_eq!(
         documented.len(),

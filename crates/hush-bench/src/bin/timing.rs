@@ -341,6 +341,125 @@ fn create_mailbox_full_vs_not(runner: &mut CtRunner, rng: &mut BenchRng) {
     compare(runner, rng, store(MAILBOX_CAPACITY as u64), pair);
 }
 
+/// A create from a sender the recipient blocked (stored hidden) vs one
+/// from a sender it did not block. Both recipients' copies are deleted by
+/// the sender afterwards, whatever the class.
+fn create_vs_create_blocked(runner: &mut CtRunner, rng: &mut BenchRng) {
+    let mut s = store(30);
+    let block = Op::Policy {
+        action: hush_wire::PolicyAction::Block,
+        subject: Some(key(ALICE)),
+    };
+    s.execute(&rec(key(BOB), block), NOW);
+    let create_for = |recipient: u8| {
+        move |_: &Cast, rng: &mut BenchRng, n: u64| {
+            let op = Op::Create {
+                id: id(FRESH + n),
+                recipient: key(recipient),
+                payload: payload(rng),
+            };
+            rec(key(ALICE), op)
+        }
+    };
+    let pair = StorePair {
+        prepare: nothing,
+        left: create_for(BOB),
+        right: create_for(CAROL),
+        cleanup: |s: &mut Store, n: u64| {
+            s.execute(&delete_fresh(key(ALICE), key(BOB), n), NOW);
+            s.execute(&delete_fresh(key(ALICE), key(CAROL), n), NOW);
+        },
+    };
+    compare(runner, rng, s, pair);
+}
+
+/// A directory with accounts 1..=8 registered and verified (account 8 not
+/// discoverable), with look-up limits out of the way.
+fn timing_directory() -> hush_enclave::Directory {
+    use hush_wire::directory::{AccountFlags, DirectoryOp, Identifier, VerificationCode};
+    let config = hush_enclave::DirectoryConfig {
+        lookups_per_session: u32::MAX,
+        lookups_per_account_per_day: u32::MAX,
+        ..hush_enclave::DirectoryConfig::new(1 << 10).unwrap()
+    };
+    let mut d = hush_enclave::Directory::with_secret(config, &RostlFactory, [4; 32]);
+    let yes = Choice::from(1);
+    let counter = std::sync::atomic::AtomicU32::new(0);
+    d.tick(NOW);
+    for n in 1..=8u8 {
+        let who = hush_bench::fixtures::device(n);
+        let identifier = Identifier::email(&format!("u{n}@example.org")).unwrap();
+        let flags = AccountFlags {
+            discoverable: n != 8,
+            accept_from_anyone: true,
+        };
+        let r = hush_wire::directory::DirectoryRequest {
+            acting_as: key(n),
+            op: DirectoryOp::Register {
+                identifier,
+                device: who,
+                flags,
+            },
+        };
+        d.execute_record(&r.encode(), yes, &counter, NOW);
+    }
+    d.tick(NOW + 1);
+    for v in d.take_verifications() {
+        let identifier = Identifier::decode(&v.identifier).unwrap();
+        let n: u8 = identifier.as_str()[1..2].parse().unwrap();
+        let r = hush_wire::directory::DirectoryRequest {
+            acting_as: key(n),
+            op: DirectoryOp::Verify {
+                identifier,
+                code: VerificationCode::new(v.code).unwrap(),
+            },
+        };
+        d.execute_record(&r.encode(), yes, &counter, NOW);
+    }
+    for t in 2..6 {
+        d.tick(NOW + t);
+    }
+    d
+}
+
+fn directory_compare(runner: &mut CtRunner, rng: &mut BenchRng, left: u8, right: u8) {
+    use hush_wire::directory::{DirectoryOp, DirectoryRequest, Identifier};
+    let mut d = timing_directory();
+    let counter = std::sync::atomic::AtomicU32::new(0);
+    let lookup = |target: u8| {
+        DirectoryRequest {
+            acting_as: key(1),
+            op: DirectoryOp::Lookup {
+                identifier: Identifier::email(&format!("u{target}@example.org")).unwrap(),
+            },
+        }
+        .encode()
+    };
+    let mut draws = Draws::new(rng);
+    for _ in 0..samples() {
+        let class = draws.next();
+        let (l, r) = (lookup(left), lookup(right));
+        let record = select(class, &l, &r);
+        drop((l, r));
+        let cell = std::cell::RefCell::new(&mut d);
+        runner.run_one(class, || {
+            cell.borrow_mut()
+                .execute_record(&record, Choice::from(1), &counter, NOW + 10)
+        });
+    }
+}
+
+/// A look-up that finds an account vs one of an identifier nobody has.
+fn directory_lookup_found_vs_not_found(runner: &mut CtRunner, rng: &mut BenchRng) {
+    directory_compare(runner, rng, 2, 9);
+}
+
+/// A look-up that finds an account vs one of an account that is not
+/// discoverable.
+fn directory_lookup_found_vs_hidden(runner: &mut CtRunner, rng: &mut BenchRng) {
+    directory_compare(runner, rng, 2, 8);
+}
+
 /// Sealing a read's response vs an update's response, the same request
 /// opened in both classes, no store: the response bytes are the only
 /// difference (selected into a fresh buffer as the requests are).
@@ -660,6 +779,9 @@ ctbench_main!(
     read_found_vs_not_found,
     delete_permitted_vs_denied,
     create_mailbox_full_vs_not,
+    create_vs_create_blocked,
+    directory_lookup_found_vs_not_found,
+    directory_lookup_found_vs_hidden,
     enclave_create_vs_read,
     enclave_read_vs_read,
     enclave_list_alice_vs_bob,

@@ -2,12 +2,13 @@
 //! accounts in its profile, identifier slots in its private part. Every
 //! function scans every slot.
 
+use super::blocks::STORED_DEVICE_LEN as DEVICE_LEN;
 use super::blocks::{
     BLOCK_TAG_LEN, IdSlot, MAX_IDENTIFIERS, PrivateBlock, ProfileBlock, SLOT_EMPTY, SLOT_PENDING,
     SLOT_VERIFIED,
 };
 use crate::oblivious::ct::{as_u32, cmov, cmov_bytes, eq_bytes, eq_u32, lt_u32, sel_u32};
-use hush_wire::consts::{DEVICE_LEN, KEY_LEN, MAX_DEVICES};
+use hush_wire::consts::{KEY_LEN, MAX_DEVICES};
 use subtle::Choice;
 
 /// Whether the account has a device with signing key `key`, and where.

@@ -14,6 +14,13 @@ use hush_wire::consts::{DEVICE_LEN, KEY_LEN, MAX_DEVICES};
 use rostl_primitives::traits::{_Cmovbase, Cmov};
 use rostl_primitives::{cmov_body, cxchg_body, impl_cmov_for_pod};
 
+/// Bytes of a stored device record: the wire record without its mailbox
+/// key, which the directory requires to be the device's signing key and
+/// puts back when it answers (card 128 | identity signature 64).
+pub(crate) const STORED_DEVICE_LEN: usize = DEVICE_LEN - KEY_LEN;
+/// Where the mailbox key sits in a wire device record.
+pub(crate) const MAILBOX_AT: usize = hush_wire::consts::CARD_LEN;
+
 /// Identifiers (registered or waiting for their code) an account may hold.
 pub(crate) const MAX_IDENTIFIERS: usize = 4;
 /// Accounts an account may block in the directory.
@@ -64,7 +71,7 @@ pub(crate) struct ProfileBlock {
     pub(crate) flags: u32,
     pub(crate) device_count: u32,
     pub(crate) verified: u32,
-    pub(crate) devices: [[u8; DEVICE_LEN]; MAX_DEVICES],
+    pub(crate) devices: [[u8; STORED_DEVICE_LEN]; MAX_DEVICES],
     /// Accounts (identity-key tags) whose look-ups answer "no user".
     pub(crate) blocked: [[u8; BLOCK_TAG_LEN]; MAX_BLOCKED],
     pub(crate) blocked_used: [u8; MAX_BLOCKED],
@@ -101,4 +108,22 @@ impl std::fmt::Debug for ProfileBlock {
 
 const _: () = assert!(std::mem::size_of::<IdSlot>() == 64);
 const _: () = assert!(std::mem::size_of::<PrivateBlock>() == 304);
-const _: () = assert!(std::mem::size_of::<ProfileBlock>() == 1984);
+const _: () = assert!(std::mem::size_of::<ProfileBlock>() == 1728);
+
+/// A wire device record as stored (its mailbox key dropped).
+pub(crate) fn stored(device: &[u8; DEVICE_LEN]) -> [u8; STORED_DEVICE_LEN] {
+    let mut out = [0u8; STORED_DEVICE_LEN];
+    out[..MAILBOX_AT].copy_from_slice(&device[..MAILBOX_AT]);
+    out[MAILBOX_AT..].copy_from_slice(&device[MAILBOX_AT + KEY_LEN..]);
+    out
+}
+
+/// A stored device record as the wire has it (the mailbox key is the
+/// signing key). All zero stays all zero.
+pub(crate) fn wire(device: &[u8; STORED_DEVICE_LEN]) -> [u8; DEVICE_LEN] {
+    let mut out = [0u8; DEVICE_LEN];
+    out[..MAILBOX_AT].copy_from_slice(&device[..MAILBOX_AT]);
+    out[MAILBOX_AT..MAILBOX_AT + KEY_LEN].copy_from_slice(&device[..KEY_LEN]);
+    out[MAILBOX_AT + KEY_LEN..].copy_from_slice(&device[MAILBOX_AT..]);
+    out
+}

@@ -7,7 +7,7 @@
 //! |---|---|---|---|
 //! | `dir-keys` | 4 x max accounts / 4 (pow2) buckets | 512 B | keyed digest of a verified identifier or of an account's key -> account index |
 //! | `private` | max accounts | 304 B | identity key, look-up budget, 4 identifier slots with their codes |
-//! | `profiles` | max accounts | 1984 B | identity key, switches, verified identifiers, 8 devices, 16 blocked accounts |
+//! | `profiles` | max accounts | 1728 B | identity key, switches, verified identifiers, 8 devices, 16 blocked accounts |
 //!
 //! Identifiers are hashed inside the enclave with a secret key, so the map
 //! holds no identifier in the clear and the host cannot test a guess.
@@ -54,7 +54,9 @@ use crate::oblivious::ct::{
 use crate::oblivious::keyed_hash::KeyedHash;
 use crate::oblivious::map::{MapOp, ObliviousMap};
 use crate::oram::{ObliviousArray, OramFactory};
-use blocks::{BLOCK_TAG_LEN, IdSlot, PrivateBlock, ProfileBlock, SLOT_PENDING, SLOT_VERIFIED};
+use blocks::{
+    BLOCK_TAG_LEN, IdSlot, MAILBOX_AT, PrivateBlock, ProfileBlock, SLOT_PENDING, SLOT_VERIFIED,
+};
 use hush_wire::consts::{
     DEVICE_LEN, DIRECTORY_REQUEST_LEN, DIRECTORY_RESPONSE_LEN, IDENTIFIER_LEN, KEY_LEN,
     MAX_DEVICES, MAX_IDENTIFIER_BYTES,
@@ -278,6 +280,10 @@ impl Directory {
             & (!id_op | id_ok)
             & flags_ok
             & (!op.register | eq_bytes(device_key, f.acting_as))
+            // A device's mailbox is addressed by its signing key (the
+            // directory stores the record without the copy).
+            & (!(op.register | op.add_device)
+                | eq_bytes(&f.device[MAILBOX_AT..MAILBOX_AT + KEY_LEN], device_key))
             & (!keyed_op | !is_zero(device_key))
             & (!op.verify | lt_u32(f.code, VerificationCode::LIMIT));
         let go = well_formed & authorized;
@@ -437,7 +443,7 @@ impl Directory {
                     device_count: 1,
                     ..ProfileBlock::default()
                 };
-                fresh.devices[0] = *f.device;
+                fresh.devices[0] = blocks::stored(f.device);
                 cmov(&mut a, &fresh, created);
                 a.verified = sel_u32(a.verified, p.verified, mine);
 
@@ -452,7 +458,7 @@ impl Directory {
                 v.unless(!own, DirectoryStatus::NotRegistered);
                 let add = v;
                 added = op.add_device & go & v.ok();
-                account::add_device(&mut a, f.device, added);
+                account::add_device(&mut a, &blocks::stored(f.device), added);
 
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(!room_to_write, DirectoryStatus::Busy);
@@ -537,7 +543,7 @@ impl Directory {
         out[8..8 + KEY_LEN].copy_from_slice(&shown.identity);
         for (i, d) in shown.devices.iter().enumerate() {
             let at = 8 + KEY_LEN + i * DEVICE_LEN;
-            out[at..at + DEVICE_LEN].copy_from_slice(d);
+            out[at..at + DEVICE_LEN].copy_from_slice(&blocks::wire(d));
         }
         out
     }

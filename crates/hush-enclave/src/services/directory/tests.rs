@@ -252,6 +252,13 @@ fn bad_input_gets_its_own_answer() {
         h.run(key(31), DirectoryOp::Show).status,
         DirectoryStatus::NotRegistered
     );
+    // A device whose mailbox is not its own key is refused.
+    let mut odd = device(40);
+    odd.mailbox = key(41);
+    assert_eq!(
+        h.status(key(3), DirectoryOp::AddDevice { device: odd }),
+        DirectoryStatus::InvalidRequest
+    );
     // Unproven keys and garbage change nothing.
     let bytes = DirectoryRequest {
         acting_as: key(3),
@@ -751,4 +758,32 @@ fn ticks_look_the_same_whether_or_not_writes_wait() {
         tick(&mut h);
     }
     assert_eq!(h.lookup(2, &email(1)).identity, Some(key(1)));
+}
+
+/// A registration's code leaves the enclave only on the tick, never with
+/// the request that made it (every request writes an outbox record).
+#[test]
+fn outbox_releases_codes_only_on_the_tick() {
+    let mut h = Harness::new(small());
+    assert_eq!(h.register(1, &email(1)), DirectoryStatus::Ok);
+    h.lookup(1, &email(2));
+    assert!(h.d.take_verifications().is_empty(), "before the tick");
+    h.now += 1;
+    h.d.tick(h.now);
+    let v = h.d.take_verifications();
+    assert_eq!(v.len(), 1);
+    assert_eq!(Identifier::decode(&v[0].identifier).unwrap(), email(1));
+    assert!(h.d.take_verifications().is_empty(), "taken once");
+    // A registration of an identifier already registered sends nothing.
+    h.status(
+        key(1),
+        DirectoryOp::Verify {
+            identifier: email(1),
+            code: VerificationCode::new(v[0].code).unwrap(),
+        },
+    );
+    assert_eq!(h.register(2, &email(1)), DirectoryStatus::AlreadyRegistered);
+    h.now += 1;
+    h.d.tick(h.now);
+    assert!(h.d.take_verifications().is_empty());
 }
