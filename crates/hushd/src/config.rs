@@ -53,6 +53,13 @@ pub struct Settings {
     pub mail_from: String,
     /// HTTP(S) webhook for codes sent by SMS (dev file when unset).
     pub sms_webhook: Option<String>,
+    /// Where attachment blobs go: "dir" (blob_dir) or "s3" (needs the
+    /// `s3` feature; s3_bucket, optional s3_endpoint, AWS_* credentials).
+    pub blob_store: String,
+    /// The bucket for blob_store = "s3".
+    pub s3_bucket: Option<String>,
+    /// An S3-compatible endpoint other than AWS (e.g. http://127.0.0.1:9000).
+    pub s3_endpoint: Option<String>,
     /// Directory for attachment blobs (encrypted files).
     pub blob_dir: PathBuf,
     /// Most blob storage, in MiB.
@@ -82,6 +89,9 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: "hush <noreply@localhost>".into(),
             sms_webhook: None,
+            blob_store: "dir".into(),
+            s3_bucket: None,
+            s3_endpoint: None,
             blob_dir: std::env::temp_dir().join(DEFAULT_BLOB_DIR),
             blob_quota_mib: DEFAULT_BLOB_QUOTA_MIB,
             ttl: Duration::from_secs(24 * 3600),
@@ -149,6 +159,19 @@ pub struct Args {
     #[arg(long, env = "HUSH_SMS_WEBHOOK")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sms_webhook: Option<String>,
+    /// Where attachment blobs go: "dir" or "s3" (built with --features s3)
+    /// [default: dir].
+    #[arg(long, env = "HUSH_BLOB_STORE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob_store: Option<String>,
+    /// The bucket for --blob-store s3 (credentials and region from AWS_*).
+    #[arg(long, env = "HUSH_S3_BUCKET")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_bucket: Option<String>,
+    /// An S3-compatible endpoint for --blob-store s3 [default: AWS].
+    #[arg(long, env = "HUSH_S3_ENDPOINT")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_endpoint: Option<String>,
     /// Directory for attachment blobs [default: hushd-blobs in the temp directory].
     #[arg(long, env = "HUSH_BLOB_DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,7 +1,7 @@
 //! Wires hushd together: bind, start the enclave, serve gRPC (broker,
 //! health, reflection) and metrics, tick the clock, stop cleanly.
 
-use crate::blobs::{BlobDir, BlobService, MAX_BLOB_MESSAGE};
+use crate::blobs::{BlobDir, BlobService, BlobStore, MAX_BLOB_MESSAGE};
 use crate::broker::BrokerService;
 use crate::config::Settings;
 use crate::directory::DirectoryService;
@@ -21,6 +21,42 @@ use tokio::sync::watch;
 
 /// How long in-flight requests get to finish after a stop signal.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The blob store the settings name.
+async fn blob_store(settings: &Settings) -> Result<Arc<dyn BlobStore>> {
+    let quota = settings.blob_quota_mib.saturating_mul(1 << 20);
+    match settings.blob_store.as_str() {
+        "dir" => Ok(Arc::new(
+            BlobDir::open(settings.blob_dir.clone(), quota).with_context(|| {
+                format!(
+                    "cannot use the blob directory {} (set --blob-dir)",
+                    settings.blob_dir.display()
+                )
+            })?,
+        )),
+        #[cfg(feature = "s3")]
+        "s3" => {
+            let bucket = settings
+                .s3_bucket
+                .as_deref()
+                .context("blob_store = \"s3\" needs s3_bucket (--s3-bucket)")?;
+            let store = crate::blobs::object::ObjectBlobs::s3(
+                bucket,
+                settings.s3_endpoint.as_deref(),
+                "hush-blobs",
+                quota,
+            )
+            .await
+            .with_context(|| format!("cannot use the S3 bucket {bucket}"))?;
+            Ok(Arc::new(store))
+        }
+        #[cfg(not(feature = "s3"))]
+        "s3" => anyhow::bail!(
+            "blob_store = \"s3\" needs hushd built with the s3 feature: cargo build --release -p hushd --features s3"
+        ),
+        other => anyhow::bail!("unknown blob_store {other:?}: use \"dir\" or \"s3\""),
+    }
+}
 
 /// Runs hushd until `stop` turns true.
 pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> {
@@ -77,19 +113,8 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
     let directory = DirectoryServer::new(DirectoryService::new(directory_thread))
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
-    let blob_dir = Arc::new(
-        BlobDir::open(
-            settings.blob_dir.clone(),
-            settings.blob_quota_mib.saturating_mul(1 << 20),
-        )
-        .with_context(|| {
-            format!(
-                "cannot use the blob directory {} (set --blob-dir)",
-                settings.blob_dir.display()
-            )
-        })?,
-    );
-    let blobs = BlobsServer::new(BlobService::new(blob_dir.clone()))
+    let blob_store = blob_store(&settings).await?;
+    let blobs = BlobsServer::new(BlobService::new(blob_store.clone()))
         .max_decoding_message_size(MAX_BLOB_MESSAGE)
         .max_encoding_message_size(MAX_BLOB_MESSAGE);
     let dev: Arc<dyn CodeSender> = Arc::new(DevFileSender::new(settings.verification_file.clone()));
@@ -124,11 +149,7 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         settings.max_accounts,
         sender.describe()
     );
-    println!(
-        "hushd: attachment blobs in {} (at most {} MiB)",
-        settings.blob_dir.display(),
-        settings.blob_quota_mib
-    );
+    println!("hushd: attachment blobs in {}", blob_store.describe());
     println!("hushd: in-memory: a restart loses every message and ends every session");
     println!("Try it from another terminal:");
     println!("  hush id new alice && hush id new bob");
@@ -137,7 +158,7 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
 
     let clock_task = tokio::spawn(clock::run(thread, sender, stop.clone()));
     tokio::spawn(crate::blobs::expire_loop(
-        blob_dir,
+        blob_store,
         settings.ttl,
         stop.clone(),
     ));
