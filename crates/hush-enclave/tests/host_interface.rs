@@ -583,3 +583,100 @@ fn eviction_does_not_depend_on_whether_proofs_held() {
         assert_eq!(run(valid), reference, "proofs valid: {valid:?}");
     }
 }
+
+/// The directory through the host interface: every directory call, of any
+/// op and outcome, gives the host one reply length and no change in stats;
+/// a broker-sized frame sent to the directory (or the reverse) fails as a
+/// wrong length, which says only that the client is broken; verification
+/// codes come out only after a tick.
+#[test]
+fn directory_calls_look_the_same_to_the_host() {
+    use hush_enclave::ServiceId;
+    use hush_enclave::SessionError;
+    use hush_wire::consts::{DIRECTORY_REQUEST_LEN, SEALED_DIRECTORY_RESPONSE_LEN};
+    use hush_wire::directory::{
+        AccountFlags, DirectoryOp, DirectoryRequest, DirectoryStatus, Identifier, VerificationCode,
+    };
+    let mut h = Host::new(enclave(64, 600, 8));
+    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let s = h.handshake();
+    h.prove(&s, Proofs::Valid(&[&alice, &bob]));
+    let email = |n: &str| Identifier::email(&format!("{n}@example.org")).unwrap();
+    let call = |h: &mut Host, acting_as: PublicKey, op: DirectoryOp| {
+        let (nonce, sealed) = s.seal_directory_request(&DirectoryRequest { acting_as, op });
+        let r = h.e.call(ServiceId::Directory, &s.id(), &sealed);
+        h.note(format!("directory -> {:?}", r.as_ref().map(Vec::len)));
+        s.open_directory_response(nonce, &r.unwrap()).unwrap()
+    };
+    let register = |who: &Identity, n: &str| DirectoryOp::Register {
+        identifier: email(n),
+        device: hush_client::directory::device_record(who, who),
+        flags: AccountFlags::default(),
+    };
+    let before = h.log.len();
+    assert_eq!(
+        call(&mut h, alice.public(), register(&alice, "alice")).status,
+        DirectoryStatus::Ok
+    );
+    assert_eq!(
+        call(&mut h, bob.public(), register(&bob, "bob")).status,
+        DirectoryStatus::Ok
+    );
+    assert!(
+        h.e.take_verifications().is_empty(),
+        "codes wait for the tick"
+    );
+    h.tick(START + 1);
+    let codes = h.e.take_verifications();
+    assert_eq!(codes.len(), 2);
+    for v in codes {
+        let id = Identifier::decode(&v.identifier).unwrap();
+        let who = if id == email("alice") {
+            alice.public()
+        } else {
+            bob.public()
+        };
+        let op = DirectoryOp::Verify {
+            identifier: id,
+            code: VerificationCode::new(v.code).unwrap(),
+        };
+        assert_eq!(call(&mut h, who, op).status, DirectoryStatus::Ok);
+    }
+    let outcomes = [
+        (email("bob"), DirectoryStatus::Ok),
+        (email("nobody"), DirectoryStatus::NoUser),
+    ];
+    for (identifier, want) in outcomes {
+        let r = call(&mut h, alice.public(), DirectoryOp::Lookup { identifier });
+        assert_eq!(r.status, want);
+    }
+    let r = call(&mut h, alice.public(), DirectoryOp::Show);
+    assert_eq!(r.devices.len(), 1);
+    // Every directory reply in the log has the same length, and stats did
+    // not move between calls (only the tick line differs).
+    let replies: Vec<&String> = h.log[before..]
+        .iter()
+        .filter(|l| l.starts_with("directory"))
+        .collect();
+    assert_eq!(replies.len(), 7);
+    let want = format!("directory -> Ok({SEALED_DIRECTORY_RESPONSE_LEN})");
+    let first_stats = replies[0].split(" | ").nth(1).unwrap().to_owned();
+    for l in &replies {
+        assert!(l.starts_with(&want), "{l}");
+        assert_eq!(l.split(" | ").nth(1).unwrap(), first_stats, "{l}");
+    }
+    // Frames of the other service's length are refused as malformed.
+    let (_, broker_sized) = s.seal_request(&RequestRecord::encode(&Request {
+        acting_as: alice.public(),
+        op: Op::List,
+    }));
+    assert!(matches!(
+        h.e.call(ServiceId::Directory, &s.id(), &broker_sized),
+        Err(SessionError::FrameLength { .. })
+    ));
+    let (_, directory_sized) = s.seal_bytes(&[0u8; DIRECTORY_REQUEST_LEN]);
+    assert!(matches!(
+        h.e.query(&s.id(), &directory_sized),
+        Err(SessionError::FrameLength { .. })
+    ));
+}

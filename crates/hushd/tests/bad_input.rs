@@ -284,3 +284,48 @@ async fn half_open_handshake_flood_is_bounded() {
     assert!(open <= 32.0, "session table bounded: {open}");
     still_works(&server.url, &alice, &bob, kept).await;
 }
+
+/// Directory frames over real gRPC: garbage and frames of the broker's
+/// length are INVALID_ARGUMENT, an unknown session UNAUTHENTICATED, and the
+/// directory keeps answering a well-formed request afterwards.
+#[tokio::test]
+async fn directory_bad_frames_are_refused_and_it_keeps_working() {
+    use hush_wire::directory::{DirectoryOp, DirectoryRequest, DirectoryStatus};
+    use hush_wire::grpc::v1::directory_client::DirectoryClient;
+    let server = Hushd::start(&[]);
+    let mut raw = Raw::new(&server.url).await;
+    let s = raw.session().await;
+    let mut dir = DirectoryClient::connect(server.url.clone()).await.unwrap();
+    let send = |sealed: Vec<u8>, session: Vec<u8>| Frame {
+        session_id: session,
+        sealed,
+    };
+    let (_, broker_sized) = s.seal_bytes(&[0u8; hush_wire::consts::REQUEST_LEN]);
+    let e = dir
+        .query(send(broker_sized, s.id().0.to_vec()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument, "{e}");
+    let e = dir
+        .query(send(vec![7; 424], s.id().0.to_vec()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::InvalidArgument, "{e}");
+    let e = dir
+        .query(send(vec![7; 424], vec![1; 16]))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::Unauthenticated, "{e}");
+    // A request acting as a key this session never proved: answered, and
+    // the answer (inside the sealed record) says so.
+    let me = Identity::generate("me");
+    let (nonce, sealed) = s.seal_directory_request(&DirectoryRequest {
+        acting_as: me.public(),
+        op: DirectoryOp::Show,
+    });
+    let r = dir.query(send(sealed, s.id().0.to_vec())).await.unwrap();
+    let answer = s
+        .open_directory_response(nonce, &r.into_inner().sealed)
+        .unwrap();
+    assert_eq!(answer.status, DirectoryStatus::KeyNotProven);
+}
