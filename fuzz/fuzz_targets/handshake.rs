@@ -17,6 +17,7 @@ fn enclave() -> &'static InProcessEnclave {
     E.get_or_init(|| {
         let config = EnclaveConfig {
             store: StoreConfig::new(16, 60).unwrap(),
+            directory: hush_enclave::DirectoryConfig::new(16).unwrap(),
             max_sessions: MAX_SESSIONS,
             session_idle_secs: 60,
             attestation: AttestationMode::Dev,

@@ -1,12 +1,16 @@
 //! `hush`: the command-line client of the hush oblivious message broker.
 //!
-//! Named identities and contacts live in `$HUSH_HOME` (default
-//! `~/.config/hush`); `--as` picks the identity to act as, `--to` takes one
-//! of your identities, a contact, or the public key of either.
+//! Named identities, contacts, accounts, groups and read receipts live in
+//! `$HUSH_HOME` (default `~/.config/hush`); `--as` picks the identity to act
+//! as, `--to` takes one of your identities, a contact, or the public key of
+//! either. The commands are in modules: `account` (accounts and devices),
+//! `group`, `policy` (blocking), `media` (files and locations), `status`
+//! (receipts and typing); sending, reading and identities are here.
 //!
-//! Every message is end-to-end encrypted to the recipient's card (HPKE);
-//! there is no plaintext mode. Requests per command are fixed (see
-//! README.md): `inbox` always makes one list and 62 reads.
+//! Every message is end-to-end encrypted to each recipient device's card
+//! (HPKE); there is no plaintext mode. Requests per command are fixed (see
+//! README.md): `inbox` always makes one list and 62 reads, then a padded
+//! batch of read receipts.
 
 mod account;
 mod group;
