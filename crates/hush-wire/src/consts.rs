@@ -134,3 +134,40 @@ pub const CODE_DIGITS: usize = 6;
 const _: () = assert!(DEVICE_LEN == 224);
 const _: () = assert!(DIRECTORY_REQUEST_LEN == 400);
 const _: () = assert!(DIRECTORY_RESPONSE_LEN == 1832);
+
+// The rendezvous service (crate::rendezvous): quorum computations.
+
+/// Participants a computation has at most.
+pub const MAX_PARTICIPANTS: usize = 8;
+/// Length of a computation id: the enclave's epoch 8 | random 8.
+pub const COMPUTATION_ID_LEN: usize = 16;
+/// Length of a computation's name field (UTF-8, zero-padded).
+pub const COMPUTATION_NAME_LEN: usize = 32;
+/// Length of a key-matching key field (UTF-8, zero-padded).
+pub const MATCH_KEY_LEN: usize = 32;
+/// Length of a key-matching message field (bytes, zero-padded; length in
+/// its first byte).
+pub const MATCH_MESSAGE_LEN: usize = 96;
+/// Length of a rendezvous request record: op 1 | reserved 7 | acting-as
+/// 32 | computation id 16 | type 1 | quorum 1 | participant count 1 |
+/// reserved 5 | deadline 8 | name 32 | participants 8 x 32 | value 8 |
+/// match key 32 | message 96.
+pub const RENDEZVOUS_REQUEST_LEN: usize = OP_LEN
+    + REQUEST_RESERVED_LEN
+    + KEY_LEN
+    + COMPUTATION_ID_LEN
+    + 8
+    + 8
+    + COMPUTATION_NAME_LEN
+    + MAX_PARTICIPANTS * KEY_LEN
+    + 8
+    + MATCH_KEY_LEN
+    + MATCH_MESSAGE_LEN;
+/// Length of a rendezvous response record: status 1 | type 1 | quorum 1 |
+/// submissions 1 | released 1 | reserved 3 | computation id 16 | value 8 |
+/// identity 32 | 8 x (participant 32 | message 96).
+pub const RENDEZVOUS_RESPONSE_LEN: usize =
+    8 + COMPUTATION_ID_LEN + 8 + KEY_LEN + MAX_PARTICIPANTS * (KEY_LEN + MATCH_MESSAGE_LEN);
+
+const _: () = assert!(RENDEZVOUS_REQUEST_LEN == 496);
+const _: () = assert!(RENDEZVOUS_RESPONSE_LEN == 1088);

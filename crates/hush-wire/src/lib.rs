@@ -31,6 +31,7 @@ mod keys;
 pub mod media;
 mod message;
 mod payload;
+pub mod rendezvous;
 mod request;
 mod response;
 mod session;

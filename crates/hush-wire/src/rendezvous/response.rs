@@ -1,0 +1,231 @@
+//! Rendezvous responses: status codes and the fixed-size answer record.
+
+use super::{ComputationId, ComputationType, MatchMessage};
+use crate::consts::{
+    COMPUTATION_ID_LEN, KEY_LEN, MATCH_MESSAGE_LEN, MAX_PARTICIPANTS, RENDEZVOUS_RESPONSE_LEN,
+};
+use crate::{FixedCodec, PublicKey, WireError};
+
+/// The outcome of a rendezvous operation, inside the encrypted response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum RendezvousStatus {
+    /// Done.
+    Ok = 0,
+    /// No such computation.
+    NotFound = 1,
+    /// The caller is not one of the computation's participants.
+    NotParticipant = 2,
+    /// A number for a key-matching computation, or a key for a number one.
+    WrongType = 3,
+    /// The result was released, so the submissions behind it are fixed.
+    Locked = 4,
+    /// The computation is closed (by its convener, or past its deadline).
+    Closed = 5,
+    /// Only the computation's convener may do this.
+    NotConvener = 6,
+    /// Fewer than the quorum have submitted: no result yet.
+    NoQuorum = 7,
+    /// The request was malformed.
+    InvalidRequest = 8,
+    /// The request acts as a key this session has not proven.
+    KeyNotProven = 9,
+    /// The service holds as many computations as it can.
+    Full = 10,
+    /// The computation belongs to an earlier run of the enclave: it is gone.
+    EpochChanged = 11,
+    /// The caller's key has not been submitted by a quorum: nothing released.
+    NoMatch = 12,
+}
+
+impl RendezvousStatus {
+    /// Every status, in code order.
+    pub const ALL: [Self; 13] = [
+        Self::Ok,
+        Self::NotFound,
+        Self::NotParticipant,
+        Self::WrongType,
+        Self::Locked,
+        Self::Closed,
+        Self::NotConvener,
+        Self::NoQuorum,
+        Self::InvalidRequest,
+        Self::KeyNotProven,
+        Self::Full,
+        Self::EpochChanged,
+        Self::NoMatch,
+    ];
+
+    /// The wire code.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// Parses a wire code.
+    pub fn from_code(code: u8) -> Result<Self, WireError> {
+        Self::ALL
+            .get(code as usize)
+            .copied()
+            .ok_or(WireError::UnknownStatus(code))
+    }
+
+    /// A short explanation a user can act on.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::NotFound => "not found: no such computation",
+            Self::NotParticipant => {
+                "not a participant: only the computation's participants may do this"
+            }
+            Self::WrongType => {
+                "wrong type: a number for an average, minimum or maximum; a key and a message for key matching"
+            }
+            Self::Locked => {
+                "locked: the result was released, so the submissions behind it are fixed"
+            }
+            Self::Closed => "closed: the computation takes no more submissions",
+            Self::NotConvener => "not the convener: only who created the computation may close it",
+            Self::NoQuorum => "no quorum yet: fewer participants than the quorum have submitted",
+            Self::InvalidRequest => "invalid request: the request was malformed",
+            Self::KeyNotProven => {
+                "key not proven: this session has not proven possession of the key the request acts as"
+            }
+            Self::Full => "full: the server holds its maximum number of computations",
+            Self::EpochChanged => {
+                "gone: the server restarted since this computation was created; its submissions are lost (create it again)"
+            }
+            Self::NoMatch => "no match: fewer participants than the quorum submitted your key",
+        }
+    }
+}
+
+impl std::fmt::Display for RendezvousStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// The answer to a rendezvous request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RendezvousResponse {
+    /// Outcome.
+    pub status: RendezvousStatus,
+    /// The computation's type (when one is described).
+    pub kind: Option<ComputationType>,
+    /// Its quorum.
+    pub quorum: u8,
+    /// Submissions so far (or behind the locked result).
+    pub submissions: u8,
+    /// Whether the result has been released (and so is locked).
+    pub released: bool,
+    /// Its id (create answers with the new id).
+    pub id: Option<ComputationId>,
+    /// An average's value.
+    pub value: i64,
+    /// The minimum's or maximum's submitter.
+    pub identity: Option<PublicKey>,
+    /// Key matching: every participant whose key matched, with its message.
+    pub matches: Vec<(PublicKey, MatchMessage)>,
+}
+
+const ID_AT: usize = 8;
+const VALUE_AT: usize = ID_AT + COMPUTATION_ID_LEN;
+const IDENTITY_AT: usize = VALUE_AT + 8;
+const MATCHES_AT: usize = IDENTITY_AT + KEY_LEN;
+const MATCH_LEN: usize = KEY_LEN + MATCH_MESSAGE_LEN;
+const _: () = assert!(MATCHES_AT + MAX_PARTICIPANTS * MATCH_LEN == RENDEZVOUS_RESPONSE_LEN);
+
+impl FixedCodec for RendezvousResponse {
+    const LEN: usize = RENDEZVOUS_RESPONSE_LEN;
+    const NAME: &'static str = "rendezvous response";
+
+    fn encode_into(&self, out: &mut [u8]) {
+        out.fill(0);
+        out[0] = self.status.code();
+        out[1] = self.kind.map_or(0, |k| k as u8);
+        out[2] = self.quorum;
+        out[3] = self.submissions;
+        out[4] = self.released as u8;
+        if let Some(id) = &self.id {
+            out[ID_AT..VALUE_AT].copy_from_slice(&id.0);
+        }
+        out[VALUE_AT..IDENTITY_AT].copy_from_slice(&self.value.to_le_bytes());
+        if let Some(k) = &self.identity {
+            out[IDENTITY_AT..MATCHES_AT].copy_from_slice(k.as_bytes());
+        }
+        for (i, (k, m)) in self.matches.iter().take(MAX_PARTICIPANTS).enumerate() {
+            let at = MATCHES_AT + i * MATCH_LEN;
+            out[at..at + KEY_LEN].copy_from_slice(k.as_bytes());
+            out[at + KEY_LEN..at + MATCH_LEN].copy_from_slice(&m.field());
+        }
+    }
+
+    fn decode_exact(b: &[u8]) -> Result<Self, WireError> {
+        let status = RendezvousStatus::from_code(b[0])?;
+        let kind = match b[1] {
+            0 => None,
+            c => Some(ComputationType::from_code(c)?),
+        };
+        if b[4] > 1 || b[5..8].iter().any(|&x| x != 0) {
+            return Err(WireError::NonZeroReserved("rendezvous response"));
+        }
+        let id_bytes: [u8; COMPUTATION_ID_LEN] = b[ID_AT..VALUE_AT].try_into().expect("16");
+        let key = &b[IDENTITY_AT..MATCHES_AT];
+        let identity = if key.iter().all(|&x| x == 0) {
+            None
+        } else {
+            Some(PublicKey::decode(key)?)
+        };
+        let mut matches = Vec::new();
+        for i in 0..MAX_PARTICIPANTS {
+            let at = MATCHES_AT + i * MATCH_LEN;
+            let k = &b[at..at + KEY_LEN];
+            let m = &b[at + KEY_LEN..at + MATCH_LEN];
+            if k.iter().all(|&x| x == 0) {
+                if m.iter().any(|&x| x != 0) {
+                    return Err(WireError::NonZeroReserved("rendezvous response matches"));
+                }
+                continue;
+            }
+            matches.push((PublicKey::decode(k)?, MatchMessage::from_field(m)?));
+        }
+        Ok(Self {
+            status,
+            kind,
+            quorum: b[2],
+            submissions: b[3],
+            released: b[4] == 1,
+            id: (id_bytes != [0; COMPUTATION_ID_LEN]).then_some(ComputationId(id_bytes)),
+            value: i64::from_le_bytes(b[VALUE_AT..IDENTITY_AT].try_into().expect("8")),
+            identity,
+            matches,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn responses_round_trip() {
+        for s in RendezvousStatus::ALL {
+            assert_eq!(RendezvousStatus::from_code(s.code()).unwrap(), s);
+        }
+        let k = PublicKey::new([3; 32]).unwrap();
+        let r = RendezvousResponse {
+            status: RendezvousStatus::Ok,
+            kind: Some(ComputationType::KeyMatch),
+            quorum: 2,
+            submissions: 3,
+            released: true,
+            id: Some(ComputationId([1; 16])),
+            value: -7,
+            identity: Some(k),
+            matches: vec![(k, MatchMessage::new(b"hi").unwrap())],
+        };
+        let b = r.encode();
+        assert_eq!(b.len(), RENDEZVOUS_RESPONSE_LEN);
+        assert_eq!(RendezvousResponse::decode(&b).unwrap(), r);
+    }
+}
