@@ -5,12 +5,15 @@
 //!
 //! - [`broker`]: mailboxes of fixed-size messages;
 //! - [`directory`]: accounts, devices and identifiers, with oblivious
-//!   look-up.
+//!   look-up;
+//! - [`rendezvous`]: quorum computations and key matching (not yet served
+//!   by hushd).
 //!
 //! The oblivious building blocks they share are in [`crate::oblivious`].
 
 pub mod broker;
 pub mod directory;
+pub mod rendezvous;
 
 use crate::session::proven_keys::ProvenKeys;
 use std::sync::atomic::AtomicU32;

@@ -1,0 +1,418 @@
+//! The rendezvous service: results only at quorum, locked at the first
+//! release; min and max identities; key matching at quorums 2 and 3;
+//! every error; epochs; and the same accesses for every op and outcome.
+
+use super::*;
+use crate::oram::{RecordingFactory, RostlFactory};
+use hush_wire::rendezvous::{
+    ComputationId, MatchKey, MatchMessage, RendezvousRequest, RendezvousResponse, Submission,
+};
+use hush_wire::{FixedCodec, PublicKey};
+
+const EPOCH: u64 = 0x1122_3344_5566_7788;
+
+fn key(n: u8) -> PublicKey {
+    PublicKey::new([n; 32]).unwrap()
+}
+
+struct H {
+    r: Rendezvous,
+    now: u64,
+}
+
+impl H {
+    fn new() -> Self {
+        Self::with(&RostlFactory)
+    }
+
+    fn with(f: &impl OramFactory) -> Self {
+        let config = RendezvousConfig {
+            max_computations: 16,
+        };
+        Self {
+            r: Rendezvous::with_secret(config, f, [2; 32], EPOCH),
+            now: 1_000,
+        }
+    }
+
+    fn run(&mut self, who: u8, op: RendezvousOp) -> RendezvousResponse {
+        let bytes = RendezvousRequest {
+            acting_as: key(who),
+            op,
+        }
+        .encode();
+        let out = self.r.execute_record(&bytes, Choice::from(1), self.now);
+        RendezvousResponse::decode(&out).unwrap()
+    }
+
+    fn create(
+        &mut self,
+        who: u8,
+        kind: ComputationType,
+        parts: &[u8],
+        quorum: u8,
+    ) -> ComputationId {
+        let r = self.run(
+            who,
+            RendezvousOp::Create {
+                name: "calc".into(),
+                kind,
+                participants: parts.iter().map(|p| key(*p)).collect(),
+                quorum,
+                deadline: None,
+            },
+        );
+        assert_eq!(r.status, RendezvousStatus::Ok);
+        let id = r.id.unwrap();
+        assert_eq!(id.epoch(), self.r.epoch());
+        id
+    }
+
+    fn number(&mut self, who: u8, id: ComputationId, v: i64) -> RendezvousStatus {
+        self.run(
+            who,
+            RendezvousOp::Submit {
+                id,
+                submission: Submission::Number(v),
+            },
+        )
+        .status
+    }
+
+    fn matching(&mut self, who: u8, id: ComputationId, k: &str, m: &str) -> RendezvousStatus {
+        let submission = Submission::Match {
+            key: MatchKey::new(k).unwrap(),
+            message: MatchMessage::new(m.as_bytes()).unwrap(),
+        };
+        self.run(who, RendezvousOp::Submit { id, submission })
+            .status
+    }
+
+    fn result(&mut self, who: u8, id: ComputationId) -> RendezvousResponse {
+        self.run(who, RendezvousOp::Result { id })
+    }
+}
+
+#[test]
+fn averages_release_at_quorum_and_lock() {
+    let mut h = H::new();
+    let id = h.create(9, ComputationType::Average, &[1, 2, 3], 2);
+    assert_eq!(h.number(1, id, 100), RendezvousStatus::Ok);
+    assert_eq!(h.result(1, id).status, RendezvousStatus::NoQuorum);
+    assert_eq!(h.number(2, id, 51), RendezvousStatus::Ok);
+    // Replaceable until the lock.
+    assert_eq!(h.number(2, id, 50), RendezvousStatus::Ok);
+    let r = h.result(2, id);
+    assert_eq!(
+        (r.status, r.value, r.submissions, r.released),
+        (RendezvousStatus::Ok, 75, 2, true)
+    );
+    // Locked: later submissions are refused, and the answer stays.
+    assert_eq!(h.number(3, id, 1_000_000), RendezvousStatus::Locked);
+    assert_eq!(h.number(1, id, -5), RendezvousStatus::Locked);
+    assert_eq!(h.result(1, id).value, 75);
+    assert_eq!(
+        h.result(3, id).value,
+        75,
+        "a participant who did not submit gets it too"
+    );
+    // Not for the convener (not a participant), nor strangers.
+    assert_eq!(h.result(9, id).status, RendezvousStatus::NotParticipant);
+    // Rounded towards zero, negatives too.
+    let id = h.create(9, ComputationType::Average, &[1, 2, 3], 3);
+    for (who, v) in [(1, -1), (2, -1), (3, 0)] {
+        h.number(who, id, v);
+    }
+    assert_eq!(h.result(1, id).value, 0);
+}
+
+#[test]
+fn minimum_and_maximum_name_the_submitter() {
+    let mut h = H::new();
+    for (kind, want) in [(ComputationType::Minimum, 3), (ComputationType::Maximum, 2)] {
+        let id = h.create(9, kind, &[1, 2, 3, 4], 3);
+        h.number(1, id, 10);
+        h.number(2, id, 40);
+        h.number(3, id, -7);
+        let r = h.result(4, id);
+        assert_eq!(r.status, RendezvousStatus::Ok);
+        assert_eq!(r.identity, Some(key(want)), "{kind:?}");
+        assert_eq!(r.value, 0, "only the identity is released");
+    }
+    // Ties: the first participant with the value.
+    let id = h.create(9, ComputationType::Maximum, &[1, 2], 2);
+    h.number(2, id, 5);
+    h.number(1, id, 5);
+    assert_eq!(h.result(1, id).identity, Some(key(1)));
+}
+
+#[test]
+fn key_matching_at_quorums_two_and_three() {
+    let mut h = H::new();
+    let id = h.create(9, ComputationType::KeyMatch, &[1, 2, 3, 4], 2);
+    h.matching(1, id, "VIN-A", "insurer one");
+    h.matching(2, id, "VIN-B", "insurer two");
+    h.matching(3, id, "VIN-A", "insurer three");
+    let r = h.result(1, id);
+    assert_eq!(r.status, RendezvousStatus::Ok);
+    let got: Vec<_> = r
+        .matches
+        .iter()
+        .map(|(k, m)| (*k, m.as_bytes().to_vec()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (key(1), b"insurer one".to_vec()),
+            (key(3), b"insurer three".to_vec())
+        ]
+    );
+    // A key nobody else submitted releases nothing.
+    let r = h.result(2, id);
+    assert_eq!((r.status, r.matches.len()), (RendezvousStatus::NoMatch, 0));
+    // Locked after the first release.
+    assert_eq!(h.matching(4, id, "VIN-B", "four"), RendezvousStatus::Locked);
+    assert_eq!(h.result(4, id).status, RendezvousStatus::NoMatch);
+    // Quorum 3.
+    let id = h.create(9, ComputationType::KeyMatch, &[1, 2, 3], 3);
+    h.matching(1, id, "K", "a");
+    h.matching(2, id, "K", "b");
+    assert_eq!(h.result(1, id).status, RendezvousStatus::NoQuorum);
+    h.matching(3, id, "L", "c");
+    assert_eq!(h.result(1, id).status, RendezvousStatus::NoMatch);
+    h.matching(3, id, "K", "c");
+    assert_eq!(h.result(2, id).matches.len(), 3);
+}
+
+#[test]
+fn every_mistake_has_its_status() {
+    let mut h = H::new();
+    let avg = h.create(9, ComputationType::Average, &[1, 2], 1);
+    let m = h.create(9, ComputationType::KeyMatch, &[1, 2], 1);
+    assert_eq!(h.number(5, avg, 1), RendezvousStatus::NotParticipant);
+    assert_eq!(h.matching(1, avg, "k", "m"), RendezvousStatus::WrongType);
+    assert_eq!(h.number(1, m, 3), RendezvousStatus::WrongType);
+    assert_eq!(
+        h.number(1, ComputationId([0x11; 16]), 3),
+        RendezvousStatus::EpochChanged
+    );
+    let mut unknown = avg;
+    unknown.0[15] ^= 1;
+    assert_eq!(h.number(1, unknown, 3), RendezvousStatus::NotFound);
+    assert_eq!(
+        h.run(1, RendezvousOp::Close { id: avg }).status,
+        RendezvousStatus::NotConvener
+    );
+    assert_eq!(
+        h.run(9, RendezvousOp::Close { id: avg }).status,
+        RendezvousStatus::Ok
+    );
+    assert_eq!(h.number(1, avg, 3), RendezvousStatus::Closed);
+    assert_eq!(
+        h.number(1, avg, MAX_VALUE + 1),
+        RendezvousStatus::InvalidRequest
+    );
+    // A deadline closes it too.
+    let r = h.run(
+        9,
+        RendezvousOp::Create {
+            name: "late".into(),
+            kind: ComputationType::Average,
+            participants: vec![key(1)],
+            quorum: 1,
+            deadline: Some(h.now + 10),
+        },
+    );
+    let late = r.id.unwrap();
+    h.now += 11;
+    assert_eq!(h.number(1, late, 3), RendezvousStatus::Closed);
+    // Unproven and malformed.
+    let bytes = RendezvousRequest {
+        acting_as: key(1),
+        op: RendezvousOp::Result { id: m },
+    }
+    .encode();
+    let out = h.r.execute_record(&bytes, Choice::from(0), h.now);
+    assert_eq!(out[0], RendezvousStatus::KeyNotProven.code());
+    let mut bad = bytes.clone();
+    bad[0] = 7;
+    assert_eq!(
+        h.r.execute_record(&bad, Choice::from(1), h.now)[0],
+        RendezvousStatus::InvalidRequest.code()
+    );
+    // Full.
+    while h.r.next < 16 {
+        h.create(9, ComputationType::Average, &[1], 1);
+    }
+    let r = h.run(
+        9,
+        RendezvousOp::Create {
+            name: "x".into(),
+            kind: ComputationType::Average,
+            participants: vec![key(1)],
+            quorum: 1,
+            deadline: None,
+        },
+    );
+    assert_eq!(r.status, RendezvousStatus::Full);
+}
+
+/// A restarted enclave (a new epoch) answers every old id "gone", even if
+/// the host replays the submissions into a new computation.
+#[test]
+fn a_restart_is_an_epoch_error_never_another_answer() {
+    let mut h = H::new();
+    let id = h.create(9, ComputationType::Average, &[1, 2], 2);
+    h.number(1, id, 10);
+    h.number(2, id, 20);
+    assert_eq!(h.result(1, id).value, 15);
+    let config = RendezvousConfig {
+        max_computations: 16,
+    };
+    let mut restarted = H {
+        r: Rendezvous::with_secret(config, &RostlFactory, [2; 32], EPOCH + 1),
+        now: 2_000,
+    };
+    // The host replays the create and one submission: a new id.
+    let replayed = restarted.create(9, ComputationType::Average, &[1, 2], 1);
+    assert_ne!(replayed, id);
+    restarted.number(1, replayed, 10);
+    assert_eq!(
+        restarted.result(2, id).status,
+        RendezvousStatus::EpochChanged
+    );
+    assert_eq!(restarted.number(2, id, 20), RendezvousStatus::EpochChanged);
+}
+
+#[test]
+fn every_op_and_outcome_looks_the_same_to_the_host() {
+    let f = RecordingFactory::new(RostlFactory);
+    let t = f.transcript();
+    let mut h = H::with(&f);
+    let avg = h.create(9, ComputationType::Average, &[1, 2, 3], 2);
+    let m = h.create(9, ComputationType::KeyMatch, &[1, 2], 2);
+    let cases: Vec<(u8, RendezvousOp, RendezvousStatus)> = vec![
+        (
+            1,
+            RendezvousOp::Submit {
+                id: avg,
+                submission: Submission::Number(4),
+            },
+            RendezvousStatus::Ok,
+        ),
+        (
+            1,
+            RendezvousOp::Result { id: avg },
+            RendezvousStatus::NoQuorum,
+        ),
+        (
+            5,
+            RendezvousOp::Submit {
+                id: avg,
+                submission: Submission::Number(4),
+            },
+            RendezvousStatus::NotParticipant,
+        ),
+        (
+            2,
+            RendezvousOp::Submit {
+                id: m,
+                submission: Submission::Number(4),
+            },
+            RendezvousStatus::WrongType,
+        ),
+        (
+            2,
+            RendezvousOp::Submit {
+                id: avg,
+                submission: Submission::Number(6),
+            },
+            RendezvousStatus::Ok,
+        ),
+        (2, RendezvousOp::Result { id: avg }, RendezvousStatus::Ok),
+        (
+            3,
+            RendezvousOp::Submit {
+                id: avg,
+                submission: Submission::Number(6),
+            },
+            RendezvousStatus::Locked,
+        ),
+        (
+            1,
+            RendezvousOp::Submit {
+                id: m,
+                submission: Submission::Match {
+                    key: MatchKey::new("a").unwrap(),
+                    message: MatchMessage::new(b"x").unwrap(),
+                },
+            },
+            RendezvousStatus::Ok,
+        ),
+        (
+            2,
+            RendezvousOp::Submit {
+                id: m,
+                submission: Submission::Match {
+                    key: MatchKey::new("b").unwrap(),
+                    message: MatchMessage::new(b"y").unwrap(),
+                },
+            },
+            RendezvousStatus::Ok,
+        ),
+        (1, RendezvousOp::Result { id: m }, RendezvousStatus::NoMatch),
+        (
+            1,
+            RendezvousOp::Result {
+                id: ComputationId([3; 16]),
+            },
+            RendezvousStatus::EpochChanged,
+        ),
+        (
+            1,
+            RendezvousOp::Close { id: m },
+            RendezvousStatus::NotConvener,
+        ),
+        (9, RendezvousOp::Close { id: m }, RendezvousStatus::Ok),
+        (
+            2,
+            RendezvousOp::Submit {
+                id: m,
+                submission: Submission::Match {
+                    key: MatchKey::new("a").unwrap(),
+                    message: MatchMessage::new(b"y").unwrap(),
+                },
+            },
+            RendezvousStatus::Closed,
+        ),
+        (
+            9,
+            RendezvousOp::Create {
+                name: "n".into(),
+                kind: ComputationType::Maximum,
+                participants: vec![key(1)],
+                quorum: 1,
+                deadline: None,
+            },
+            RendezvousStatus::Ok,
+        ),
+    ];
+    let mut first = None;
+    for (who, op, want) in cases {
+        t.take();
+        let bytes = RendezvousRequest {
+            acting_as: key(who),
+            op: op.clone(),
+        }
+        .encode();
+        let out = h.r.execute_record(&bytes, Choice::from(1), h.now);
+        assert_eq!(RendezvousStatus::from_code(out[0]).unwrap(), want, "{op:?}");
+        let accesses = t.take();
+        match &first {
+            None => first = Some(accesses),
+            Some(f) => assert_eq!(&accesses, f, "{op:?} looked different"),
+        }
+    }
+    let names: Vec<_> = first.unwrap().iter().map(|a| a.structure).collect();
+    assert_eq!(names, ["computations-by-id", "computations"]);
+}
