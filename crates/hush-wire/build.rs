@@ -5,6 +5,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto/hush/v1/broker.proto");
     println!("cargo:rerun-if-changed=proto/hush/v1/directory.proto");
     println!("cargo:rerun-if-changed=proto/hush/v1/blobs.proto");
+    println!("cargo:rerun-if-changed=proto/hush/v1/rendezvous.proto");
     if std::env::var_os("CARGO_FEATURE_GRPC").is_none() {
         return Ok(());
     }
@@ -19,6 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "proto/hush/v1/broker.proto",
                 "proto/hush/v1/directory.proto",
                 "proto/hush/v1/blobs.proto",
+                "proto/hush/v1/rendezvous.proto",
             ],
             &["proto"],
         )?;

@@ -18,6 +18,7 @@ fn enclave() -> &'static InProcessEnclave {
         let config = EnclaveConfig {
             store: StoreConfig::new(16, 60).unwrap(),
             directory: hush_enclave::DirectoryConfig::new(16).unwrap(),
+            rendezvous: hush_enclave::RendezvousConfig::new(16).unwrap(),
             max_sessions: MAX_SESSIONS,
             session_idle_secs: 60,
             attestation: AttestationMode::Dev,

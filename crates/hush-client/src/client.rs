@@ -11,13 +11,16 @@ use crate::identity::Identity;
 use crate::session::{ClientSession, Handshake};
 use hush_attest::Policy;
 use hush_wire::consts::MAILBOX_CAPACITY;
+use hush_wire::consts::{DIRECTORY_RESPONSE_LEN, RENDEZVOUS_RESPONSE_LEN};
 use hush_wire::directory::{DirectoryRequest, DirectoryResponse};
 use hush_wire::grpc::v1::broker_client::BrokerClient;
 use hush_wire::grpc::v1::directory_client::DirectoryClient;
+use hush_wire::grpc::v1::rendezvous_client::RendezvousClient;
 use hush_wire::grpc::v1::{Frame, HandshakeRequest};
+use hush_wire::rendezvous::{RendezvousRequest, RendezvousResponse};
 use hush_wire::{
-    EnvelopePlaintext, KeyProofStatus, MailboxListing, Message, MessageId, Op, PublicKey, Request,
-    RequestRecord, Response, SessionId, Status,
+    EnvelopePlaintext, FixedCodec, KeyProofStatus, MailboxListing, Message, MessageId, Op,
+    PublicKey, Request, RequestRecord, Response, SessionId, Status,
 };
 use tonic::Code;
 use tonic::transport::{Channel, Endpoint};
@@ -48,10 +51,18 @@ pub struct Client {
     channel: Channel,
     grpc: BrokerClient<Channel>,
     directory_grpc: DirectoryClient<Channel>,
+    rendezvous_grpc: RendezvousClient<Channel>,
     session: ClientSession,
     attempts: u32,
     streaming: bool,
     stream: Option<QueryStream>,
+}
+
+/// The services besides the broker, over the same session.
+#[derive(Clone, Copy)]
+enum Service {
+    Directory,
+    Rendezvous,
 }
 
 /// An open `QueryStream` call: requests and responses in order.
@@ -126,6 +137,9 @@ impl Client {
         policy: Policy,
         keypairs: Vec<schnorrkel::Keypair>,
     ) -> Result<Self, ClientError> {
+        let rendezvous_grpc = RendezvousClient::new(channel.clone())
+            .max_decoding_message_size(MAX_GRPC_MESSAGE)
+            .max_encoding_message_size(MAX_GRPC_MESSAGE);
         let directory_grpc = DirectoryClient::new(channel.clone())
             .max_decoding_message_size(MAX_GRPC_MESSAGE)
             .max_encoding_message_size(MAX_GRPC_MESSAGE);
@@ -140,6 +154,7 @@ impl Client {
             channel,
             grpc,
             directory_grpc,
+            rendezvous_grpc,
             session,
             attempts: DEFAULT_ATTEMPTS,
             streaming: false,
@@ -316,36 +331,40 @@ impl Client {
         }
     }
 
-    async fn directory_once(
+    /// One sealed exchange with a service other than the broker.
+    async fn service_once(
         &mut self,
-        request: &DirectoryRequest,
-    ) -> Result<DirectoryResponse, ClientError> {
-        let (nonce, sealed) = self.session.seal_directory_request(request);
+        service: Service,
+        plaintext: &[u8],
+        response_len: usize,
+    ) -> Result<Vec<u8>, ClientError> {
+        let (nonce, sealed) = self.session.seal_bytes(plaintext);
         let frame = Frame {
             session_id: self.session.id().0.to_vec(),
             sealed,
         };
-        let resp = self
-            .directory_grpc
-            .query(frame)
-            .await
-            .map_err(|s| rpc_error(&self.url, s))?
-            .into_inner();
-        self.session.open_directory_response(nonce, &resp.sealed)
+        let answer = match service {
+            Service::Directory => self.directory_grpc.query(frame).await,
+            Service::Rendezvous => self.rendezvous_grpc.query(frame).await,
+        };
+        let resp = answer.map_err(|s| rpc_error(&self.url, s))?.into_inner();
+        self.session.open_bytes(nonce, &resp.sealed, response_len)
     }
 
-    /// Sends one directory request over the session, reconnecting and
+    /// Sends one record to `service` over the session, reconnecting and
     /// re-sending it unchanged when the session or connection is lost.
-    /// Returns the response whatever its status, and whether an earlier
-    /// attempt may have landed. [`Client::directory`] has the typed ops.
-    pub async fn execute_directory(
+    /// Returns the response record, and whether an earlier attempt may
+    /// have landed.
+    async fn service_call(
         &mut self,
-        request: &DirectoryRequest,
-    ) -> Result<(DirectoryResponse, bool), ClientError> {
+        service: Service,
+        plaintext: &[u8],
+        response_len: usize,
+    ) -> Result<(Vec<u8>, bool), ClientError> {
         let mut retried = false;
         let mut attempt = 1;
         loop {
-            match self.directory_once(request).await {
+            match self.service_once(service, plaintext, response_len).await {
                 Ok(r) => return Ok((r, retried)),
                 Err(e @ (ClientError::SessionLost | ClientError::Unreachable { .. }))
                     if attempt < self.attempts =>
@@ -367,6 +386,38 @@ impl Client {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Sends one directory request (see [`Client::service_call`]).
+    /// [`Client::directory`] has the typed ops.
+    pub async fn execute_directory(
+        &mut self,
+        request: &DirectoryRequest,
+    ) -> Result<(DirectoryResponse, bool), ClientError> {
+        let (r, retried) = self
+            .service_call(
+                Service::Directory,
+                &request.encode(),
+                DIRECTORY_RESPONSE_LEN,
+            )
+            .await?;
+        Ok((DirectoryResponse::decode(&r)?, retried))
+    }
+
+    /// Sends one rendezvous request (see [`Client::service_call`]).
+    /// [`Client::rendezvous`] has the typed ops.
+    pub async fn execute_rendezvous(
+        &mut self,
+        request: &RendezvousRequest,
+    ) -> Result<(RendezvousResponse, bool), ClientError> {
+        let (r, retried) = self
+            .service_call(
+                Service::Rendezvous,
+                &request.encode(),
+                RENDEZVOUS_RESPONSE_LEN,
+            )
+            .await?;
+        Ok((RendezvousResponse::decode(&r)?, retried))
     }
 
     async fn run(&mut self, acting_as: PublicKey, op: Op) -> Result<(Response, bool), ClientError> {

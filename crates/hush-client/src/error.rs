@@ -42,6 +42,9 @@ pub enum ClientError {
     /// An attachment could not be made or opened.
     #[error("{0}")]
     Media(#[from] crate::media::MediaError),
+    /// A rendezvous operation failed with a status.
+    #[error("{0}")]
+    Rendezvous(hush_wire::rendezvous::RendezvousStatus),
     /// A directory operation failed with a status.
     #[error("{0}")]
     Directory(DirectoryStatus),

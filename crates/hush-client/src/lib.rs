@@ -35,6 +35,7 @@ pub mod identity;
 pub mod media;
 pub mod passphrase;
 pub mod read_state;
+pub mod rendezvous;
 pub mod session;
 pub mod status;
 

@@ -172,6 +172,12 @@ impl ClientSession {
         self.seal(record.as_bytes())
     }
 
+    /// Opens a response of `len` plaintext bytes to the request sealed
+    /// under `nonce` (any service).
+    pub fn open_bytes(&self, nonce: u64, bytes: &[u8], len: usize) -> Result<Vec<u8>, ClientError> {
+        self.open(nonce, bytes, len)
+    }
+
     /// Seals a directory request. Returns the nonce and the frame.
     pub fn seal_directory_request(&self, request: &DirectoryRequest) -> (u64, Vec<u8>) {
         self.seal(&request.encode())

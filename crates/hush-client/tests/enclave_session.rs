@@ -17,6 +17,7 @@ fn enclave(max_sessions: usize) -> InProcessEnclave {
     let config = EnclaveConfig {
         store: StoreConfig::new(64, 100).unwrap(),
         directory: hush_enclave::DirectoryConfig::new(16).unwrap(),
+        rendezvous: hush_enclave::RendezvousConfig::new(16).unwrap(),
         max_sessions,
         session_idle_secs: 30,
         attestation: AttestationMode::Dev,

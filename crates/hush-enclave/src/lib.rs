@@ -20,5 +20,6 @@ pub use service::{
 };
 pub use services::broker::{ConfigError, OCCUPANCY_STEPS, Store, StoreConfig};
 pub use services::directory::{Directory, DirectoryConfig, DirectoryConfigError, Verification};
+pub use services::rendezvous::{Rendezvous, RendezvousConfig};
 pub use services::{ServiceId, TrustedService};
 pub use session::SessionError;

@@ -5,6 +5,7 @@
 
 use crate::oram::RostlFactory;
 use crate::services::directory::{Directory, DirectoryConfig, Verification};
+use crate::services::rendezvous::{Rendezvous, RendezvousConfig};
 use crate::services::{Caller, ServiceId, TrustedService};
 use crate::session::SessionError;
 use crate::session::key_proof::{self, DummyProofs};
@@ -91,6 +92,8 @@ pub struct EnclaveConfig {
     pub store: StoreConfig,
     /// Directory limits.
     pub directory: DirectoryConfig,
+    /// Rendezvous limits.
+    pub rendezvous: RendezvousConfig,
     /// Largest number of sessions.
     pub max_sessions: usize,
     /// Seconds of inactivity after which a session expires.
@@ -117,6 +120,7 @@ pub struct InProcessEnclave {
     sessions: Mutex<SessionTable>,
     store: Mutex<Store>,
     directory: Mutex<Directory>,
+    rendezvous: Mutex<Rendezvous>,
     /// The enclave's time: the largest the host has passed to `tick`. A
     /// sweep step runs exactly when it moves forward.
     now: AtomicU64,
@@ -145,6 +149,7 @@ impl InProcessEnclave {
         let mut store = Store::new(config.store, &RostlFactory);
         store.tick(now);
         let directory = Directory::new(config.directory, &RostlFactory);
+        let rendezvous = Rendezvous::new(config.rendezvous, &RostlFactory);
         Ok(Self {
             static_key,
             evidence: evidence.encode(),
@@ -154,6 +159,7 @@ impl InProcessEnclave {
             )),
             store: Mutex::new(store),
             directory: Mutex::new(directory),
+            rendezvous: Mutex::new(rendezvous),
             now: AtomicU64::new(now),
             dummies: DummyProofs::generate(),
         })
@@ -257,6 +263,7 @@ impl EnclaveApi for InProcessEnclave {
         match service {
             ServiceId::Broker => self.serve(&self.store, id, sealed),
             ServiceId::Directory => self.serve(&self.directory, id, sealed),
+            ServiceId::Rendezvous => self.serve(&self.rendezvous, id, sealed),
         }
     }
 
@@ -273,6 +280,7 @@ impl EnclaveApi for InProcessEnclave {
         if now > before {
             lock(&self.store).tick(now);
             lock(&self.directory).tick(now);
+            lock(&self.rendezvous).tick(now);
         }
         lock(&self.sessions).expire(now);
     }
@@ -310,6 +318,7 @@ mod tests {
         let config = EnclaveConfig {
             store: StoreConfig::new(64, 100).unwrap(),
             directory: DirectoryConfig::new(16).unwrap(),
+            rendezvous: RendezvousConfig::new(16).unwrap(),
             max_sessions: 8,
             session_idle_secs: 600,
             attestation: AttestationMode::Dev,

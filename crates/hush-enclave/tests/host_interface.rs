@@ -32,6 +32,7 @@ fn enclave(capacity: u32, ttl: u64, max_sessions: usize) -> InProcessEnclave {
             .with_max_recipients(4)
             .unwrap(),
         directory: hush_enclave::DirectoryConfig::new(16).unwrap(),
+        rendezvous: hush_enclave::RendezvousConfig::new(16).unwrap(),
         max_sessions,
         session_idle_secs: 600,
         attestation: AttestationMode::Dev,

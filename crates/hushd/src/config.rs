@@ -5,7 +5,9 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
-use hush_enclave::{AttestationMode, DirectoryConfig, EnclaveConfig, StoreConfig};
+use hush_enclave::{
+    AttestationMode, DirectoryConfig, EnclaveConfig, RendezvousConfig, StoreConfig,
+};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,6 +21,8 @@ pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:7879";
 pub const DEFAULT_CAPACITY: u32 = 4096;
 /// Default directory size, in accounts.
 pub const DEFAULT_MAX_ACCOUNTS: u32 = 1024;
+/// Default rendezvous size, in computations.
+pub const DEFAULT_MAX_COMPUTATIONS: u32 = 1024;
 /// Where the dev verification sender writes codes, in the temp directory.
 pub const DEFAULT_VERIFICATION_FILE: &str = "hushd-verification-codes.txt";
 /// Where blobs go by default, in the temp directory.
@@ -44,6 +48,8 @@ pub struct Settings {
     pub ttl: Duration,
     /// Accounts the directory holds (power of two).
     pub max_accounts: u32,
+    /// Computations the rendezvous service holds (power of two).
+    pub max_computations: u32,
     /// Where verification codes go: the dev sender appends
     /// `identifier code` lines to this file.
     pub verification_file: PathBuf,
@@ -85,6 +91,7 @@ impl Default for Settings {
             capacity: DEFAULT_CAPACITY,
             max_recipients: None,
             max_accounts: DEFAULT_MAX_ACCOUNTS,
+            max_computations: DEFAULT_MAX_COMPUTATIONS,
             verification_file: std::env::temp_dir().join(DEFAULT_VERIFICATION_FILE),
             smtp_url: None,
             mail_from: "hush <noreply@localhost>".into(),
@@ -140,6 +147,10 @@ pub struct Args {
     #[arg(long, env = "HUSH_MAX_ACCOUNTS")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_accounts: Option<u32>,
+    /// Computations the rendezvous service holds, a power of two [default: 1024].
+    #[arg(long, env = "HUSH_MAX_COMPUTATIONS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_computations: Option<u32>,
     /// File the dev verification sender appends "identifier code" lines to
     /// [default: hushd-verification-codes.txt in the temp directory].
     #[arg(long, env = "HUSH_VERIFICATION_FILE")]
@@ -320,6 +331,9 @@ impl Settings {
             store: self.store_config()?,
             directory: DirectoryConfig::new(self.max_accounts)
                 .context("invalid max_accounts (set by --max-accounts, HUSH_MAX_ACCOUNTS or the config file)")?,
+            rendezvous: RendezvousConfig::new(self.max_computations).map_err(|e| {
+                anyhow::anyhow!("{e} (set by --max-computations, HUSH_MAX_COMPUTATIONS or the config file)")
+            })?,
             max_sessions: self.max_sessions,
             session_idle_secs: self.session_idle_timeout.as_secs(),
             attestation: match self.attestation.as_str() {

@@ -1,7 +1,7 @@
 //! hushd: the untrusted host of the hush oblivious message broker.
 //!
-//! A request travels: `server.rs` (listeners, services) -> `broker.rs` or
-//! `directory.rs` (the gRPC services, sealed bytes only; `rpc.rs` what they
+//! A request travels: `server.rs` (listeners, services) -> `broker.rs`,
+//! `directory.rs` or `rendezvous.rs` (the gRPC services, sealed bytes only; `rpc.rs` what they
 //! share) -> `enclave_thread.rs` (one thread per trusted service, calling
 //! into the enclave) -> the enclave (`hush_enclave`: session table, Noise,
 //! the services). `clock.rs` feeds the enclave the time and hands the
@@ -15,6 +15,7 @@ pub mod clock;
 pub mod config;
 pub mod directory;
 pub mod enclave_thread;
+pub mod rendezvous;
 pub mod rpc;
 pub mod server;
 pub mod shutdown;

@@ -6,6 +6,7 @@ use crate::broker::BrokerService;
 use crate::config::Settings;
 use crate::directory::DirectoryService;
 use crate::enclave_thread::EnclaveThread;
+use crate::rendezvous::RendezvousService;
 use crate::rpc::{MAX_REQUEST_MESSAGE, MAX_RESPONSE_MESSAGE};
 use crate::verification::{ByKind, CodeSender, DevFileSender, SmtpSender, WebhookSender};
 use crate::{clock, shutdown, telemetry};
@@ -15,6 +16,7 @@ use hush_wire::grpc::v1::FILE_DESCRIPTOR_SET;
 use hush_wire::grpc::v1::blobs_server::BlobsServer;
 use hush_wire::grpc::v1::broker_server::BrokerServer;
 use hush_wire::grpc::v1::directory_server::DirectoryServer;
+use hush_wire::grpc::v1::rendezvous_server::RendezvousServer;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -98,6 +100,9 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         .set_serving::<DirectoryServer<DirectoryService>>()
         .await;
     health.set_serving::<BlobsServer<BlobService>>().await;
+    health
+        .set_serving::<RendezvousServer<RendezvousService>>()
+        .await;
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .build_v1()
@@ -107,6 +112,11 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         .context("starting the broker's enclave thread")?;
     let directory_thread = EnclaveThread::spawn(enclave.clone(), "enclave-directory")
         .context("starting the directory's enclave thread")?;
+    let rendezvous_thread = EnclaveThread::spawn(enclave.clone(), "enclave-rendezvous")
+        .context("starting the rendezvous service's enclave thread")?;
+    let rendezvous = RendezvousServer::new(RendezvousService::new(rendezvous_thread))
+        .max_decoding_message_size(MAX_REQUEST_MESSAGE)
+        .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
     let broker = BrokerServer::new(BrokerService::new(enclave.clone(), thread.clone()))
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
@@ -180,6 +190,7 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         .add_service(broker)
         .add_service(directory)
         .add_service(blobs)
+        .add_service(rendezvous)
         .serve_with_incoming_shutdown(incoming, shutdown::wait(stop.clone()));
     // Graceful stop waits for clients to hang up; give in-flight requests
     // a grace period, then close the remaining connections.

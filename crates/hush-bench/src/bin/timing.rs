@@ -592,6 +592,7 @@ fn timing_enclave() -> InProcessEnclave {
     let config = EnclaveConfig {
         store: StoreConfig::new(CAPACITY, 86_400).unwrap(),
         directory: hush_enclave::DirectoryConfig::new(16).unwrap(),
+        rendezvous: hush_enclave::RendezvousConfig::new(16).unwrap(),
         max_sessions: 4,
         session_idle_secs: 3_600,
         attestation: AttestationMode::Dev,

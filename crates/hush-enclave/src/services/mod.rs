@@ -6,8 +6,7 @@
 //! - [`broker`]: mailboxes of fixed-size messages;
 //! - [`directory`]: accounts, devices and identifiers, with oblivious
 //!   look-up;
-//! - [`rendezvous`]: quorum computations and key matching (not yet served
-//!   by hushd).
+//! - [`rendezvous`]: quorum computations and key matching.
 //!
 //! The oblivious building blocks they share are in [`crate::oblivious`].
 
@@ -25,17 +24,24 @@ pub enum ServiceId {
     Broker,
     /// [`directory`].
     Directory,
+    /// [`rendezvous`].
+    Rendezvous,
 }
 
 impl ServiceId {
     /// Every service.
-    pub const ALL: [ServiceId; 2] = [ServiceId::Broker, ServiceId::Directory];
+    pub const ALL: [ServiceId; 3] = [
+        ServiceId::Broker,
+        ServiceId::Directory,
+        ServiceId::Rendezvous,
+    ];
 
     /// A name for logs and metrics.
     pub fn name(self) -> &'static str {
         match self {
             ServiceId::Broker => "broker",
             ServiceId::Directory => "directory",
+            ServiceId::Rendezvous => "rendezvous",
         }
     }
 }

@@ -432,3 +432,33 @@ impl Rendezvous {
 fn lt_u64(a: u64, b: u64) -> Choice {
     a.ct_lt(&b)
 }
+
+impl super::TrustedService for Rendezvous {
+    const ID: super::ServiceId = super::ServiceId::Rendezvous;
+    const REQUEST_LEN: usize = RENDEZVOUS_REQUEST_LEN;
+    const RESPONSE_LEN: usize = RENDEZVOUS_RESPONSE_LEN;
+
+    fn execute(&mut self, request: &[u8], caller: &super::Caller<'_>, now: u64) -> Vec<u8> {
+        let acting_as: &[u8; KEY_LEN] = request[offsets::ACTING_AS..offsets::ID]
+            .try_into()
+            .expect("key");
+        let authorized = caller.keys.contains(acting_as);
+        self.execute_record(request, authorized, now).to_vec()
+    }
+
+    fn tick(&mut self, now: u64) {
+        self.now = self.now.max(now);
+    }
+}
+
+impl RendezvousConfig {
+    /// Checks the limit: a power of two from 1 to 2^20.
+    pub fn new(max_computations: u32) -> Result<Self, String> {
+        if !max_computations.is_power_of_two() || max_computations > 1 << 20 {
+            return Err(format!(
+                "max_computations must be a power of two between 1 and 2^20, got {max_computations}"
+            ));
+        }
+        Ok(Self { max_computations })
+    }
+}

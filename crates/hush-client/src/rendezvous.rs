@@ -1,0 +1,94 @@
+//! The rendezvous service, from the client's side: typed operations on
+//! `hush.v1.Rendezvous` over the same attested session.
+
+use crate::{Client, ClientError};
+use hush_wire::PublicKey;
+use hush_wire::rendezvous::{
+    ComputationId, ComputationType, RendezvousOp, RendezvousRequest, RendezvousResponse,
+    RendezvousStatus, Submission,
+};
+
+/// Typed rendezvous operations over a [`Client`]'s session.
+pub struct Rendezvous<'a> {
+    client: &'a mut Client,
+}
+
+impl Client {
+    /// The rendezvous service, over this session.
+    pub fn rendezvous(&mut self) -> Rendezvous<'_> {
+        Rendezvous { client: self }
+    }
+}
+
+fn ok(r: RendezvousResponse) -> Result<RendezvousResponse, ClientError> {
+    match r.status {
+        RendezvousStatus::Ok => Ok(r),
+        s => Err(ClientError::Rendezvous(s)),
+    }
+}
+
+impl Rendezvous<'_> {
+    async fn run(
+        &mut self,
+        acting_as: PublicKey,
+        op: RendezvousOp,
+    ) -> Result<RendezvousResponse, ClientError> {
+        let request = RendezvousRequest { acting_as, op };
+        request.check()?;
+        let (r, _) = self.client.execute_rendezvous(&request).await?;
+        Ok(r)
+    }
+
+    /// Creates a computation as `convener`; returns its id.
+    pub async fn create(
+        &mut self,
+        convener: PublicKey,
+        name: &str,
+        kind: ComputationType,
+        participants: Vec<PublicKey>,
+        quorum: u8,
+        deadline: Option<u64>,
+    ) -> Result<ComputationId, ClientError> {
+        let op = RendezvousOp::Create {
+            name: name.to_owned(),
+            kind,
+            participants,
+            quorum,
+            deadline,
+        };
+        let r = ok(self.run(convener, op).await?)?;
+        r.id.ok_or(ClientError::Protocol(
+            "a created computation came back without an id",
+        ))
+    }
+
+    /// Submits (or replaces) `me`'s value.
+    pub async fn submit(
+        &mut self,
+        me: PublicKey,
+        id: ComputationId,
+        submission: Submission,
+    ) -> Result<RendezvousResponse, ClientError> {
+        ok(self
+            .run(me, RendezvousOp::Submit { id, submission })
+            .await?)
+    }
+
+    /// The result, once a quorum submitted (the first release locks it).
+    pub async fn result(
+        &mut self,
+        me: PublicKey,
+        id: ComputationId,
+    ) -> Result<RendezvousResponse, ClientError> {
+        ok(self.run(me, RendezvousOp::Result { id }).await?)
+    }
+
+    /// Closes a computation to submissions (convener only).
+    pub async fn close(
+        &mut self,
+        convener: PublicKey,
+        id: ComputationId,
+    ) -> Result<(), ClientError> {
+        ok(self.run(convener, RendezvousOp::Close { id }).await?).map(|_| ())
+    }
+}
