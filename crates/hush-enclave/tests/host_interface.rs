@@ -681,3 +681,50 @@ fn directory_calls_look_the_same_to_the_host() {
         Err(SessionError::FrameLength { .. })
     ));
 }
+
+/// Rendezvous answers are bound to the request that caused them: a reply
+/// sealed for one request does not open as the answer to another, and a
+/// replayed request is refused before it reaches the service. Every reply
+/// has one length.
+#[test]
+fn rendezvous_replies_are_bound_to_their_requests() {
+    use hush_enclave::{ServiceId, SessionError};
+    use hush_wire::consts::SEALED_RENDEZVOUS_RESPONSE_LEN;
+    use hush_wire::rendezvous::{
+        ComputationType, RendezvousOp, RendezvousRequest, RendezvousStatus,
+    };
+    let mut h = Host::new(enclave(64, 600, 8));
+    let alice = Identity::generate("alice");
+    let s = h.handshake();
+    h.prove(&s, Proofs::Valid(&[&alice]));
+    let create = |name: &str| {
+        RendezvousRequest {
+            acting_as: alice.public(),
+            op: RendezvousOp::Create {
+                name: name.into(),
+                kind: ComputationType::Average,
+                participants: vec![alice.public()],
+                quorum: 1,
+                deadline: None,
+            },
+        }
+        .encode()
+    };
+    let (n1, f1) = s.seal_bytes(&create("one"));
+    let (n2, f2) = s.seal_bytes(&create("two"));
+    let r1 = h.e.call(ServiceId::Rendezvous, &s.id(), &f1).unwrap();
+    let r2 = h.e.call(ServiceId::Rendezvous, &s.id(), &f2).unwrap();
+    assert_eq!(r1.len(), SEALED_RENDEZVOUS_RESPONSE_LEN);
+    assert_eq!(r2.len(), SEALED_RENDEZVOUS_RESPONSE_LEN);
+    let len = hush_wire::consts::RENDEZVOUS_RESPONSE_LEN;
+    // Swapped replies do not open; the right ones do.
+    assert!(s.open_bytes(n1, &r2, len).is_err());
+    assert!(s.open_bytes(n2, &r1, len).is_err());
+    let one = s.open_bytes(n1, &r1, len).unwrap();
+    assert_eq!(one[0], RendezvousStatus::Ok.code());
+    // The host replays request one: refused, nothing runs twice.
+    assert_eq!(
+        h.e.call(ServiceId::Rendezvous, &s.id(), &f1),
+        Err(SessionError::Replay)
+    );
+}

@@ -169,5 +169,11 @@ pub const RENDEZVOUS_REQUEST_LEN: usize = OP_LEN
 pub const RENDEZVOUS_RESPONSE_LEN: usize =
     8 + COMPUTATION_ID_LEN + 8 + KEY_LEN + MAX_PARTICIPANTS * (KEY_LEN + MATCH_MESSAGE_LEN);
 
+/// Length of a sealed rendezvous request.
+pub const SEALED_RENDEZVOUS_REQUEST_LEN: usize = NONCE_LEN + RENDEZVOUS_REQUEST_LEN + AEAD_TAG_LEN;
+/// Length of a sealed rendezvous response.
+pub const SEALED_RENDEZVOUS_RESPONSE_LEN: usize =
+    NONCE_LEN + RENDEZVOUS_RESPONSE_LEN + AEAD_TAG_LEN;
+
 const _: () = assert!(RENDEZVOUS_REQUEST_LEN == 496);
 const _: () = assert!(RENDEZVOUS_RESPONSE_LEN == 1088);
