@@ -45,6 +45,16 @@ fn the_documented_sizes_are_the_real_ones() {
             "SEALED_DIRECTORY_RESPONSE_LEN",
             SEALED_DIRECTORY_RESPONSE_LEN,
         ),
+        ("RENDEZVOUS_REQUEST_LEN", RENDEZVOUS_REQUEST_LEN),
+        ("RENDEZVOUS_RESPONSE_LEN", RENDEZVOUS_RESPONSE_LEN),
+        (
+            "SEALED_RENDEZVOUS_REQUEST_LEN",
+            SEALED_RENDEZVOUS_REQUEST_LEN,
+        ),
+        (
+            "SEALED_RENDEZVOUS_RESPONSE_LEN",
+            SEALED_RENDEZVOUS_RESPONSE_LEN,
+        ),
     ];
     assert_eq!(
         documented.len(),
