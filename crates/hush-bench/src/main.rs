@@ -9,6 +9,7 @@
 mod backend;
 mod directory;
 mod load;
+mod rendezvous;
 #[cfg(feature = "mc-oblivious")]
 mod mc_baseline;
 mod soak;
@@ -50,6 +51,8 @@ enum Command {
     Flood(soak::FloodArgs),
     /// Oblivious directory look-ups in process, against a HashMap directory.
     Directory(directory::DirectoryArgs),
+    /// Rendezvous submits and results per second, in process.
+    Rendezvous(rendezvous::RendezvousArgs),
 }
 
 #[derive(Parser, Clone)]
@@ -311,5 +314,6 @@ fn main() -> Result<()> {
         Command::Soak(a) => runtime()?.block_on(soak::soak(a)),
         Command::Flood(a) => runtime()?.block_on(soak::flood(a)),
         Command::Directory(a) => directory::run(a),
+        Command::Rendezvous(a) => rendezvous::run(a),
     }
 }
