@@ -9,9 +9,9 @@
 mod backend;
 mod directory;
 mod load;
-mod rendezvous;
 #[cfg(feature = "mc-oblivious")]
 mod mc_baseline;
+mod rendezvous;
 mod soak;
 mod workload;
 

@@ -43,7 +43,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// Runs the benchmark and prints a Markdown table.
 pub fn run(args: RendezvousArgs) -> Result<()> {
-    println!("| capacity | computations | submits/s | µs/submit | results/s | µs/result | start-up s |");
+    println!(
+        "| capacity | computations | submits/s | µs/submit | results/s | µs/result | start-up s |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for &log2 in &args.log2 {
         let start = Instant::now();
@@ -74,7 +76,8 @@ pub fn run(args: RendezvousArgs) -> Result<()> {
         let (mut submits, mut results) = (Vec::new(), Vec::new());
         for round in 0..args.rounds {
             // Each participant submits to every computation of this round's share.
-            let share = &ids[round * ids.len() / args.rounds..(round + 1) * ids.len() / args.rounds];
+            let share =
+                &ids[round * ids.len() / args.rounds..(round + 1) * ids.len() / args.rounds];
             let batch: Vec<Vec<u8>> = share
                 .iter()
                 .flat_map(|id| {

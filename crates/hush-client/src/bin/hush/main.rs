@@ -13,6 +13,7 @@
 //! batch of read receipts.
 
 mod account;
+mod calc;
 mod group;
 mod media;
 mod policy;
@@ -78,6 +79,12 @@ enum Command {
     /// Groups of contacts: create, add, remove, send, list.
     #[command(subcommand)]
     Group(group::GroupCommand),
+    /// Computations among participants: average, min, max (rendezvous).
+    #[command(subcommand)]
+    Calc(calc::CalcCommand),
+    /// Key matching among participants (rendezvous).
+    #[command(subcommand, name = "match")]
+    Match(calc::MatchCommand),
     /// Send a message.
     Send {
         /// Identity to send as.
@@ -1061,6 +1068,8 @@ async fn run(cli: Cli) -> Result<()> {
             media::download(&ctx, &me, &id, out, force).await?
         }
         Command::Group(cmd) => group::group(&ctx, cmd).await?,
+        Command::Calc(cmd) => calc::calc(&ctx, cmd).await?,
+        Command::Match(cmd) => calc::matching(&ctx, cmd).await?,
         Command::SafetyNumber { me, contact } => {
             let info = ctx
                 .keys
