@@ -55,6 +55,11 @@ put("directory", "location", b"\x05" + struct.pack("<dd", 47.37, 8.54) + b"Zuric
 put("directory", "nested", b"\x06" + A + bytes([1]) + b"hi")
 put("directory", "records", b"\x07" + register + bytes([3]) + bytes(7) + A + ident + bytes(4 + 4 + 224))
 
+# rendezvous: a create request (average, 2 participants, quorum 2).
+create = bytes([1]) + bytes(7) + A + bytes(16) + bytes([1, 2, 2]) + bytes(5) + bytes(8) + b"salary" + bytes(26) + A + B + bytes(6 * 32) + bytes(8 + 32 + 96)
+put("directory", "rendezvous_create", b"\x08" + create)
+put("directory", "rendezvous_records", b"\x09" + create)
+
 # envelope: mode 1 with nothing to XOR is the valid envelope itself.
 put("envelope", "valid", b"\x01")
 put("envelope", "raw", b"\x00" + envelope_header + bytes(806))

@@ -1,17 +1,20 @@
-//! The directory's untrusted inputs: every record and content decoder of
-//! accounts, groups and media (never panic; what is accepted re-encodes to
-//! the same bytes), and arbitrary request records fed to the trusted
-//! directory (never panic, always one response size).
+//! The services' untrusted inputs: every record and content decoder of
+//! accounts, groups, media and rendezvous (never panic; what is accepted
+//! re-encodes to the same bytes), and arbitrary request records fed to the
+//! trusted directory and rendezvous services (never panic, always one
+//! response size, always a valid response).
 #![no_main]
 
 use hush_enclave::oram::RostlFactory;
-use hush_enclave::{Directory, DirectoryConfig};
+use hush_enclave::{Directory, DirectoryConfig, Rendezvous, RendezvousConfig};
 use hush_wire::FixedCodec;
 use hush_wire::consts::{DIRECTORY_REQUEST_LEN, DIRECTORY_RESPONSE_LEN};
 use hush_wire::directory::{
     DeviceRecord, DirectoryRequest, DirectoryResponse, Identifier, VerificationCode,
 };
+use hush_wire::consts::{RENDEZVOUS_REQUEST_LEN, RENDEZVOUS_RESPONSE_LEN};
 use hush_wire::group::GroupUpdate;
+use hush_wire::rendezvous::{RendezvousRequest, RendezvousResponse};
 use hush_wire::media::{Attachment, Location};
 use hush_wire::{EnvelopeKind, EnvelopePlaintext};
 use libfuzzer_sys::fuzz_target;
@@ -26,7 +29,7 @@ fn canonical<T: FixedCodec>(bytes: &[u8]) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
-    match which % 8 {
+    match which % 10 {
         0 => canonical::<DirectoryRequest>(rest),
         1 => canonical::<DirectoryResponse>(rest),
         2 => {
@@ -67,6 +70,26 @@ fuzz_target!(|data: &[u8]| {
                         }
                     }
                 }
+            }
+        }
+        8 => {
+            canonical::<RendezvousRequest>(rest);
+            canonical::<RendezvousResponse>(rest);
+        }
+        9 => {
+            // Records straight into the trusted rendezvous service.
+            let mut r = Rendezvous::with_secret(
+                RendezvousConfig::new(4).unwrap(),
+                &RostlFactory,
+                [4; 32],
+                7,
+            );
+            for (i, chunk) in rest.chunks(RENDEZVOUS_REQUEST_LEN).enumerate() {
+                let mut record = [0u8; RENDEZVOUS_REQUEST_LEN];
+                record[..chunk.len()].copy_from_slice(chunk);
+                let out = r.execute_record(&record, Choice::from(1), 1_000 + i as u64);
+                assert_eq!(out.len(), RENDEZVOUS_RESPONSE_LEN);
+                let _ = RendezvousResponse::decode(&out).expect("the service answers valid records");
             }
         }
         _ => {
