@@ -8,15 +8,19 @@
 //! - [`dev`]: in-process evidence with no hardware behind it, accepted only
 //!   by a policy that explicitly allows it.
 //! - [`tsm`]: a producer for the Linux TSM configfs interface (TDX, SEV-SNP).
+//! - [`epoch_of`]: the enclave's epoch, derived from (and so bound like)
+//!   its Noise static key.
 //! - [`Policy`]: what a verifier accepts. Verifying TDX/SNP quote signatures
 //!   comes later; such evidence is refused until then.
 
 pub mod dev;
+mod epoch;
 mod error;
 mod evidence;
 mod policy;
 pub mod tsm;
 
+pub use epoch::epoch_of;
 pub use error::AttestError;
 pub use evidence::{Evidence, Format, MEASUREMENT_LEN, Measurement, REPORT_DATA_LEN, ReportData};
 pub use policy::Policy;

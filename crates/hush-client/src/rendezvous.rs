@@ -57,9 +57,16 @@ impl Rendezvous<'_> {
             deadline,
         };
         let r = ok(self.run(convener, op).await?)?;
-        r.id.ok_or(ClientError::Protocol(
+        let id = r.id.ok_or(ClientError::Protocol(
             "a created computation came back without an id",
-        ))
+        ))?;
+        // The id must carry the epoch the attested key gives this enclave.
+        if id.epoch() != self.client.session().epoch() {
+            return Err(ClientError::Protocol(
+                "a computation id that does not carry the attested enclave's epoch",
+            ));
+        }
+        Ok(id)
     }
 
     /// Submits (or replaces) `me`'s value.

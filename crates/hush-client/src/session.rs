@@ -75,6 +75,7 @@ impl Handshake {
             handshake_hash,
             next_nonce: AtomicU64::new(0),
             evidence,
+            epoch: hush_attest::epoch_of(&server_key),
         })
     }
 }
@@ -86,12 +87,19 @@ pub struct ClientSession {
     handshake_hash: Vec<u8>,
     next_nonce: AtomicU64,
     evidence: Evidence,
+    epoch: u64,
 }
 
 impl ClientSession {
     /// The session id the server assigned.
     pub fn id(&self) -> SessionId {
         self.id
+    }
+
+    /// The enclave's epoch: derived from the static key its evidence binds,
+    /// new at every start of the enclave.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
     }
 
     /// The evidence the server presented (already verified).

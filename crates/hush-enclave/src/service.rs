@@ -149,7 +149,8 @@ impl InProcessEnclave {
         let mut store = Store::new(config.store, &RostlFactory);
         store.tick(now);
         let directory = Directory::new(config.directory, &RostlFactory);
-        let rendezvous = Rendezvous::new(config.rendezvous, &RostlFactory);
+        let epoch = hush_attest::epoch_of(static_key.public());
+        let rendezvous = Rendezvous::new(config.rendezvous, &RostlFactory, epoch);
         Ok(Self {
             static_key,
             evidence: evidence.encode(),

@@ -34,6 +34,8 @@ async fn a_computation_across_sessions_and_a_restart() {
         )
         .await
         .unwrap();
+    // The id carries the epoch the attested key gives this enclave.
+    assert_eq!(id.epoch(), c.session().epoch());
     for (p, v) in people.iter().zip([100i64, 50, 7]).take(2) {
         let mut pc = client(&url, &[p]).await;
         pc.rendezvous()
@@ -96,6 +98,11 @@ async fn a_computation_across_sessions_and_a_restart() {
     assert!(server.stop());
     let _again = Hushd::start_on(&addr, &[]);
     let mut after = client(&url, &[&people[0]]).await;
+    assert_ne!(
+        after.session().epoch(),
+        id.epoch(),
+        "a new start, a new epoch"
+    );
     let e = after
         .rendezvous()
         .result(people[0].public(), id)

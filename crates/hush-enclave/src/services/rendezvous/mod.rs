@@ -18,8 +18,9 @@
 //!
 //! # Epochs
 //!
-//! Each start of the enclave draws a random epoch, the first 8 bytes of
-//! every computation id it makes. An id from another epoch answers
+//! Each start of the enclave has a new epoch ([`hush_attest::epoch_of`] its
+//! fresh Noise static key, so the attestation evidence binds it), the
+//! first 8 bytes of every computation id it makes. An id from another epoch answers
 //! EPOCH_CHANGED ("gone"), never someone else's result: a host that
 //! restarts the enclave and replays some submissions cannot make a client
 //! accept a different answer under the same id.
@@ -137,11 +138,12 @@ impl Rendezvous {
         }
     }
 
-    /// A service with a fresh secret and a fresh random epoch.
-    pub fn new(config: RendezvousConfig, factory: &impl OramFactory) -> Self {
+    /// A service with a fresh secret, in `epoch` (the enclave's:
+    /// [`hush_attest::epoch_of`] its Noise static key, new at every start).
+    pub fn new(config: RendezvousConfig, factory: &impl OramFactory, epoch: u64) -> Self {
         let mut secret = [0u8; HASH_KEY_LEN];
         rand::Rng::fill(&mut rand::rng(), &mut secret[..]);
-        let s = Self::with_secret(config, factory, secret, rand::random());
+        let s = Self::with_secret(config, factory, secret, epoch);
         zeroize::Zeroize::zeroize(&mut secret);
         s
     }
