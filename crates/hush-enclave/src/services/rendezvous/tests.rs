@@ -397,6 +397,19 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
             RendezvousStatus::Ok,
         ),
     ];
+    let mut cases = cases;
+    cases.push((
+        5,
+        RendezvousOp::Result { id: avg },
+        RendezvousStatus::NotParticipant,
+    ));
+    let mut unknown = avg;
+    unknown.0[15] ^= 1;
+    cases.push((
+        1,
+        RendezvousOp::Result { id: unknown },
+        RendezvousStatus::NotFound,
+    ));
     let mut first = None;
     for (who, op, want) in cases {
         t.take();
