@@ -11,7 +11,7 @@ use crate::identity::Identity;
 use crate::session::{ClientSession, Handshake};
 use hush_attest::Policy;
 use hush_wire::consts::MAILBOX_CAPACITY;
-use hush_wire::consts::{DIRECTORY_RESPONSE_LEN, RENDEZVOUS_RESPONSE_LEN};
+use hush_wire::consts::{DIRECTORY_RESPONSE_LEN, RENDEZVOUS_RESPONSE_LEN, RESPONSE_LEN};
 use hush_wire::directory::{DirectoryRequest, DirectoryResponse};
 use hush_wire::grpc::v1::broker_client::BrokerClient;
 use hush_wire::grpc::v1::directory_client::DirectoryClient;
@@ -20,7 +20,7 @@ use hush_wire::grpc::v1::{Frame, HandshakeRequest};
 use hush_wire::rendezvous::{RendezvousRequest, RendezvousResponse};
 use hush_wire::{
     EnvelopePlaintext, FixedCodec, KeyProofStatus, MailboxListing, Message, MessageId, Op,
-    PublicKey, Request, RequestRecord, Response, SessionId, Status,
+    PublicKey, Request, RequestRecord, Response, ResponseRecord, SessionId, Status,
 };
 use tonic::Code;
 use tonic::transport::{Channel, Endpoint};
@@ -58,9 +58,10 @@ pub struct Client {
     stream: Option<QueryStream>,
 }
 
-/// The services besides the broker, over the same session.
+/// The services, all over the same session.
 #[derive(Clone, Copy)]
 enum Service {
+    Broker,
     Directory,
     Rendezvous,
 }
@@ -289,49 +290,19 @@ impl Client {
         self.attempts = attempts.max(1);
     }
 
-    async fn send_once(&mut self, record: &RequestRecord) -> Result<Response, ClientError> {
-        let (nonce, sealed) = self.session.seal_request(record);
-        let frame = Frame {
-            session_id: self.session.id().0.to_vec(),
-            sealed,
-        };
-        let resp = self.send_frame(frame).await?;
-        Ok(self.session.open_response(nonce, &resp.sealed)?.decode()?)
-    }
-
     /// Sends one request, reconnecting and re-sending it unchanged when the
     /// session or connection is lost. Returns the response whatever its
     /// status; `retried` tells whether an earlier attempt may have landed.
     pub async fn execute(&mut self, request: &Request) -> Result<(Response, bool), ClientError> {
         let record = RequestRecord::encode(request);
-        let mut retried = false;
-        let mut attempt = 1;
-        loop {
-            match self.send_once(&record).await {
-                Ok(r) => return Ok((r, retried)),
-                Err(e @ (ClientError::SessionLost | ClientError::Unreachable { .. }))
-                    if attempt < self.attempts =>
-                {
-                    tracing::info!(
-                        "{e}; reconnecting (attempt {} of {})",
-                        attempt + 1,
-                        self.attempts
-                    );
-                    retried = true;
-                    attempt += 1;
-                    if let Err(e) = self.reconnect().await {
-                        if attempt >= self.attempts {
-                            return Err(e);
-                        }
-                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let (r, retried) = self
+            .service_call(Service::Broker, record.as_bytes(), RESPONSE_LEN)
+            .await?;
+        Ok((ResponseRecord::from_bytes(&r)?.decode()?, retried))
     }
 
-    /// One sealed exchange with a service other than the broker.
+    /// One sealed exchange with a service (the broker's over its stream
+    /// when streaming is on).
     async fn service_once(
         &mut self,
         service: Service,
@@ -343,11 +314,16 @@ impl Client {
             session_id: self.session.id().0.to_vec(),
             sealed,
         };
-        let answer = match service {
-            Service::Directory => self.directory_grpc.query(frame).await,
-            Service::Rendezvous => self.rendezvous_grpc.query(frame).await,
+        let url = self.url.clone();
+        let grpc = |r: Result<tonic::Response<Frame>, tonic::Status>| {
+            r.map(tonic::Response::into_inner)
+                .map_err(|s| rpc_error(&url, s))
         };
-        let resp = answer.map_err(|s| rpc_error(&self.url, s))?.into_inner();
+        let resp = match service {
+            Service::Broker => self.send_frame(frame).await?,
+            Service::Directory => grpc(self.directory_grpc.query(frame).await)?,
+            Service::Rendezvous => grpc(self.rendezvous_grpc.query(frame).await)?,
+        };
         self.session.open_bytes(nonce, &resp.sealed, response_len)
     }
 

@@ -51,6 +51,20 @@ impl FanOut {
 }
 
 impl Client {
+    /// Makes `n` broker requests that change nothing, acting as `me`: reads
+    /// of random ids in `me`'s own mailbox, which the broker makes
+    /// indistinguishable from any other request. Pads a user action to a
+    /// fixed number of requests.
+    pub async fn pad(&mut self, me: PublicKey, n: usize) -> Result<(), ClientError> {
+        for _ in 0..n {
+            match self.read(me, crate::new_message_id()).await {
+                Ok(_) | Err(ClientError::Status(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
     /// Seals and stores each copy as message `id` from `me`, then pads the
     /// requests to a bucket. A copy that fails does not stop the others.
     /// Errors that end the session (unreachable server) end the send.
@@ -72,14 +86,7 @@ impl Client {
             outcomes.push((c.to.signing_key(), r));
         }
         let requests = padded(copies.len());
-        for _ in copies.len()..requests {
-            // A read of an id that matches nothing: the broker does the
-            // same work as for a create, and nothing changes.
-            match self.read(me.public(), crate::new_message_id()).await {
-                Ok(_) | Err(ClientError::Status(_)) => {}
-                Err(e) => return Err(e),
-            }
-        }
+        self.pad(me.public(), requests - copies.len()).await?;
         Ok(FanOut { outcomes, requests })
     }
 }

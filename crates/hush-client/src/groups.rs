@@ -63,29 +63,12 @@ impl Groups {
 
     /// Group `name`, if any.
     pub fn load(&self, name: &str) -> Result<Option<LocalGroup>, KeystoreError> {
-        let path = self.path(name)?;
-        match std::fs::read_to_string(&path) {
-            Ok(t) => serde_json::from_str(&t)
-                .map(Some)
-                .map_err(|e| KeystoreError::BadContact {
-                    path,
-                    reason: e.to_string(),
-                }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(KeystoreError::Io { path, source }),
-        }
+        crate::json_file::load(&self.path(name)?)
     }
 
     /// Saves group `name`.
     pub fn save(&self, name: &str, group: &LocalGroup) -> Result<(), KeystoreError> {
-        let path = self.path(name)?;
-        let io = |source| KeystoreError::Io {
-            path: path.clone(),
-            source,
-        };
-        std::fs::create_dir_all(&self.dir).map_err(io)?;
-        let text = serde_json::to_string_pretty(group).expect("serialisable");
-        std::fs::write(&path, text + "\n").map_err(io)
+        crate::json_file::save(&self.path(name)?, group)
     }
 
     /// Every group, by local name (unreadable files skipped).

@@ -60,6 +60,14 @@ pub enum KeystoreError {
         /// Why.
         reason: String,
     },
+    /// A damaged account or group file.
+    #[error("{path} is unusable: {reason}")]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A corrupt identity file.
     #[error("identity file {0} is corrupt")]
     Corrupt(PathBuf),

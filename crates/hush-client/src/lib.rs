@@ -32,6 +32,7 @@ mod error;
 pub mod fanout;
 pub mod groups;
 pub mod identity;
+mod json_file;
 pub mod media;
 pub mod passphrase;
 pub mod read_state;

@@ -61,22 +61,29 @@ impl Ctx {
     ) -> Result<()> {
         let states = ReadStates::open(&self.home);
         let mut state = states.load(me.name())?;
-        let mut changed: Vec<PublicKey> = Vec::new();
+        // Each sender's card is looked up once (None: a stranger).
+        let mut cards: std::collections::HashMap<PublicKey, Option<VerifiedCard>> =
+            std::collections::HashMap::new();
+        let mut changed: Vec<(PublicKey, VerifiedCard)> = Vec::new();
         for (m, opened) in messages {
             let Some(o) = opened else { continue };
-            if m.sender == me.public() || !readable(o) || self.card_of_device(&m.sender).is_none() {
+            if m.sender == me.public() || !readable(o) {
                 continue;
             }
-            if state.mark(&m.sender, &m.id) && !changed.contains(&m.sender) {
-                changed.push(m.sender);
+            let Some(card) = cards
+                .entry(m.sender)
+                .or_insert_with(|| self.card_of_device(&m.sender))
+                .clone()
+            else {
+                continue;
+            };
+            if state.mark(&m.sender, &m.id) && !changed.iter().any(|(s, _)| *s == m.sender) {
+                changed.push((m.sender, card));
             }
         }
         let batch: Vec<(VerifiedCard, EnvelopePlaintext)> = changed
-            .iter()
-            .filter_map(|s| {
-                self.card_of_device(s)
-                    .map(|card| (card, status::receipt(&state.ids(s))))
-            })
+            .into_iter()
+            .map(|(s, card)| (card, status::receipt(&state.ids(&s))))
             .collect();
         client.post_statuses(me, &batch).await?;
         states.save(me.name(), &state)?;
