@@ -169,6 +169,16 @@ pub const RENDEZVOUS_REQUEST_LEN: usize = OP_LEN
 pub const RENDEZVOUS_RESPONSE_LEN: usize =
     8 + COMPUTATION_ID_LEN + 8 + KEY_LEN + MAX_PARTICIPANTS * (KEY_LEN + MATCH_MESSAGE_LEN);
 
+/// Computations a rendezvous list answer holds (a member's most recent).
+pub const MAX_LISTED: usize = 16;
+/// Length of one listed computation: id 16 | name 32 | type 1 | role 1 |
+/// quorum 1 | participant count 1 | order 4 | deadline 8.
+pub const LISTED_COMPUTATION_LEN: usize = COMPUTATION_ID_LEN + COMPUTATION_NAME_LEN + 4 + 4 + 8;
+const _: () = assert!(
+    8 + COMPUTATION_ID_LEN + 8 + KEY_LEN + MAX_LISTED * LISTED_COMPUTATION_LEN
+        == RENDEZVOUS_RESPONSE_LEN
+);
+
 /// Length of a sealed rendezvous request.
 pub const SEALED_RENDEZVOUS_REQUEST_LEN: usize = NONCE_LEN + RENDEZVOUS_REQUEST_LEN + AEAD_TAG_LEN;
 /// Length of a sealed rendezvous response.

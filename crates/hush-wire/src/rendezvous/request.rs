@@ -198,6 +198,8 @@ pub enum RendezvousOp {
         /// The computation.
         id: ComputationId,
     },
+    /// The caller's most recent computations, as convener or participant.
+    List,
 }
 
 impl RendezvousOp {
@@ -209,6 +211,8 @@ impl RendezvousOp {
     pub const RESULT: u8 = 3;
     /// Op code of close.
     pub const CLOSE: u8 = 4;
+    /// Op code of list.
+    pub const LIST: u8 = 5;
 
     fn code(&self) -> u8 {
         match self {
@@ -216,6 +220,7 @@ impl RendezvousOp {
             Self::Submit { .. } => Self::SUBMIT,
             Self::Result { .. } => Self::RESULT,
             Self::Close { .. } => Self::CLOSE,
+            Self::List => Self::LIST,
         }
     }
 }
@@ -343,6 +348,7 @@ impl FixedCodec for RendezvousRequest {
             RendezvousOp::Result { id } | RendezvousOp::Close { id } => {
                 out[ID..TYPE].copy_from_slice(&id.0)
             }
+            RendezvousOp::List => {}
         }
     }
 
@@ -444,6 +450,10 @@ impl FixedCodec for RendezvousRequest {
                     RendezvousOp::Close { id }
                 }
             }
+            RendezvousOp::LIST => {
+                zero(&bytes[ID..], "list carries only the acting-as key")?;
+                RendezvousOp::List
+            }
             other => return Err(WireError::UnknownOp(other)),
         };
         Ok(Self { acting_as, op })
@@ -489,6 +499,7 @@ mod tests {
             },
             RendezvousOp::Result { id },
             RendezvousOp::Close { id },
+            RendezvousOp::List,
         ];
         for op in ops {
             let r = RendezvousRequest {

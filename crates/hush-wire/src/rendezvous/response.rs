@@ -1,8 +1,9 @@
 //! Rendezvous responses: status codes and the fixed-size answer record.
 
-use super::{ComputationId, ComputationType, MatchMessage};
+use super::{ComputationId, ComputationType, ListedComputation, MatchMessage};
 use crate::consts::{
-    COMPUTATION_ID_LEN, KEY_LEN, MATCH_MESSAGE_LEN, MAX_PARTICIPANTS, RENDEZVOUS_RESPONSE_LEN,
+    COMPUTATION_ID_LEN, KEY_LEN, LISTED_COMPUTATION_LEN, MATCH_MESSAGE_LEN, MAX_LISTED,
+    MAX_PARTICIPANTS, RENDEZVOUS_RESPONSE_LEN,
 };
 use crate::{FixedCodec, PublicKey, WireError};
 
@@ -36,11 +37,14 @@ pub enum RendezvousStatus {
     EpochChanged = 11,
     /// The caller's key has not been submitted by a quorum: nothing released.
     NoMatch = 12,
+    /// Too many new computations at once: nothing was done; try again in
+    /// a few seconds.
+    Busy = 13,
 }
 
 impl RendezvousStatus {
     /// Every status, in code order.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::Ok,
         Self::NotFound,
         Self::NotParticipant,
@@ -54,6 +58,7 @@ impl RendezvousStatus {
         Self::Full,
         Self::EpochChanged,
         Self::NoMatch,
+        Self::Busy,
     ];
 
     /// The wire code.
@@ -95,6 +100,9 @@ impl RendezvousStatus {
                 "gone: the server restarted since this computation was created; its submissions are lost (create it again)"
             }
             Self::NoMatch => "no match: fewer participants than the quorum submitted your key",
+            Self::Busy => {
+                "busy: too many computations are being created at once; nothing was done, try again in a few seconds"
+            }
         }
     }
 }
@@ -126,6 +134,21 @@ pub struct RendezvousResponse {
     pub identity: Option<PublicKey>,
     /// Key matching: every participant whose key matched, with its message.
     pub matches: Vec<(PublicKey, MatchMessage)>,
+    /// A list answer: the caller's most recent computations (at most
+    /// [`MAX_LISTED`]), in no particular order (see
+    /// [`ListedComputation::order`]).
+    pub listing: Vec<ListedComputation>,
+    /// A list answer: the caller's computations created but not yet in
+    /// the list (they join it within seconds).
+    pub adding: u8,
+}
+
+/// What the answer's last area holds (byte 5).
+mod area {
+    /// Key matches (or nothing).
+    pub const MATCHES: u8 = 0;
+    /// A list of computations.
+    pub const LISTING: u8 = 1;
 }
 
 const ID_AT: usize = 8;
@@ -134,6 +157,13 @@ const IDENTITY_AT: usize = VALUE_AT + 8;
 const MATCHES_AT: usize = IDENTITY_AT + KEY_LEN;
 const MATCH_LEN: usize = KEY_LEN + MATCH_MESSAGE_LEN;
 const _: () = assert!(MATCHES_AT + MAX_PARTICIPANTS * MATCH_LEN == RENDEZVOUS_RESPONSE_LEN);
+/// Where a list answer's entries start (the same area as the matches).
+pub const LISTING_AT: usize = MATCHES_AT;
+/// Byte that says what the last area holds.
+pub const AREA_AT: usize = 5;
+/// Byte of a list answer's count of computations still being added.
+pub const ADDING_AT: usize = 6;
+const _: () = assert!(LISTING_AT + MAX_LISTED * LISTED_COMPUTATION_LEN == RENDEZVOUS_RESPONSE_LEN);
 
 impl FixedCodec for RendezvousResponse {
     const LEN: usize = RENDEZVOUS_RESPONSE_LEN;
@@ -146,6 +176,7 @@ impl FixedCodec for RendezvousResponse {
         out[2] = self.quorum;
         out[3] = self.submissions;
         out[4] = self.released as u8;
+        out[ADDING_AT] = self.adding;
         if let Some(id) = &self.id {
             out[ID_AT..VALUE_AT].copy_from_slice(&id.0);
         }
@@ -153,10 +184,17 @@ impl FixedCodec for RendezvousResponse {
         if let Some(k) = &self.identity {
             out[IDENTITY_AT..MATCHES_AT].copy_from_slice(k.as_bytes());
         }
-        for (i, (k, m)) in self.matches.iter().take(MAX_PARTICIPANTS).enumerate() {
-            let at = MATCHES_AT + i * MATCH_LEN;
-            out[at..at + KEY_LEN].copy_from_slice(k.as_bytes());
-            out[at + KEY_LEN..at + MATCH_LEN].copy_from_slice(&m.field());
+        if self.listing.is_empty() {
+            for (i, (k, m)) in self.matches.iter().take(MAX_PARTICIPANTS).enumerate() {
+                let at = MATCHES_AT + i * MATCH_LEN;
+                out[at..at + KEY_LEN].copy_from_slice(k.as_bytes());
+                out[at + KEY_LEN..at + MATCH_LEN].copy_from_slice(&m.field());
+            }
+        } else {
+            out[AREA_AT] = area::LISTING;
+            for (i, e) in self.listing.iter().take(MAX_LISTED).enumerate() {
+                e.encode_into(&mut out[LISTING_AT + i * LISTED_COMPUTATION_LEN..]);
+            }
         }
     }
 
@@ -166,7 +204,7 @@ impl FixedCodec for RendezvousResponse {
             0 => None,
             c => Some(ComputationType::from_code(c)?),
         };
-        if b[4] > 1 || b[5..8].iter().any(|&x| x != 0) {
+        if b[4] > 1 || b[AREA_AT] > area::LISTING || b[7] != 0 {
             return Err(WireError::NonZeroReserved("rendezvous response"));
         }
         let id_bytes: [u8; COMPUTATION_ID_LEN] = b[ID_AT..VALUE_AT].try_into().expect("16");
@@ -177,7 +215,16 @@ impl FixedCodec for RendezvousResponse {
             Some(PublicKey::decode(key)?)
         };
         let mut matches = Vec::new();
-        for i in 0..MAX_PARTICIPANTS {
+        let mut listing = Vec::new();
+        if b[AREA_AT] == area::LISTING {
+            for i in 0..MAX_LISTED {
+                let at = LISTING_AT + i * LISTED_COMPUTATION_LEN;
+                listing.extend(ListedComputation::decode(
+                    &b[at..at + LISTED_COMPUTATION_LEN],
+                )?);
+            }
+        }
+        for i in 0..MAX_PARTICIPANTS * (b[AREA_AT] == area::MATCHES) as usize {
             let at = MATCHES_AT + i * MATCH_LEN;
             let k = &b[at..at + KEY_LEN];
             let m = &b[at + KEY_LEN..at + MATCH_LEN];
@@ -199,6 +246,8 @@ impl FixedCodec for RendezvousResponse {
             value: i64::from_le_bytes(b[VALUE_AT..IDENTITY_AT].try_into().expect("8")),
             identity,
             matches,
+            listing,
+            adding: b[ADDING_AT],
         })
     }
 }
@@ -223,9 +272,41 @@ mod tests {
             value: -7,
             identity: Some(k),
             matches: vec![(k, MatchMessage::new(b"hi").unwrap())],
+            listing: vec![],
+            adding: 0,
         };
         let b = r.encode();
         assert_eq!(b.len(), RENDEZVOUS_RESPONSE_LEN);
         assert_eq!(RendezvousResponse::decode(&b).unwrap(), r);
+        let listed = ListedComputation {
+            id: ComputationId([2; 16]),
+            name: "n".into(),
+            kind: ComputationType::Average,
+            role: super::super::Role {
+                convener: false,
+                participant: true,
+            },
+            quorum: 1,
+            participants: 1,
+            order: 0,
+            deadline: None,
+        };
+        let list = RendezvousResponse {
+            status: RendezvousStatus::Ok,
+            kind: None,
+            quorum: 0,
+            submissions: 0,
+            released: false,
+            id: None,
+            value: 0,
+            identity: None,
+            matches: vec![],
+            listing: vec![listed.clone(), listed],
+            adding: 3,
+        };
+        let mut b = list.encode();
+        assert_eq!(RendezvousResponse::decode(&b).unwrap(), list);
+        b[AREA_AT] = 2;
+        assert!(RendezvousResponse::decode(&b).is_err());
     }
 }

@@ -10,8 +10,8 @@
 
 use bytemuck::{Pod, Zeroable};
 use hush_wire::consts::{
-    COMPUTATION_ID_LEN, COMPUTATION_NAME_LEN, KEY_LEN, MATCH_KEY_LEN, MATCH_MESSAGE_LEN,
-    MAX_PARTICIPANTS,
+    COMPUTATION_ID_LEN, COMPUTATION_NAME_LEN, KEY_LEN, LISTED_COMPUTATION_LEN, MATCH_KEY_LEN,
+    MATCH_MESSAGE_LEN, MAX_LISTED, MAX_PARTICIPANTS,
 };
 use rostl_primitives::traits::{_Cmovbase, Cmov};
 use rostl_primitives::{cmov_body, cxchg_body, impl_cmov_for_pod};
@@ -60,3 +60,31 @@ impl std::fmt::Debug for ComputationBlock {
 }
 
 const _: () = assert!(std::mem::size_of::<ComputationBlock>() == 1536);
+
+/// One member's computations: a ring of its [`MAX_LISTED`] most recent
+/// list entries (the wire's [`hush_wire::rendezvous::ListedComputation`]
+/// layout), `appended` counting every entry ever added.
+#[derive(Clone, Copy, Pod, Zeroable)]
+#[repr(C, align(16))]
+pub(crate) struct MemberListBlock {
+    pub(crate) entries: [[u8; LISTED_COMPUTATION_LEN]; MAX_LISTED],
+    pub(crate) appended: u32,
+    pub(crate) _pad: [u32; 3],
+}
+
+impl_cmov_for_pod!(MemberListBlock);
+
+impl Default for MemberListBlock {
+    fn default() -> Self {
+        Zeroable::zeroed()
+    }
+}
+
+// Never print whom a member meets.
+impl std::fmt::Debug for MemberListBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MemberListBlock(..)")
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<MemberListBlock>() == 1040);

@@ -33,6 +33,7 @@
 //! constants) and the right quotient selected in constant time.
 
 mod blocks;
+mod members;
 #[cfg(test)]
 mod tests;
 
@@ -45,10 +46,14 @@ use crate::oblivious::map::{MapOp, ObliviousMap};
 use crate::oram::{ObliviousArray, OramFactory};
 use blocks::ComputationBlock;
 use hush_wire::consts::{
-    COMPUTATION_ID_LEN, COMPUTATION_NAME_LEN, KEY_LEN, MATCH_KEY_LEN, MATCH_MESSAGE_LEN,
-    MAX_PARTICIPANTS, RENDEZVOUS_REQUEST_LEN, RENDEZVOUS_RESPONSE_LEN,
+    COMPUTATION_ID_LEN, COMPUTATION_NAME_LEN, KEY_LEN, LISTED_COMPUTATION_LEN, MATCH_KEY_LEN,
+    MATCH_MESSAGE_LEN, MAX_PARTICIPANTS, RENDEZVOUS_REQUEST_LEN, RENDEZVOUS_RESPONSE_LEN,
 };
-use hush_wire::rendezvous::{ComputationType, RendezvousOp, RendezvousStatus, offsets};
+use hush_wire::rendezvous::{
+    ADDING_AT, AREA_AT, ComputationType, LISTING_AT, RendezvousOp, RendezvousStatus, entry_offsets,
+    offsets,
+};
+use members::Members;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq, ConstantTimeLess};
 
 /// Largest magnitude of a submitted number.
@@ -62,13 +67,19 @@ const DOMAIN_ID: &[u8] = b"hush.rendezvous.id.v1";
 pub struct RendezvousConfig {
     /// Computations it holds (a power of two).
     pub max_computations: u32,
+    /// Conveners and participants it keeps lists for (a power of two).
+    pub max_members: u32,
 }
+
+/// Members per computation [`RendezvousConfig::new`] provides for.
+pub const MEMBERS_PER_COMPUTATION: u32 = 4;
 
 /// The trusted rendezvous service.
 pub struct Rendezvous {
     config: RendezvousConfig,
     ids: ObliviousMap<MAP_KEY_LEN>,
     computations: Box<dyn ObliviousArray<ComputationBlock>>,
+    members: Members,
     next: u32,
     epoch: u64,
     hash: KeyedHash,
@@ -127,7 +138,9 @@ impl Rendezvous {
         epoch: u64,
     ) -> Self {
         assert!(config.max_computations.is_power_of_two(), "a power of two");
+        assert!(config.max_members.is_power_of_two(), "a power of two");
         Self {
+            members: Members::new(factory, config.max_members),
             ids: ObliviousMap::new(factory, "computations-by-id", config.max_computations),
             computations: factory.array("computations", config.max_computations as usize),
             next: 0,
@@ -177,6 +190,7 @@ impl Rendezvous {
         let submit = op.ct_eq(&RendezvousOp::SUBMIT);
         let result = op.ct_eq(&RendezvousOp::RESULT);
         let close = op.ct_eq(&RendezvousOp::CLOSE);
+        let list = op.ct_eq(&RendezvousOp::LIST);
         let acting_as: &[u8; KEY_LEN] = r[ACTING_AS..ID].try_into().expect("key");
         let kind = r[TYPE];
         let quorum = r[QUORUM] as u32;
@@ -190,11 +204,19 @@ impl Rendezvous {
         let kind_ok = lt_u32(0, kind as u32) & lt_u32(kind as u32, 5);
         let number = kind.ct_eq(&(ComputationType::Average as u8));
         let keyed = kind.ct_eq(&(ComputationType::KeyMatch as u8));
-        let mut participants_ok = Choice::from(1);
-        for i in 0..MAX_PARTICIPANTS {
+        let mut participants = [[0u8; KEY_LEN]; MAX_PARTICIPANTS];
+        for (i, p) in participants.iter_mut().enumerate() {
             let at = PARTICIPANTS + i * KEY_LEN;
-            let zero = is_zero(&r[at..at + KEY_LEN]);
+            p.copy_from_slice(&r[at..at + KEY_LEN]);
+        }
+        let mut participants_ok = Choice::from(1);
+        for (i, p) in participants.iter().enumerate() {
+            let zero = is_zero(p);
             participants_ok &= Choice::conditional_select(&zero, &!zero, lt_u32(i as u32, count));
+            // Each once.
+            for q in &participants[..i] {
+                participants_ok &= !(eq_bytes(p, q) & !zero);
+            }
         }
         let create_ok = kind_ok
             & lt_u32(0, count)
@@ -206,7 +228,7 @@ impl Rendezvous {
         let in_range = !lt_i64(value, -MAX_VALUE) & !lt_i64(MAX_VALUE, value);
         let submit_ok = (number & in_range)
             | (keyed & !is_zero(key) & !lt_u32(MATCH_MESSAGE_LEN as u32 - 1, message[0] as u32));
-        let well_formed = (create | submit | result | close)
+        let well_formed = (create | submit | result | close | list)
             & !is_zero(acting_as)
             & is_zero(&r[1..ACTING_AS])
             & (!create | create_ok)
@@ -224,12 +246,13 @@ impl Rendezvous {
         let map_key: [u8; MAP_KEY_LEN] = digest[..MAP_KEY_LEN].try_into().expect("prefix");
 
         // 1. computations-by-id: find it; a create makes one.
-        let has_room = lt_u32(self.next, self.config.max_computations);
+        let queue_room = self.members.queue_room();
+        let has_room = lt_u32(self.next, self.config.max_computations) & self.members.member_room();
         let found = self.ids.apply(
             &self.hash,
             &map_key,
             MapOp {
-                insert: go & create & has_room,
+                insert: go & create & has_room & queue_room,
                 value: self.next,
                 ..MapOp::get()
             },
@@ -239,6 +262,7 @@ impl Rendezvous {
 
         // 2. computations: everything else.
         let mut out = [0u8; RENDEZVOUS_RESPONSE_LEN];
+        let mut ok = Choice::from(0);
         self.computations
             .access(found.value as usize, &mut |b: &mut ComputationBlock| {
                 let mut c = ComputationBlock::default();
@@ -363,7 +387,9 @@ impl Rendezvous {
 
                 // create
                 let mut v = Verdict::ok();
-                v.unless(!created, RendezvousStatus::Full);
+                v.unless(!has_room, RendezvousStatus::Full);
+                v.unless(!queue_room, RendezvousStatus::Busy);
+                v.unless(!created & has_room & queue_room, RendezvousStatus::Full);
                 let create_v = v;
 
                 let mut status = RendezvousStatus::InvalidRequest.code();
@@ -374,6 +400,7 @@ impl Rendezvous {
                 targeted = sel_u8(targeted, close_v.0, close & exists);
                 targeted = sel_u8(targeted, RendezvousStatus::EpochChanged.code(), !this_epoch);
                 status = sel_u8(status, targeted, submit | result | close);
+                status = sel_u8(status, RendezvousStatus::Ok.code(), list);
                 status = sel_u8(
                     status,
                     RendezvousStatus::InvalidRequest.code(),
@@ -384,7 +411,7 @@ impl Rendezvous {
                     RendezvousStatus::KeyNotProven.code(),
                     well_formed & !authorized,
                 );
-                let ok = status.ct_eq(&RendezvousStatus::Ok.code());
+                ok = status.ct_eq(&RendezvousStatus::Ok.code());
 
                 // The answer: the computation's public facts for anyone the
                 // op succeeded for, the result only on a release.
@@ -426,6 +453,27 @@ impl Rendezvous {
                 }
                 cmov(b, &c, exists);
             });
+
+        // 3. members and member-lists: a create's entries join the queue;
+        // a list reads the caller's list, anything else moves one entry.
+        let mut entry = [0u8; LISTED_COMPUTATION_LEN];
+        entry[..COMPUTATION_ID_LEN].copy_from_slice(&id);
+        entry[entry_offsets::NAME..entry_offsets::TYPE]
+            .copy_from_slice(&r[NAME..NAME + COMPUTATION_NAME_LEN]);
+        entry[entry_offsets::TYPE] = kind;
+        entry[entry_offsets::QUORUM] = quorum as u8;
+        entry[entry_offsets::COUNT] = count as u8;
+        entry[entry_offsets::DEADLINE..].copy_from_slice(&deadline.to_le_bytes());
+        self.members
+            .push(&entry, acting_as, &participants, count, created);
+        let listed = self.members.step(&self.hash, list & go, acting_as);
+        let shown = list & ok;
+        let mut area: [u8; members::LISTING_LEN] =
+            out[LISTING_AT..].try_into().expect("the last area");
+        cmov_bytes(&mut area, &listed.entries, shown);
+        out[LISTING_AT..].copy_from_slice(&area);
+        out[AREA_AT] = sel_u8(out[AREA_AT], 1, shown);
+        out[ADDING_AT] = sel_u8(0, listed.adding, shown);
         out
     }
 }
@@ -450,17 +498,23 @@ impl super::TrustedService for Rendezvous {
 
     fn tick(&mut self, now: u64) {
         self.now = self.now.max(now);
+        self.members.tick(&self.hash);
     }
 }
 
 impl RendezvousConfig {
-    /// Checks the limit: a power of two from 1 to 2^20.
+    /// Checks the limit (a power of two from 1 to 2^20) and provides for
+    /// [`MEMBERS_PER_COMPUTATION`] members per computation.
     pub fn new(max_computations: u32) -> Result<Self, String> {
         if !max_computations.is_power_of_two() || max_computations > 1 << 20 {
             return Err(format!(
                 "max_computations must be a power of two between 1 and 2^20, got {max_computations}"
             ));
         }
-        Ok(Self { max_computations })
+        Ok(Self {
+            max_computations,
+            max_members: (max_computations * MEMBERS_PER_COMPUTATION)
+                .max(members::ENTRIES_PER_CREATE.next_power_of_two() as u32),
+        })
     }
 }

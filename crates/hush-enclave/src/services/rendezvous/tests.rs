@@ -26,9 +26,11 @@ impl H {
     }
 
     fn with(f: &impl OramFactory) -> Self {
-        let config = RendezvousConfig {
-            max_computations: 16,
-        };
+        Self::sized(f, 16)
+    }
+
+    fn sized(f: &impl OramFactory, max_computations: u32) -> Self {
+        let config = RendezvousConfig::new(max_computations).unwrap();
         Self {
             r: Rendezvous::with_secret(config, f, [2; 32], EPOCH),
             now: 1_000,
@@ -52,16 +54,18 @@ impl H {
         parts: &[u8],
         quorum: u8,
     ) -> ComputationId {
-        let r = self.run(
-            who,
-            RendezvousOp::Create {
-                name: "calc".into(),
-                kind,
-                participants: parts.iter().map(|p| key(*p)).collect(),
-                quorum,
-                deadline: None,
-            },
-        );
+        let op = RendezvousOp::Create {
+            name: "calc".into(),
+            kind,
+            participants: parts.iter().map(|p| key(*p)).collect(),
+            quorum,
+            deadline: None,
+        };
+        let mut r = self.run(who, op.clone());
+        if r.status == RendezvousStatus::Busy {
+            self.tick();
+            r = self.run(who, op);
+        }
         assert_eq!(r.status, RendezvousStatus::Ok);
         let id = r.id.unwrap();
         assert_eq!(id.epoch(), self.r.epoch());
@@ -90,6 +94,15 @@ impl H {
 
     fn result(&mut self, who: u8, id: ComputationId) -> RendezvousResponse {
         self.run(who, RendezvousOp::Result { id })
+    }
+
+    fn tick(&mut self) {
+        self.now += 1;
+        super::super::TrustedService::tick(&mut self.r, self.now);
+    }
+
+    fn list(&mut self, who: u8) -> RendezvousResponse {
+        self.run(who, RendezvousOp::List)
     }
 }
 
@@ -266,9 +279,7 @@ fn a_restart_is_an_epoch_error_never_another_answer() {
     h.number(1, id, 10);
     h.number(2, id, 20);
     assert_eq!(h.result(1, id).value, 15);
-    let config = RendezvousConfig {
-        max_computations: 16,
-    };
+    let config = RendezvousConfig::new(16).unwrap();
     let mut restarted = H {
         r: Rendezvous::with_secret(config, &RostlFactory, [2; 32], EPOCH + 1),
         now: 2_000,
@@ -398,6 +409,10 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
         ),
     ];
     let mut cases = cases;
+    // Lists: a member with computations (some still queued), one without.
+    cases.push((1, RendezvousOp::List, RendezvousStatus::Ok));
+    cases.push((9, RendezvousOp::List, RendezvousStatus::Ok));
+    cases.push((77, RendezvousOp::List, RendezvousStatus::Ok));
     cases.push((
         5,
         RendezvousOp::Result { id: avg },
@@ -427,5 +442,179 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
         }
     }
     let names: Vec<_> = first.unwrap().iter().map(|a| a.structure).collect();
-    assert_eq!(names, ["computations-by-id", "computations"]);
+    assert_eq!(
+        names,
+        [
+            "computations-by-id",
+            "computations",
+            "members",
+            "member-lists"
+        ]
+    );
+
+    // A tick moves queued entries with the same accesses as an idle one.
+    let mut ticks = Vec::new();
+    for _ in 0..3 {
+        t.take();
+        h.tick();
+        ticks.push(t.take());
+    }
+    assert!(ticks.windows(2).all(|w| w[0] == w[1]));
+    let names: Vec<_> = ticks[0].iter().map(|a| a.structure).collect();
+    assert_eq!(
+        names,
+        ["members", "member-lists"].repeat(members::DRAIN_PER_TICK)
+    );
+
+    // A create refused as busy looks like one that succeeds.
+    let f = RecordingFactory::new(RostlFactory);
+    let t = f.transcript();
+    let mut h = H::sized(&f, 64);
+    let op = RendezvousOp::Create {
+        name: "b".into(),
+        kind: ComputationType::Average,
+        participants: vec![key(1), key(2), key(3)],
+        quorum: 1,
+        deadline: None,
+    };
+    let mut seen = Vec::new();
+    // Each request moves one of the 4 entries a create queues: the queue
+    // fills within 4/3 x its size.
+    for _ in 0..2 * members::PENDING_CREATES {
+        let bytes = RendezvousRequest {
+            acting_as: key(9),
+            op: op.clone(),
+        }
+        .encode();
+        t.take();
+        let out = h.r.execute_record(&bytes, Choice::from(1), h.now);
+        seen.push((out[0], t.take()));
+        if out[0] != RendezvousStatus::Ok.code() {
+            break;
+        }
+    }
+    assert_eq!(seen[0].0, RendezvousStatus::Ok.code());
+    assert_eq!(seen.last().unwrap().0, RendezvousStatus::Busy.code());
+    assert!(seen.iter().all(|(_, a)| *a == seen[0].1));
+}
+
+/// Everyone's list, against a model: the convener and each participant
+/// see the computation, with their role, once the queue moves; the list
+/// keeps the 16 most recent; entries still queued are counted.
+#[test]
+fn lists_show_each_member_its_computations() {
+    let mut h = H::new();
+    let none = h.list(5);
+    assert_eq!(
+        (none.status, none.listing.len(), none.adding),
+        (RendezvousStatus::Ok, 0, 0)
+    );
+    // 9 convenes and takes part; 1 and 2 take part.
+    let id = h.create(9, ComputationType::Average, &[1, 9, 2], 2);
+    let r = h.list(1);
+    assert_eq!(r.adding, 1, "queued until moved");
+    h.tick();
+    let r = h.list(1);
+    assert_eq!((r.adding, r.listing.len()), (0, 1));
+    let e = &r.listing[0];
+    assert_eq!(
+        (e.id, e.name.as_str(), e.kind),
+        (id, "calc", ComputationType::Average)
+    );
+    assert_eq!((e.quorum, e.participants, e.deadline), (2, 3, None));
+    assert!(e.role.participant && !e.role.convener);
+    let r = h.list(9);
+    assert_eq!(
+        r.listing.len(),
+        1,
+        "one entry for a convener who takes part"
+    );
+    assert!(r.listing[0].role.participant && r.listing[0].role.convener);
+    // A convener who does not take part.
+    let other = h.create(8, ComputationType::KeyMatch, &[1], 1);
+    h.tick();
+    let r = h.list(8);
+    assert_eq!(r.listing.len(), 1);
+    assert!(r.listing[0].role.convener && !r.listing[0].role.participant);
+    assert_eq!(h.list(1).listing.len(), 2);
+    // Only the key's prover gets its list.
+    let bytes = RendezvousRequest {
+        acting_as: key(1),
+        op: RendezvousOp::List,
+    }
+    .encode();
+    let out = h.r.execute_record(&bytes, Choice::from(0), h.now);
+    let r = RendezvousResponse::decode(&out).unwrap();
+    assert_eq!(
+        (r.status, r.listing.len()),
+        (RendezvousStatus::KeyNotProven, 0)
+    );
+    let _ = other;
+}
+
+#[test]
+fn lists_keep_the_most_recent_against_a_model() {
+    let mut h = H::sized(&RostlFactory, 64);
+    let mut model: std::collections::HashMap<u8, Vec<ComputationId>> = Default::default();
+    let mut seed = 7u64;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as u32
+    };
+    for _ in 0..60 {
+        let convener = (next() % 6) as u8 + 1;
+        let mut parts: Vec<u8> = Vec::new();
+        for _ in 0..(next() % 4 + 1) {
+            let p = (next() % 6) as u8 + 1;
+            if !parts.contains(&p) {
+                parts.push(p);
+            }
+        }
+        let id = h.create(convener, ComputationType::Maximum, &parts, 1);
+        let mut members = parts.clone();
+        if !members.contains(&convener) {
+            members.push(convener);
+        }
+        for m in members {
+            model.entry(m).or_default().push(id);
+        }
+        if next() % 3 == 0 {
+            h.tick();
+        }
+    }
+    for _ in 0..members::PENDING_CREATES {
+        h.tick();
+    }
+    for m in 1..=6u8 {
+        let r = h.list(m);
+        assert_eq!(r.adding, 0);
+        let mut got = r.listing.clone();
+        got.sort_by_key(|e| std::cmp::Reverse(e.order));
+        let got: Vec<_> = got.iter().map(|e| e.id).collect();
+        let want: Vec<_> = model[&m].iter().rev().take(16).copied().collect();
+        assert_eq!(got, want, "member {m}");
+    }
+}
+
+#[test]
+fn duplicate_participants_are_refused() {
+    let mut h = H::new();
+    let mut bytes = RendezvousRequest {
+        acting_as: key(9),
+        op: RendezvousOp::Create {
+            name: "d".into(),
+            kind: ComputationType::Average,
+            participants: vec![key(1), key(2)],
+            quorum: 1,
+            deadline: None,
+        },
+    }
+    .encode();
+    // The typed encoder would refuse this; a raw record carries it.
+    let at = offsets::PARTICIPANTS + KEY_LEN;
+    bytes[at..at + KEY_LEN].copy_from_slice(&[1; KEY_LEN]);
+    let out = h.r.execute_record(&bytes, Choice::from(1), h.now);
+    assert_eq!(out[0], RendezvousStatus::InvalidRequest.code());
 }
