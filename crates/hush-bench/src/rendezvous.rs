@@ -1,17 +1,18 @@
-//! `hush-bench rendezvous`: submits and results per second of the
+//! `hush-bench rendezvous`: submits, results and lists per second of the
 //! oblivious rendezvous service, in process, one core.
 //!
-//! The service costs the same whatever it holds (two accesses per request
-//! to arrays sized by the capacity): it is sized for 2^log2 computations,
-//! `--computations` of them are created (average, 8 participants, quorum
-//! 8), then batches of submits, then batches of results (the first
-//! releases, the rest read the locked result).
+//! The service costs the same whatever it holds (four accesses per
+//! request to arrays sized by the capacity): it is sized for 2^log2
+//! computations, `--computations` of them are created (average, 8
+//! participants, quorum 8), then batches of submits, then batches of
+//! results (the first releases, the rest read the locked result), then as
+//! many lists.
 
 use anyhow::{Result, bail};
 use clap::Parser;
 use hush_bench::fixtures::key;
 use hush_enclave::oram::RostlFactory;
-use hush_enclave::{Rendezvous, RendezvousConfig};
+use hush_enclave::{Rendezvous, RendezvousConfig, TrustedService};
 use hush_wire::FixedCodec;
 use hush_wire::rendezvous::{
     ComputationId, ComputationType, RendezvousOp, RendezvousRequest, RendezvousStatus, Submission,
@@ -44,9 +45,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// Runs the benchmark and prints a Markdown table.
 pub fn run(args: RendezvousArgs) -> Result<()> {
     println!(
-        "| capacity | computations | submits/s | µs/submit | results/s | µs/result | start-up s |"
+        "| capacity | computations | submits/s | µs/submit | results/s | µs/result | lists/s | start-up s |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for &log2 in &args.log2 {
         let start = Instant::now();
         let config = RendezvousConfig::new(1 << log2).map_err(anyhow::Error::msg)?;
@@ -66,14 +67,22 @@ pub fn run(args: RendezvousArgs) -> Result<()> {
                     deadline: None,
                 },
             };
-            let out = r.execute_record(&req.encode(), yes, NOW);
+            let mut out = r.execute_record(&req.encode(), yes, NOW);
+            // Each create queues 9 list entries and moves one: the ticks
+            // (a second apart in hushd) move the rest.
+            let mut ticks = 0;
+            while out[0] == RendezvousStatus::Busy.code() && ticks < 16 {
+                TrustedService::tick(&mut r, NOW);
+                ticks += 1;
+                out = r.execute_record(&req.encode(), yes, NOW);
+            }
             if out[0] != RendezvousStatus::Ok.code() {
                 bail!("create {n}: status {}", out[0]);
             }
             ids.push(ComputationId(out[8..24].try_into()?));
         }
         let mut rng = rand::rngs::StdRng::seed_from_u64(u64::from(log2));
-        let (mut submits, mut results) = (Vec::new(), Vec::new());
+        let (mut submits, mut results, mut lists) = (Vec::new(), Vec::new(), Vec::new());
         for round in 0..args.rounds {
             // Each participant submits to every computation of this round's share.
             let share =
@@ -124,15 +133,35 @@ pub fn run(args: RendezvousArgs) -> Result<()> {
                 }
             }
             results.push(asks.len() as f64 / t.elapsed().as_secs_f64());
+            let list: Vec<Vec<u8>> = (1..=9u8)
+                .cycle()
+                .take(asks.len())
+                .map(|p| {
+                    RendezvousRequest {
+                        acting_as: key(p),
+                        op: RendezvousOp::List,
+                    }
+                    .encode()
+                })
+                .collect();
+            let t = Instant::now();
+            for a in &list {
+                let out = r.execute_record(a, yes, NOW);
+                if out[0] != RendezvousStatus::Ok.code() {
+                    bail!("list: status {}", out[0]);
+                }
+            }
+            lists.push(list.len() as f64 / t.elapsed().as_secs_f64());
         }
-        let (s, q) = (median(submits), median(results));
+        let (s, q, l) = (median(submits), median(results), median(lists));
         println!(
-            "| 2^{log2} | {} | {:.0} | {:.1} | {:.0} | {:.1} | {:.1} |",
+            "| 2^{log2} | {} | {:.0} | {:.1} | {:.0} | {:.1} | {:.0} | {:.1} |",
             args.computations,
             s,
             1e6 / s,
             q,
             1e6 / q,
+            l,
             startup
         );
     }

@@ -25,6 +25,7 @@
 
 pub mod accounts;
 mod client;
+pub mod computations;
 pub mod contacts;
 pub mod directory;
 pub mod e2e;

@@ -4,9 +4,20 @@
 use crate::{Client, ClientError};
 use hush_wire::PublicKey;
 use hush_wire::rendezvous::{
-    ComputationId, ComputationType, RendezvousOp, RendezvousRequest, RendezvousResponse,
-    RendezvousStatus, Submission,
+    ComputationId, ComputationType, ListedComputation, RendezvousOp, RendezvousRequest,
+    RendezvousResponse, RendezvousStatus, Submission,
 };
+use std::time::Duration;
+
+/// Times a create answered BUSY is tried again (the service moves the
+/// queued entries of 16 members a second even when idle).
+const BUSY_RETRIES: usize = 10;
+/// Wait before trying a BUSY create again.
+const BUSY_WAIT: Duration = Duration::from_secs(1);
+/// Times a list with entries still being added is asked again.
+const LIST_RETRIES: usize = 6;
+/// Wait before asking again.
+const LIST_WAIT: Duration = Duration::from_millis(500);
 
 /// Typed rendezvous operations over a [`Client`]'s session.
 pub struct Rendezvous<'a> {
@@ -56,7 +67,16 @@ impl Rendezvous<'_> {
             quorum,
             deadline,
         };
-        let r = ok(self.run(convener, op).await?)?;
+        let mut r = self.run(convener, op.clone()).await?;
+        for _ in 0..BUSY_RETRIES {
+            if r.status != RendezvousStatus::Busy {
+                break;
+            }
+            // Nothing was done: the same create again is safe.
+            tokio::time::sleep(BUSY_WAIT).await;
+            r = self.run(convener, op.clone()).await?;
+        }
+        let r = ok(r)?;
         let id = r.id.ok_or(ClientError::Protocol(
             "a created computation came back without an id",
         ))?;
@@ -88,6 +108,22 @@ impl Rendezvous<'_> {
         id: ComputationId,
     ) -> Result<RendezvousResponse, ClientError> {
         ok(self.run(me, RendezvousOp::Result { id }).await?)
+    }
+
+    /// `me`'s most recent computations (as convener or participant), the
+    /// newest first. Waits a moment for ones still being added.
+    pub async fn list(&mut self, me: PublicKey) -> Result<Vec<ListedComputation>, ClientError> {
+        let mut r = ok(self.run(me, RendezvousOp::List).await?)?;
+        for _ in 0..LIST_RETRIES {
+            if r.adding == 0 {
+                break;
+            }
+            tokio::time::sleep(LIST_WAIT).await;
+            r = ok(self.run(me, RendezvousOp::List).await?)?;
+        }
+        let mut listing = r.listing;
+        listing.sort_by_key(|e| std::cmp::Reverse(e.order));
+        Ok(listing)
     }
 
     /// Closes a computation to submissions (convener only).

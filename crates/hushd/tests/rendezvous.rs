@@ -1,7 +1,7 @@
 //! The rendezvous service over real gRPC: a computation among three
 //! participants, each in a session of its own; key matching; and a hushd
 //! restart, after which the old computation answers "gone" and never
-//! another result.
+//! another result; lists of a member's computations.
 
 mod common;
 
@@ -93,6 +93,28 @@ async fn a_computation_across_sessions_and_a_restart() {
     let who: Vec<_> = r.matches.iter().map(|(k, _)| *k).collect();
     assert_eq!(who, [keys[0], keys[2]]);
 
+    // Lists: each participant and the convener see both, newest first.
+    let listed = third.rendezvous().list(people[2].public()).await.unwrap();
+    let got: Vec<_> = listed.iter().map(|e| (e.id, e.name.as_str())).collect();
+    assert_eq!(got, [(m, "vins"), (id, "salaries")]);
+    assert!(
+        listed
+            .iter()
+            .all(|e| e.role.participant && !e.role.convener)
+    );
+    let mine = c.rendezvous().list(convener.public()).await.unwrap();
+    assert_eq!(mine.len(), 2);
+    assert!(mine.iter().all(|e| e.role.convener && !e.role.participant));
+    let stranger = Identity::generate("stranger");
+    let mut sc = client(&url, &[&stranger]).await;
+    assert!(
+        sc.rendezvous()
+            .list(stranger.public())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
     // A restart: the old id is gone, for everyone, on every op.
     let addr = server.listen_addr();
     assert!(server.stop());
@@ -113,4 +135,108 @@ async fn a_computation_across_sessions_and_a_restart() {
         "{e}"
     );
     assert!(e.to_string().contains("restarted"), "{e}");
+    assert!(
+        after
+            .rendezvous()
+            .list(people[0].public())
+            .await
+            .unwrap()
+            .is_empty(),
+        "a restarted enclave lists nothing from before"
+    );
+}
+
+/// `hush calc` names over separate machines: a participant finds a
+/// computation by the name its convener gave it; two with the same name
+/// need the id; a convener's names are its own.
+#[test]
+fn the_cli_finds_computations_by_name_or_id() {
+    use common::hush_env;
+    let server = Hushd::start(&[]);
+    let dev = [("HUSH_ALLOW_DEV_ATTESTATION", "1")];
+    let homes: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let run = |i: usize, args: &[&str]| hush_env(homes[i].path(), &server.url, args, &dev);
+    for (i, who) in ["alice", "conv1", "conv2"].iter().enumerate() {
+        assert!(run(i, &["id", "new", who]).ok);
+    }
+    let shown = run(0, &["--json", "id", "show", "alice"]);
+    let alice = shown
+        .stdout
+        .split('"')
+        .find(|s| s.len() == 64)
+        .expect("alice's key")
+        .to_owned();
+    let create = |i: usize, who: &str| {
+        let r = run(
+            i,
+            &[
+                "--json",
+                "calc",
+                "create",
+                "--as",
+                who,
+                "poll",
+                "--type",
+                "max",
+                "--participants",
+                &alice,
+                "--quorum",
+                "1",
+            ],
+        );
+        assert!(r.ok, "{}", r.stderr);
+        r.stdout
+            .split('"')
+            .find(|s| s.len() == 32)
+            .unwrap()
+            .to_owned()
+    };
+    let first = create(1, "conv1");
+    // The name is conv1's: conv1 cannot reuse it, conv2 can.
+    let again = run(
+        1,
+        &[
+            "calc",
+            "create",
+            "--as",
+            "conv1",
+            "poll",
+            "--type",
+            "min",
+            "--participants",
+            &alice,
+            "--quorum",
+            "1",
+        ],
+    );
+    assert!(
+        !again.ok && again.stderr.contains("already"),
+        "{}",
+        again.stderr
+    );
+    let r = run(0, &["calc", "submit", "--as", "alice", "poll", "5"]);
+    assert!(r.ok, "{}", r.stderr);
+    let second = create(2, "conv2");
+    let r = run(0, &["calc", "submit", "--as", "alice", "poll", "6"]);
+    assert!(!r.ok, "two computations named poll");
+    assert!(
+        r.stderr.contains(&first) && r.stderr.contains(&second),
+        "{}",
+        r.stderr
+    );
+    let r = run(0, &["calc", "submit", "--as", "alice", &second, "6"]);
+    assert!(r.ok, "{}", r.stderr);
+    let r = run(0, &["--json", "calc", "list", "--as", "alice"]);
+    assert!(r.ok, "{}", r.stderr);
+    let second_at = r.stdout.find(&second).unwrap();
+    assert!(
+        second_at < r.stdout.find(&first).unwrap(),
+        "newest first: {}",
+        r.stdout
+    );
+    let r = run(
+        0,
+        &["calc", "submit", "--as", "alice", "nothing-like-it", "6"],
+    );
+    assert!(!r.ok && r.stderr.contains("hush calc list"), "{}", r.stderr);
 }

@@ -1,20 +1,21 @@
 //! `hush calc ...` and `hush match ...`: computations in the rendezvous
-//! service. A computation is named by the name its convener gave it here,
-//! or by its id (printed at create; give it to the participants).
-//! `$HUSH_HOME/computations.json` remembers the names and ids this machine
-//! created or used.
+//! service. A computation is named by its id (printed at create), or by
+//! its name: for its convener, the name it gave it
+//! (`$HUSH_HOME/computations/NAME.json`); for anyone, the name its
+//! convener gave it, looked up in the service's list of their
+//! computations.
 
 use crate::Ctx;
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
-use hush_client::Identity;
+use hush_client::computations::KnownComputation;
+use hush_client::{Client, Identity};
 use hush_wire::PublicKey;
 use hush_wire::rendezvous::{
-    ComputationId, ComputationType, MatchKey, MatchMessage, RendezvousResponse, Submission,
+    ComputationId, ComputationType, ListedComputation, MatchKey, MatchMessage, RendezvousResponse,
+    Submission,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::BTreeMap;
 
 /// What an average/min/max computation computes.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -65,7 +66,7 @@ pub enum CalcCommand {
         /// The computation.
         calc: String,
     },
-    /// The computations this machine knows for an identity.
+    /// Your most recent computations (16), as convener or participant.
     List {
         /// Your identity.
         #[arg(long = "as")]
@@ -119,53 +120,42 @@ pub enum MatchCommand {
     },
 }
 
-/// What this machine remembers of a computation.
-#[derive(Serialize, Deserialize, Clone)]
-struct Known {
-    id: String,
-    kind: String,
-    identity: String,
-}
-
-type Book = BTreeMap<String, Known>;
-
 impl Ctx {
-    fn book_path(&self) -> std::path::PathBuf {
-        self.home.join("computations.json")
-    }
-
-    fn book(&self) -> Book {
-        std::fs::read_to_string(self.book_path())
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default()
-    }
-
-    fn remember(&self, name: &str, known: Known) -> Result<()> {
-        let mut book = self.book();
-        book.insert(name.to_owned(), known);
-        std::fs::create_dir_all(&self.home)?;
-        std::fs::write(self.book_path(), serde_json::to_string_pretty(&book)?)
-            .with_context(|| format!("cannot write {}", self.book_path().display()))
-    }
-
-    /// A computation by its name here or its id.
-    fn calc_id(&self, calc: &str) -> Result<ComputationId> {
-        if let Some(k) = self.book().get(calc) {
-            return ComputationId::from_hex(&k.id).context("damaged computations.json");
+    /// A computation by its name here, its id, or the name its convener
+    /// gave it (from the service's list of `me`'s computations).
+    async fn calc_id(
+        &self,
+        client: &mut Client,
+        me: &Identity,
+        calc: &str,
+    ) -> Result<ComputationId> {
+        if let Some(k) = self.computations.load(me.name())?.get(calc) {
+            return ComputationId::from_hex(&k.id).with_context(|| {
+                format!("a damaged id for {calc} in {}'s computations", me.name())
+            });
         }
-        ComputationId::from_hex(calc).with_context(|| {
-            format!("{calc:?} is neither a computation known here (hush calc list) nor an id (32 hex digits)")
-        })
-    }
-
-    /// A computation's name here, else what the user typed.
-    fn calc_name(&self, id: &ComputationId, typed: &str) -> String {
-        self.book()
-            .into_iter()
-            .find(|(_, k)| k.id == id.to_hex())
-            .map(|(n, _)| n)
-            .unwrap_or_else(|| typed.to_owned())
+        if let Some(id) = ComputationId::from_hex(calc) {
+            return Ok(id);
+        }
+        let listed = client.rendezvous().list(me.public()).await?;
+        let named: Vec<_> = listed.iter().filter(|e| e.name == calc).collect();
+        match named.as_slice() {
+            [one] => Ok(one.id),
+            [] => bail!(
+                "{calc:?} is not a computation of {} (see hush calc list --as {}), nor an id (32 hex digits)",
+                me.name(),
+                me.name()
+            ),
+            many => bail!(
+                "{} computations of {} are named {calc:?}; give the id of the one you mean: {}",
+                many.len(),
+                me.name(),
+                many.iter()
+                    .map(|e| e.id.to_hex())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
     }
 
     /// The key a participant acts as: one of your identities, a contact's
@@ -189,8 +179,11 @@ impl Ctx {
         participants: &[String],
         quorum: u8,
     ) -> Result<()> {
-        if self.book().contains_key(name) {
-            bail!("a computation named {name} is known here already; choose another name");
+        if self.computations.load(me.name())?.contains_key(name) {
+            bail!(
+                "{} has a computation named {name} already; choose another name",
+                me.name()
+            );
         }
         let keys = participants
             .iter()
@@ -201,12 +194,12 @@ impl Ctx {
             .rendezvous()
             .create(me.public(), name, kind, keys, quorum, None)
             .await?;
-        self.remember(
+        self.computations.remember(
+            me.name(),
             name,
-            Known {
+            KnownComputation {
                 id: id.to_hex(),
                 kind: kind.name().into(),
-                identity: me.name().into(),
             },
         )?;
         if self.json {
@@ -216,31 +209,18 @@ impl Ctx {
             );
         } else {
             println!("created {name} ({}), id {}", kind.name(), id.to_hex());
-            println!("give the participants its id; they use it where this machine uses {name}");
+            println!("participants name it {name} too (hush calc list shows it), or by its id");
         }
         Ok(())
     }
 
     async fn submit_to(&self, me: &Identity, calc: &str, submission: Submission) -> Result<()> {
-        let id = self.calc_id(calc)?;
         let mut client = self.connect(me).await?;
+        let id = self.calc_id(&mut client, me, calc).await?;
         let r = client
             .rendezvous()
             .submit(me.public(), id, submission)
             .await?;
-        if !self.book().values().any(|k| k.id == id.to_hex()) {
-            // Known here from now on by the end of its id (the start is
-            // the enclave's epoch, the same for every computation).
-            let hex = id.to_hex();
-            self.remember(
-                &hex[hex.len() - 8..],
-                Known {
-                    id: id.to_hex(),
-                    kind: r.kind.map_or("?", |k| k.name()).into(),
-                    identity: me.name().into(),
-                },
-            )?;
-        }
         if self.json {
             println!(
                 "{}",
@@ -249,7 +229,7 @@ impl Ctx {
         } else {
             println!(
                 "submitted to {} ({} of a quorum of {} so far)",
-                self.calc_name(&id, calc),
+                crate::safe_text(calc),
                 r.submissions,
                 r.quorum
             );
@@ -258,9 +238,39 @@ impl Ctx {
     }
 
     async fn result_of(&self, me: &Identity, calc: &str) -> Result<RendezvousResponse> {
-        let id = self.calc_id(calc)?;
         let mut client = self.connect(me).await?;
+        let id = self.calc_id(&mut client, me, calc).await?;
         Ok(client.rendezvous().result(me.public(), id).await?)
+    }
+}
+
+impl Ctx {
+    fn print_listing(&self, me: &Identity, listed: &[ListedComputation]) {
+        if self.json {
+            let v: Vec<_> = listed
+                .iter()
+                .map(|e| {
+                    json!({"name": e.name, "id": e.id.to_hex(), "type": e.kind.name(),
+                           "role": e.role.describe(), "quorum": e.quorum,
+                           "participants": e.participants, "deadline": e.deadline})
+                })
+                .collect();
+            println!("{}", serde_json::Value::Array(v));
+        } else if listed.is_empty() {
+            println!("{} has no computations", me.name());
+        } else {
+            for e in listed {
+                println!(
+                    "{:<16} {:<8} {:<22} quorum {} of {}  {}",
+                    crate::safe_text(&e.name),
+                    e.kind.name(),
+                    e.role.describe(),
+                    e.quorum,
+                    e.participants,
+                    e.id.to_hex()
+                );
+            }
+        }
     }
 }
 
@@ -314,30 +324,16 @@ pub async fn calc(ctx: &Ctx, cmd: CalcCommand) -> Result<()> {
             Ok(())
         }
         CalcCommand::List { me } => {
-            let book: Vec<_> = ctx
-                .book()
-                .into_iter()
-                .filter(|(_, k)| k.identity == me)
-                .collect();
-            if ctx.json {
-                let v: Vec<_> = book
-                    .iter()
-                    .map(|(n, k)| json!({"name": n, "id": k.id, "type": k.kind}))
-                    .collect();
-                println!("{}", serde_json::Value::Array(v));
-            } else if book.is_empty() {
-                println!("no computations known here for {me}");
-            } else {
-                for (n, k) in book {
-                    println!("{n:<16} {:<8} {}", k.kind, k.id);
-                }
-            }
+            let me = ctx.keys.load(&me)?;
+            let mut client = ctx.connect(&me).await?;
+            let listed = client.rendezvous().list(me.public()).await?;
+            ctx.print_listing(&me, &listed);
             Ok(())
         }
         CalcCommand::Close { me, calc } => {
             let me = ctx.keys.load(&me)?;
-            let id = ctx.calc_id(&calc)?;
             let mut client = ctx.connect(&me).await?;
+            let id = ctx.calc_id(&mut client, &me, &calc).await?;
             client.rendezvous().close(me.public(), id).await?;
             if ctx.json {
                 println!("{}", json!({"closed": id.to_hex()}));

@@ -279,6 +279,7 @@ struct Ctx {
     keys: Keystore,
     contacts: Contacts,
     accounts: LocalAccounts,
+    computations: hush_client::computations::LocalComputations,
     groups: Groups,
     /// Names of known keys (identities first, then contacts), read once:
     /// an inbox names up to 62 senders.
@@ -648,6 +649,7 @@ async fn run(cli: Cli) -> Result<()> {
         keys,
         contacts: Contacts::open(&home),
         accounts: LocalAccounts::open(&home),
+        computations: hush_client::computations::LocalComputations::open(&home),
         groups: Groups::open(&home),
         names: std::cell::OnceCell::new(),
     };
