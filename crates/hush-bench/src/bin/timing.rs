@@ -460,6 +460,120 @@ fn directory_lookup_found_vs_hidden(runner: &mut CtRunner, rng: &mut BenchRng) {
     directory_compare(runner, rng, 2, 8);
 }
 
+/// A rendezvous service (2^10 computations) with two average
+/// computations among members 1 to 4 (quorum 2): `released`, whose result
+/// has been released and locked, and `open`, with one submission (no
+/// quorum); members 1 to 4 have lists.
+fn timing_rendezvous() -> (
+    hush_enclave::Rendezvous,
+    hush_wire::rendezvous::ComputationId,
+    hush_wire::rendezvous::ComputationId,
+) {
+    use hush_enclave::TrustedService;
+    use hush_wire::rendezvous::{
+        ComputationId, ComputationType, RendezvousOp, RendezvousRequest, Submission,
+    };
+    let config = hush_enclave::RendezvousConfig::new(1 << 10).unwrap();
+    let mut r = hush_enclave::Rendezvous::with_secret(config, &RostlFactory, [6; 32], 3);
+    let yes = Choice::from(1);
+    let run = |r: &mut hush_enclave::Rendezvous, who: u8, op: RendezvousOp| {
+        let out = r.execute_record(
+            &RendezvousRequest {
+                acting_as: key(who),
+                op,
+            }
+            .encode(),
+            yes,
+            NOW,
+        );
+        assert_eq!(out[0], 0, "the set-up succeeds");
+        ComputationId(out[8..24].try_into().unwrap())
+    };
+    let create = |name: &str| RendezvousOp::Create {
+        name: name.into(),
+        kind: ComputationType::Average,
+        participants: (1..=4).map(key).collect(),
+        quorum: 2,
+        deadline: None,
+    };
+    let released = run(&mut r, 9, create("released"));
+    let open = run(&mut r, 9, create("open"));
+    for who in [1, 2] {
+        run(
+            &mut r,
+            who,
+            RendezvousOp::Submit {
+                id: released,
+                submission: Submission::Number(10 * who as i64),
+            },
+        );
+    }
+    run(&mut r, 3, RendezvousOp::Result { id: released });
+    run(
+        &mut r,
+        1,
+        RendezvousOp::Submit {
+            id: open,
+            submission: Submission::Number(5),
+        },
+    );
+    for t in 0..4 {
+        r.tick(NOW + t);
+    }
+    (r, released, open)
+}
+
+fn rendezvous_compare(
+    runner: &mut CtRunner,
+    rng: &mut BenchRng,
+    left: hush_wire::rendezvous::RendezvousRequest,
+    right: hush_wire::rendezvous::RendezvousRequest,
+    mut r: hush_enclave::Rendezvous,
+) {
+    let (l, rr) = (left.encode(), right.encode());
+    let mut draws = Draws::new(rng);
+    for _ in 0..samples() {
+        let class = draws.next();
+        let record = select(class, &l, &rr);
+        let cell = std::cell::RefCell::new(&mut r);
+        runner.run_one(class, || {
+            cell.borrow_mut()
+                .execute_record(&record, Choice::from(1), NOW + 10)
+        });
+    }
+}
+
+/// A rendezvous result that is released (the locked answer) vs one
+/// refused for want of a quorum.
+fn rendezvous_result_released_vs_no_quorum(runner: &mut CtRunner, rng: &mut BenchRng) {
+    use hush_wire::rendezvous::{RendezvousOp, RendezvousRequest};
+    let (r, released, open) = timing_rendezvous();
+    let ask = |id| RendezvousRequest {
+        acting_as: key(2),
+        op: RendezvousOp::Result { id },
+    };
+    rendezvous_compare(runner, rng, ask(released), ask(open), r);
+}
+
+/// A rendezvous submission (replacing the caller's, no quorum yet) vs a
+/// list of the caller's computations.
+fn rendezvous_submit_vs_list(runner: &mut CtRunner, rng: &mut BenchRng) {
+    use hush_wire::rendezvous::{RendezvousOp, RendezvousRequest, Submission};
+    let (r, _, open) = timing_rendezvous();
+    let submit = RendezvousRequest {
+        acting_as: key(1),
+        op: RendezvousOp::Submit {
+            id: open,
+            submission: Submission::Number(7),
+        },
+    };
+    let list = RendezvousRequest {
+        acting_as: key(1),
+        op: RendezvousOp::List,
+    };
+    rendezvous_compare(runner, rng, submit, list, r);
+}
+
 /// Sealing a read's response vs an update's response, the same request
 /// opened in both classes, no store: the response bytes are the only
 /// difference (selected into a fresh buffer as the requests are).
@@ -783,6 +897,8 @@ ctbench_main!(
     create_vs_create_blocked,
     directory_lookup_found_vs_not_found,
     directory_lookup_found_vs_hidden,
+    rendezvous_result_released_vs_no_quorum,
+    rendezvous_submit_vs_list,
     enclave_create_vs_read,
     enclave_read_vs_read,
     enclave_list_alice_vs_bob,
