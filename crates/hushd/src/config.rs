@@ -147,7 +147,9 @@ pub struct Args {
     #[arg(long, env = "HUSH_MAX_ACCOUNTS")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_accounts: Option<u32>,
-    /// Computations the rendezvous service holds, a power of two [default: 1024].
+    /// Computations the rendezvous service holds, a power of two
+    /// [default: 1024]; it keeps lists for 4 conveners and participants per
+    /// computation.
     #[arg(long, env = "HUSH_MAX_COMPUTATIONS")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_computations: Option<u32>,
