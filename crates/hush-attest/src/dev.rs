@@ -27,5 +27,6 @@ pub fn produce(noise_static_public: &[u8; 32]) -> Evidence {
         measurement: dev_measurement(),
         report_data: ReportData::for_noise_key(noise_static_public),
         quote: Vec::new(),
+        collateral: Vec::new(),
     }
 }

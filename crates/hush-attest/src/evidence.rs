@@ -1,8 +1,12 @@
 //! The evidence type and its encoding.
 //!
 //! Encoding (little-endian): format 1 | provider length 1 | provider |
-//! measurement 48 | report data 64 | quote length 4 | quote. At most
-//! [`MAX_EVIDENCE_LEN`] bytes in all.
+//! measurement 48 | report data 64 | quote length 4 | quote | collateral
+//! length 4 | collateral. At most [`MAX_EVIDENCE_LEN`] bytes in all (it
+//! travels in the Noise handshake reply, at most 64 KiB).
+//!
+//! The measurement and report data here are what the producer read from
+//! its quote, for display; a verifier takes them from the verified quote.
 
 use crate::AttestError;
 use blake2::digest::consts::U64;
@@ -13,7 +17,9 @@ pub const MEASUREMENT_LEN: usize = 48;
 /// Length of report data (TDX REPORTDATA, SNP REPORT_DATA).
 pub const REPORT_DATA_LEN: usize = 64;
 /// Largest encoded evidence accepted.
-pub const MAX_EVIDENCE_LEN: usize = 32 * 1024;
+pub const MAX_EVIDENCE_LEN: usize = 60 * 1024;
+/// Largest quote or report accepted.
+pub const MAX_QUOTE_LEN: usize = 16 * 1024;
 /// Longest provider name.
 const MAX_PROVIDER_LEN: usize = 32;
 /// Domain separation for binding a Noise static key into report data.
@@ -28,6 +34,8 @@ pub enum Format {
     Tdx,
     /// AMD SEV-SNP attestation report from the Linux TSM interface.
     SevSnp,
+    /// Intel SGX DCAP quote (Gramine's `/dev/attestation`).
+    Sgx,
 }
 
 impl Format {
@@ -37,6 +45,7 @@ impl Format {
             Format::Dev => "dev",
             Format::Tdx => "tdx",
             Format::SevSnp => "sev-snp",
+            Format::Sgx => "sgx",
         }
     }
 
@@ -45,6 +54,7 @@ impl Format {
             Format::Dev => 1,
             Format::Tdx => 2,
             Format::SevSnp => 3,
+            Format::Sgx => 4,
         }
     }
 
@@ -53,6 +63,7 @@ impl Format {
             1 => Ok(Format::Dev),
             2 => Ok(Format::Tdx),
             3 => Ok(Format::SevSnp),
+            4 => Ok(Format::Sgx),
             _ => Err(AttestError::Malformed("unknown evidence format")),
         }
     }
@@ -96,6 +107,10 @@ pub struct Evidence {
     pub report_data: ReportData,
     /// The raw quote or report (empty for dev evidence).
     pub quote: Vec<u8>,
+    /// What a verifier needs besides the quote, provided by the operator:
+    /// PCCS collateral JSON for TDX and SGX, the VCEK certificate (DER)
+    /// for SEV-SNP; empty for dev evidence.
+    pub collateral: Vec<u8>,
 }
 
 impl Evidence {
@@ -109,6 +124,8 @@ impl Evidence {
         out.extend_from_slice(&self.report_data.0);
         out.extend_from_slice(&(self.quote.len() as u32).to_le_bytes());
         out.extend_from_slice(&self.quote);
+        out.extend_from_slice(&(self.collateral.len() as u32).to_le_bytes());
+        out.extend_from_slice(&self.collateral);
         out
     }
 
@@ -137,7 +154,12 @@ impl Evidence {
         let measurement = Measurement(take(MEASUREMENT_LEN)?.try_into().expect("length"));
         let report_data = ReportData(take(REPORT_DATA_LEN)?.try_into().expect("length"));
         let qlen = u32::from_le_bytes(take(4)?.try_into().expect("length")) as usize;
+        if qlen > MAX_QUOTE_LEN {
+            return Err(AttestError::Malformed("quote too large"));
+        }
         let quote = take(qlen)?.to_vec();
+        let clen = u32::from_le_bytes(take(4)?.try_into().expect("length")) as usize;
+        let collateral = take(clen)?.to_vec();
         if !r.is_empty() {
             return Err(AttestError::Malformed("trailing bytes after evidence"));
         }
@@ -147,6 +169,7 @@ impl Evidence {
             measurement,
             report_data,
             quote,
+            collateral,
         })
     }
 }
@@ -164,6 +187,7 @@ mod tests {
             measurement: Measurement([3; MEASUREMENT_LEN]),
             report_data: ReportData::for_noise_key(&[9; 32]),
             quote: vec![1, 2, 3],
+            collateral: vec![4, 5],
         };
         let b = e.encode();
         assert_eq!(Evidence::decode(&b).unwrap(), e);

@@ -10,17 +10,30 @@
 //! - [`tsm`]: a producer for the Linux TSM configfs interface (TDX, SEV-SNP).
 //! - [`epoch_of`]: the enclave's epoch, derived from (and so bound like)
 //!   its Noise static key.
-//! - [`Policy`]: what a verifier accepts. Verifying TDX/SNP quote signatures
-//!   comes later; such evidence is refused until then.
+//! - [`gramine`]: a producer for Gramine's `/dev/attestation` (SGX).
+//! - [`dcap`] (TDX, SGX) and [`snp`] (SEV-SNP): offline verification of
+//!   hardware evidence with the collateral the server hands over, into
+//!   [`Claims`].
+//! - [`collateral`]: the operator's collateral files.
+//! - [`Policy`]: what a verifier accepts (a TOML file), judged on claims.
 
+pub mod claims;
+pub mod collateral;
+pub mod dcap;
 pub mod dev;
 mod epoch;
 mod error;
 mod evidence;
+pub mod gramine;
 mod policy;
+pub mod snp;
 pub mod tsm;
 
+pub use claims::{Claims, Measurements, SnpTcb, Tee};
 pub use epoch::epoch_of;
 pub use error::AttestError;
-pub use evidence::{Evidence, Format, MEASUREMENT_LEN, Measurement, REPORT_DATA_LEN, ReportData};
-pub use policy::Policy;
+pub use evidence::{
+    Evidence, Format, MAX_EVIDENCE_LEN, MAX_QUOTE_LEN, MEASUREMENT_LEN, Measurement,
+    REPORT_DATA_LEN, ReportData,
+};
+pub use policy::{DEFAULT_MAX_COLLATERAL_AGE, Policy, Verified};

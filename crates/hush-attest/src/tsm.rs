@@ -106,6 +106,9 @@ impl TsmProducer {
             measurement,
             report_data: carried,
             quote,
+            // The host attaches the operator's collateral (hushd's
+            // `--attestation-collateral`).
+            collateral: Vec::new(),
         })
     }
 }

@@ -4,7 +4,7 @@
 //! them straight into an in-process enclave.
 
 use crate::ClientError;
-use hush_attest::{Evidence, Policy};
+use hush_attest::{Evidence, Policy, Verified};
 use hush_wire::consts::{
     AEAD_TAG_LEN, DIRECTORY_RESPONSE_LEN, KEY_PROOF_CONTEXT, KEY_PROOF_RESPONSE_LEN, NOISE_PARAMS,
     RESPONSE_LEN,
@@ -63,7 +63,7 @@ impl Handshake {
             .get_remote_static()
             .and_then(|k| k.try_into().ok())
             .ok_or(ClientError::Protocol("the server sent no static key"))?;
-        policy.verify(&evidence, &server_key)?;
+        let verified = policy.verify(&evidence, &server_key)?;
         let handshake_hash = self.state.get_handshake_hash().to_vec();
         let transport = self
             .state
@@ -75,6 +75,8 @@ impl Handshake {
             handshake_hash,
             next_nonce: AtomicU64::new(0),
             evidence,
+            verified,
+            server_key,
             epoch: hush_attest::epoch_of(&server_key),
         })
     }
@@ -87,6 +89,8 @@ pub struct ClientSession {
     handshake_hash: Vec<u8>,
     next_nonce: AtomicU64,
     evidence: Evidence,
+    verified: Verified,
+    server_key: [u8; 32],
     epoch: u64,
 }
 
@@ -105,6 +109,17 @@ impl ClientSession {
     /// The evidence the server presented (already verified).
     pub fn evidence(&self) -> &Evidence {
         &self.evidence
+    }
+
+    /// What verifying the evidence established (dev, or the hardware
+    /// claims the policy accepted).
+    pub fn attestation(&self) -> &Verified {
+        &self.verified
+    }
+
+    /// The enclave's Noise static key, which the evidence binds.
+    pub fn server_key(&self) -> &[u8; 32] {
+        &self.server_key
     }
 
     /// Seals arbitrary plaintext under the next nonce (for protocol tests
