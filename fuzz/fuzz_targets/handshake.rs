@@ -22,6 +22,7 @@ fn enclave() -> &'static InProcessEnclave {
             max_sessions: MAX_SESSIONS,
             session_idle_secs: 60,
             attestation: AttestationMode::Dev,
+            collateral: None,
         };
         InProcessEnclave::start(config, 1_000).unwrap()
     })

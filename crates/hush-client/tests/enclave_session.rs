@@ -21,6 +21,7 @@ fn enclave(max_sessions: usize) -> InProcessEnclave {
         max_sessions,
         session_idle_secs: 30,
         attestation: AttestationMode::Dev,
+        collateral: None,
     };
     InProcessEnclave::start(config, 1_000).unwrap()
 }

@@ -16,7 +16,7 @@ pub mod session;
 
 pub use service::{
     AttestationMode, EnclaveApi, EnclaveConfig, EnclaveStats, HandshakeReply, InProcessEnclave,
-    StartError,
+    PublishedEvidence, StartError,
 };
 pub use services::broker::{ConfigError, OCCUPANCY_STEPS, Store, StoreConfig};
 pub use services::directory::{Directory, DirectoryConfig, DirectoryConfigError, Verification};

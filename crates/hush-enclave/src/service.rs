@@ -50,6 +50,20 @@ pub trait EnclaveApi: Send + Sync + 'static {
     fn tick(&self, now: u64);
     /// Coarse figures for the host's gauges; none moves with a request.
     fn stats(&self) -> EnclaveStats;
+    /// The evidence every handshake carries, for publishing (as Fog's
+    /// report server did): public, the same until the enclave restarts.
+    fn published_evidence(&self) -> PublishedEvidence;
+}
+
+/// What the enclave publishes about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedEvidence {
+    /// The encoded evidence, with its collateral.
+    pub evidence: Vec<u8>,
+    /// The Noise static public key the evidence binds.
+    pub noise_static_key: [u8; 32],
+    /// This run's epoch (derived from that key).
+    pub epoch: u64,
 }
 
 /// A new session.
@@ -81,8 +95,11 @@ pub struct EnclaveStats {
 pub enum AttestationMode {
     /// In-process dev evidence (proves nothing; clients must opt in).
     Dev,
-    /// The Linux TSM interface under the given configfs directory.
+    /// The Linux TSM interface (TDX, SEV-SNP) under the given configfs
+    /// directory.
     Tsm(PathBuf),
+    /// Gramine's `/dev/attestation` (SGX DCAP) under the given directory.
+    Gramine(PathBuf),
 }
 
 /// Enclave settings.
@@ -100,6 +117,10 @@ pub struct EnclaveConfig {
     pub session_idle_secs: u64,
     /// Evidence source.
     pub attestation: AttestationMode,
+    /// The operator's collateral for hardware evidence (a file, or a
+    /// directory: see [`hush_attest::collateral::load`]), handed to
+    /// clients with the evidence so they can verify it offline.
+    pub collateral: Option<PathBuf>,
 }
 
 /// Why the enclave could not start.
@@ -117,6 +138,7 @@ pub enum StartError {
 pub struct InProcessEnclave {
     static_key: StaticKey,
     evidence: Vec<u8>,
+    published: PublishedEvidence,
     sessions: Mutex<SessionTable>,
     store: Mutex<Store>,
     directory: Mutex<Directory>,
@@ -140,11 +162,22 @@ impl InProcessEnclave {
         let static_key = StaticKey::generate()
             .map_err(|_| AttestError::Malformed("Noise key generation failed"))?;
         let report_data = ReportData::for_noise_key(static_key.public());
-        let evidence: Evidence = match &config.attestation {
+        let mut evidence: Evidence = match &config.attestation {
             AttestationMode::Dev => hush_attest::dev::produce(static_key.public()),
             AttestationMode::Tsm(root) => {
                 hush_attest::tsm::TsmProducer::new(root).produce(&report_data)?
             }
+            AttestationMode::Gramine(root) => {
+                hush_attest::gramine::GramineProducer::new(root).produce(&report_data)?
+            }
+        };
+        if let Some(path) = &config.collateral {
+            evidence.collateral = hush_attest::collateral::load(path, evidence.format)?;
+        }
+        let published = PublishedEvidence {
+            evidence: evidence.encode(),
+            noise_static_key: *static_key.public(),
+            epoch: hush_attest::epoch_of(static_key.public()),
         };
         let mut store = Store::new(config.store, &RostlFactory);
         store.tick(now);
@@ -154,6 +187,7 @@ impl InProcessEnclave {
         Ok(Self {
             static_key,
             evidence: evidence.encode(),
+            published,
             sessions: Mutex::new(SessionTable::new(
                 config.max_sessions,
                 config.session_idle_secs,
@@ -286,6 +320,10 @@ impl EnclaveApi for InProcessEnclave {
         lock(&self.sessions).expire(now);
     }
 
+    fn published_evidence(&self) -> PublishedEvidence {
+        self.published.clone()
+    }
+
     fn stats(&self) -> EnclaveStats {
         let store = lock(&self.store);
         EnclaveStats {
@@ -323,6 +361,7 @@ mod tests {
             max_sessions: 8,
             session_idle_secs: 600,
             attestation: AttestationMode::Dev,
+            collateral: None,
         };
         let e = Arc::new(InProcessEnclave::start(config, 1_000).unwrap());
         let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));

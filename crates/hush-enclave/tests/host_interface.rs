@@ -36,6 +36,7 @@ fn enclave(capacity: u32, ttl: u64, max_sessions: usize) -> InProcessEnclave {
         max_sessions,
         session_idle_secs: 600,
         attestation: AttestationMode::Dev,
+        collateral: None,
     };
     InProcessEnclave::start(config, START).unwrap()
 }

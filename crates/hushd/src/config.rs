@@ -75,10 +75,15 @@ pub struct Settings {
     /// Idle time after which a session expires.
     #[serde(with = "humantime_serde")]
     pub session_idle_timeout: Duration,
-    /// Attestation: "dev" or "tsm".
+    /// Attestation: "dev", "tsm" or "gramine".
     pub attestation: String,
     /// The TSM configfs directory (attestation = "tsm").
     pub tsm_path: PathBuf,
+    /// Gramine's attestation directory (attestation = "gramine").
+    pub gramine_path: PathBuf,
+    /// The collateral clients need to verify the evidence offline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attestation_collateral: Option<PathBuf>,
     /// Log format: "text" or "json".
     pub log_format: String,
 }
@@ -106,6 +111,8 @@ impl Default for Settings {
             session_idle_timeout: Duration::from_secs(600),
             attestation: "dev".into(),
             tsm_path: PathBuf::from("/sys/kernel/config/tsm/report"),
+            gramine_path: PathBuf::from(hush_attest::gramine::DEFAULT_ROOT),
+            attestation_collateral: None,
             log_format: "text".into(),
         }
     }
@@ -201,8 +208,9 @@ pub struct Args {
     #[arg(long, env = "HUSH_SESSION_IDLE_TIMEOUT")]
     #[serde(skip)]
     pub session_idle_timeout: Option<String>,
-    /// Attestation mode: "dev" (in-process, proves nothing) or "tsm" (Linux
-    /// TSM configfs, in a TDX or SEV-SNP guest) [default: dev].
+    /// Attestation mode: "dev" (in-process, proves nothing), "tsm" (Linux
+    /// TSM configfs, in a TDX or SEV-SNP guest) or "gramine" (SGX under
+    /// Gramine, DCAP) [default: dev].
     #[arg(long, env = "HUSH_ATTESTATION")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attestation: Option<String>,
@@ -210,6 +218,17 @@ pub struct Args {
     #[arg(long, env = "HUSH_TSM_PATH")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tsm_path: Option<PathBuf>,
+    /// Gramine's attestation directory [default: /dev/attestation].
+    #[arg(long, env = "HUSH_GRAMINE_PATH")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gramine_path: Option<PathBuf>,
+    /// Collateral for the evidence, sent to clients with it so they verify
+    /// offline: for TDX and SGX the PCCS collateral JSON (a file, or a
+    /// directory with collateral.json), for SEV-SNP the VCEK certificate
+    /// (vcek.der or vcek.pem). Refresh it before it expires.
+    #[arg(long, env = "HUSH_ATTESTATION_COLLATERAL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attestation_collateral: Option<PathBuf>,
     /// Log format: "text" or "json" [default: text]. Levels via RUST_LOG.
     #[arg(long, env = "HUSH_LOG_FORMAT")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -299,10 +318,15 @@ impl Settings {
 
     fn validate(&self) -> Result<()> {
         self.store_config()?;
-        if !matches!(self.attestation.as_str(), "dev" | "tsm") {
+        if !matches!(self.attestation.as_str(), "dev" | "tsm" | "gramine") {
             bail!(
-                "attestation must be \"dev\" or \"tsm\", got {:?}",
+                "attestation must be \"dev\", \"tsm\" or \"gramine\", got {:?}",
                 self.attestation
+            );
+        }
+        if self.attestation == "dev" && self.attestation_collateral.is_some() {
+            bail!(
+                "attestation_collateral is for hardware evidence (attestation = \"tsm\" or \"gramine\")"
             );
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
@@ -340,8 +364,10 @@ impl Settings {
             session_idle_secs: self.session_idle_timeout.as_secs(),
             attestation: match self.attestation.as_str() {
                 "tsm" => AttestationMode::Tsm(self.tsm_path.clone()),
+                "gramine" => AttestationMode::Gramine(self.gramine_path.clone()),
                 _ => AttestationMode::Dev,
             },
+            collateral: self.attestation_collateral.clone(),
         })
     }
 }
@@ -389,6 +415,26 @@ mod tests {
         let e = parse(&["--capacity", "1000"]).unwrap_err();
         assert!(format!("{e:#}").contains("power of two"), "{e:#}");
         assert!(parse(&["--attestation", "sgx"]).is_err());
+        let e = format!(
+            "{:#}",
+            parse(&["--attestation-collateral", "/tmp/c.json"]).unwrap_err()
+        );
+        assert!(e.contains("for hardware evidence"), "{e}");
+        let g = parse(&[
+            "--attestation",
+            "gramine",
+            "--gramine-path",
+            "/tmp/att",
+            "--attestation-collateral",
+            "/tmp/c.json",
+        ])
+        .unwrap();
+        let c = g.enclave_config().unwrap();
+        assert_eq!(
+            c.attestation,
+            hush_enclave::AttestationMode::Gramine("/tmp/att".into())
+        );
+        assert_eq!(c.collateral, Some("/tmp/c.json".into()));
         let e = format!("{:#}", parse(&["--ttl", "soon"]).unwrap_err());
         assert!(
             e.contains("--ttl \"soon\" is not a duration") && !e.contains(".rs:"),

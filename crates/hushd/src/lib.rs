@@ -9,6 +9,7 @@
 //! serves logs and metrics, `shutdown.rs` stops it all. `blobs.rs` keeps
 //! the clients' encrypted attachments, outside the enclave.
 
+pub mod attestation;
 pub mod blobs;
 pub mod broker;
 pub mod clock;

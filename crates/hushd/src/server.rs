@@ -1,6 +1,8 @@
 //! Wires hushd together: bind, start the enclave, serve gRPC (broker,
-//! health, reflection) and metrics, tick the clock, stop cleanly.
+//! directory, blobs, rendezvous, attestation, health, reflection), the
+//! published evidence over HTTP, and metrics; tick the clock, stop cleanly.
 
+use crate::attestation::AttestationService;
 use crate::blobs::{BlobDir, BlobService, BlobStore, MAX_BLOB_MESSAGE};
 use crate::broker::BrokerService;
 use crate::config::Settings;
@@ -13,6 +15,7 @@ use crate::{clock, shutdown, telemetry};
 use anyhow::{Context, Result};
 use hush_enclave::{EnclaveApi, InProcessEnclave};
 use hush_wire::grpc::v1::FILE_DESCRIPTOR_SET;
+use hush_wire::grpc::v1::attestation_server::AttestationServer;
 use hush_wire::grpc::v1::blobs_server::BlobsServer;
 use hush_wire::grpc::v1::broker_server::BrokerServer;
 use hush_wire::grpc::v1::directory_server::DirectoryServer;
@@ -82,15 +85,16 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
             InProcessEnclave::start(enclave_config, clock::unix_now())
         })
         .await?
-        .with_context(|| {
-            if settings.attestation == "tsm" {
-                format!(
-                    "cannot start the enclave with TSM attestation at {} (is this a TDX or SEV-SNP guest with configfs-tsm? --attestation dev runs without a TEE)",
-                    settings.tsm_path.display()
-                )
-            } else {
-                "cannot start the enclave".to_owned()
-            }
+        .with_context(|| match settings.attestation.as_str() {
+            "tsm" => format!(
+                "cannot start the enclave with TSM attestation at {} (is this a TDX or SEV-SNP guest with configfs-tsm? is --attestation-collateral right? --attestation dev runs without a TEE)",
+                settings.tsm_path.display()
+            ),
+            "gramine" => format!(
+                "cannot start the enclave with Gramine attestation at {} (is hushd running under Gramine with DCAP? is --attestation-collateral right? --attestation dev runs without a TEE)",
+                settings.gramine_path.display()
+            ),
+            _ => "cannot start the enclave".to_owned(),
         })?,
     );
 
@@ -100,6 +104,9 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         .set_serving::<DirectoryServer<DirectoryService>>()
         .await;
     health.set_serving::<BlobsServer<BlobService>>().await;
+    health
+        .set_serving::<AttestationServer<AttestationService>>()
+        .await;
     health
         .set_serving::<RendezvousServer<RendezvousService>>()
         .await;
@@ -160,6 +167,10 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         sender.describe()
     );
     println!("hushd: attachment blobs in {}", blob_store.describe());
+    println!(
+        "hushd: evidence published at http://{addr}{} (and hush.v1.Attestation); check it with: hush server verify",
+        crate::attestation::EVIDENCE_PATH
+    );
     println!("hushd: in-memory: a restart loses every message and ends every session");
     println!("Try it from another terminal:");
     println!("  hush id new alice && hush id new bob");
@@ -184,7 +195,14 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
     // Small request/response frames: disable Nagle or every reply waits
     // for the peer's delayed ACK (~40 ms).
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let published = enclave.published_evidence();
+    // HTTP/1.1 too, for GET /v1/evidence; gRPC is unchanged.
     let serve = tonic::transport::Server::builder()
+        .accept_http1(true)
+        .add_routes(tonic::service::Routes::from(
+            crate::attestation::http_route(published.clone()),
+        ))
+        .add_service(AttestationServer::new(AttestationService::new(published)))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(broker)

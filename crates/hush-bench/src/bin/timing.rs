@@ -710,6 +710,7 @@ fn timing_enclave() -> InProcessEnclave {
         max_sessions: 4,
         session_idle_secs: 3_600,
         attestation: AttestationMode::Dev,
+        collateral: None,
     };
     InProcessEnclave::start(config, NOW).unwrap()
 }

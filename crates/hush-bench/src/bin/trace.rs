@@ -219,6 +219,7 @@ fn enclave_trace(class: &str) -> u8 {
         max_sessions: 4,
         session_idle_secs: 3_600,
         attestation: AttestationMode::Dev,
+        collateral: None,
     };
     let e = InProcessEnclave::start(config, NOW).unwrap();
     let ids: Vec<_> = [1u8, 2, 3, 4]

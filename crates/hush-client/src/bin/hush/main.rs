@@ -17,6 +17,7 @@ mod calc;
 mod group;
 mod media;
 mod policy;
+mod server;
 mod status;
 
 use account::{AccountCommand, DeviceCommand, IdentifierArgs};
@@ -50,6 +51,11 @@ struct Cli {
     /// proves nothing about the server). Also HUSH_ALLOW_DEV_ATTESTATION=1.
     #[arg(long, global = true)]
     allow_dev_attestation: bool,
+    /// Attestation policy file (TOML: accepted measurements, TCB, debug,
+    /// collateral age; see examples/policy.toml). Without one, only dev
+    /// evidence can be accepted (with --allow-dev-attestation).
+    #[arg(long, global = true, env = "HUSH_POLICY")]
+    policy: Option<std::path::PathBuf>,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
@@ -82,6 +88,9 @@ enum Command {
     /// Computations among participants: average, min, max (rendezvous).
     #[command(subcommand)]
     Calc(calc::CalcCommand),
+    /// The server itself: verify its attestation.
+    #[command(subcommand)]
+    Server(server::ServerCommand),
     /// Key matching among participants (rendezvous).
     #[command(subcommand, name = "match")]
     Match(calc::MatchCommand),
@@ -274,6 +283,7 @@ enum ContactCommand {
 struct Ctx {
     cli_server: String,
     allow_dev: bool,
+    policy_file: Option<std::path::PathBuf>,
     json: bool,
     home: std::path::PathBuf,
     keys: Keystore,
@@ -287,19 +297,23 @@ struct Ctx {
 }
 
 impl Ctx {
-    fn policy(&self) -> Policy {
-        if self.allow_dev {
+    fn policy(&self) -> Result<Policy> {
+        let policy = match &self.policy_file {
+            Some(path) => Policy::load(path)?,
+            None => Policy::default(),
+        };
+        Ok(if self.allow_dev {
             eprintln!(
                 "warning: accepting DEV attestation: the server's code and secrecy are NOT verified (local development only)"
             );
-            Policy::dev()
+            policy.allowing_dev()
         } else {
-            Policy::default()
-        }
+            policy
+        })
     }
 
     async fn connect(&self, id: &Identity) -> Result<Client> {
-        Client::connect(&self.cli_server, self.policy(), vec![id.keypair()]).await.map_err(|e| {
+        Client::connect(&self.cli_server, self.policy()?, vec![id.keypair()]).await.map_err(|e| {
             let hint = if matches!(e, hush_client::ClientError::Attestation(_)) && !self.allow_dev {
                 "\nhint: a local hushd uses dev attestation; pass --allow-dev-attestation (or HUSH_ALLOW_DEV_ATTESTATION=1) to accept it"
             } else {
@@ -644,6 +658,7 @@ async fn run(cli: Cli) -> Result<()> {
     let ctx = Ctx {
         cli_server: cli.server.clone(),
         allow_dev,
+        policy_file: cli.policy.clone(),
         json: cli.json,
         home: home.clone(),
         keys,
@@ -1072,6 +1087,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Group(cmd) => group::group(&ctx, cmd).await?,
         Command::Calc(cmd) => calc::calc(&ctx, cmd).await?,
         Command::Match(cmd) => calc::matching(&ctx, cmd).await?,
+        Command::Server(cmd) => server::server(&ctx, cmd).await?,
         Command::SafetyNumber { me, contact } => {
             let info = ctx
                 .keys
