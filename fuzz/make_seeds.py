@@ -65,10 +65,27 @@ put("envelope", "valid", b"\x01")
 put("envelope", "raw", b"\x00" + envelope_header + bytes(806))
 put("envelope", "card", b"\x02" + b"hush-card-v1:" + card.hex().encode())
 
-dev = bytes([1, 3]) + b"dev" + b"\x11" * 48 + b"\x22" * 64 + struct.pack("<I", 0)
-tdx = bytes([2, 9]) + b"tdx_guest" + b"\x11" * 48 + b"\x22" * 64 + struct.pack("<I", 4) + b"quot"
+dev = bytes([1, 3]) + b"dev" + b"\x11" * 48 + b"\x22" * 64 + struct.pack("<I", 0) + struct.pack("<I", 0)
+tdx = bytes([2, 9]) + b"tdx_guest" + b"\x11" * 48 + b"\x22" * 64 + struct.pack("<I", 4) + b"quot" + struct.pack("<I", 3) + b"col"
 put("evidence", "dev", dev)
 put("evidence", "tdx", tdx)
+
+# dcap, snp, attest_policy: the public samples (crates/hush-attest/
+# testdata), behind the selector byte of the part the fuzzer replaces.
+testdata = os.path.join(here, "..", "crates", "hush-attest", "testdata")
+def sample(name):
+    with open(os.path.join(testdata, name), "rb") as f:
+        return f.read()
+put("dcap", "tdx_quote", b"\x00" + sample("tdx_quote"))
+put("dcap", "sgx_quote", b"\x00" + sample("sgx_quote"))
+put("dcap", "tdx_collateral", b"\x01" + sample("tdx_quote_collateral.json"))
+put("snp", "report", b"\x00" + bytes.fromhex(sample("report_milan.hex").decode().strip()))
+put("snp", "vcek", b"\x01" + sample("vcek_milan.der"))
+with open(os.path.join(here, "..", "examples", "policy.toml"), "rb") as f:
+    put("attest_policy", "example", f.read())
+# Hardware evidence (the TDX sample with its collateral) for the evidence target.
+tdx_quote, tdx_col = sample("tdx_quote"), sample("tdx_quote_collateral.json")
+put("evidence", "tdx_sample", bytes([2, 6]) + b"sample" + bytes(48 + 64) + struct.pack("<I", len(tdx_quote)) + tdx_quote + struct.pack("<I", len(tdx_col)) + tdx_col)
 
 put("handshake", "init", b"\x00" + b"\x09" * 32)
 put("handshake", "query", b"\x01" + sealed)
