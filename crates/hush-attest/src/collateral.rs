@@ -64,3 +64,45 @@ pub fn parse(bytes: &[u8], format: Format) -> Result<Vec<u8>, AttestError> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use x509_cert::der::EncodePem;
+
+    const TDX_COLLATERAL: &[u8] = include_bytes!("../testdata/tdx_quote_collateral.json");
+    const VCEK: &[u8] = include_bytes!("../testdata/vcek_milan.der");
+
+    #[test]
+    fn files_and_directories_load_and_bad_ones_are_named() {
+        let d = tempfile::tempdir().unwrap();
+        // A directory with collateral.json, or the file itself.
+        std::fs::write(d.path().join("collateral.json"), TDX_COLLATERAL).unwrap();
+        assert_eq!(load(d.path(), Format::Tdx).unwrap(), TDX_COLLATERAL);
+        assert_eq!(
+            load(&d.path().join("collateral.json"), Format::Sgx).unwrap(),
+            TDX_COLLATERAL
+        );
+        // A VCEK as PEM becomes the DER clients get.
+        let pem = x509_cert::Certificate::from_der(VCEK)
+            .unwrap()
+            .to_pem(x509_cert::der::pem::LineEnding::LF)
+            .unwrap();
+        std::fs::write(d.path().join("vcek.pem"), pem).unwrap();
+        assert_eq!(load(d.path(), Format::SevSnp).unwrap(), VCEK);
+        // Missing, damaged, wrong kind, dev: each says what and where.
+        let empty = tempfile::tempdir().unwrap();
+        let e = load(empty.path(), Format::SevSnp).unwrap_err().to_string();
+        assert!(e.contains("vcek.der, vcek.pem"), "{e}");
+        std::fs::write(d.path().join("bad.json"), b"{").unwrap();
+        let e = load(&d.path().join("bad.json"), Format::Tdx)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("bad.json") && e.contains("DCAP collateral"),
+            "{e}"
+        );
+        assert!(load(&d.path().join("collateral.json"), Format::SevSnp).is_err());
+        assert!(parse(VCEK, Format::Dev).is_err());
+    }
+}
