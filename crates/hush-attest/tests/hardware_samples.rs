@@ -26,6 +26,9 @@ const YEAR_2031: u64 = 1_924_992_000;
 /// TDX quote v4: the TD report body's MRTD, and the quote signature.
 const TDX_MRTD_AT: usize = 48 + 136;
 const TDX_SIGNATURE_AT: usize = 48 + 584 + 4;
+/// SGX quote v3: MRENCLAVE, and the quote signature.
+const SGX_MRENCLAVE_AT: usize = 48 + 64;
+const SGX_SIGNATURE_AT: usize = 48 + 384 + 4;
 /// SNP report: MEASUREMENT, and the signature.
 const SNP_MEASUREMENT_AT: usize = 0x90;
 const SNP_SIGNATURE_AT: usize = 0x2a0;
@@ -143,10 +146,15 @@ fn the_snp_sample_verifies_and_its_minimum_tcb_is_judged() {
 
 #[test]
 fn a_tampered_signature_is_refused() {
-    let mut q = TDX_QUOTE.to_vec();
-    q[TDX_SIGNATURE_AT + 3] ^= 1;
-    let err = dcap::verify(&q, TDX_COLLATERAL, JULY_2025, false).unwrap_err();
-    assert!(matches!(err, AttestError::Dcap(_)), "{err}");
+    for (quote, collateral, at) in [
+        (TDX_QUOTE, TDX_COLLATERAL, TDX_SIGNATURE_AT),
+        (SGX_QUOTE, SGX_COLLATERAL, SGX_SIGNATURE_AT),
+    ] {
+        let mut q = quote.to_vec();
+        q[at + 3] ^= 1;
+        let err = dcap::verify(&q, collateral, JULY_2025, false).unwrap_err();
+        assert!(matches!(err, AttestError::Dcap(_)), "{err}");
+    }
     let mut r = snp_report();
     r[SNP_SIGNATURE_AT + 3] ^= 1;
     let err = snp::verify(&r, SNP_VCEK, NOV_2026).unwrap_err();
@@ -156,12 +164,17 @@ fn a_tampered_signature_is_refused() {
 #[test]
 fn a_flipped_measurement_bit_is_refused() {
     // In the signed quote: the signature no longer matches.
-    let mut q = TDX_QUOTE.to_vec();
-    q[TDX_MRTD_AT] ^= 0x01;
-    assert!(matches!(
-        dcap::verify(&q, TDX_COLLATERAL, JULY_2025, false),
-        Err(AttestError::Dcap(_))
-    ));
+    for (quote, collateral, at) in [
+        (TDX_QUOTE, TDX_COLLATERAL, TDX_MRTD_AT),
+        (SGX_QUOTE, SGX_COLLATERAL, SGX_MRENCLAVE_AT),
+    ] {
+        let mut q = quote.to_vec();
+        q[at] ^= 0x01;
+        assert!(matches!(
+            dcap::verify(&q, collateral, JULY_2025, false),
+            Err(AttestError::Dcap(_))
+        ));
+    }
     let mut r = snp_report();
     r[SNP_MEASUREMENT_AT] ^= 0x01;
     assert!(matches!(
@@ -273,9 +286,11 @@ fn a_chain_to_the_wrong_root_is_refused() {
         .unwrap()
         .to_der()
         .unwrap();
-    let err =
-        dcap::verify_with_root_der(amd_root, TDX_QUOTE, TDX_COLLATERAL, JULY_2025).unwrap_err();
-    assert!(matches!(err, AttestError::Dcap(_)), "{err}");
+    for (quote, collateral) in [(TDX_QUOTE, TDX_COLLATERAL), (SGX_QUOTE, SGX_COLLATERAL)] {
+        let err =
+            dcap::verify_with_root_der(amd_root.clone(), quote, collateral, JULY_2025).unwrap_err();
+        assert!(matches!(err, AttestError::Dcap(_)), "{err}");
+    }
     let genoa_only: snp::Roots = snp::amd_roots()
         .unwrap()
         .into_iter()
