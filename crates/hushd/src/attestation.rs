@@ -55,6 +55,39 @@ pub fn json(published: &PublishedEvidence) -> serde_json::Value {
     })
 }
 
+/// What a client will find checking `published` now, for the operator at
+/// start: dev evidence proves nothing; hardware evidence must verify with
+/// its collateral (a policy then judges its measurements).
+pub fn self_check(published: &PublishedEvidence, now: u64) -> String {
+    use hush_attest::{Evidence, Format, dcap, snp};
+    let e = match Evidence::decode(&published.evidence) {
+        Ok(e) => e,
+        Err(err) => return format!("WARNING: the evidence does not decode: {err}"),
+    };
+    let verified = match e.format {
+        Format::Dev => {
+            return "dev evidence: proves nothing; clients accept it only when told to".into();
+        }
+        _ if e.collateral.is_empty() => {
+            return format!(
+                "WARNING: {} evidence without collateral: clients cannot verify it (set --attestation-collateral)",
+                e.format.name()
+            );
+        }
+        Format::Tdx | Format::Sgx => dcap::verify(&e.quote, &e.collateral, now, false),
+        Format::SevSnp => snp::verify(&e.quote, &e.collateral, now),
+    };
+    match verified {
+        Ok(c) => format!(
+            "{} evidence verifies with its collateral (TCB {}, collateral issued {} days ago)",
+            c.tee.name(),
+            c.tcb_status,
+            now.saturating_sub(c.collateral_issued) / 86_400
+        ),
+        Err(err) => format!("WARNING: clients will refuse this evidence: {err}"),
+    }
+}
+
 /// The HTTP route serving [`json`].
 pub fn http_route(published: PublishedEvidence) -> axum::Router {
     let body = json(&published).to_string();
@@ -70,4 +103,59 @@ pub fn http_route(published: PublishedEvidence) -> axum::Router {
             }
         }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn published(
+        format: hush_attest::Format,
+        quote: &[u8],
+        collateral: &[u8],
+    ) -> PublishedEvidence {
+        let e = hush_attest::Evidence {
+            format,
+            provider: "test".into(),
+            measurement: hush_attest::Measurement([0; 48]),
+            report_data: hush_attest::ReportData([0; 64]),
+            quote: quote.to_vec(),
+            collateral: collateral.to_vec(),
+        };
+        PublishedEvidence {
+            evidence: e.encode(),
+            noise_static_key: [1; 32],
+            epoch: 5,
+        }
+    }
+
+    #[test]
+    fn the_operator_learns_what_clients_will_find() {
+        use hush_attest::Format;
+        let quote = include_bytes!("../../hush-attest/testdata/tdx_quote");
+        let collateral = include_bytes!("../../hush-attest/testdata/tdx_quote_collateral.json");
+        let july_2025 = 1_751_328_000;
+        let ok = self_check(&published(Format::Tdx, quote, collateral), july_2025);
+        assert!(
+            ok.starts_with("tdx evidence verifies") && ok.contains("UpToDate"),
+            "{ok}"
+        );
+        let expired = self_check(
+            &published(Format::Tdx, quote, collateral),
+            july_2025 + 60 * 86_400,
+        );
+        assert!(
+            expired.contains("WARNING") && expired.contains("expired"),
+            "{expired}"
+        );
+        let none = self_check(&published(Format::Tdx, quote, &[]), july_2025);
+        assert!(none.contains("--attestation-collateral"), "{none}");
+        let dev = hush_attest::dev::produce(&[1; 32]).encode();
+        let dev = PublishedEvidence {
+            evidence: dev,
+            noise_static_key: [1; 32],
+            epoch: 1,
+        };
+        assert!(self_check(&dev, july_2025).contains("proves nothing"));
+    }
 }

@@ -171,6 +171,10 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         "hushd: evidence published at http://{addr}{} (and hush.v1.Attestation); check it with: hush server verify",
         crate::attestation::EVIDENCE_PATH
     );
+    println!(
+        "hushd: {}",
+        crate::attestation::self_check(&enclave.published_evidence(), clock::unix_now())
+    );
     println!("hushd: in-memory: a restart loses every message and ends every session");
     println!("Try it from another terminal:");
     println!("  hush id new alice && hush id new bob");
