@@ -378,3 +378,32 @@ fn a_policy_refuses_dev_evidence_clearly() {
         hush_attest::Verified::Dev
     );
 }
+
+/// Found by the `dcap` fuzz target: the certificates a quote carries are a
+/// pool for building a path to Intel's built-in root, so a quote whose
+/// chain text was spliced (one certificate mangled, another duplicated, the
+/// root's copy cut away) still verifies as long as a valid path remains.
+/// What matters cannot change: the PCK certificate must still chain to
+/// Intel's root, and the header and TD report the attestation key signs
+/// are the sample's. (Test data: the fuzzer's input, derived from the
+/// dcap-qvl sample, MIT.)
+#[test]
+fn the_chain_a_quote_carries_is_a_pool_and_the_signed_part_is_fixed() {
+    let altered = include_bytes!("../testdata/tdx_quote_chain_spliced");
+    let first_change = altered
+        .iter()
+        .zip(TDX_QUOTE)
+        .position(|(a, b)| a != b)
+        .unwrap();
+    let chain_starts = TDX_QUOTE
+        .windows(27)
+        .position(|w| w == b"-----BEGIN CERTIFICATE-----")
+        .unwrap();
+    assert!(first_change > chain_starts, "only the chain's text changed");
+    let c = dcap::verify(altered, TDX_COLLATERAL, JULY_2025, false).unwrap();
+    assert_eq!(
+        c,
+        dcap::verify(TDX_QUOTE, TDX_COLLATERAL, JULY_2025, false).unwrap()
+    );
+    assert_eq!(&altered[..48 + 584], &TDX_QUOTE[..48 + 584]);
+}
