@@ -110,10 +110,17 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
     health
         .set_serving::<RendezvousServer<RendezvousService>>()
         .await;
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-        .build_v1()
-        .context("gRPC reflection")?;
+    // Reflection in both versions tools ask for (grpcurl and others still
+    // use v1alpha), listing health too.
+    let reflection_builder = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection = reflection_builder().build_v1().context("gRPC reflection")?;
+    let reflection_v1alpha = reflection_builder()
+        .build_v1alpha()
+        .context("gRPC reflection (v1alpha)")?;
     // One enclave thread per trusted service: the broker's also ticks.
     let thread = EnclaveThread::spawn(enclave.clone(), "enclave-broker")
         .context("starting the broker's enclave thread")?;
@@ -209,6 +216,7 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         .add_service(AttestationServer::new(AttestationService::new(published)))
         .add_service(health_service)
         .add_service(reflection)
+        .add_service(reflection_v1alpha)
         .add_service(broker)
         .add_service(directory)
         .add_service(blobs)
