@@ -130,6 +130,11 @@ pub struct Args {
     #[arg(long, env = "HUSH_CONFIG")]
     #[serde(skip)]
     pub config: Option<PathBuf>,
+    /// Load and check the configuration (file, environment, flags, the
+    /// attestation collateral), print it, and exit: 0 if it is valid.
+    #[arg(long)]
+    #[serde(skip)]
+    pub check_config: bool,
     /// gRPC listen address [default: 127.0.0.1:7878].
     #[arg(long, env = "HUSH_LISTEN")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -351,6 +356,34 @@ impl Settings {
         Ok(c)
     }
 
+    /// Everything `--check-config` checks beyond the settings themselves:
+    /// the enclave's limits and the attestation collateral. Returns what to
+    /// print.
+    pub fn check(&self) -> Result<String> {
+        self.enclave_config()?;
+        if let Some(path) = &self.attestation_collateral {
+            use hush_attest::{Format, collateral};
+            let formats: &[Format] = match self.attestation.as_str() {
+                "gramine" => &[Format::Sgx],
+                // TSM: TDX (PCCS JSON) or SEV-SNP (a VCEK), known once the
+                // evidence is produced; the collateral must be one of them.
+                _ => &[Format::Tdx, Format::SevSnp],
+            };
+            let errors: Vec<String> = formats
+                .iter()
+                .filter_map(|f| collateral::load(path, *f).err().map(|e| e.to_string()))
+                .collect();
+            if errors.len() == formats.len() {
+                bail!("attestation_collateral: {}", errors.join("; "));
+            }
+        }
+        let mut safe = self.clone();
+        safe.smtp_url = safe.smtp_url.as_deref().map(redact_password);
+        let mut shown = toml::to_string(&safe).context("showing the configuration")?;
+        shown.insert_str(0, "# hushd configuration: valid\n");
+        Ok(shown)
+    }
+
     /// The enclave's settings.
     pub fn enclave_config(&self) -> Result<EnclaveConfig> {
         Ok(EnclaveConfig {
@@ -369,6 +402,25 @@ impl Settings {
             },
             collateral: self.attestation_collateral.clone(),
         })
+    }
+}
+
+/// `scheme://user:password@host` with the password replaced by `***`.
+fn redact_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    match (rest.find(':'), rest.find('@')) {
+        (Some(colon), Some(at)) if colon < at => {
+            format!(
+                "{}{}:***{}",
+                &url[..scheme_end],
+                &rest[..colon],
+                &rest[at..]
+            )
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -407,6 +459,39 @@ mod tests {
         assert_eq!(
             (s.ttl.as_secs(), s.session_idle_timeout.as_secs()),
             (90, 60)
+        );
+    }
+
+    #[test]
+    fn check_config_shows_the_settings_and_checks_the_collateral() {
+        let s = parse(&["--smtp-url", "smtps://me:secret@mail.example.org"]).unwrap();
+        let shown = s.check().unwrap();
+        assert!(
+            shown.contains("valid") && shown.contains("capacity = 4096"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("me:***@mail") && !shown.contains("secret"),
+            "{shown}"
+        );
+        let testdata = concat!(env!("CARGO_MANIFEST_DIR"), "/../hush-attest/testdata/");
+        let tdx = format!("{testdata}tdx_quote_collateral.json");
+        let vcek = format!("{testdata}vcek_milan.der");
+        for good in [&tdx, &vcek] {
+            let s = parse(&["--attestation", "tsm", "--attestation-collateral", good]).unwrap();
+            s.check().unwrap();
+        }
+        let s = parse(&[
+            "--attestation",
+            "gramine",
+            "--attestation-collateral",
+            &vcek,
+        ])
+        .unwrap();
+        let e = format!("{:#}", s.check().unwrap_err());
+        assert!(
+            e.contains("attestation_collateral") && e.contains("DCAP collateral"),
+            "{e}"
         );
     }
 

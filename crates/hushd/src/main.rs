@@ -8,7 +8,12 @@ use hushd::{config, server, shutdown, telemetry};
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = config::Args::parse();
+    let check_only = args.check_config;
     let settings = args.settings()?;
+    if check_only {
+        print!("{}", settings.check()?);
+        return Ok(());
+    }
     telemetry::init_logs(&settings.log_format);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
