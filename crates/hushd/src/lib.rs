@@ -16,6 +16,7 @@ pub mod clock;
 pub mod config;
 pub mod directory;
 pub mod enclave_thread;
+pub mod http;
 pub mod rendezvous;
 pub mod rpc;
 pub mod server;

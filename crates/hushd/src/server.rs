@@ -128,17 +128,27 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         .context("starting the directory's enclave thread")?;
     let rendezvous_thread = EnclaveThread::spawn(enclave.clone(), "enclave-rendezvous")
         .context("starting the rendezvous service's enclave thread")?;
-    let rendezvous = RendezvousServer::new(RendezvousService::new(rendezvous_thread))
+    let rendezvous_service = RendezvousService::new(rendezvous_thread);
+    let rendezvous = RendezvousServer::new(rendezvous_service.clone())
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
-    let broker = BrokerServer::new(BrokerService::new(enclave.clone(), thread.clone()))
+    let broker_service = BrokerService::new(enclave.clone(), thread.clone());
+    let broker = BrokerServer::new(broker_service.clone())
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
-    let directory = DirectoryServer::new(DirectoryService::new(directory_thread))
+    let directory_service = DirectoryService::new(directory_thread);
+    let directory = DirectoryServer::new(directory_service.clone())
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
     let blob_store = blob_store(&settings).await?;
-    let blobs = BlobsServer::new(BlobService::new(blob_store.clone()))
+    let blob_service = BlobService::new(blob_store.clone());
+    let http = crate::http::routes(crate::http::Services {
+        broker: broker_service,
+        directory: directory_service,
+        rendezvous: rendezvous_service,
+        blobs: blob_service.clone(),
+    });
+    let blobs = BlobsServer::new(blob_service)
         .max_decoding_message_size(MAX_BLOB_MESSAGE)
         .max_encoding_message_size(MAX_BLOB_MESSAGE);
     let dev: Arc<dyn CodeSender> = Arc::new(DevFileSender::new(settings.verification_file.clone()));
@@ -174,6 +184,7 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         sender.describe()
     );
     println!("hushd: attachment blobs in {}", blob_store.describe());
+    println!("hushd: HTTP/JSON API on the same port (http://{addr}/v1/openapi.json)");
     println!(
         "hushd: evidence published at http://{addr}{} (and hush.v1.Attestation); check it with: hush server verify",
         crate::attestation::EVIDENCE_PATH
@@ -207,11 +218,12 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
     // for the peer's delayed ACK (~40 ms).
     let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let published = enclave.published_evidence();
-    // HTTP/1.1 too, for GET /v1/evidence; gRPC is unchanged.
+    // HTTP/1.1 too, for the HTTP/JSON API (crate::http) and GET
+    // /v1/evidence; gRPC is unchanged.
     let serve = tonic::transport::Server::builder()
         .accept_http1(true)
         .add_routes(tonic::service::Routes::from(
-            crate::attestation::http_route(published.clone()),
+            crate::attestation::http_route(published.clone()).merge(http),
         ))
         .add_service(AttestationServer::new(AttestationService::new(published)))
         .add_service(health_service)

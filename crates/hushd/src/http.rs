@@ -1,0 +1,296 @@
+//! HTTP/JSON beside gRPC, on the same port, for clients without gRPC:
+//! every RPC as a `POST` of JSON whose byte fields are base64 (standard
+//! alphabet, padded), answered by the very same service code, so the limits
+//! and errors are gRPC's; and `GET /v1/health`, `/v1/evidence`,
+//! `/v1/openapi.json`. The sealed frames inside are the same Noise frames
+//! (docs/WIRE.md): HTTP changes the envelope, not what the host sees.
+//!
+//! An error is `{"code": "INVALID_ARGUMENT", "error": "..."}` with the
+//! HTTP status that matches the gRPC code.
+
+use crate::blobs::{BlobService, MAX_BLOB_MESSAGE};
+use crate::broker::BrokerService;
+use crate::directory::DirectoryService;
+use crate::rendezvous::RendezvousService;
+use crate::rpc::MAX_REQUEST_MESSAGE;
+use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use hush_wire::grpc::v1::blobs_server::Blobs;
+use hush_wire::grpc::v1::broker_server::Broker;
+use hush_wire::grpc::v1::directory_server::Directory;
+use hush_wire::grpc::v1::rendezvous_server::Rendezvous;
+use hush_wire::grpc::v1::{Frame, GetBlobRequest, HandshakeRequest, PutBlobRequest};
+use serde::{Deserialize, Serialize};
+use tonic::{Code, Request, Status};
+
+/// The OpenAPI description, checked in at `docs/openapi.json`.
+pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
+/// Every path this module serves (the OpenAPI test checks each is there).
+pub const PATHS: [&str; 10] = [
+    "/v1/broker/handshake",
+    "/v1/broker/prove-keys",
+    "/v1/broker/query",
+    "/v1/directory/query",
+    "/v1/rendezvous/query",
+    "/v1/blobs/put",
+    "/v1/blobs/get",
+    "/v1/health",
+    "/v1/evidence",
+    "/v1/openapi.json",
+];
+/// Largest JSON body of a frame request: base64 of gRPC's limit, and room.
+const MAX_FRAME_BODY: usize = MAX_REQUEST_MESSAGE * 4 / 3 + 1024;
+/// Largest JSON body of a blob upload.
+const MAX_BLOB_BODY: usize = MAX_BLOB_MESSAGE * 4 / 3 + 1024;
+
+/// The services the routes call.
+#[derive(Clone)]
+pub struct Services {
+    /// `hush.v1.Broker`.
+    pub broker: BrokerService,
+    /// `hush.v1.Directory`.
+    pub directory: DirectoryService,
+    /// `hush.v1.Rendezvous`.
+    pub rendezvous: RendezvousService,
+    /// `hush.v1.Blobs`.
+    pub blobs: BlobService,
+}
+
+/// A JSON answer.
+struct Json<T>(T);
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Response {
+        match serde_json::to_vec(&self.0) {
+            Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        }
+    }
+}
+
+/// A JSON error with the HTTP status of its gRPC code.
+struct HttpError(Status);
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let status = match self.0.code() {
+            Code::InvalidArgument | Code::OutOfRange => StatusCode::BAD_REQUEST,
+            Code::NotFound => StatusCode::NOT_FOUND,
+            Code::AlreadyExists => StatusCode::CONFLICT,
+            Code::PermissionDenied => StatusCode::FORBIDDEN,
+            Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Code::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
+            Code::FailedPrecondition => StatusCode::PRECONDITION_FAILED,
+            Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+            Code::Unimplemented => StatusCode::NOT_IMPLEMENTED,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let code = format!("{:?}", self.0.code());
+        let body = serde_json::json!({
+            "code": screaming(&code),
+            "error": self.0.message(),
+        });
+        (status, Json(body)).into_response()
+    }
+}
+
+/// `InvalidArgument` -> `INVALID_ARGUMENT`, as gRPC spells codes.
+fn screaming(camel: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in camel.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, HttpError> {
+    serde_json::from_slice(body)
+        .map_err(|e| HttpError(Status::invalid_argument(format!("bad JSON body: {e}"))))
+}
+
+fn bytes(field: &str, b64: &str) -> Result<Vec<u8>, HttpError> {
+    B64.decode(b64).map_err(|_| {
+        HttpError(Status::invalid_argument(format!(
+            "{field} is not base64 (standard alphabet, padded)"
+        )))
+    })
+}
+
+/// A frame, as JSON.
+#[derive(Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct JsonFrame {
+    session_id: String,
+    sealed: String,
+}
+
+impl JsonFrame {
+    fn into_frame(self) -> Result<Frame, HttpError> {
+        Ok(Frame {
+            session_id: bytes("session_id", &self.session_id)?,
+            sealed: bytes("sealed", &self.sealed)?,
+        })
+    }
+
+    fn from_frame(f: Frame) -> Json<Self> {
+        Json(Self {
+            session_id: B64.encode(f.session_id),
+            sealed: B64.encode(f.sealed),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonHandshake {
+    message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonPut {
+    id: String,
+    data: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonGet {
+    id: String,
+}
+
+/// The routes, for the server to merge beside gRPC.
+pub fn routes(s: Services) -> axum::Router {
+    let frame_limit = DefaultBodyLimit::max(MAX_FRAME_BODY);
+    let (b1, b2, b3, d, r, p, g) = (
+        s.broker.clone(),
+        s.broker.clone(),
+        s.broker,
+        s.directory,
+        s.rendezvous,
+        s.blobs.clone(),
+        s.blobs,
+    );
+    axum::Router::new()
+        .route(
+            "/v1/broker/handshake",
+            post(move |body: Bytes| async move {
+                let h: JsonHandshake = parse(&body)?;
+                let req = HandshakeRequest {
+                    message: bytes("message", &h.message)?,
+                };
+                let r = b1
+                    .handshake(Request::new(req))
+                    .await
+                    .map_err(HttpError)?
+                    .into_inner();
+                Ok::<_, HttpError>(Json(serde_json::json!({
+                    "session_id": B64.encode(r.session_id),
+                    "message": B64.encode(r.message),
+                })))
+            })
+            .layer(frame_limit),
+        )
+        .route(
+            "/v1/broker/prove-keys",
+            post(move |body: Bytes| async move {
+                let f = parse::<JsonFrame>(&body)?.into_frame()?;
+                let r = b2.prove_keys(Request::new(f)).await.map_err(HttpError)?;
+                Ok::<_, HttpError>(JsonFrame::from_frame(r.into_inner()))
+            })
+            .layer(frame_limit),
+        )
+        .route(
+            "/v1/broker/query",
+            post(move |body: Bytes| async move {
+                let f = parse::<JsonFrame>(&body)?.into_frame()?;
+                let r = b3.query(Request::new(f)).await.map_err(HttpError)?;
+                Ok::<_, HttpError>(JsonFrame::from_frame(r.into_inner()))
+            })
+            .layer(frame_limit),
+        )
+        .route(
+            "/v1/directory/query",
+            post(move |body: Bytes| async move {
+                let f = parse::<JsonFrame>(&body)?.into_frame()?;
+                let r = d.query(Request::new(f)).await.map_err(HttpError)?;
+                Ok::<_, HttpError>(JsonFrame::from_frame(r.into_inner()))
+            })
+            .layer(frame_limit),
+        )
+        .route(
+            "/v1/rendezvous/query",
+            post(move |body: Bytes| async move {
+                let f = parse::<JsonFrame>(&body)?.into_frame()?;
+                let r = r.query(Request::new(f)).await.map_err(HttpError)?;
+                Ok::<_, HttpError>(JsonFrame::from_frame(r.into_inner()))
+            })
+            .layer(frame_limit),
+        )
+        .route(
+            "/v1/blobs/put",
+            post(move |body: Bytes| async move {
+                let j: JsonPut = parse(&body)?;
+                let req = PutBlobRequest {
+                    id: bytes("id", &j.id)?,
+                    data: bytes("data", &j.data)?,
+                };
+                p.put(Request::new(req)).await.map_err(HttpError)?;
+                Ok::<_, HttpError>(Json(serde_json::json!({})))
+            })
+            .layer(DefaultBodyLimit::max(MAX_BLOB_BODY)),
+        )
+        .route(
+            "/v1/blobs/get",
+            post(move |body: Bytes| async move {
+                let j: JsonGet = parse(&body)?;
+                let req = GetBlobRequest {
+                    id: bytes("id", &j.id)?,
+                };
+                let r = g.get(Request::new(req)).await.map_err(HttpError)?;
+                Ok::<_, HttpError>(Json(serde_json::json!({
+                    "data": B64.encode(r.into_inner().data),
+                })))
+            })
+            .layer(frame_limit),
+        )
+        .route(
+            "/v1/health",
+            get(|| async { Json(serde_json::json!({"status": "SERVING"})) }),
+        )
+        .route(
+            "/v1/openapi.json",
+            get(|| async { ([(header::CONTENT_TYPE, "application/json")], OPENAPI) }),
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openapi_description_is_json_and_names_every_path() {
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+        assert_eq!(doc["openapi"].as_str().map(|v| &v[..2]), Some("3."));
+        let paths = doc["paths"].as_object().unwrap();
+        for p in PATHS {
+            assert!(paths.contains_key(p), "docs/openapi.json lacks {p}");
+        }
+        assert_eq!(
+            paths.len(),
+            PATHS.len(),
+            "docs/openapi.json has paths hushd does not serve"
+        );
+        assert_eq!(screaming("InvalidArgument"), "INVALID_ARGUMENT");
+        assert_eq!(screaming("NotFound"), "NOT_FOUND");
+    }
+}
