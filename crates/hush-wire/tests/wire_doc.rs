@@ -1,12 +1,12 @@
-//! docs/WIRE.md's sizes table must match the code: every row names a
+//! docs/PROTOCOL.md's sizes table must match the code: every row names a
 //! constant and its value, and every constant listed here has a row.
 
 use hush_wire::consts::*;
 
 #[test]
 fn the_documented_sizes_are_the_real_ones() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/WIRE.md"))
-        .expect("docs/WIRE.md");
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/PROTOCOL.md"))
+        .expect("docs/PROTOCOL.md");
     let table = doc.split("## Sizes").nth(1).expect("a Sizes section");
     let documented: Vec<(String, usize)> = table
         .lines()
@@ -66,7 +66,7 @@ fn the_documented_sizes_are_the_real_ones() {
         assert_eq!(
             row.map(|(_, v)| *v),
             Some(value),
-            "docs/WIRE.md row for {name}"
+            "docs/PROTOCOL.md row for {name}"
         );
     }
 }

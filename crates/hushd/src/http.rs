@@ -3,7 +3,7 @@
 //! alphabet, padded), answered by the very same service code, so the limits
 //! and errors are gRPC's; and `GET /v1/health`, `/v1/evidence`,
 //! `/v1/openapi.json`. The sealed frames inside are the same Noise frames
-//! (docs/WIRE.md): HTTP changes the envelope, not what the host sees.
+//! (docs/PROTOCOL.md): HTTP changes the envelope, not what the host sees.
 //!
 //! An error is `{"code": "INVALID_ARGUMENT", "error": "..."}` with the
 //! HTTP status that matches the gRPC code.
