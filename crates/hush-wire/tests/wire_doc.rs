@@ -5,8 +5,11 @@ use hush_wire::consts::*;
 
 #[test]
 fn the_documented_sizes_are_the_real_ones() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/PROTOCOL.md"))
-        .expect("docs/PROTOCOL.md");
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/PROTOCOL.md"
+    ))
+    .expect("docs/PROTOCOL.md");
     let table = doc.split("## Sizes").nth(1).expect("a Sizes section");
     let documented: Vec<(String, usize)> = table
         .lines()
