@@ -135,6 +135,15 @@ pub struct Args {
     #[arg(long)]
     #[serde(skip)]
     pub check_config: bool,
+    /// Print shell completions for hushd (bash, zsh, fish, elvish,
+    /// powershell) and exit.
+    #[arg(long, value_name = "SHELL")]
+    #[serde(skip)]
+    pub completions: Option<clap_complete::Shell>,
+    /// Print hushd's manual page (roff) and exit.
+    #[arg(long)]
+    #[serde(skip)]
+    pub man: bool,
     /// gRPC listen address [default: 127.0.0.1:7878].
     #[arg(long, env = "HUSH_LISTEN")]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -4,6 +4,8 @@
 //! warning. (The container image itself is not built here: this machine
 //! has no container engine running and no registry access.)
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -82,5 +84,32 @@ fn the_systemd_unit_and_its_configuration_are_valid() {
     assert!(
         out.status.success() && stderr.trim().is_empty(),
         "systemd-analyze verify: {stderr}"
+    );
+}
+
+#[test]
+fn completions_and_manual_pages_come_from_the_clis() {
+    let run = |bin: &std::path::Path, args: &[&str]| {
+        let out = Command::new(bin).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let hushd = PathBuf::from(env!("CARGO_BIN_EXE_hushd"));
+    assert!(run(&hushd, &["--completions", "zsh"]).starts_with("#compdef hushd"));
+    assert!(run(&hushd, &["--completions", "bash"]).contains("--check-config"));
+    let man = run(&hushd, &["--man"]);
+    assert!(
+        man.contains(".TH hushd 1") && man.contains("attestation\\-collateral"),
+        "{man}"
+    );
+    let hush = common::hush_bin();
+    let bash = run(&hush, &["completions", "bash"]);
+    for sub in ["send", "inbox", "calc", "server"] {
+        assert!(bash.contains(sub), "hush completions lack {sub}");
+    }
+    let man = run(&hush, &["man"]);
+    assert!(
+        man.contains(".TH hush 1") && man.contains("hush\\-send"),
+        "{man}"
     );
 }

@@ -88,6 +88,14 @@ enum Command {
     /// Computations among participants: average, min, max (rendezvous).
     #[command(subcommand)]
     Calc(calc::CalcCommand),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell), e.g.
+    /// `hush completions bash > /etc/bash_completion.d/hush`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `hush man > hush.1`.
+    Man,
     /// The server itself: verify its attestation.
     #[command(subcommand)]
     Server(server::ServerCommand),
@@ -644,6 +652,16 @@ fn not_found_hint(e: hush_client::ClientError, no_to: bool) -> anyhow::Error {
     }
 }
 
+/// Writes `bytes` to stdout; a reader that stopped early (`| head`) is
+/// not an error.
+fn print_all(bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    match std::io::stdout().write_all(bytes) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("writing to stdout"),
+    }
+}
+
 fn text_envelope(text: &str) -> Result<EnvelopePlaintext> {
     EnvelopePlaintext::new(EnvelopeKind::Text, text.as_bytes()).context("message too long")
 }
@@ -1088,6 +1106,24 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Calc(cmd) => calc::calc(&ctx, cmd).await?,
         Command::Match(cmd) => calc::matching(&ctx, cmd).await?,
         Command::Server(cmd) => server::server(&ctx, cmd).await?,
+        Command::Completions { shell } => {
+            // Into a buffer: clap_complete panics on a closed pipe.
+            let mut buf = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "hush",
+                &mut buf,
+            );
+            print_all(&buf)?;
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut buf)
+                .context("rendering the manual page")?;
+            print_all(&buf)?;
+        }
         Command::SafetyNumber { me, contact } => {
             let info = ctx
                 .keys
