@@ -113,8 +113,9 @@ enum Command {
         /// Message id (32 hex digits) [default: random]. Reuse it to retry safely.
         #[arg(long)]
         id: Option<String>,
-        /// The text (at most 787 bytes; it is end-to-end encrypted); with
-        /// --location, the place's label.
+        /// The text (at most 787 bytes; it is end-to-end encrypted), or `-`
+        /// to read it from standard input; with --location, the place's
+        /// label. Binary data goes with --file.
         text: Option<String>,
         /// Send a file (a picture, ...) instead: encrypted with a fresh key
         /// and stored as a blob on the server (at most 16 MiB).
@@ -178,7 +179,7 @@ enum Command {
         to: Option<String>,
         /// Message id (hex).
         id: String,
-        /// New text.
+        /// New text, or `-` to read it from standard input.
         text: String,
     },
     /// Delete a message (as its sender or recipient).
@@ -662,6 +663,29 @@ fn print_all(bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// A text argument: itself, or standard input for `-` (UTF-8; a trailing
+/// newline, as `echo` adds, is dropped).
+fn text_arg(arg: &str) -> Result<String> {
+    if arg != "-" {
+        return Ok(arg.to_owned());
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+        .context("reading the message from standard input")?;
+    let mut text = String::from_utf8(bytes).map_err(|_| {
+        anyhow::anyhow!(
+            "the message on standard input is not UTF-8 text; send binary data with --file PATH"
+        )
+    })?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    Ok(text)
+}
+
 fn text_envelope(text: &str) -> Result<EnvelopePlaintext> {
     EnvelopePlaintext::new(EnvelopeKind::Text, text.as_bytes()).context("message too long")
 }
@@ -883,7 +907,7 @@ async fn run(cli: Cli) -> Result<()> {
                 (_, None, Some(at)) => media::location(at, text.as_deref())?,
                 (None, Some(path), None) => media::attach(&client, path).await?,
                 (Some(_), Some(_), _) => anyhow::bail!("give a text or --file, not both"),
-                (Some(t), None, None) => text_envelope(t)?,
+                (Some(t), None, None) => text_envelope(&text_arg(t)?)?,
                 (None, None, None) => {
                     anyhow::bail!("nothing to send: give a text, --file PATH or --location LAT,LON")
                 }
@@ -1057,7 +1081,7 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let recipient = card.signing_key();
             let id = parse_id(&id)?;
-            let plaintext = text_envelope(&text)?;
+            let plaintext = text_envelope(&text_arg(&text)?)?;
             let mut client = ctx.connect(&me).await?;
             // Always two requests, a read then the update, whoever you are
             // and whatever is found. The read tells a recipient the original

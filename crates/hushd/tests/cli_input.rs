@@ -1,0 +1,61 @@
+//! Message text from standard input (`-`), for scripts: sent and read back,
+//! a trailing newline dropped, and binary input refused with a pointer to
+//! --file.
+
+mod common;
+
+use common::{Hushd, hush_bin, hush_env};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn with_stdin(home: &std::path::Path, url: &str, args: &[&str], input: &[u8]) -> (bool, String) {
+    let mut child = Command::new(hush_bin())
+        .args(args)
+        .env("HUSH_HOME", home)
+        .env("HUSH_SERVER", url)
+        .env("HUSH_ALLOW_DEV_ATTESTATION", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn text_comes_from_standard_input_with_a_dash() {
+    let server = Hushd::start(&[]);
+    let home = tempfile::tempdir().unwrap();
+    let dev = [("HUSH_ALLOW_DEV_ATTESTATION", "1")];
+    for who in ["alice", "bob"] {
+        assert!(hush_env(home.path(), &server.url, &["id", "new", who], &dev).ok);
+    }
+    let (ok, err) = with_stdin(
+        home.path(),
+        &server.url,
+        &["send", "--as", "alice", "--to", "bob", "-"],
+        b"line one\nline two\n",
+    );
+    assert!(ok, "{err}");
+    let r = hush_env(
+        home.path(),
+        &server.url,
+        &["--json", "read", "--as", "bob"],
+        &dev,
+    );
+    assert!(r.ok, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["text"], "line one\nline two", "{v}");
+    let (ok, err) = with_stdin(
+        home.path(),
+        &server.url,
+        &["send", "--as", "alice", "--to", "bob", "-"],
+        &[0xff, 0xfe, 0x00],
+    );
+    assert!(!ok && err.contains("--file"), "{err}");
+}
