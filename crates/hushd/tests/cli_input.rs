@@ -59,3 +59,39 @@ fn text_comes_from_standard_input_with_a_dash() {
     );
     assert!(!ok && err.contains("--file"), "{err}");
 }
+
+#[test]
+fn received_control_characters_are_escaped_unless_raw() {
+    let server = Hushd::start(&[]);
+    let home = tempfile::tempdir().unwrap();
+    let dev = [("HUSH_ALLOW_DEV_ATTESTATION", "1")];
+    for who in ["alice", "bob"] {
+        assert!(hush_env(home.path(), &server.url, &["id", "new", who], &dev).ok);
+    }
+    let evil = "hi\u{1b}]0;pwned\u{7}\nnext";
+    let r = hush_env(
+        home.path(),
+        &server.url,
+        &["send", "--as", "alice", "--to", "bob", evil],
+        &dev,
+    );
+    assert!(r.ok, "{}", r.stderr);
+    let shown = hush_env(home.path(), &server.url, &["read", "--as", "bob"], &dev);
+    assert!(
+        shown.ok && !shown.stdout.contains('\u{1b}'),
+        "{:?}",
+        shown.stdout
+    );
+    assert!(
+        shown.stdout.contains("\\u{1b}]0;pwned\\u{7}\\nnext"),
+        "{:?}",
+        shown.stdout
+    );
+    let raw = hush_env(
+        home.path(),
+        &server.url,
+        &["read", "--as", "bob", "--raw"],
+        &dev,
+    );
+    assert!(raw.ok && raw.stdout.contains(evil), "{:?}", raw.stdout);
+}

@@ -59,6 +59,11 @@ struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Print received text as it is, control characters included (by
+    /// default they are shown escaped, so a message cannot move the cursor
+    /// or retitle the terminal). For piping into other programs.
+    #[arg(long, global = true)]
+    raw: bool,
     /// Identity directory [default: $HUSH_HOME or ~/.config/hush].
     #[arg(long, global = true, env = "HUSH_HOME")]
     home: Option<std::path::PathBuf>,
@@ -577,7 +582,15 @@ fn describe(o: &Opened, name_of: impl Fn(&PublicKey) -> String, m: &Message, me:
     }
 }
 
+/// Set by `--raw`: received text is printed as it is.
+static RAW: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// Text someone else wrote, safe for a terminal: control characters shown
+/// escaped (unless `--raw`).
 fn safe_text(s: &str) -> String {
+    if RAW.get().copied().unwrap_or(false) {
+        return s.to_owned();
+    }
     s.chars()
         .flat_map(|c| {
             if c.is_control() {
@@ -1189,6 +1202,7 @@ async fn run(cli: Cli) -> Result<()> {
 
 fn main() {
     let cli = Cli::parse();
+    let _ = RAW.set(cli.raw);
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
     let _ = tracing_subscriber::fmt()
