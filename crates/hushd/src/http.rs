@@ -168,6 +168,19 @@ struct JsonGet {
     id: String,
 }
 
+/// A route for one sealed-frame RPC: the JSON frame in, the service's
+/// `method` on it, the JSON frame out.
+macro_rules! frame_route {
+    ($service:ident, $method:ident, $limit:expr) => {
+        post(move |body: Bytes| async move {
+            let f = parse::<JsonFrame>(&body)?.into_frame()?;
+            let r = $service.$method(Request::new(f)).await.map_err(HttpError)?;
+            Ok::<_, HttpError>(JsonFrame::from_frame(r.into_inner()))
+        })
+        .layer($limit)
+    };
+}
+
 /// The routes, for the server to merge beside gRPC.
 pub fn routes(s: Services) -> axum::Router {
     let frame_limit = DefaultBodyLimit::max(MAX_FRAME_BODY);
@@ -202,40 +215,11 @@ pub fn routes(s: Services) -> axum::Router {
         )
         .route(
             "/v1/broker/prove-keys",
-            post(move |body: Bytes| async move {
-                let f = parse::<JsonFrame>(&body)?.into_frame()?;
-                let r = b2.prove_keys(Request::new(f)).await.map_err(HttpError)?;
-                Ok::<_, HttpError>(JsonFrame::from_frame(r.into_inner()))
-            })
-            .layer(frame_limit),
+            frame_route!(b2, prove_keys, frame_limit),
         )
-        .route(
-            "/v1/broker/query",
-            post(move |body: Bytes| async move {
-                let f = parse::<JsonFrame>(&body)?.into_frame()?;
-                let r = b3.query(Request::new(f)).await.map_err(HttpError)?;
-                Ok::<_, HttpError>(JsonFrame::from_frame(r.into_inner()))
-            })
-            .layer(frame_limit),
-        )
-        .route(
-            "/v1/directory/query",
-            post(move |body: Bytes| async move {
-                let f = parse::<JsonFrame>(&body)?.into_frame()?;
-                let r = d.query(Request::new(f)).await.map_err(HttpError)?;
-                Ok::<_, HttpError>(JsonFrame::from_frame(r.into_inner()))
-            })
-            .layer(frame_limit),
-        )
-        .route(
-            "/v1/rendezvous/query",
-            post(move |body: Bytes| async move {
-                let f = parse::<JsonFrame>(&body)?.into_frame()?;
-                let r = r.query(Request::new(f)).await.map_err(HttpError)?;
-                Ok::<_, HttpError>(JsonFrame::from_frame(r.into_inner()))
-            })
-            .layer(frame_limit),
-        )
+        .route("/v1/broker/query", frame_route!(b3, query, frame_limit))
+        .route("/v1/directory/query", frame_route!(d, query, frame_limit))
+        .route("/v1/rendezvous/query", frame_route!(r, query, frame_limit))
         .route(
             "/v1/blobs/put",
             post(move |body: Bytes| async move {

@@ -38,6 +38,10 @@ fn http(addr: &str, method: &str, path: &str, body: &Value) -> (u16, Value) {
     (status, serde_json::from_str(json).unwrap())
 }
 
+fn rand_id() -> [u8; 16] {
+    *hush_client::new_message_id().as_bytes()
+}
+
 fn b64(v: &Value) -> Vec<u8> {
     B64.decode(v.as_str().unwrap()).unwrap()
 }
@@ -128,7 +132,8 @@ fn a_message_goes_through_plain_http_json() {
     assert!(doc["paths"]["/v1/broker/query"].is_object());
 
     // Blobs: put, get back, and a missing one is a 404 like gRPC's NOT_FOUND.
-    let blob_id = B64.encode([7u8; 16]);
+    // A fresh id: the test hushd's blob directory may outlive one run.
+    let blob_id = B64.encode(rand_id());
     let data = B64.encode(vec![1u8; 64 * 1024]);
     let (code, r) = http(
         &addr,
