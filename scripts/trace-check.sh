@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 backend="${1:-plain}"
 runs="${2:-1}"
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install valgrind)" >&2; exit 1; }
-# valgrind 3.19 does not decode AVX-512: build for x86-64-v3 (AVX2), in a
-# separate target directory so the native build is left alone.
+# valgrind 3.19 does not decode AVX-512: build for x86-64-v3 (AVX2, the
+# default in .cargo/config.toml; set here so RUSTFLAGS=native in the
+# environment cannot change it), in a target directory of its own.
 export CARGO_TARGET_DIR=target/valgrind
 RUSTFLAGS="-C target-cpu=x86-64-v3" cargo build --release --locked -p hush-bench --bin hush-trace >&2
 bin=target/valgrind/release/hush-trace
