@@ -254,8 +254,10 @@ fn an_out_of_date_tcb_is_refused_under_a_strict_policy() {
 
 #[test]
 fn expired_or_old_collateral_is_refused() {
-    let err = dcap::verify(TDX_QUOTE, TDX_COLLATERAL, AUGUST_2025, false).unwrap_err();
-    assert!(err.to_string().contains("expired"), "{err}");
+    for (quote, collateral) in [(TDX_QUOTE, TDX_COLLATERAL), (SGX_QUOTE, SGX_COLLATERAL)] {
+        let err = dcap::verify(quote, collateral, AUGUST_2025, false).unwrap_err();
+        assert!(err.to_string().contains("expired"), "{err}");
+    }
     let err = snp::verify(&snp_report(), SNP_VCEK, YEAR_2031).unwrap_err();
     assert!(
         err.to_string()
@@ -328,6 +330,13 @@ fn truncated_and_oversized_evidence_is_refused() {
         dcap::verify(&long, TDX_COLLATERAL, JULY_2025, false),
         Err(AttestError::Malformed(_))
     ));
+    // The SGX sample too: cut before its signature data ends.
+    for cut in [0, 47, 432, 1000] {
+        assert!(matches!(
+            dcap::verify(&SGX_QUOTE[..cut], SGX_COLLATERAL, JULY_2025, false),
+            Err(AttestError::Malformed(_))
+        ));
+    }
     let r = snp_report();
     assert!(matches!(
         snp::verify(&r[..r.len() - 1], SNP_VCEK, NOV_2026),
