@@ -105,15 +105,29 @@ impl Store {
     /// A store whose hashing secret is `secret` (tests use a fixed one).
     pub fn with_secret(
         config: StoreConfig,
-        factory: &impl OramFactory,
+        factory: &(impl OramFactory + Sync),
         secret: [u8; HASH_KEY_LEN],
     ) -> Self {
+        // Start-up is mostly the kernel zeroing fresh memory: the message
+        // array (the largest) is built on a second thread while this one
+        // builds the rest, so both cores do it.
+        let (messages, mailboxes, directory, free_slots, free_mailboxes) =
+            std::thread::scope(|s| {
+                let messages = s.spawn(|| factory.array("messages", config.capacity as usize));
+                let mailboxes = factory.array("mailboxes", config.max_recipients as usize);
+                let directory = ObliviousMap::new(factory, "directory", config.max_recipients);
+                let free_slots = FreeList::new(factory, "free-slots", config.capacity);
+                let free_mailboxes =
+                    FreeList::new(factory, "free-mailboxes", config.max_recipients);
+                let messages = messages.join().expect("building the message array");
+                (messages, mailboxes, directory, free_slots, free_mailboxes)
+            });
         Self {
-            messages: factory.array("messages", config.capacity as usize),
-            mailboxes: factory.array("mailboxes", config.max_recipients as usize),
-            directory: ObliviousMap::new(factory, "directory", config.max_recipients),
-            free_slots: FreeList::new(factory, "free-slots", config.capacity),
-            free_mailboxes: FreeList::new(factory, "free-mailboxes", config.max_recipients),
+            messages,
+            mailboxes,
+            directory,
+            free_slots,
+            free_mailboxes,
             hash: KeyedHash::new(secret),
             config,
             now: 0,
@@ -124,7 +138,7 @@ impl Store {
     }
 
     /// A store with a fresh random hashing secret (from the OS-seeded CSPRNG).
-    pub fn new(config: StoreConfig, factory: &impl OramFactory) -> Self {
+    pub fn new(config: StoreConfig, factory: &(impl OramFactory + Sync)) -> Self {
         let mut secret = [0u8; HASH_KEY_LEN];
         rand::Rng::fill(&mut rand::rng(), &mut secret[..]);
         let s = Self::with_secret(config, factory, secret);
