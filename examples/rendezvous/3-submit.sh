@@ -2,6 +2,7 @@
 # Step 3: submissions, some of them invalid on purpose. Participants name
 # a computation as its convener did (the service lists theirs for them).
 . "$(dirname "$0")/common.sh"
+for who in alice bob carol; do settle "$who"; done
 h calc submit --as alice salary 100
 h calc submit --as bob salary 50
 h calc submit --as carol salary 60

@@ -12,3 +12,12 @@ h() {
 id_of() {
     cat "$STATE/$1.id"
 }
+# Waits (quietly, up to 5 s) until NAME's list of computations holds every
+# computation created for it: new ones join within a second or two, and
+# hush asks once per command, so the script asks again as a user would.
+settle() {
+    for _ in $(seq 50); do
+        hush calc list --as "$1" 2>&1 >/dev/null | grep -q "still being added" || return 0
+        sleep 0.1
+    done
+}

@@ -7,17 +7,21 @@ use hush_wire::rendezvous::{
     ComputationId, ComputationType, ListedComputation, RendezvousOp, RendezvousRequest,
     RendezvousResponse, RendezvousStatus, Submission,
 };
-use std::time::Duration;
 
-/// Times a create answered BUSY is tried again (the service moves the
-/// queued entries of 16 members a second even when idle).
-const BUSY_RETRIES: usize = 10;
-/// Wait before trying a BUSY create again.
-const BUSY_WAIT: Duration = Duration::from_secs(1);
-/// Times a list with entries still being added is asked again.
-const LIST_RETRIES: usize = 6;
-/// Wait before asking again.
-const LIST_WAIT: Duration = Duration::from_millis(500);
+// Every operation here is exactly one request, whatever it answers: a
+// retry the client made on its own (after BUSY, which only a create gets,
+// or while list entries are still queued) would show the host what the
+// request was and what the enclave holds. Retrying is the user's call.
+
+/// A list answer: the caller's computations, and how many more are still
+/// on their way into the list (they arrive within a second or two).
+#[derive(Debug, Clone)]
+pub struct Listing {
+    /// The computations, the newest first.
+    pub computations: Vec<ListedComputation>,
+    /// Computations of the caller's created but not yet listed.
+    pub adding: u8,
+}
 
 /// Typed rendezvous operations over a [`Client`]'s session.
 pub struct Rendezvous<'a> {
@@ -67,16 +71,7 @@ impl Rendezvous<'_> {
             quorum,
             deadline,
         };
-        let mut r = self.run(convener, op.clone()).await?;
-        for _ in 0..BUSY_RETRIES {
-            if r.status != RendezvousStatus::Busy {
-                break;
-            }
-            // Nothing was done: the same create again is safe.
-            tokio::time::sleep(BUSY_WAIT).await;
-            r = self.run(convener, op.clone()).await?;
-        }
-        let r = ok(r)?;
+        let r = ok(self.run(convener, op).await?)?;
         let id = r.id.ok_or(ClientError::Protocol(
             "a created computation came back without an id",
         ))?;
@@ -111,19 +106,15 @@ impl Rendezvous<'_> {
     }
 
     /// `me`'s most recent computations (as convener or participant), the
-    /// newest first. Waits a moment for ones still being added.
-    pub async fn list(&mut self, me: PublicKey) -> Result<Vec<ListedComputation>, ClientError> {
-        let mut r = ok(self.run(me, RendezvousOp::List).await?)?;
-        for _ in 0..LIST_RETRIES {
-            if r.adding == 0 {
-                break;
-            }
-            tokio::time::sleep(LIST_WAIT).await;
-            r = ok(self.run(me, RendezvousOp::List).await?)?;
-        }
-        let mut listing = r.listing;
-        listing.sort_by_key(|e| std::cmp::Reverse(e.order));
-        Ok(listing)
+    /// newest first, and how many more are still being added: one request.
+    pub async fn list(&mut self, me: PublicKey) -> Result<Listing, ClientError> {
+        let r = ok(self.run(me, RendezvousOp::List).await?)?;
+        let mut computations = r.listing;
+        computations.sort_by_key(|e| std::cmp::Reverse(e.order));
+        Ok(Listing {
+            computations,
+            adding: r.adding,
+        })
     }
 
     /// Closes a computation to submissions (convener only).

@@ -11,6 +11,23 @@ use hush_wire::rendezvous::{
     ComputationType, MatchKey, MatchMessage, RendezvousStatus, Submission,
 };
 
+/// `who`'s list once nothing of theirs is still being added (one request
+/// per call: waiting and asking again is the caller's choice, here the
+/// test's; entries move within a tick).
+async fn settled(
+    c: &mut hush_client::Client,
+    who: hush_wire::PublicKey,
+) -> Vec<hush_wire::rendezvous::ListedComputation> {
+    for _ in 0..50 {
+        let l = c.rendezvous().list(who).await.unwrap();
+        if l.adding == 0 {
+            return l.computations;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("entries still queued after 5 s");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_computation_across_sessions_and_a_restart() {
     let server = Hushd::start(&[]);
@@ -93,8 +110,9 @@ async fn a_computation_across_sessions_and_a_restart() {
     let who: Vec<_> = r.matches.iter().map(|(k, _)| *k).collect();
     assert_eq!(who, [keys[0], keys[2]]);
 
-    // Lists: each participant and the convener see both, newest first.
-    let listed = third.rendezvous().list(people[2].public()).await.unwrap();
+    // Lists: each participant and the convener see both, newest first
+    // (once the queued entries are in: the test asks until they are).
+    let listed = settled(&mut third, people[2].public()).await;
     let got: Vec<_> = listed.iter().map(|e| (e.id, e.name.as_str())).collect();
     assert_eq!(got, [(m, "vins"), (id, "salaries")]);
     assert!(
@@ -102,18 +120,12 @@ async fn a_computation_across_sessions_and_a_restart() {
             .iter()
             .all(|e| e.role.participant && !e.role.convener)
     );
-    let mine = c.rendezvous().list(convener.public()).await.unwrap();
+    let mine = settled(&mut c, convener.public()).await;
     assert_eq!(mine.len(), 2);
     assert!(mine.iter().all(|e| e.role.convener && !e.role.participant));
     let stranger = Identity::generate("stranger");
     let mut sc = client(&url, &[&stranger]).await;
-    assert!(
-        sc.rendezvous()
-            .list(stranger.public())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(settled(&mut sc, stranger.public()).await.is_empty());
 
     // A restart: the old id is gone, for everyone, on every op.
     let addr = server.listen_addr();
@@ -136,12 +148,7 @@ async fn a_computation_across_sessions_and_a_restart() {
     );
     assert!(e.to_string().contains("restarted"), "{e}");
     assert!(
-        after
-            .rendezvous()
-            .list(people[0].public())
-            .await
-            .unwrap()
-            .is_empty(),
+        settled(&mut after, people[0].public()).await.is_empty(),
         "a restarted enclave lists nothing from before"
     );
 }
@@ -156,6 +163,18 @@ fn the_cli_finds_computations_by_name_or_id() {
     let dev = [("HUSH_ALLOW_DEV_ATTESTATION", "1")];
     let homes: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
     let run = |i: usize, args: &[&str]| hush_env(homes[i].path(), &server.url, args, &dev);
+    // As a user would: run again while the list says entries are still
+    // being added (each run is one request; entries move within a tick).
+    let settled = |i: usize, args: &[&str]| {
+        for _ in 0..50 {
+            let r = run(i, args);
+            if !r.stderr.contains("still being added") {
+                return r;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("entries still queued after 5 s");
+    };
     for (i, who) in ["alice", "conv1", "conv2"].iter().enumerate() {
         assert!(run(i, &["id", "new", who]).ok);
     }
@@ -214,19 +233,19 @@ fn the_cli_finds_computations_by_name_or_id() {
         "{}",
         again.stderr
     );
-    let r = run(0, &["calc", "submit", "--as", "alice", "poll", "5"]);
+    let r = settled(0, &["calc", "submit", "--as", "alice", "poll", "5"]);
     assert!(r.ok, "{}", r.stderr);
     let second = create(2, "conv2");
-    let r = run(0, &["calc", "submit", "--as", "alice", "poll", "6"]);
+    let r = settled(0, &["calc", "submit", "--as", "alice", "poll", "6"]);
     assert!(!r.ok, "two computations named poll");
     assert!(
         r.stderr.contains(&first) && r.stderr.contains(&second),
         "{}",
         r.stderr
     );
-    let r = run(0, &["calc", "submit", "--as", "alice", &second, "6"]);
+    let r = settled(0, &["calc", "submit", "--as", "alice", &second, "6"]);
     assert!(r.ok, "{}", r.stderr);
-    let r = run(0, &["--json", "calc", "list", "--as", "alice"]);
+    let r = settled(0, &["--json", "calc", "list", "--as", "alice"]);
     assert!(r.ok, "{}", r.stderr);
     let second_at = r.stdout.find(&second).unwrap();
     assert!(

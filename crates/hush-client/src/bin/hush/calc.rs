@@ -9,11 +9,11 @@ use crate::Ctx;
 use anyhow::{Context, Result, bail};
 use clap::{Subcommand, ValueEnum};
 use hush_client::computations::KnownComputation;
+use hush_client::rendezvous::Listing;
 use hush_client::{Client, Identity};
 use hush_wire::PublicKey;
 use hush_wire::rendezvous::{
-    ComputationId, ComputationType, ListedComputation, MatchKey, MatchMessage, RendezvousResponse,
-    Submission,
+    ComputationId, ComputationType, MatchKey, MatchMessage, RendezvousResponse, Submission,
 };
 use serde_json::json;
 
@@ -138,7 +138,19 @@ impl Ctx {
             return Ok(id);
         }
         let listed = client.rendezvous().list(me.public()).await?;
-        let named: Vec<_> = listed.iter().filter(|e| e.name == calc).collect();
+        let named: Vec<_> = listed
+            .computations
+            .iter()
+            .filter(|e| e.name == calc)
+            .collect();
+        if listed.adding > 0 {
+            // One still on its way may have this name too.
+            bail!(
+                "{} computation(s) of {} are still being added, so the name {calc:?} cannot be resolved yet; try again in a second or two (or give the id)",
+                listed.adding,
+                me.name()
+            );
+        }
         match named.as_slice() {
             [one] => Ok(one.id),
             [] => bail!(
@@ -245,7 +257,8 @@ impl Ctx {
 }
 
 impl Ctx {
-    fn print_listing(&self, me: &Identity, listed: &[ListedComputation]) {
+    fn print_listing(&self, me: &Identity, listing: &Listing) {
+        let listed = &listing.computations;
         if self.json {
             let v: Vec<_> = listed
                 .iter()
@@ -270,6 +283,14 @@ impl Ctx {
                     e.id.to_hex()
                 );
             }
+        }
+        if listing.adding > 0 {
+            // On stderr: the JSON list keeps its shape.
+            eprintln!(
+                "note: {} more computation(s) of {} are still being added; run again in a second or two",
+                listing.adding,
+                me.name()
+            );
         }
     }
 }

@@ -264,7 +264,7 @@ impl Members {
                 adding += as_u32(waiting & eq_bytes(m, caller));
             }
         }
-        let adding = sel_u32(0, adding.min(255), list) as u8;
+        let adding = sel_u32(0, sel_u32(adding, 255, lt_u32(255, adding)), list) as u8;
 
         // Moved: the next member, or the next create.
         let moved = drain & present;
