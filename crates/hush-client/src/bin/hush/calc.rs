@@ -138,36 +138,14 @@ impl Ctx {
             return Ok(id);
         }
         let listed = client.rendezvous().list(me.public()).await?;
-        let named: Vec<_> = listed
-            .computations
-            .iter()
-            .filter(|e| e.name == calc)
-            .collect();
-        if listed.adding > 0 {
-            // One still on its way may have this name too.
-            bail!(
-                "{} computation(s) of {} are still being added, so the name {calc:?} cannot be resolved yet; try again in a second or two (or give the id)",
-                listed.adding,
-                me.name()
-            );
+        let resolved = resolve_name(&listed, me, calc);
+        if resolved.is_err() {
+            // The operation will not be sent: a request that changes
+            // nothing takes its place, so a command that looks a name up
+            // always makes two, found or not.
+            client.rendezvous().list(me.public()).await?;
         }
-        match named.as_slice() {
-            [one] => Ok(one.id),
-            [] => bail!(
-                "{calc:?} is not a computation of {} (see hush calc list --as {}), nor an id (32 hex digits)",
-                me.name(),
-                me.name()
-            ),
-            many => bail!(
-                "{} computations of {} are named {calc:?}; give the id of the one you mean: {}",
-                many.len(),
-                me.name(),
-                many.iter()
-                    .map(|e| e.id.to_hex())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
+        resolved
     }
 
     /// The key a participant acts as: one of your identities, a contact's
@@ -292,6 +270,40 @@ impl Ctx {
                 me.name()
             );
         }
+    }
+}
+
+/// The computation `calc` names in `listed`, or why none.
+fn resolve_name(listed: &Listing, me: &Identity, calc: &str) -> Result<ComputationId> {
+    if listed.adding > 0 {
+        // One still on its way may have this name too.
+        bail!(
+            "{} computation(s) of {} are still being added, so the name {calc:?} cannot be resolved yet; try again in a second or two (or give the id)",
+            listed.adding,
+            me.name()
+        );
+    }
+    let named: Vec<_> = listed
+        .computations
+        .iter()
+        .filter(|e| e.name == calc)
+        .collect();
+    match named.as_slice() {
+        [one] => Ok(one.id),
+        [] => bail!(
+            "{calc:?} is not a computation of {} (see hush calc list --as {}), nor an id (32 hex digits)",
+            me.name(),
+            me.name()
+        ),
+        many => bail!(
+            "{} computations of {} are named {calc:?}; give the id of the one you mean: {}",
+            many.len(),
+            me.name(),
+            many.iter()
+                .map(|e| e.id.to_hex())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
