@@ -53,6 +53,11 @@ pub enum AttestError {
         "the server sent {0} evidence without collateral, so it cannot be verified offline (the operator must provide it)"
     )]
     NoCollateral(&'static str),
+    /// This build cannot verify hardware evidence (the browser client).
+    #[error(
+        "this client was built without hardware verification and cannot check {0} evidence; use the hush CLI or the Rust or Python client"
+    )]
+    HardwareNotBuilt(&'static str),
     /// The collateral does not parse.
     #[error("bad collateral: {0}")]
     Collateral(String),

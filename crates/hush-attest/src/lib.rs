@@ -18,7 +18,9 @@
 //! - [`Policy`]: what a verifier accepts (a TOML file), judged on claims.
 
 pub mod claims;
+#[cfg(feature = "hardware")]
 pub mod collateral;
+#[cfg(feature = "hardware")]
 pub mod dcap;
 pub mod dev;
 mod epoch;
@@ -26,6 +28,7 @@ mod error;
 mod evidence;
 pub mod gramine;
 mod policy;
+#[cfg(feature = "hardware")]
 pub mod snp;
 pub mod tsm;
 

@@ -26,7 +26,9 @@
 //! tests are deterministic; [`Policy::verify`] uses the clock.
 
 use crate::claims::{Claims, MR32_LEN, MR48_LEN, Measurements, SnpTcb, Tee};
-use crate::{AttestError, Evidence, Format, ReportData, dcap, snp};
+use crate::{AttestError, Evidence, Format, ReportData};
+#[cfg(feature = "hardware")]
+use crate::{dcap, snp};
 use serde::Deserialize;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -200,10 +202,15 @@ impl Policy {
         evidence: &Evidence,
         noise_static_public: &[u8; 32],
     ) -> Result<Verified, AttestError> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        // Dev evidence needs no clock (and wasm32 has no SystemTime).
+        let now = if evidence.format == Format::Dev {
+            0
+        } else {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        };
         self.verify_at(evidence, noise_static_public, now)
     }
 
@@ -226,17 +233,11 @@ impl Policy {
                 return Ok(Verified::Dev);
             }
             Format::Dev => return Err(AttestError::FormatRejected("dev")),
-            f @ (Format::Tdx | Format::Sgx) => {
+            f @ (Format::Tdx | Format::Sgx | Format::SevSnp) => {
                 if evidence.collateral.is_empty() {
                     return Err(AttestError::NoCollateral(f.name()));
                 }
-                dcap::verify(&evidence.quote, &evidence.collateral, now, self.allow_debug)?
-            }
-            Format::SevSnp => {
-                if evidence.collateral.is_empty() {
-                    return Err(AttestError::NoCollateral("sev-snp"));
-                }
-                snp::verify(&evidence.quote, &evidence.collateral, now)?
+                self.hardware_claims(evidence, now)?
             }
         };
         if claims.report_data != bound.0 {
@@ -244,6 +245,21 @@ impl Policy {
         }
         self.check(&claims, now)?;
         Ok(Verified::Hardware(Box::new(claims)))
+    }
+
+    /// Verifies hardware evidence with its collateral into claims.
+    #[cfg(feature = "hardware")]
+    fn hardware_claims(&self, evidence: &Evidence, now: u64) -> Result<Claims, AttestError> {
+        match evidence.format {
+            Format::SevSnp => snp::verify(&evidence.quote, &evidence.collateral, now),
+            _ => dcap::verify(&evidence.quote, &evidence.collateral, now, self.allow_debug),
+        }
+    }
+
+    /// Without the `hardware` feature, hardware evidence is refused.
+    #[cfg(not(feature = "hardware"))]
+    fn hardware_claims(&self, evidence: &Evidence, _now: u64) -> Result<Claims, AttestError> {
+        Err(AttestError::HardwareNotBuilt(evidence.format.name()))
     }
 
     /// Judges verified claims: debug, TCB, collateral age, measurements.

@@ -40,6 +40,7 @@ pub enum ClientError {
     #[error("{0}")]
     Status(Status),
     /// An attachment could not be made or opened.
+    #[cfg(feature = "native")]
     #[error("{0}")]
     Media(#[from] crate::media::MediaError),
     /// A rendezvous operation failed with a status.

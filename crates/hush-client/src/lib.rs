@@ -23,29 +23,50 @@
 //! # Ok(()) }
 //! ```
 
+// Without `native` (the browser build) only the transport-independent core
+// is built: sessions, key proofs, identities and end-to-end sealing.
+#[cfg(feature = "native")]
 pub mod accounts;
+#[cfg(feature = "native")]
 mod client;
+#[cfg(feature = "native")]
 pub mod computations;
+#[cfg(feature = "native")]
 pub mod contacts;
+#[cfg(feature = "native")]
 pub mod directory;
 pub mod e2e;
 mod error;
+#[cfg(feature = "native")]
 pub mod fanout;
+#[cfg(feature = "native")]
 pub mod groups;
 pub mod identity;
+#[cfg(feature = "native")]
 mod json_file;
+#[cfg(feature = "native")]
+pub mod keystore;
+#[cfg(feature = "native")]
 pub mod media;
+#[cfg(feature = "native")]
 pub mod passphrase;
+#[cfg(feature = "native")]
 pub mod read_state;
+#[cfg(feature = "native")]
 pub mod rendezvous;
 pub mod session;
+#[cfg(feature = "native")]
 pub mod status;
 
+#[cfg(feature = "native")]
 pub use client::{Client, DEFAULT_ATTEMPTS, INBOX_REQUESTS, MAX_GRPC_MESSAGE, Read, server_url};
+#[cfg(feature = "native")]
 pub use contacts::{Contact, Contacts};
 pub use e2e::{Opened, SealedPayload, VerifiedCard};
 pub use error::ClientError;
-pub use identity::{Identity, Keystore};
+pub use identity::Identity;
+#[cfg(feature = "native")]
+pub use identity::Keystore;
 
 /// A fresh random message id.
 pub fn new_message_id() -> hush_wire::MessageId {
