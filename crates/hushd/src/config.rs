@@ -86,6 +86,9 @@ pub struct Settings {
     pub attestation_collateral: Option<PathBuf>,
     /// Log format: "text" or "json".
     pub log_format: String,
+    /// The browser demo at /demo/: "auto" (on with dev attestation only),
+    /// "on" or "off".
+    pub demo: String,
 }
 
 impl Default for Settings {
@@ -114,6 +117,7 @@ impl Default for Settings {
             gramine_path: PathBuf::from(hush_attest::gramine::DEFAULT_ROOT),
             attestation_collateral: None,
             log_format: "text".into(),
+            demo: "auto".into(),
         }
     }
 }
@@ -247,6 +251,11 @@ pub struct Args {
     #[arg(long, env = "HUSH_LOG_FORMAT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<String>,
+    /// The browser demo at /demo/ (two panes, alice and bob): "auto" (on
+    /// with dev attestation only), "on" or "off" [default: auto].
+    #[arg(long, env = "HUSH_DEMO")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demo: Option<String>,
 }
 
 impl Args {
@@ -332,6 +341,12 @@ impl Settings {
 
     fn validate(&self) -> Result<()> {
         self.store_config()?;
+        if !matches!(self.demo.as_str(), "auto" | "on" | "off") {
+            bail!(
+                "demo must be \"auto\", \"on\" or \"off\", got {:?}",
+                self.demo
+            );
+        }
         if !matches!(self.attestation.as_str(), "dev" | "tsm" | "gramine") {
             bail!(
                 "attestation must be \"dev\", \"tsm\" or \"gramine\", got {:?}",
@@ -353,6 +368,15 @@ impl Settings {
             bail!("max sessions must be at least 1");
         }
         Ok(())
+    }
+
+    /// Whether to serve the browser demo at /demo/.
+    pub fn demo_enabled(&self) -> bool {
+        match self.demo.as_str() {
+            "on" => true,
+            "off" => false,
+            _ => self.attestation == "dev",
+        }
     }
 
     /// The store's limits.

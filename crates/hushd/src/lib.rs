@@ -14,6 +14,7 @@ pub mod blobs;
 pub mod broker;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod directory;
 pub mod enclave_thread;
 pub mod http;

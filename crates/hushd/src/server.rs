@@ -142,12 +142,15 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
     let blob_store = blob_store(&settings).await?;
     let blob_service = BlobService::new(blob_store.clone());
-    let http = crate::http::routes(crate::http::Services {
+    let mut http = crate::http::routes(crate::http::Services {
         broker: broker_service,
         directory: directory_service,
         rendezvous: rendezvous_service,
         blobs: blob_service.clone(),
     });
+    if settings.demo_enabled() {
+        http = http.merge(crate::demo::routes());
+    }
     let blobs = BlobsServer::new(blob_service)
         .max_decoding_message_size(MAX_BLOB_MESSAGE)
         .max_encoding_message_size(MAX_BLOB_MESSAGE);
@@ -166,6 +169,9 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
     println!("hushd: oblivious message broker listening on http://{addr}");
     if let Some(l) = &metrics_listener {
         println!("hushd: metrics on http://{}/metrics", l.local_addr()?);
+    }
+    if settings.demo_enabled() {
+        println!("hushd: browser demo on http://{addr}/demo/");
     }
     println!(
         "hushd: capacity {} messages, ttl {}, {} attestation{}",
