@@ -1,0 +1,374 @@
+//! Python bindings of the hush client: the native half of the `hush`
+//! package (`python/hush/__init__.py` is the other). Everything is the Rust
+//! client underneath: the attested Noise session, key proofs, end-to-end
+//! sealing, the fixed-shape inbox, and the CLI's identity and contact files
+//! (`$HUSH_HOME`), so an identity made by `hush id new` works here and
+//! back. Network calls release the GIL.
+
+use hush_client::e2e::{self, VerifiedCard};
+use hush_client::identity::SECRET_LEN;
+use hush_client::{Contacts as ContactFiles, Identity as RustIdentity, Keystore as RustKeystore};
+use hush_wire::{EnvelopeKind, EnvelopePlaintext, MessageId};
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+create_exception!(
+    _native,
+    HushError,
+    PyException,
+    "Anything hush refused, with the reason."
+);
+
+fn err(e: impl std::fmt::Display) -> PyErr {
+    HushError::new_err(e.to_string())
+}
+
+/// An identity: a named sr25519 key pair, the same as the CLI's.
+#[pyclass(module = "hush", frozen)]
+#[derive(Clone)]
+struct Identity(RustIdentity);
+
+#[pymethods]
+impl Identity {
+    /// A new random identity (not saved; see Keystore.create).
+    #[staticmethod]
+    fn generate(name: &str) -> Self {
+        Self(RustIdentity::generate(name))
+    }
+
+    /// The identity with secret seed `secret_hex` (64 hex digits).
+    #[staticmethod]
+    fn from_secret(name: &str, secret_hex: &str) -> PyResult<Self> {
+        let mut seed = [0u8; SECRET_LEN];
+        hex::decode_to_slice(secret_hex.trim(), &mut seed)
+            .map_err(|_| err("an identity secret is 64 hex digits"))?;
+        Ok(Self(RustIdentity::from_secret(name, seed)))
+    }
+
+    /// Its name.
+    #[getter]
+    fn name(&self) -> String {
+        self.0.name().to_owned()
+    }
+
+    /// Its public key (hex): its address on the broker.
+    #[getter]
+    fn public_key(&self) -> String {
+        self.0.public().to_hex()
+    }
+
+    /// Its contact card, to hand to whoever writes to it.
+    fn card(&self) -> Card {
+        Card(e2e::card_for(&self.0))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Identity({:?}, {})", self.0.name(), self.0.public())
+    }
+}
+
+/// Someone's contact card, its signature checked.
+#[pyclass(module = "hush", frozen)]
+#[derive(Clone)]
+struct Card(VerifiedCard);
+
+#[pymethods]
+impl Card {
+    /// Parses and checks a card's text (`hush id card NAME` prints one).
+    #[new]
+    fn new(text: &str) -> PyResult<Self> {
+        VerifiedCard::from_text(text.trim()).map(Self).map_err(err)
+    }
+
+    /// The public key it is for (hex).
+    #[getter]
+    fn public_key(&self) -> String {
+        self.0.signing_key().to_hex()
+    }
+
+    /// The card's text.
+    #[getter]
+    fn text(&self) -> String {
+        self.0.to_text()
+    }
+
+    /// The safety number of `me` and this card's owner (60 digits in groups
+    /// of five), to compare out of band, as `hush contact verify` shows.
+    fn safety_number(&self, me: &Identity) -> String {
+        e2e::safety_number::grouped(&e2e::safety_number::safety_number(
+            &me.0.public(),
+            &self.0.signing_key(),
+        ))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Card({})", self.0.signing_key())
+    }
+}
+
+/// The CLI's identity folder: `$HUSH_HOME`, else `$XDG_CONFIG_HOME/hush`,
+/// else `~/.config/hush`, unless `home` is given.
+#[pyclass(module = "hush", frozen)]
+struct Keystore {
+    home: PathBuf,
+    store: RustKeystore,
+}
+
+#[pymethods]
+impl Keystore {
+    /// `passphrase` opens identities protected with `hush id protect`.
+    #[new]
+    #[pyo3(signature = (home=None, passphrase=None))]
+    fn new(home: Option<PathBuf>, passphrase: Option<String>) -> Self {
+        let home = home.unwrap_or_else(RustKeystore::default_dir);
+        let mut store = RustKeystore::open(&home);
+        if let Some(p) = passphrase {
+            store = store.with_passphrase_source(Arc::new(move |_| {
+                Some(zeroize::Zeroizing::new(p.clone()))
+            }));
+        }
+        Self { home, store }
+    }
+
+    /// The folder.
+    #[getter]
+    fn home(&self) -> PathBuf {
+        self.home.clone()
+    }
+
+    /// Creates and saves a new identity (as `hush id new NAME`).
+    fn create(&self, name: &str) -> PyResult<Identity> {
+        self.store.create(name).map(Identity).map_err(err)
+    }
+
+    /// Loads identity `name`.
+    fn load(&self, name: &str) -> PyResult<Identity> {
+        self.store.load(name).map(Identity).map_err(err)
+    }
+
+    /// The names of the identities whose files are readable.
+    fn names(&self) -> PyResult<Vec<String>> {
+        let (good, _bad) = self.store.list_public().map_err(err)?;
+        Ok(good.into_iter().map(|i| i.name).collect())
+    }
+
+    /// Adds contact `name` with `card` (as `hush contact add`).
+    fn add_contact(&self, name: &str, card: &Card) -> PyResult<()> {
+        ContactFiles::open(&self.home)
+            .add(name, &card.0)
+            .map_err(err)
+    }
+
+    /// Contact `name`'s card.
+    fn contact(&self, name: &str) -> PyResult<Card> {
+        ContactFiles::open(&self.home)
+            .load(name)
+            .map(|c| Card(c.card))
+            .map_err(err)
+    }
+}
+
+/// A message, opened end to end.
+#[pyclass(module = "hush", frozen)]
+struct Message {
+    /// Its id (hex).
+    #[pyo3(get)]
+    id: String,
+    /// Who wrote it (hex public key).
+    #[pyo3(get)]
+    author: String,
+    /// Whose mailbox holds it (hex public key).
+    #[pyo3(get)]
+    recipient: String,
+    /// "text", "receipt", ...
+    #[pyo3(get)]
+    kind: String,
+    /// When the broker stored it (seconds since the Unix epoch).
+    #[pyo3(get)]
+    timestamp: u64,
+    content: Vec<u8>,
+}
+
+#[pymethods]
+impl Message {
+    /// The content, as bytes.
+    #[getter]
+    fn content<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.content)
+    }
+
+    /// The content as text (invalid UTF-8 replaced). Print it escaped
+    /// (`repr`) if it may hold control characters: anyone can write to you.
+    #[getter]
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.content).into_owned()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Message(id={}, author={}, kind={}, {} bytes)",
+            self.id,
+            self.author,
+            self.kind,
+            self.content.len()
+        )
+    }
+}
+
+fn opened(me: &RustIdentity, m: &hush_wire::Message) -> PyResult<Message> {
+    let o = e2e::open(me, m).map_err(err)?;
+    Ok(Message {
+        id: m.id.to_hex(),
+        author: o.author.to_hex(),
+        recipient: m.recipient.to_hex(),
+        kind: o.kind.name().to_owned(),
+        timestamp: m.timestamp.0,
+        content: o.content,
+    })
+}
+
+/// An attested session to hushd, acting as the given identities.
+#[pyclass(module = "hush")]
+struct Client {
+    runtime: tokio::runtime::Runtime,
+    client: hush_client::Client,
+}
+
+impl Client {
+    /// Runs `f` on the client with the GIL released.
+    fn call<T: Send>(
+        &mut self,
+        py: Python<'_>,
+        f: impl AsyncFnOnce(&mut hush_client::Client) -> Result<T, hush_client::ClientError> + Send,
+    ) -> PyResult<T> {
+        let Self { runtime, client } = self;
+        py.detach(|| runtime.block_on(f(client))).map_err(err)
+    }
+}
+
+#[pymethods]
+impl Client {
+    /// Connects to `url` (e.g. "http://127.0.0.1:7878"), checks the
+    /// server's attestation, and proves the identities' keys. The policy
+    /// is the TOML file `policy` (docs/ATTESTATION.md); `allow_dev=True`
+    /// accepts dev attestation instead, which proves nothing (local
+    /// development only).
+    #[new]
+    #[pyo3(signature = (url, identities, *, allow_dev=false, policy=None))]
+    fn new(
+        py: Python<'_>,
+        url: &str,
+        identities: Vec<Identity>,
+        allow_dev: bool,
+        policy: Option<PathBuf>,
+    ) -> PyResult<Self> {
+        let policy = match (policy, allow_dev) {
+            (Some(path), _) => hush_attest::Policy::load(&path).map_err(err)?,
+            (None, true) => hush_attest::Policy::dev(),
+            (None, false) => hush_attest::Policy::default(),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(err)?;
+        let keypairs = identities.iter().map(|i| i.0.keypair()).collect();
+        let url = url.to_owned();
+        let client = py
+            .detach(|| runtime.block_on(hush_client::Client::connect(&url, policy, keypairs)))
+            .map_err(err)?;
+        Ok(Self { runtime, client })
+    }
+
+    /// What the server's attestation established.
+    #[getter]
+    fn attestation(&self) -> String {
+        match self.client.session().attestation() {
+            hush_attest::Verified::Dev => "dev (proves nothing)".into(),
+            hush_attest::Verified::Hardware(c) => format!("{} hardware", c.tee.name()),
+        }
+    }
+
+    /// The enclave's epoch, new at every start of the enclave.
+    #[getter]
+    fn epoch(&self) -> u64 {
+        self.client.session().epoch()
+    }
+
+    /// Seals `content` (str or bytes) end to end for `to` and stores it,
+    /// from `me`. Returns the message id (hex). `id` (hex) makes a retry
+    /// safe: sending the same id again does not store a second copy.
+    #[pyo3(signature = (me, to, content, *, id=None))]
+    fn send(
+        &mut self,
+        py: Python<'_>,
+        me: &Identity,
+        to: &Card,
+        content: &Bound<'_, PyAny>,
+        id: Option<&str>,
+    ) -> PyResult<String> {
+        let bytes: Vec<u8> = if let Ok(s) = content.extract::<String>() {
+            s.into_bytes()
+        } else {
+            content.extract::<Vec<u8>>().map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err("content must be str or bytes")
+            })?
+        };
+        let plaintext = EnvelopePlaintext::new(EnvelopeKind::Text, &bytes).map_err(err)?;
+        let id = match id {
+            Some(hex) => MessageId::from_hex(hex).map_err(err)?,
+            None => hush_client::new_message_id(),
+        };
+        let (me, to) = (me.0.clone(), to.0.clone());
+        self.call(py, async move |c| c.send(&me, &to, id, &plaintext).await)?;
+        Ok(id.to_hex())
+    }
+
+    /// Every message in `me`'s mailbox, oldest first, opened. Always one
+    /// list and 62 reads, however many there are, so the host cannot count
+    /// them.
+    fn inbox(&mut self, py: Python<'_>, me: &Identity) -> PyResult<Vec<Message>> {
+        let owner = me.0.public();
+        let messages = self.call(py, async move |c| c.inbox(owner).await)?;
+        messages.iter().map(|m| opened(&me.0, m)).collect()
+    }
+
+    /// Reads message `id` (hex) of `me`'s mailbox.
+    fn read(&mut self, py: Python<'_>, me: &Identity, id: &str) -> PyResult<Message> {
+        let id = MessageId::from_hex(id).map_err(err)?;
+        let owner = me.0.public();
+        let read = self.call(py, async move |c| c.read(owner, id).await)?;
+        opened(&me.0, &read.message)
+    }
+
+    /// Deletes message `id` (hex) of `me`'s mailbox, or, as its sender,
+    /// one `me` sent to `recipient` (a Card).
+    #[pyo3(signature = (me, id, *, recipient=None))]
+    fn delete(
+        &mut self,
+        py: Python<'_>,
+        me: &Identity,
+        id: &str,
+        recipient: Option<&Card>,
+    ) -> PyResult<()> {
+        let id = MessageId::from_hex(id).map_err(err)?;
+        let acting_as = me.0.public();
+        let mailbox = recipient.map_or(acting_as, |c| c.0.signing_key());
+        self.call(py, async move |c| c.delete(acting_as, id, mailbox).await)
+    }
+}
+
+/// The native module, re-exported by `hush/__init__.py`.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Identity>()?;
+    m.add_class::<Card>()?;
+    m.add_class::<Keystore>()?;
+    m.add_class::<Message>()?;
+    m.add_class::<Client>()?;
+    m.add("HushError", m.py().get_type::<HushError>())?;
+    Ok(())
+}

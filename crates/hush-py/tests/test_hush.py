@@ -1,0 +1,121 @@
+"""The `hush` Python package against a real hushd on loopback, and with the
+hush CLI on the same identity folder. Run by scripts/python-test.sh, which
+builds the package, hushd and the CLI, and sets HUSHD and HUSH_CLI."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+import hush
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    work = tmp_path_factory.mktemp("hushd")
+    proc = subprocess.Popen(
+        [os.environ["HUSHD"], "--listen", "127.0.0.1:0", "--metrics-listen", "off",
+         "--capacity", "1024", "--blob-dir", str(work / "blobs"),
+         "--verification-file", str(work / "codes.txt")],
+        stdout=subprocess.PIPE, text=True)
+    url = None
+    for line in proc.stdout:
+        if line.startswith("hushd: oblivious message broker listening on "):
+            url = line.rsplit(" ", 1)[1].strip()
+        if line.startswith("Try it"):
+            break
+    assert url, "hushd printed its address"
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HUSH_HOME", str(tmp_path))
+    return tmp_path
+
+
+def cli(url, *args):
+    out = subprocess.run(
+        [os.environ["HUSH_CLI"], "--server", url, *args],
+        capture_output=True, text=True,
+        env={**os.environ, "HUSH_ALLOW_DEV_ATTESTATION": "1"})
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_alice_sends_bob_reads_and_deletes(server, home):
+    keys = hush.Keystore()
+    alice, bob = keys.create("alice"), keys.create("bob")
+    assert sorted(keys.names()) == ["alice", "bob"]
+    sender = hush.Client(server, [alice], allow_dev=True)
+    assert sender.attestation.startswith("dev")
+    sent = sender.send(alice, bob.card(), "hello bob")
+    sender.send(alice, bob.card(), b"\x00\x01binary\xff")
+
+    reader = hush.Client(server, [bob], allow_dev=True)
+    inbox = reader.inbox(bob)
+    assert [m.content for m in inbox] == [b"hello bob", b"\x00\x01binary\xff"]
+    assert inbox[0].id == sent and inbox[0].author == alice.public_key
+    assert inbox[0].text == "hello bob" and inbox[0].kind == "text"
+    assert reader.read(bob, sent).text == "hello bob"
+
+    reader.delete(bob, sent)
+    assert [m.content for m in reader.inbox(bob)] == [b"\x00\x01binary\xff"]
+    with pytest.raises(hush.HushError, match="not found"):
+        reader.read(bob, sent)
+
+
+def test_a_retry_with_the_same_id_stores_one_copy(server, home):
+    keys = hush.Keystore()
+    alice, bob = keys.create("alice"), keys.create("bob")
+    c = hush.Client(server, [alice, bob], allow_dev=True)
+    first = c.send(alice, bob.card(), "once")
+    with pytest.raises(hush.HushError, match="already exists"):
+        c.send(alice, bob.card(), "once", id=first)
+    assert len(c.inbox(bob)) == 1
+
+
+def test_identities_and_contacts_are_the_clis(server, home):
+    # Made by the CLI, used from Python.
+    cli(server, "id", "new", "carol")
+    listed = json.loads(cli(server, "id", "list", "--json"))
+    carol = hush.Keystore().load("carol")
+    assert [i["public_key"] for i in listed if i["name"] == "carol"] == [carol.public_key]
+
+    # Made in Python, used by the CLI: dave writes to carol.
+    keys = hush.Keystore()
+    dave = keys.create("dave")
+    card = hush.Card(cli(server, "id", "card", "carol").strip())
+    keys.add_contact("carol-card", card)
+    assert keys.contact("carol-card").public_key == carol.public_key
+    c = hush.Client(server, [dave], allow_dev=True)
+    c.send(dave, keys.contact("carol-card"), "from python")
+    inbox = json.loads(cli(server, "inbox", "--as", "carol", "--json"))
+    assert [m["text"] for m in inbox] == ["from python"]
+
+    cli(server, "send", "--as", "carol", "--to", "dave", "from the cli")
+    # The CLI sent dave a read receipt for "from python" too.
+    texts = [m.text for m in c.inbox(dave) if m.kind == "text"]
+    assert texts == ["from the cli"]
+
+
+def test_bad_input_is_refused_with_a_reason(server, home):
+    alice = hush.Identity.generate("alice")
+    with pytest.raises(hush.HushError, match="dev"):
+        hush.Client(server, [alice])
+    with pytest.raises(hush.HushError, match="card"):
+        hush.Card("hush-card-v1:garbage")
+    with pytest.raises(hush.HushError, match="64 hex digits"):
+        hush.Identity.from_secret("x", "abcd")
+    with pytest.raises(hush.HushError, match="no identity named"):
+        hush.Keystore().load("nobody")
+    with pytest.raises(hush.HushError, match="cannot reach"):
+        hush.Client("http://127.0.0.1:1", [alice], allow_dev=True)
+    c = hush.Client(server, [alice], allow_dev=True)
+    with pytest.raises(hush.HushError):
+        c.send(alice, alice.card(), "x" * 5000)
+    with pytest.raises(TypeError):
+        c.send(alice, alice.card(), 42)

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The `hush` Python package (crates/hush-py, PyO3 + maturin) against a real
+# hushd: builds a wheel, installs it in a fresh virtualenv with pytest, and
+# runs crates/hush-py/tests. Needs python3 with venv (Debian: python3-venv);
+# maturin and pytest come from PyPI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+    echo "python-test: installing python3-venv" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3 python3-venv >/dev/null
+fi
+venv=target/py-venv
+[ -x $venv/bin/python ] || python3 -m venv $venv
+$venv/bin/pip install -q --disable-pip-version-check 'maturin>=1.9,<2' 'pytest>=8,<9'
+
+cargo build -q --locked -p hushd -p hush-client
+rm -rf target/wheels
+$venv/bin/maturin build -q --locked --manifest-path crates/hush-py/Cargo.toml --out target/wheels
+$venv/bin/pip install -q --disable-pip-version-check --force-reinstall --no-deps target/wheels/hush-*.whl
+
+HUSHD=$PWD/target/debug/hushd HUSH_CLI=$PWD/target/debug/hush \
+    $venv/bin/python -m pytest -q crates/hush-py/tests "$@"
