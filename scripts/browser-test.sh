@@ -12,9 +12,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages, refreshing the package lists once if they are stale.
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q "$@" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "$@" >/dev/null; }
+}
+
+
 if [ ! -x /usr/bin/chromium ]; then
     echo "browser-test: installing Debian's chromium" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
+    apt_install chromium
 fi
 (cd web/tests && npm ci --no-audit --no-fund --silent)
 cargo build -q --locked -p hushd

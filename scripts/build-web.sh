@@ -13,6 +13,13 @@
 # changed, i.e. if crates/hush-web changed without a rebuild.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Debian packages, refreshing the package lists once if they are stale.
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q "$@" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "$@" >/dev/null; }
+}
+
 root=$PWD
 
 need_apt=()
@@ -21,7 +28,7 @@ need_apt=()
 command -v lld >/dev/null || need_apt+=(lld)
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "build-web: installing Debian packages: ${need_apt[*]}" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_apt[@]}" >/dev/null
+    apt_install "${need_apt[@]}"
 fi
 
 version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)

@@ -6,9 +6,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Debian packages, refreshing the package lists once if they are stale.
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q "$@" >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q "$@" >/dev/null; }
+}
+
+
 if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
     echo "python-test: installing python3-venv" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3 python3-venv >/dev/null
+    apt_install python3 python3-venv
 fi
 venv=target/py-venv
 [ -x $venv/bin/python ] || python3 -m venv $venv
@@ -19,5 +26,5 @@ rm -rf target/wheels
 $venv/bin/maturin build -q --locked --manifest-path crates/hush-py/Cargo.toml --out target/wheels
 $venv/bin/pip install -q --disable-pip-version-check --force-reinstall --no-deps target/wheels/hush-*.whl
 
-HUSHD=$PWD/target/debug/hushd HUSH_CLI=$PWD/target/debug/hush \
+HUSHD=$PWD/target/debug/hushd HUSH_CLI=$PWD/target/debug/hush PYTHON=$PWD/$venv/bin/python \
     $venv/bin/python -m pytest -q crates/hush-py/tests "$@"

@@ -119,3 +119,12 @@ def test_bad_input_is_refused_with_a_reason(server, home):
         c.send(alice, alice.card(), "x" * 5000)
     with pytest.raises(TypeError):
         c.send(alice, alice.card(), 42)
+
+
+def test_the_readme_example_delivers_a_message(server, home):
+    example = os.path.join(os.path.dirname(__file__), "../../../examples/python/hello.py")
+    out = subprocess.run(
+        [os.environ.get("PYTHON", "python"), example], capture_output=True, text=True,
+        env={**os.environ, "HUSH_SERVER": server})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("bob got 'hello bob, from Python' from "), out.stdout
