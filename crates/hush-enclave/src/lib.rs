@@ -7,6 +7,7 @@
 //! whatever its type, arguments and outcome (see [`services`] and the
 //! rules in DESIGN.md).
 
+pub mod cluster;
 pub mod oblivious;
 pub mod oram;
 pub mod reference;

@@ -43,6 +43,14 @@ impl KeyedHash {
         self.hash(domain, data)
     }
 
+    /// A random stream for `domain`, seeded from the secret: a service's
+    /// draws (verification codes, computation ids) are then a function of
+    /// its secret and its requests, the same on every replica that holds
+    /// the same secret and applies the same requests in the same order.
+    pub(crate) fn stream(&self, domain: &[u8]) -> rand_chacha::ChaCha20Rng {
+        rand::SeedableRng::from_seed(self.hash(domain, b"stream"))
+    }
+
     /// A uniformly spread 64-bit value for bucket selection.
     pub(crate) fn bucket_hash(&self, key: &[u8]) -> u64 {
         let d = self.hash(BUCKET_DOMAIN, key);

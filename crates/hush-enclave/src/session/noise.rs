@@ -37,6 +37,11 @@ impl StaticKey {
     pub fn public(&self) -> &[u8; 32] {
         &self.public
     }
+
+    /// The private half, for the enclave's own handshakes.
+    pub(crate) fn private(&self) -> &[u8] {
+        &self.private
+    }
 }
 
 /// A completed handshake: the reply to send, the transport, and the hash

@@ -83,6 +83,9 @@ const LOOKUP_WINDOW_SECS: u64 = 24 * 60 * 60;
 const DOMAIN_IDENTIFIER: &[u8] = b"hush.directory.identifier.v1";
 const DOMAIN_KEY: &[u8] = b"hush.directory.key.v1";
 
+/// Domain of the verification codes' random stream.
+const CODES_DOMAIN: &[u8] = b"hush.directory.codes.v1";
+
 /// The trusted directory.
 pub struct Directory {
     config: DirectoryConfig,
@@ -93,6 +96,8 @@ pub struct Directory {
     /// The index the next new account takes.
     next_account: u32,
     hash: KeyedHash,
+    /// Where verification codes come from (seeded from the secret).
+    codes: rand_chacha::ChaCha20Rng,
     outbox: Outbox,
     now: u64,
 }
@@ -216,6 +221,7 @@ impl Directory {
             pending: PendingWrites::default(),
             next_account: 0,
             hash: KeyedHash::new(secret),
+            codes: KeyedHash::new(secret).stream(CODES_DOMAIN),
             outbox: Outbox::default(),
             config,
             now: 0,
@@ -323,7 +329,7 @@ impl Directory {
         self.next_account += as_u32(created);
 
         // 3. private: the caller's identity, budget and identifier slots.
-        let code = rand::Rng::random_range(&mut rand::rng(), 0..VerificationCode::LIMIT);
+        let code = rand::Rng::random_range(&mut self.codes, 0..VerificationCode::LIMIT);
         let lookups = session_lookups.load(Ordering::Relaxed);
         let config = self.config;
         let mut p = PrivateOutcome {

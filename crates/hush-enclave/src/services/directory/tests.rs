@@ -787,3 +787,39 @@ fn outbox_releases_codes_only_on_the_tick() {
     h.d.tick(h.now);
     assert!(h.d.take_verifications().is_empty());
 }
+
+/// Replicas hold the same secret and apply the same requests in order: they
+/// must then send the same codes and give the same answers, whatever each
+/// one's ORAM randomness (which changes only the physical layout).
+#[test]
+fn replicas_with_one_secret_send_the_same_codes_and_answers() {
+    let config = DirectoryConfig::new(16).unwrap();
+    let (mut a, mut b) = (Harness::new(config), Harness::new(config));
+    for n in 1..=6u8 {
+        let id = email(n);
+        assert_eq!(a.register(n, &id), DirectoryStatus::Ok);
+        assert_eq!(b.register(n, &id), DirectoryStatus::Ok);
+        let (ca, cb) = (a.codes(), b.codes());
+        assert_eq!(ca, cb, "the same code for {id:?}");
+        let verify = DirectoryOp::Verify {
+            identifier: id.clone(),
+            code: ca[&id],
+        };
+        assert_eq!(a.run(key(n), verify.clone()), b.run(key(n), verify));
+        let look = DirectoryOp::Lookup { identifier: id };
+        assert_eq!(a.run(key(n + 1), look.clone()), b.run(key(n + 1), look));
+    }
+    // A different secret draws different codes.
+    let mut c = Harness::new(config);
+    c.d = Directory::with_secret(config, &RostlFactory, [8; 32]);
+    c.d.tick(T0);
+    let mut d = Harness::new(config);
+    let codes: Vec<_> = (1..=4u8)
+        .map(|n| {
+            c.register(n, &email(n));
+            d.register(n, &email(n));
+            (c.codes()[&email(n)], d.codes()[&email(n)])
+        })
+        .collect();
+    assert!(codes.iter().any(|(x, y)| x != y), "{codes:?}");
+}

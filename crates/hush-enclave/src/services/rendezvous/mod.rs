@@ -74,6 +74,9 @@ pub struct RendezvousConfig {
 /// Members per computation [`RendezvousConfig::new`] provides for.
 pub const MEMBERS_PER_COMPUTATION: u32 = 4;
 
+/// Domain of the new computation ids' random stream.
+const IDS_DOMAIN: &[u8] = b"hush.rendezvous.ids.v1";
+
 /// The trusted rendezvous service.
 pub struct Rendezvous {
     config: RendezvousConfig,
@@ -83,6 +86,8 @@ pub struct Rendezvous {
     next: u32,
     epoch: u64,
     hash: KeyedHash,
+    /// Where new computation ids come from (seeded from the secret).
+    id_stream: rand_chacha::ChaCha20Rng,
     now: u64,
 }
 
@@ -146,6 +151,7 @@ impl Rendezvous {
             next: 0,
             epoch,
             hash: KeyedHash::new(secret),
+            id_stream: KeyedHash::new(secret).stream(IDS_DOMAIN),
             config,
             now: 0,
         }
@@ -238,7 +244,7 @@ impl Rendezvous {
         // The id: a new one for create (this epoch, 8 random bytes).
         let mut fresh = [0u8; COMPUTATION_ID_LEN];
         fresh[..8].copy_from_slice(&self.epoch.to_le_bytes());
-        rand::Rng::fill(&mut rand::rng(), &mut fresh[8..]);
+        rand::Rng::fill(&mut self.id_stream, &mut fresh[8..]);
         let mut id: [u8; COMPUTATION_ID_LEN] = r[ID..TYPE].try_into().expect("id");
         cmov_bytes(&mut id, &fresh, create);
         let this_epoch = eq_bytes(&id[..8], &self.epoch.to_le_bytes());

@@ -618,3 +618,36 @@ fn duplicate_participants_are_refused() {
     let out = h.r.execute_record(&bytes, Choice::from(1), h.now);
     assert_eq!(out[0], RendezvousStatus::InvalidRequest.code());
 }
+
+/// Replicas with the same secret and epoch, applying the same requests,
+/// create the same ids and give the same answers (their ORAM randomness,
+/// which changes only the physical layout, differs).
+#[test]
+fn replicas_with_one_secret_create_the_same_ids() {
+    let (mut a, mut b) = (H::new(), H::new());
+    for round in 0..5u8 {
+        let ia = a.create(1, ComputationType::Average, &[2, 3], 2);
+        let ib = b.create(1, ComputationType::Average, &[2, 3], 2);
+        assert_eq!(ia, ib, "round {round}");
+        for (who, v) in [(2u8, 10i64), (3, 20)] {
+            assert_eq!(a.number(who, ia, v), b.number(who, ib, v));
+        }
+        assert_eq!(a.result(1, ia), b.result(1, ib));
+        a.tick();
+        b.tick();
+        assert_eq!(a.list(2), b.list(2));
+    }
+    let mut c = H::new();
+    c.r = Rendezvous::with_secret(
+        RendezvousConfig::new(16).unwrap(),
+        &RostlFactory,
+        [3; 32],
+        EPOCH,
+    );
+    super::super::TrustedService::tick(&mut c.r, c.now);
+    assert_ne!(
+        c.create(1, ComputationType::Average, &[2, 3], 2),
+        H::new().create(1, ComputationType::Average, &[2, 3], 2),
+        "another secret draws other ids"
+    );
+}

@@ -1,0 +1,18 @@
+//! Replication groundwork: what the replicas of a cluster share, and how a
+//! node is let in.
+//!
+//! - [`secret`]: the cluster secret, from which every service's keyed-hash
+//!   secret and random streams are derived, so that replicas applying the
+//!   same requests in the same order reach the same state (ORAM randomness
+//!   stays local: it changes only the physical layout).
+//! - [`join`]: a mutually attested Noise XX handshake between a joining
+//!   node and a member; each checks the other's evidence under its policy,
+//!   and only then does the member hand over the cluster secret, on that
+//!   channel. The host carries the messages and learns nothing but their
+//!   (public) sizes.
+
+pub mod join;
+pub mod secret;
+
+pub use join::{Admission, JoinError, Joiner, JoinerAwaitingSecret};
+pub use secret::{CLUSTER_SECRET_LEN, ClusterSecret};
