@@ -10,7 +10,7 @@ corpus_root="${FUZZ_CORPUS:-${TMPDIR:-/tmp}/hush-fuzz-corpus}"
 if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
-targets=(wire evidence handshake config store_model envelope directory dcap snp attest_policy)
+targets=(wire evidence handshake config store_model envelope directory dcap snp attest_policy cluster)
 [ "$target" = all ] || targets=("$target")
 for t in "${targets[@]}"; do
     mkdir -p "$corpus_root/$t"

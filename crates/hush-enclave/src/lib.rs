@@ -16,8 +16,8 @@ pub mod services;
 pub mod session;
 
 pub use service::{
-    AttestationMode, EnclaveApi, EnclaveConfig, EnclaveStats, HandshakeReply, InProcessEnclave,
-    PublishedEvidence, StartError,
+    Applied, AttestationMode, EnclaveApi, EnclaveConfig, EnclaveStats, HandshakeReply,
+    InProcessEnclave, Proposal, PublishedEvidence, StartError, cluster_epoch, request_len,
 };
 pub use services::broker::{ConfigError, OCCUPANCY_STEPS, Store, StoreConfig};
 pub use services::directory::{Directory, DirectoryConfig, DirectoryConfigError, Verification};

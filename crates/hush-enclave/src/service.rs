@@ -3,7 +3,11 @@
 //! implements it in the host's process today and can later be replaced by
 //! an SGX or confidential-VM deployment without touching either side.
 
+use crate::cluster::ClusterSecret;
+use crate::cluster::log::{Change, Entry};
+use crate::cluster::replica::{ApplyError, Pending, Replica};
 use crate::oram::RostlFactory;
+use crate::services::broker::Store as BrokerStore;
 use crate::services::directory::{Directory, DirectoryConfig, Verification};
 use crate::services::rendezvous::{Rendezvous, RendezvousConfig};
 use crate::services::{Caller, ServiceId, TrustedService};
@@ -16,7 +20,7 @@ use hush_attest::{AttestError, Evidence, ReportData};
 use hush_wire::consts::KEY_PROOF_REQUEST_LEN;
 use hush_wire::{KeyProofResponse, KeyProofStatus, SessionId};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use subtle::ConditionallySelectable;
 
@@ -147,6 +151,62 @@ pub struct InProcessEnclave {
     /// sweep step runs exactly when it moves forward.
     now: AtomicU64,
     dummies: DummyProofs,
+    /// Set when this enclave is a replica of a cluster: requests then go
+    /// through the replicated log ([`Self::propose`], [`Self::apply`]).
+    replica: Option<Mutex<Replica>>,
+}
+
+/// A proposal: the sealed entry for the host to replicate.
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    /// Its sequence number.
+    pub seq: u64,
+    /// The sealed entry ([`crate::cluster::SEALED_ENTRY_LEN`] bytes).
+    pub entry: Vec<u8>,
+}
+
+/// An applied entry.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// Its sequence number.
+    pub seq: u64,
+    /// The sealed answer for the client whose request this replica
+    /// proposed, with its session (none on other replicas, for ticks, for
+    /// a proposal another leader's entry superseded, or once the session
+    /// is gone).
+    pub reply: Option<(SessionId, Vec<u8>)>,
+}
+
+/// The plaintext request length of `service`.
+pub fn request_len(service: ServiceId) -> usize {
+    match service {
+        ServiceId::Broker => BrokerStore::REQUEST_LEN,
+        ServiceId::Directory => Directory::REQUEST_LEN,
+        ServiceId::Rendezvous => Rendezvous::REQUEST_LEN,
+    }
+}
+
+/// Where a fresh enclave's service secrets come from.
+enum Secrets<'a> {
+    /// One node: fresh random secrets, epoch from its own key.
+    Fresh,
+    /// A replica: derived from the cluster secret, the cluster's epoch.
+    Cluster(&'a ClusterSecret),
+}
+
+/// Purposes of the secrets derived from the cluster secret.
+const BROKER_SECRET: &str = "hush.cluster.broker-hash.v1";
+const DIRECTORY_SECRET: &str = "hush.cluster.directory-hash.v1";
+const RENDEZVOUS_SECRET: &str = "hush.cluster.rendezvous-hash.v1";
+const EPOCH_PURPOSE: &str = "hush.cluster.epoch.v1";
+
+/// The epoch of the cluster holding `secret`: the same on every replica.
+pub fn cluster_epoch(secret: &ClusterSecret) -> u64 {
+    u64::from_le_bytes(
+        secret.derive(EPOCH_PURPOSE)[..8]
+            .try_into()
+            .expect("8 bytes"),
+    )
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -159,6 +219,22 @@ impl InProcessEnclave {
     /// Starts the enclave: generates its Noise static key, obtains evidence
     /// binding it, and builds an empty store.
     pub fn start(config: EnclaveConfig, now: u64) -> Result<Self, AttestError> {
+        Self::build(config, now, Secrets::Fresh)
+    }
+
+    /// Starts a replica of the cluster holding `secret` (handed over by
+    /// [`crate::cluster::join`], or made by the cluster's first node): its
+    /// services' secrets and its rendezvous epoch come from the cluster
+    /// secret, and its state changes only by applied log entries.
+    pub fn start_replica(
+        config: EnclaveConfig,
+        now: u64,
+        secret: &ClusterSecret,
+    ) -> Result<Self, AttestError> {
+        Self::build(config, now, Secrets::Cluster(secret))
+    }
+
+    fn build(config: EnclaveConfig, now: u64, secrets: Secrets<'_>) -> Result<Self, AttestError> {
         let static_key = StaticKey::generate()
             .map_err(|_| AttestError::Malformed("Noise key generation failed"))?;
         let report_data = ReportData::for_noise_key(static_key.public());
@@ -179,11 +255,35 @@ impl InProcessEnclave {
             noise_static_key: *static_key.public(),
             epoch: hush_attest::epoch_of(static_key.public()),
         };
-        let mut store = Store::new(config.store, &RostlFactory);
-        store.tick(now);
-        let directory = Directory::new(config.directory, &RostlFactory);
-        let epoch = hush_attest::epoch_of(static_key.public());
-        let rendezvous = Rendezvous::new(config.rendezvous, &RostlFactory, epoch);
+        let (store, directory, rendezvous, replica) = match secrets {
+            Secrets::Fresh => {
+                let mut store = Store::new(config.store, &RostlFactory);
+                store.tick(now);
+                let epoch = hush_attest::epoch_of(static_key.public());
+                (
+                    store,
+                    Directory::new(config.directory, &RostlFactory),
+                    Rendezvous::new(config.rendezvous, &RostlFactory, epoch),
+                    None,
+                )
+            }
+            Secrets::Cluster(secret) => (
+                // No tick: a replica's services see only the log's time.
+                Store::with_secret(config.store, &RostlFactory, *secret.derive(BROKER_SECRET)),
+                Directory::with_secret(
+                    config.directory,
+                    &RostlFactory,
+                    *secret.derive(DIRECTORY_SECRET),
+                ),
+                Rendezvous::with_secret(
+                    config.rendezvous,
+                    &RostlFactory,
+                    *secret.derive(RENDEZVOUS_SECRET),
+                    cluster_epoch(secret),
+                ),
+                Some(Mutex::new(Replica::new(secret))),
+            ),
+        };
         Ok(Self {
             static_key,
             evidence: evidence.encode(),
@@ -197,6 +297,7 @@ impl InProcessEnclave {
             rendezvous: Mutex::new(rendezvous),
             now: AtomicU64::new(now),
             dummies: DummyProofs::generate(),
+            replica,
         })
     }
 
@@ -244,6 +345,159 @@ impl InProcessEnclave {
         let response = lock(service).execute(&plain, &caller, self.now());
         debug_assert_eq!(response.len(), S::RESPONSE_LEN);
         Ok(noise::seal(&session.transport, nonce, &response))
+    }
+}
+
+/// The replicated log's side of the enclave: only on a replica
+/// ([`InProcessEnclave::start_replica`]).
+impl InProcessEnclave {
+    fn replica(&self) -> Result<MutexGuard<'_, Replica>, ApplyError> {
+        self.replica
+            .as_ref()
+            .map(lock)
+            .ok_or(ApplyError::NotReplica)
+    }
+
+    /// As the leader: opens a client's sealed request for `service` and
+    /// returns it as a sealed log entry, with what the session established
+    /// about its caller. The client is answered when that entry is applied
+    /// here ([`Self::apply`]). The host must replicate proposals in the
+    /// order of their sequence numbers.
+    ///
+    /// The session's directory look-ups are counted as of the proposal: two
+    /// look-ups of one session in flight together count from the same
+    /// figure (the per-account daily limit, replicated state, still holds).
+    pub fn propose(
+        &self,
+        service: ServiceId,
+        id: &SessionId,
+        sealed: &[u8],
+    ) -> Result<Proposal, SessionError> {
+        let mut replica = self.replica().map_err(|_| SessionError::Internal)?;
+        let session = self.session(id)?;
+        let (client_nonce, plain) = self.open(&session, sealed, request_len(service))?;
+        let seq = replica.next_seq();
+        let entry = Entry {
+            seq,
+            now: self.now(),
+            change: Change::Request {
+                service,
+                keys: *lock(&session.keys),
+                lookups: session.lookups.load(Ordering::Relaxed),
+                record: plain.to_vec(),
+            },
+        };
+        let sealed_entry = replica.key.seal(&entry);
+        let (_, nonce) = replica.key.open(&sealed_entry).expect("just sealed");
+        replica.remember(
+            seq,
+            Pending {
+                nonce,
+                session: *id,
+                client_nonce,
+            },
+        );
+        Ok(Proposal {
+            seq,
+            entry: sealed_entry,
+        })
+    }
+
+    /// As the leader: the enclave's time moved to `now` (the host's clock,
+    /// given by [`EnclaveApi::tick`] too): an entry that runs each
+    /// service's background step on every replica at that time.
+    pub fn propose_tick(&self, now: u64) -> Result<Proposal, ApplyError> {
+        let mut replica = self.replica()?;
+        let seq = replica.next_seq();
+        let now = self.now().max(now);
+        let entry = replica.key.seal(&Entry {
+            seq,
+            now,
+            change: Change::Tick,
+        });
+        Ok(Proposal { seq, entry })
+    }
+
+    /// Applies the next entry of the log (every replica, leader included,
+    /// in log order, once a quorum holds it). Returns the sealed answer
+    /// for the client, if this replica proposed the entry.
+    pub fn apply(&self, sealed_entry: &[u8]) -> Result<Applied, ApplyError> {
+        let mut replica = self.replica()?;
+        let (entry, nonce) = replica.key.open(sealed_entry)?;
+        replica.check_next(entry.seq)?;
+        let response = match &entry.change {
+            Change::Tick => {
+                lock(&self.store).tick(entry.now);
+                lock(&self.directory).tick(entry.now);
+                TrustedService::tick(&mut *lock(&self.rendezvous), entry.now);
+                None
+            }
+            Change::Request {
+                service,
+                keys,
+                lookups,
+                record,
+            } => {
+                let lookups = AtomicU32::new(*lookups);
+                let caller = Caller {
+                    keys,
+                    lookups: &lookups,
+                };
+                fn run<S: TrustedService>(
+                    s: &Mutex<S>,
+                    record: &[u8],
+                    caller: &Caller<'_>,
+                    now: u64,
+                ) -> Vec<u8> {
+                    TrustedService::execute(&mut *lock(s), record, caller, now)
+                }
+                let response = match service {
+                    ServiceId::Broker => run(&self.store, record, &caller, entry.now),
+                    ServiceId::Directory => run(&self.directory, record, &caller, entry.now),
+                    ServiceId::Rendezvous => run(&self.rendezvous, record, &caller, entry.now),
+                };
+                Some((response, lookups.into_inner()))
+            }
+        };
+        let mine = replica.mark_applied(entry.seq, &nonce);
+        let reply = match (mine, response) {
+            (Some(p), Some((response, lookups))) => {
+                // The session may have expired meanwhile: then no answer.
+                lock(&self.sessions)
+                    .get(&p.session, self.now())
+                    .map(|session| {
+                        session.lookups.fetch_max(lookups, Ordering::Relaxed);
+                        (
+                            p.session,
+                            noise::seal(&session.transport, p.client_nonce, &response),
+                        )
+                    })
+            }
+            _ => None,
+        };
+        Ok(Applied {
+            seq: entry.seq,
+            reply,
+        })
+    }
+
+    /// The last log entry this replica applied (0 before any, or when it
+    /// is not a replica).
+    pub fn applied_seq(&self) -> u64 {
+        self.replica.as_ref().map_or(0, |r| lock(r).applied())
+    }
+
+    /// The cluster's epoch, if this is a replica (every computation id
+    /// the rendezvous service makes carries it).
+    pub fn cluster_epoch(&self) -> Option<u64> {
+        self.replica
+            .as_ref()
+            .map(|_| lock(&self.rendezvous).epoch())
+    }
+
+    /// Proposals of this replica waiting for their entry.
+    pub fn waiting_proposals(&self) -> usize {
+        self.replica.as_ref().map_or(0, |r| lock(r).waiting())
     }
 }
 
@@ -295,6 +549,10 @@ impl EnclaveApi for InProcessEnclave {
         id: &SessionId,
         sealed: &[u8],
     ) -> Result<Vec<u8>, SessionError> {
+        if self.replica.is_some() {
+            // Executing outside the log would fork this replica's state.
+            return Err(SessionError::Replicated);
+        }
         match service {
             ServiceId::Broker => self.serve(&self.store, id, sealed),
             ServiceId::Directory => self.serve(&self.directory, id, sealed),
@@ -312,7 +570,8 @@ impl EnclaveApi for InProcessEnclave {
         // One sweep step per tick that moves the enclave's time forward: a
         // host calling tick in a loop, or with an earlier time, gets no
         // extra steps.
-        if now > before {
+        // A replica's services move only with the log (Self::propose_tick).
+        if now > before && self.replica.is_none() {
             lock(&self.store).tick(now);
             lock(&self.directory).tick(now);
             lock(&self.rendezvous).tick(now);

@@ -17,6 +17,7 @@ pub(crate) fn to_status(e: &SessionError) -> Status {
     match e {
         SessionError::UnknownSession => Status::unauthenticated(e.to_string()),
         SessionError::Internal => Status::internal(e.to_string()),
+        SessionError::Replicated => Status::failed_precondition(e.to_string()),
         _ => Status::invalid_argument(e.to_string()),
     }
 }
@@ -29,6 +30,7 @@ fn outcome(e: &SessionError) -> &'static str {
         SessionError::BadFrame => "bad_frame",
         SessionError::Replay => "replay",
         SessionError::Internal => "internal",
+        SessionError::Replicated => "replicated",
     }
 }
 

@@ -10,9 +10,19 @@
 //!   and only then does the member hand over the cluster secret, on that
 //!   channel. The host carries the messages and learns nothing but their
 //!   (public) sizes.
+//! - [`log`]: the replicated log's entries, one sealed size for every
+//!   change; [`replica`]: applying them exactly once, in order.
+//!   [`crate::InProcessEnclave::start_replica`] runs the services on them:
+//!   the leader proposes a client's request as an entry and answers the
+//!   client only when that entry is applied, which the host does once a
+//!   quorum holds it.
 
 pub mod join;
+pub mod log;
+pub mod replica;
 pub mod secret;
 
 pub use join::{Admission, JoinError, Joiner, JoinerAwaitingSecret};
+pub use log::{EntryError, SEALED_ENTRY_LEN};
+pub use replica::ApplyError;
 pub use secret::{CLUSTER_SECRET_LEN, ClusterSecret};

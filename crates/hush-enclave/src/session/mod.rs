@@ -50,4 +50,7 @@ pub enum SessionError {
     /// The enclave could not build its side of the handshake.
     #[error("handshake failed inside the enclave")]
     Internal,
+    /// A replica executes requests only through the replicated log.
+    #[error("this enclave is a replica: requests go through the replicated log")]
+    Replicated,
 }

@@ -10,12 +10,22 @@ use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
 /// One slot's key bytes.
 pub type KeyBytes = [u8; KEY_LEN];
+/// Length of [`ProvenKeys::to_bytes`]: every slot's key, then every slot's
+/// in-use byte.
+pub const PROVEN_KEYS_LEN: usize = MAX_KEYS_PER_SESSION * (KEY_LEN + 1);
 
 /// The proven keys of one session.
 #[derive(Clone, Copy, Default)]
 pub struct ProvenKeys {
     keys: [KeyBytes; MAX_KEYS_PER_SESSION],
     used: [u8; MAX_KEYS_PER_SESSION],
+}
+
+/// Shows no key: they name users.
+impl std::fmt::Debug for ProvenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProvenKeys(..)")
+    }
 }
 
 /// `b` if `choice`, else `a`, byte by byte in constant time.
@@ -31,6 +41,28 @@ impl ProvenKeys {
             found |= Choice::from(used) & k.ct_eq(key);
         }
         found
+    }
+
+    /// Every slot, in a fixed layout (for the replicated log).
+    pub fn to_bytes(&self) -> [u8; PROVEN_KEYS_LEN] {
+        let mut out = [0u8; PROVEN_KEYS_LEN];
+        for (i, k) in self.keys.iter().enumerate() {
+            out[i * KEY_LEN..(i + 1) * KEY_LEN].copy_from_slice(k);
+        }
+        out[MAX_KEYS_PER_SESSION * KEY_LEN..].copy_from_slice(&self.used);
+        out
+    }
+
+    /// The keys [`Self::to_bytes`] wrote; `None` if an in-use byte is
+    /// neither 0 nor 1.
+    pub fn from_bytes(bytes: &[u8; PROVEN_KEYS_LEN]) -> Option<Self> {
+        let mut k = Self::default();
+        for (i, key) in k.keys.iter_mut().enumerate() {
+            key.copy_from_slice(&bytes[i * KEY_LEN..(i + 1) * KEY_LEN]);
+        }
+        k.used
+            .copy_from_slice(&bytes[MAX_KEYS_PER_SESSION * KEY_LEN..]);
+        k.used.iter().all(|u| *u <= 1).then_some(k)
     }
 
     /// Keys proven (constant time).

@@ -1,0 +1,256 @@
+//! Entries of the replicated log: one state change each (a client's request
+//! for a service, with what the session layer established about its
+//! caller, or a tick with its time), sealed under the cluster's log key.
+//!
+//! Every entry has one plaintext layout of [`ENTRY_LEN`] bytes and one
+//! sealed size, [`SEALED_ENTRY_LEN`], whatever the service, the operation
+//! and its outcome: the host stores and forwards ciphertext of one size.
+//! Each is sealed with XChaCha20-Poly1305 under a fresh random 24-byte
+//! nonce (two leaders may both propose a sequence number; a random nonce
+//! never repeats under the key), and carries its sequence number inside,
+//! so a replica applies entries exactly once, in order.
+
+use super::secret::ClusterSecret;
+use crate::services::ServiceId;
+use crate::session::proven_keys::{PROVEN_KEYS_LEN, ProvenKeys};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hush_wire::consts::{AEAD_TAG_LEN, REQUEST_LEN};
+use zeroize::Zeroizing;
+
+/// The longest request record of any service (the broker's).
+pub const MAX_RECORD_LEN: usize = REQUEST_LEN;
+/// Entry layout: kind, service, sequence number, time, look-ups, keys, record.
+mod offsets {
+    pub const KIND: usize = 0;
+    pub const SERVICE: usize = 1;
+    pub const SEQ: usize = 2;
+    pub const NOW: usize = 10;
+    pub const LOOKUPS: usize = 18;
+    pub const KEYS: usize = 22;
+    pub const RECORD: usize = KEYS + super::PROVEN_KEYS_LEN;
+}
+/// Plaintext length of every entry.
+pub const ENTRY_LEN: usize = offsets::RECORD + MAX_RECORD_LEN;
+/// Length of an entry's nonce.
+pub const ENTRY_NONCE_LEN: usize = 24;
+/// Sealed length of every entry.
+pub const SEALED_ENTRY_LEN: usize = ENTRY_NONCE_LEN + ENTRY_LEN + AEAD_TAG_LEN;
+/// Associated data of every entry (domain separation).
+const ENTRY_AD: &[u8] = b"hush.cluster.log-entry.v1";
+/// Purpose of the log key, derived from the cluster secret.
+const LOG_KEY_PURPOSE: &str = "hush.cluster.log-key.v1";
+
+const KIND_REQUEST: u8 = 1;
+const KIND_TICK: u8 = 2;
+
+/// What an entry changes.
+#[derive(Clone, Debug)]
+pub enum Change {
+    /// A client's request record for `service`.
+    Request {
+        /// Which service.
+        service: ServiceId,
+        /// The session's proven keys when it was proposed.
+        keys: ProvenKeys,
+        /// The session's directory look-ups when it was proposed.
+        lookups: u32,
+        /// The request record (the service's own length).
+        record: Vec<u8>,
+    },
+    /// The enclave's time moved forward: each service's background step.
+    Tick,
+}
+
+/// An entry: its place in the log, the time it carries, and its change.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// Its sequence number (1, 2, ...): applied exactly once, in order.
+    pub seq: u64,
+    /// The enclave time the services see when it is applied.
+    pub now: u64,
+    /// What it changes.
+    pub change: Change,
+}
+
+/// Why an entry was refused. Nothing is applied on any of them.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EntryError {
+    /// Not an entry of this cluster (wrong length, tampered, another key).
+    #[error("not a log entry of this cluster")]
+    Unsealed,
+    /// Opened, but its contents are not a valid entry (a bug in the sealer).
+    #[error("malformed log entry")]
+    Malformed,
+}
+
+fn service_code(s: ServiceId) -> u8 {
+    match s {
+        ServiceId::Broker => 0,
+        ServiceId::Directory => 1,
+        ServiceId::Rendezvous => 2,
+    }
+}
+
+fn service_of(code: u8) -> Option<ServiceId> {
+    ServiceId::ALL
+        .into_iter()
+        .find(|s| service_code(*s) == code)
+}
+
+/// Seals and opens entries under the cluster's log key.
+pub struct LogKey(XChaCha20Poly1305);
+
+impl LogKey {
+    /// The log key of the cluster holding `secret`.
+    pub fn new(secret: &ClusterSecret) -> Self {
+        let key = secret.derive(LOG_KEY_PURPOSE);
+        Self(XChaCha20Poly1305::new((&*key).into()))
+    }
+
+    /// Seals `entry` under a fresh nonce.
+    pub fn seal(&self, entry: &Entry) -> Vec<u8> {
+        let mut plain = Zeroizing::new(vec![0u8; ENTRY_LEN]);
+        plain[offsets::SEQ..offsets::NOW].copy_from_slice(&entry.seq.to_le_bytes());
+        plain[offsets::NOW..offsets::LOOKUPS].copy_from_slice(&entry.now.to_le_bytes());
+        match &entry.change {
+            Change::Request {
+                service,
+                keys,
+                lookups,
+                record,
+            } => {
+                plain[offsets::KIND] = KIND_REQUEST;
+                plain[offsets::SERVICE] = service_code(*service);
+                plain[offsets::LOOKUPS..offsets::KEYS].copy_from_slice(&lookups.to_le_bytes());
+                plain[offsets::KEYS..offsets::RECORD].copy_from_slice(&keys.to_bytes());
+                assert!(record.len() <= MAX_RECORD_LEN, "no record is longer");
+                plain[offsets::RECORD..offsets::RECORD + record.len()].copy_from_slice(record);
+            }
+            Change::Tick => plain[offsets::KIND] = KIND_TICK,
+        }
+        let mut nonce = [0u8; ENTRY_NONCE_LEN];
+        rand::Rng::fill(&mut rand::rng(), &mut nonce[..]);
+        let ct = self
+            .0
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &plain,
+                    aad: ENTRY_AD,
+                },
+            )
+            .expect("sealing in memory cannot fail");
+        let mut out = Vec::with_capacity(SEALED_ENTRY_LEN);
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&ct);
+        debug_assert_eq!(out.len(), SEALED_ENTRY_LEN);
+        out
+    }
+
+    /// Opens a sealed entry. Returns it and its nonce (which tells a
+    /// proposal apart from another one with the same sequence number).
+    pub fn open(&self, sealed: &[u8]) -> Result<(Entry, [u8; ENTRY_NONCE_LEN]), EntryError> {
+        if sealed.len() != SEALED_ENTRY_LEN {
+            return Err(EntryError::Unsealed);
+        }
+        let nonce: [u8; ENTRY_NONCE_LEN] = sealed[..ENTRY_NONCE_LEN].try_into().expect("24 bytes");
+        let plain = Zeroizing::new(
+            self.0
+                .decrypt(
+                    XNonce::from_slice(&nonce),
+                    Payload {
+                        msg: &sealed[ENTRY_NONCE_LEN..],
+                        aad: ENTRY_AD,
+                    },
+                )
+                .map_err(|_| EntryError::Unsealed)?,
+        );
+        let u64_at = |at: usize| u64::from_le_bytes(plain[at..at + 8].try_into().expect("8 bytes"));
+        let seq = u64_at(offsets::SEQ);
+        let now = u64_at(offsets::NOW);
+        let change = match plain[offsets::KIND] {
+            KIND_TICK => Change::Tick,
+            KIND_REQUEST => {
+                let service = service_of(plain[offsets::SERVICE]).ok_or(EntryError::Malformed)?;
+                let len = crate::service::request_len(service);
+                Change::Request {
+                    service,
+                    keys: ProvenKeys::from_bytes(
+                        plain[offsets::KEYS..offsets::RECORD]
+                            .try_into()
+                            .expect("keys"),
+                    )
+                    .ok_or(EntryError::Malformed)?,
+                    lookups: u32::from_le_bytes(
+                        plain[offsets::LOOKUPS..offsets::KEYS]
+                            .try_into()
+                            .expect("4 bytes"),
+                    ),
+                    record: plain[offsets::RECORD..offsets::RECORD + len].to_vec(),
+                }
+            }
+            _ => return Err(EntryError::Malformed),
+        };
+        Ok((Entry { seq, now, change }, nonce))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request's service, keys, look-ups and record.
+    type RequestFields = (u8, Vec<u8>, u32, Vec<u8>);
+
+    /// Everything an entry holds, comparable.
+    fn fields(e: &Entry) -> (u64, u64, Option<RequestFields>) {
+        let change = match &e.change {
+            Change::Tick => None,
+            Change::Request {
+                service,
+                keys,
+                lookups,
+                record,
+            } => Some((
+                service_code(*service),
+                keys.to_bytes().to_vec(),
+                *lookups,
+                record.clone(),
+            )),
+        };
+        (e.seq, e.now, change)
+    }
+
+    #[test]
+    fn entries_round_trip_at_one_size_and_refuse_other_keys_and_tampering() {
+        let secret = ClusterSecret::generate();
+        let key = LogKey::new(&secret);
+        let request = Entry {
+            seq: 7,
+            now: 1_000,
+            change: Change::Request {
+                service: ServiceId::Directory,
+                keys: ProvenKeys::default(),
+                lookups: 3,
+                record: vec![5; crate::service::request_len(ServiceId::Directory)],
+            },
+        };
+        let tick = Entry {
+            seq: 8,
+            now: 1_001,
+            change: Change::Tick,
+        };
+        let (a, b) = (key.seal(&request), key.seal(&tick));
+        assert_eq!((a.len(), b.len()), (SEALED_ENTRY_LEN, SEALED_ENTRY_LEN));
+        assert_eq!(fields(&key.open(&a).unwrap().0), fields(&request));
+        assert_eq!(fields(&key.open(&b).unwrap().0), fields(&tick));
+        assert_ne!(key.seal(&tick), b, "a fresh nonce each time");
+        let other = LogKey::new(&ClusterSecret::generate());
+        assert_eq!(other.open(&a).unwrap_err(), EntryError::Unsealed);
+        let mut bad = a.clone();
+        bad[100] ^= 1;
+        assert_eq!(key.open(&bad).unwrap_err(), EntryError::Unsealed);
+        assert_eq!(key.open(&a[1..]).unwrap_err(), EntryError::Unsealed);
+    }
+}
