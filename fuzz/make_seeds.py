@@ -109,7 +109,7 @@ put("config", "empty", b"")
 put("store_model", "empty", b"")
 
 # cluster: a sealed-entry-sized frame, a hello, a proof-sized message.
-put("cluster", "entry", b"\x00" + bytes(24 + 1178 + 16))
+put("cluster", "entry", b"\x00" + bytes(24 + 1202 + 16))
 put("cluster", "hello", b"\x01" + b"\x09" * 32)
 put("cluster", "proof", b"\x02" + b"\x07" * 96)
 put("cluster", "reply", b"\x03" + b"\x05" * 128)

@@ -23,6 +23,7 @@ fn replica() -> &'static InProcessEnclave {
             session_idle_secs: 60,
             attestation: AttestationMode::Dev,
             collateral: None,
+            peer_policy: None,
         };
         InProcessEnclave::start_replica(config, 1_000, &ClusterSecret::generate()).unwrap()
     })

@@ -23,6 +23,7 @@ fn enclave() -> &'static InProcessEnclave {
             session_idle_secs: 60,
             attestation: AttestationMode::Dev,
             collateral: None,
+            peer_policy: None,
         };
         InProcessEnclave::start(config, 1_000).unwrap()
     })

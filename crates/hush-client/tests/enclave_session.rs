@@ -22,6 +22,7 @@ fn enclave(max_sessions: usize) -> InProcessEnclave {
         session_idle_secs: 30,
         attestation: AttestationMode::Dev,
         collateral: None,
+        peer_policy: None,
     };
     InProcessEnclave::start(config, 1_000).unwrap()
 }

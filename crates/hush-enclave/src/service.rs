@@ -4,6 +4,7 @@
 //! an SGX or confidential-VM deployment without touching either side.
 
 use crate::cluster::ClusterSecret;
+use crate::cluster::join::{Admission, JoinError, Joiner, JoinerAwaitingSecret};
 use crate::cluster::log::{Change, Entry};
 use crate::cluster::replica::{ApplyError, Pending, Replica};
 use crate::oram::RostlFactory;
@@ -125,6 +126,11 @@ pub struct EnclaveConfig {
     /// directory: see [`hush_attest::collateral::load`]), handed to
     /// clients with the evidence so they can verify it offline.
     pub collateral: Option<PathBuf>,
+    /// What a peer's evidence must satisfy to join this enclave's cluster,
+    /// or to hand it the cluster secret ([`crate::cluster::join`]); none:
+    /// no joins. In a TEE deployment this is part of the measured
+    /// configuration, never something the host chooses per call.
+    pub peer_policy: Option<hush_attest::Policy>,
 }
 
 /// Why the enclave could not start.
@@ -153,7 +159,38 @@ pub struct InProcessEnclave {
     dummies: DummyProofs,
     /// Set when this enclave is a replica of a cluster: requests then go
     /// through the replicated log ([`Self::propose`], [`Self::apply`]).
-    replica: Option<Mutex<Replica>>,
+    replica: Mutex<Option<Replica>>,
+    /// The cluster secret, once this enclave has one (to admit others).
+    cluster_secret: Mutex<Option<ClusterSecret>>,
+    /// The services' limits (to rebuild them for a cluster).
+    limits: (StoreConfig, DirectoryConfig, RendezvousConfig),
+    /// What peers' evidence must satisfy (none: no joins).
+    peer_policy: Option<hush_attest::Policy>,
+    /// This enclave's join in progress, if any.
+    joining: Mutex<Option<JoinState>>,
+    /// Joins this enclave is admitting, by the host's handle.
+    admissions: Mutex<std::collections::BTreeMap<u64, Admission>>,
+    next_admission: AtomicU64,
+}
+
+/// Where this enclave's own join stands.
+enum JoinState {
+    Started(Box<Joiner>),
+    AwaitingSecret(JoinerAwaitingSecret),
+}
+
+/// Joins admitted at once at most (the oldest is dropped beyond).
+const MAX_ADMISSIONS: usize = 8;
+
+/// Why a request could not be proposed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ProposeError {
+    /// The client's session or frame was refused.
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    /// Not a replica, or the log tail named is not usable.
+    #[error(transparent)]
+    Log(#[from] ApplyError),
 }
 
 /// A proposal: the sealed entry for the host to replicate.
@@ -281,7 +318,7 @@ impl InProcessEnclave {
                     *secret.derive(RENDEZVOUS_SECRET),
                     cluster_epoch(secret),
                 ),
-                Some(Mutex::new(Replica::new(secret))),
+                Some(Replica::new(secret)),
             ),
         };
         Ok(Self {
@@ -297,7 +334,16 @@ impl InProcessEnclave {
             rendezvous: Mutex::new(rendezvous),
             now: AtomicU64::new(now),
             dummies: DummyProofs::generate(),
-            replica,
+            replica: Mutex::new(replica),
+            cluster_secret: Mutex::new(match secrets {
+                Secrets::Cluster(secret) => Some(ClusterSecret::from_bytes(*secret.as_bytes())),
+                Secrets::Fresh => None,
+            }),
+            limits: (config.store, config.directory, config.rendezvous),
+            peer_policy: config.peer_policy,
+            joining: Mutex::new(None),
+            admissions: Mutex::new(std::collections::BTreeMap::new()),
+            next_admission: AtomicU64::new(0),
         })
     }
 
@@ -351,18 +397,25 @@ impl InProcessEnclave {
 /// The replicated log's side of the enclave: only on a replica
 /// ([`InProcessEnclave::start_replica`]).
 impl InProcessEnclave {
-    fn replica(&self) -> Result<MutexGuard<'_, Replica>, ApplyError> {
-        self.replica
-            .as_ref()
-            .map(lock)
-            .ok_or(ApplyError::NotReplica)
+    fn replica(&self) -> Result<MutexGuard<'_, Option<Replica>>, ApplyError> {
+        let guard = lock(&self.replica);
+        if guard.is_some() {
+            Ok(guard)
+        } else {
+            Err(ApplyError::NotReplica)
+        }
+    }
+
+    fn is_replica(&self) -> bool {
+        lock(&self.replica).is_some()
     }
 
     /// As the leader: opens a client's sealed request for `service` and
     /// returns it as a sealed log entry, with what the session established
     /// about its caller. The client is answered when that entry is applied
-    /// here ([`Self::apply`]). The host must replicate proposals in the
-    /// order of their sequence numbers.
+    /// here ([`Self::apply`]). `after` is the last entry of the leader's
+    /// log (none while it has none): the proposal chains after it, so the
+    /// host appends proposals in the order it made them.
     ///
     /// The session's directory look-ups are counted as of the proposal: two
     /// look-ups of one session in flight together count from the same
@@ -372,13 +425,16 @@ impl InProcessEnclave {
         service: ServiceId,
         id: &SessionId,
         sealed: &[u8],
-    ) -> Result<Proposal, SessionError> {
-        let mut replica = self.replica().map_err(|_| SessionError::Internal)?;
+        after: Option<&[u8]>,
+    ) -> Result<Proposal, ProposeError> {
+        let mut guard = self.replica()?;
+        let replica = guard.as_mut().expect("checked");
+        let (seq, prev) = replica.place_after(after)?;
         let session = self.session(id)?;
         let (client_nonce, plain) = self.open(&session, sealed, request_len(service))?;
-        let seq = replica.next_seq();
         let entry = Entry {
             seq,
+            prev,
             now: self.now(),
             change: Change::Request {
                 service,
@@ -406,12 +462,14 @@ impl InProcessEnclave {
     /// As the leader: the enclave's time moved to `now` (the host's clock,
     /// given by [`EnclaveApi::tick`] too): an entry that runs each
     /// service's background step on every replica at that time.
-    pub fn propose_tick(&self, now: u64) -> Result<Proposal, ApplyError> {
-        let mut replica = self.replica()?;
-        let seq = replica.next_seq();
+    pub fn propose_tick(&self, now: u64, after: Option<&[u8]>) -> Result<Proposal, ApplyError> {
+        let mut guard = self.replica()?;
+        let replica = guard.as_mut().expect("checked");
+        let (seq, prev) = replica.place_after(after)?;
         let now = self.now().max(now);
         let entry = replica.key.seal(&Entry {
             seq,
+            prev,
             now,
             change: Change::Tick,
         });
@@ -422,9 +480,10 @@ impl InProcessEnclave {
     /// in log order, once a quorum holds it). Returns the sealed answer
     /// for the client, if this replica proposed the entry.
     pub fn apply(&self, sealed_entry: &[u8]) -> Result<Applied, ApplyError> {
-        let mut replica = self.replica()?;
+        let mut guard = self.replica()?;
+        let replica = guard.as_mut().expect("checked");
         let (entry, nonce) = replica.key.open(sealed_entry)?;
-        replica.check_next(entry.seq)?;
+        replica.check_next(&entry)?;
         let response = match &entry.change {
             Change::Tick => {
                 lock(&self.store).tick(entry.now);
@@ -484,20 +543,115 @@ impl InProcessEnclave {
     /// The last log entry this replica applied (0 before any, or when it
     /// is not a replica).
     pub fn applied_seq(&self) -> u64 {
-        self.replica.as_ref().map_or(0, |r| lock(r).applied())
+        lock(&self.replica).as_ref().map_or(0, Replica::applied)
     }
 
     /// The cluster's epoch, if this is a replica (every computation id
     /// the rendezvous service makes carries it).
     pub fn cluster_epoch(&self) -> Option<u64> {
-        self.replica
-            .as_ref()
-            .map(|_| lock(&self.rendezvous).epoch())
+        self.is_replica().then(|| lock(&self.rendezvous).epoch())
+    }
+
+    /// Makes this enclave the first replica of a new cluster: a fresh
+    /// cluster secret, and services rebuilt (empty) from it.
+    pub fn found_cluster(&self) -> Result<(), JoinError> {
+        self.become_replica(ClusterSecret::generate())
+    }
+
+    /// Turns this enclave into an (empty) replica of the cluster holding
+    /// `secret`: its services are rebuilt from the secret. Refused on a
+    /// replica.
+    fn become_replica(&self, secret: ClusterSecret) -> Result<(), JoinError> {
+        let mut replica = lock(&self.replica);
+        if replica.is_some() {
+            return Err(JoinError::AlreadyMember);
+        }
+        let (store, directory, rendezvous) = self.limits;
+        *lock(&self.store) =
+            Store::with_secret(store, &RostlFactory, *secret.derive(BROKER_SECRET));
+        *lock(&self.directory) =
+            Directory::with_secret(directory, &RostlFactory, *secret.derive(DIRECTORY_SECRET));
+        *lock(&self.rendezvous) = Rendezvous::with_secret(
+            rendezvous,
+            &RostlFactory,
+            *secret.derive(RENDEZVOUS_SECRET),
+            cluster_epoch(&secret),
+        );
+        *replica = Some(Replica::new(&secret));
+        *lock(&self.cluster_secret) = Some(secret);
+        Ok(())
+    }
+
+    fn peer_policy(&self) -> Result<&hush_attest::Policy, JoinError> {
+        self.peer_policy.as_ref().ok_or(JoinError::NoPeerPolicy)
+    }
+
+    /// Joining a cluster, step 1: the hello for a member
+    /// ([`crate::cluster::join`]). Starts over any join in progress.
+    pub fn join_start(&self) -> Result<Vec<u8>, JoinError> {
+        self.peer_policy()?;
+        if self.is_replica() {
+            return Err(JoinError::AlreadyMember);
+        }
+        let (joiner, hello) = Joiner::start(&self.static_key)?;
+        *lock(&self.joining) = Some(JoinState::Started(Box::new(joiner)));
+        Ok(hello)
+    }
+
+    /// Step 2: the member's reply; its evidence must satisfy this
+    /// enclave's peer policy. Returns the proof for the member.
+    pub fn join_reply(&self, reply: &[u8]) -> Result<Vec<u8>, JoinError> {
+        let policy = self.peer_policy()?;
+        let mut joining = lock(&self.joining);
+        let Some(JoinState::Started(joiner)) = joining.take() else {
+            return Err(JoinError::Handshake("no join in progress"));
+        };
+        let (waiting, proof) = joiner.on_reply(reply, &self.evidence, policy, self.now())?;
+        *joining = Some(JoinState::AwaitingSecret(waiting));
+        Ok(proof)
+    }
+
+    /// Step 3: the member's secret frame; this enclave becomes an empty
+    /// replica of the cluster (it catches up by applying the log).
+    pub fn join_finish(&self, frame: &[u8]) -> Result<(), JoinError> {
+        let Some(JoinState::AwaitingSecret(waiting)) = lock(&self.joining).take() else {
+            return Err(JoinError::Handshake("no join in progress"));
+        };
+        self.become_replica(waiting.on_secret(frame)?)
+    }
+
+    /// Admitting a joiner, step 1 (on a replica): answers its hello.
+    /// Returns a handle for step 2 and the reply.
+    pub fn admit_start(&self, hello: &[u8]) -> Result<(u64, Vec<u8>), JoinError> {
+        self.peer_policy()?;
+        if !self.is_replica() {
+            return Err(JoinError::NotMember);
+        }
+        let (admission, reply) = Admission::on_hello(&self.static_key, hello, &self.evidence)?;
+        let id = self.next_admission.fetch_add(1, Ordering::Relaxed);
+        let mut admissions = lock(&self.admissions);
+        admissions.insert(id, admission);
+        while admissions.len() > MAX_ADMISSIONS {
+            admissions.pop_first();
+        }
+        Ok((id, reply))
+    }
+
+    /// Step 2: the joiner's proof; only if its evidence satisfies this
+    /// enclave's peer policy, the cluster secret sealed for it.
+    pub fn admit_finish(&self, id: u64, proof: &[u8]) -> Result<Vec<u8>, JoinError> {
+        let policy = self.peer_policy()?;
+        let admission = lock(&self.admissions)
+            .remove(&id)
+            .ok_or(JoinError::Handshake("no such admission in progress"))?;
+        let secret = lock(&self.cluster_secret);
+        let secret = secret.as_ref().ok_or(JoinError::NotMember)?;
+        admission.on_proof(proof, policy, self.now(), secret)
     }
 
     /// Proposals of this replica waiting for their entry.
     pub fn waiting_proposals(&self) -> usize {
-        self.replica.as_ref().map_or(0, |r| lock(r).waiting())
+        lock(&self.replica).as_ref().map_or(0, Replica::waiting)
     }
 }
 
@@ -549,7 +703,7 @@ impl EnclaveApi for InProcessEnclave {
         id: &SessionId,
         sealed: &[u8],
     ) -> Result<Vec<u8>, SessionError> {
-        if self.replica.is_some() {
+        if self.is_replica() {
             // Executing outside the log would fork this replica's state.
             return Err(SessionError::Replicated);
         }
@@ -571,7 +725,7 @@ impl EnclaveApi for InProcessEnclave {
         // host calling tick in a loop, or with an earlier time, gets no
         // extra steps.
         // A replica's services move only with the log (Self::propose_tick).
-        if now > before && self.replica.is_none() {
+        if now > before && !self.is_replica() {
             lock(&self.store).tick(now);
             lock(&self.directory).tick(now);
             lock(&self.rendezvous).tick(now);
@@ -621,6 +775,7 @@ mod tests {
             session_idle_secs: 600,
             attestation: AttestationMode::Dev,
             collateral: None,
+            peer_policy: None,
         };
         let e = Arc::new(InProcessEnclave::start(config, 1_000).unwrap());
         let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));

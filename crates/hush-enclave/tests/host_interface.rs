@@ -37,6 +37,7 @@ fn enclave(capacity: u32, ttl: u64, max_sessions: usize) -> InProcessEnclave {
         session_idle_secs: 600,
         attestation: AttestationMode::Dev,
         collateral: None,
+        peer_policy: None,
     };
     InProcessEnclave::start(config, START).unwrap()
 }

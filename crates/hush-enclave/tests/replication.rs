@@ -29,14 +29,60 @@ fn config() -> EnclaveConfig {
         session_idle_secs: 600,
         attestation: AttestationMode::Dev,
         collateral: None,
+        peer_policy: None,
     }
 }
 
-fn cluster(n: usize) -> Vec<InProcessEnclave> {
+/// Replicas, and the last entry of the (shared, test-run) log.
+struct Cluster {
+    r: Vec<InProcessEnclave>,
+    tail: std::cell::RefCell<Option<Vec<u8>>>,
+}
+
+impl std::ops::Index<usize> for Cluster {
+    type Output = InProcessEnclave;
+    fn index(&self, i: usize) -> &InProcessEnclave {
+        &self.r[i]
+    }
+}
+
+impl Cluster {
+    fn iter(&self) -> std::slice::Iter<'_, InProcessEnclave> {
+        self.r.iter()
+    }
+
+    /// `leader` proposes a client's frame after the log's tail.
+    fn propose(
+        &self,
+        leader: usize,
+        service: ServiceId,
+        s: &ClientSession,
+        sealed: &[u8],
+    ) -> Proposal {
+        let tail = self.tail.borrow().clone();
+        let p = self.r[leader]
+            .propose(service, &s.id(), sealed, tail.as_deref())
+            .unwrap();
+        *self.tail.borrow_mut() = Some(p.entry.clone());
+        p
+    }
+
+    fn propose_tick(&self, leader: usize, now: u64) -> Proposal {
+        let tail = self.tail.borrow().clone();
+        let p = self.r[leader].propose_tick(now, tail.as_deref()).unwrap();
+        *self.tail.borrow_mut() = Some(p.entry.clone());
+        p
+    }
+}
+
+fn cluster(n: usize) -> Cluster {
     let secret = ClusterSecret::generate();
-    (0..n)
-        .map(|_| InProcessEnclave::start_replica(config(), 1_000, &secret).unwrap())
-        .collect()
+    Cluster {
+        r: (0..n)
+            .map(|_| InProcessEnclave::start_replica(config(), 1_000, &secret).unwrap())
+            .collect(),
+        tail: Default::default(),
+    }
 }
 
 fn connect(e: &InProcessEnclave, who: &Identity) -> ClientSession {
@@ -56,7 +102,7 @@ fn connect(e: &InProcessEnclave, who: &Identity) -> ClientSession {
 }
 
 /// Applies `p` on every replica in order; returns the leader's answer.
-fn commit(replicas: &[InProcessEnclave], leader: usize, p: &Proposal) -> Option<Vec<u8>> {
+fn commit(replicas: &Cluster, leader: usize, p: &Proposal) -> Option<Vec<u8>> {
     let mut answer = None;
     for (i, r) in replicas.iter().enumerate() {
         let applied = r.apply(&p.entry).unwrap();
@@ -73,7 +119,7 @@ fn commit(replicas: &[InProcessEnclave], leader: usize, p: &Proposal) -> Option<
 /// A request for `service` through the log, led by `leader`: the plaintext
 /// answer.
 fn replicated(
-    replicas: &[InProcessEnclave],
+    replicas: &Cluster,
     leader: usize,
     s: &ClientSession,
     service: ServiceId,
@@ -81,18 +127,13 @@ fn replicated(
     response_len: usize,
 ) -> Vec<u8> {
     let (nonce, sealed) = s.seal_bytes(record);
-    let p = replicas[leader].propose(service, &s.id(), &sealed).unwrap();
+    let p = replicas.propose(leader, service, s, &sealed);
     assert_eq!(p.entry.len(), SEALED_ENTRY_LEN);
     let answer = commit(replicas, leader, &p).expect("the leader answers its client");
     s.open_bytes(nonce, &answer, response_len).unwrap()
 }
 
-fn broker(
-    replicas: &[InProcessEnclave],
-    leader: usize,
-    s: &ClientSession,
-    req: Request,
-) -> Response {
+fn broker(replicas: &Cluster, leader: usize, s: &ClientSession, req: Request) -> Response {
     let record = RequestRecord::encode(&req);
     let plain = replicated(
         replicas,
@@ -119,11 +160,11 @@ fn create(from: &Identity, to: &Identity, id: MessageId, text: &str) -> Request 
     }
 }
 
-fn tick(replicas: &[InProcessEnclave], leader: usize, now: u64) {
-    for r in replicas {
+fn tick(replicas: &Cluster, leader: usize, now: u64) {
+    for r in replicas.iter() {
         r.tick(now);
     }
-    let p = replicas[leader].propose_tick(now).unwrap();
+    let p = replicas.propose_tick(leader, now);
     assert_eq!(p.entry.len(), SEALED_ENTRY_LEN);
     assert!(commit(replicas, leader, &p).is_none());
 }
@@ -298,11 +339,11 @@ fn every_change_is_one_entry_of_one_size() {
     ];
     for (service, record) in requests {
         let (_, sealed) = s.seal_bytes(&record);
-        let p = r[0].propose(service, &s.id(), &sealed).unwrap();
+        let p = r.propose(0, service, &s, &sealed);
         assert_eq!(p.entry.len(), SEALED_ENTRY_LEN, "{service:?}");
         assert!(commit(&r, 0, &p).is_some());
     }
-    let p = r[0].propose_tick(1_001).unwrap();
+    let p = r.propose_tick(0, 1_001);
     assert_eq!(p.entry.len(), SEALED_ENTRY_LEN, "tick");
     commit(&r, 0, &p);
 }
@@ -316,7 +357,7 @@ fn replayed_reordered_and_foreign_entries_are_refused_and_change_nothing() {
         let record =
             RequestRecord::encode(&create(&alice, &bob, hush_client::new_message_id(), text));
         let (_, sealed) = s.seal_bytes(record.as_bytes());
-        r[0].propose(ServiceId::Broker, &s.id(), &sealed).unwrap()
+        r.propose(0, ServiceId::Broker, &s, &sealed)
     };
     let (p1, p2) = (propose("one"), propose("two"));
     assert_eq!((p1.seq, p2.seq), (1, 2));
@@ -337,7 +378,7 @@ fn replayed_reordered_and_foreign_entries_are_refused_and_change_nothing() {
         "a replay"
     );
     let foreign = cluster(1);
-    let other = foreign[0].propose_tick(1_001).unwrap();
+    let other = foreign.propose_tick(0, 1_001);
     assert_eq!(
         r[1].apply(&other.entry).unwrap_err(),
         ApplyError::Entry(EntryError::Unsealed)
@@ -361,7 +402,7 @@ fn replayed_reordered_and_foreign_entries_are_refused_and_change_nothing() {
     );
     let single = InProcessEnclave::start(config(), 1_000).unwrap();
     assert_eq!(
-        single.propose_tick(1_001).unwrap_err(),
+        single.propose_tick(1_001, None).unwrap_err(),
         ApplyError::NotReplica
     );
     assert_eq!(single.apply(&p1.entry).unwrap_err(), ApplyError::NotReplica);
@@ -376,15 +417,16 @@ fn a_proposal_another_leader_superseded_gets_no_answer() {
     let record = RequestRecord::encode(&create(&alice, &bob, lost, "lost"));
     let (_, sealed) = on_0.seal_bytes(record.as_bytes());
     let old = r[0]
-        .propose(ServiceId::Broker, &on_0.id(), &sealed)
+        .propose(ServiceId::Broker, &on_0.id(), &sealed, None)
         .unwrap();
     // Replica 1 became leader before that entry was replicated.
     let record =
         RequestRecord::encode(&create(&bob, &alice, hush_client::new_message_id(), "kept"));
     let (_, sealed) = on_1.seal_bytes(record.as_bytes());
     let new = r[1]
-        .propose(ServiceId::Broker, &on_1.id(), &sealed)
+        .propose(ServiceId::Broker, &on_1.id(), &sealed, None)
         .unwrap();
+    *r.tail.borrow_mut() = Some(new.entry.clone());
     assert_eq!(old.seq, new.seq);
     assert!(
         r[0].apply(&new.entry).unwrap().reply.is_none(),
@@ -404,4 +446,177 @@ fn a_proposal_another_leader_superseded_gets_no_answer() {
         },
     );
     assert_eq!(read.status, Status::NotFound);
+}
+
+fn node(peer_policy: Option<Policy>) -> InProcessEnclave {
+    InProcessEnclave::start(
+        EnclaveConfig {
+            peer_policy,
+            ..config()
+        },
+        1_000,
+    )
+    .unwrap()
+}
+
+/// The whole join of `joiner` through `member`, as the hosts carry it.
+fn join(
+    joiner: &InProcessEnclave,
+    member: &InProcessEnclave,
+) -> Result<(), hush_enclave::cluster::JoinError> {
+    let hello = joiner.join_start()?;
+    let (id, reply) = member.admit_start(&hello)?;
+    let proof = joiner.join_reply(&reply)?;
+    let frame = member.admit_finish(id, &proof)?;
+    joiner.join_finish(&frame)
+}
+
+#[test]
+fn a_node_joins_through_an_attested_handshake_and_then_replicates() {
+    let first = node(Some(Policy::dev()));
+    first.found_cluster().unwrap();
+    let second = node(Some(Policy::dev()));
+    assert_eq!(
+        second
+            .apply(&first.propose_tick(1_001, None).unwrap().entry)
+            .unwrap_err(),
+        ApplyError::NotReplica
+    );
+    join(&second, &first).unwrap();
+    assert_eq!(second.cluster_epoch(), first.cluster_epoch());
+    assert!(
+        join(&second, &first).is_err(),
+        "a member does not join again"
+    );
+
+    // The joiner applies the cluster's log from its start.
+    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let s = connect(&first, &alice);
+    let id = hush_client::new_message_id();
+    let replicas = Cluster {
+        r: vec![first, second],
+        tail: Default::default(),
+    };
+    assert_eq!(
+        broker(&replicas, 0, &s, create(&alice, &bob, id, "hi")).status,
+        Status::Ok
+    );
+    let on_second = connect(&replicas[1], &bob);
+    let read = broker(
+        &replicas,
+        1,
+        &on_second,
+        Request {
+            acting_as: bob.public(),
+            op: Op::Read { id },
+        },
+    );
+    assert_eq!(read.status, Status::Ok);
+}
+
+#[test]
+fn joins_need_a_peer_policy_that_accepts_the_other_side() {
+    let member = node(Some(Policy::dev()));
+    member.found_cluster().unwrap();
+    // No peer policy: this node runs alone.
+    let alone = node(None);
+    assert!(matches!(
+        alone.join_start(),
+        Err(hush_enclave::cluster::JoinError::NoPeerPolicy)
+    ));
+    // A joiner whose policy refuses the member's dev evidence sends no proof.
+    let strict = node(Some(Policy::default()));
+    assert!(matches!(
+        join(&strict, &member),
+        Err(hush_enclave::cluster::JoinError::Attestation(_))
+    ));
+    assert!(strict.cluster_epoch().is_none());
+    // A member whose policy refuses dev evidence hands nothing over.
+    let strict_member = node(Some(Policy::default()));
+    strict_member.found_cluster().unwrap();
+    let joiner = node(Some(Policy::dev()));
+    let hello = joiner.join_start().unwrap();
+    let (id, reply) = strict_member.admit_start(&hello).unwrap();
+    let proof = joiner.join_reply(&reply).unwrap();
+    assert!(matches!(
+        strict_member.admit_finish(id, &proof),
+        Err(hush_enclave::cluster::JoinError::Attestation(_))
+    ));
+    assert!(
+        strict_member.admit_finish(id, &proof).is_err(),
+        "an admission is used once"
+    );
+    // Not a member: nothing to admit with.
+    assert!(matches!(
+        alone_member_admits(),
+        Err(hush_enclave::cluster::JoinError::NotMember)
+    ));
+}
+
+fn alone_member_admits() -> Result<(u64, Vec<u8>), hush_enclave::cluster::JoinError> {
+    let not_member = node(Some(Policy::dev()));
+    let joiner = node(Some(Policy::dev()));
+    not_member.admit_start(&joiner.join_start()?)
+}
+
+#[test]
+fn a_new_leader_chains_after_the_entries_its_log_holds() {
+    let r = cluster(2);
+    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let (on_0, on_1) = (connect(&r[0], &alice), connect(&r[1], &bob));
+    let record = |from: &Identity, to: &Identity| {
+        RequestRecord::encode(&create(from, to, hush_client::new_message_id(), "m"))
+    };
+    // Replica 0 proposed p1; it reached replica 1's log but nobody applied it.
+    let (_, sealed) = on_0.seal_bytes(record(&alice, &bob).as_bytes());
+    let p1 = r[0]
+        .propose(ServiceId::Broker, &on_0.id(), &sealed, None)
+        .unwrap();
+    // Replica 1 leads now and chains after p1.
+    let (_, sealed) = on_1.seal_bytes(record(&bob, &alice).as_bytes());
+    let p2 = r[1]
+        .propose(ServiceId::Broker, &on_1.id(), &sealed, Some(&p1.entry))
+        .unwrap();
+    assert_eq!((p1.seq, p2.seq), (1, 2));
+    // An entry placed after another tail does not chain.
+    let (_, sealed) = on_1.seal_bytes(record(&bob, &alice).as_bytes());
+    let stray = r[1]
+        .propose(ServiceId::Broker, &on_1.id(), &sealed, Some(&p1.entry))
+        .unwrap();
+    for e in r.iter() {
+        assert!(e.apply(&p1.entry).is_ok());
+        assert!(e.apply(&p2.entry).is_ok());
+        assert_eq!(
+            e.apply(&stray.entry).unwrap_err(),
+            ApplyError::OutOfOrder {
+                expected: 3,
+                got: 2
+            }
+        );
+    }
+    // A proposal must not name a tail behind what was applied.
+    let (_, sealed) = on_1.seal_bytes(record(&bob, &alice).as_bytes());
+    assert_eq!(
+        r[1].propose(ServiceId::Broker, &on_1.id(), &sealed, Some(&p1.entry))
+            .unwrap_err(),
+        hush_enclave::ProposeError::Log(ApplyError::StaleTail {
+            named: 1,
+            applied: 2
+        })
+    );
+    // Same place, another predecessor: refused as unchained.
+    let (_, sealed) = on_1.seal_bytes(record(&bob, &alice).as_bytes());
+    let p3 = r[1]
+        .propose(ServiceId::Broker, &on_1.id(), &sealed, Some(&p2.entry))
+        .unwrap();
+    let (_, sealed) = on_1.seal_bytes(record(&bob, &alice).as_bytes());
+    let p3_fork = r[1]
+        .propose(ServiceId::Broker, &on_1.id(), &sealed, Some(&stray.entry))
+        .unwrap();
+    assert_eq!(p3_fork.seq, 3);
+    assert_eq!(
+        r[0].apply(&p3_fork.entry).unwrap_err(),
+        ApplyError::Unchained(3)
+    );
+    assert!(r[0].apply(&p3.entry).is_ok());
 }

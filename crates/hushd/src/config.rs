@@ -434,6 +434,7 @@ impl Settings {
                 _ => AttestationMode::Dev,
             },
             collateral: self.attestation_collateral.clone(),
+            peer_policy: None,
         })
     }
 }

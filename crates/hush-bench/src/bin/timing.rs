@@ -711,6 +711,7 @@ fn timing_enclave() -> InProcessEnclave {
         session_idle_secs: 3_600,
         attestation: AttestationMode::Dev,
         collateral: None,
+        peer_policy: None,
     };
     InProcessEnclave::start(config, NOW).unwrap()
 }

@@ -220,6 +220,7 @@ fn enclave_trace(class: &str) -> u8 {
         session_idle_secs: 3_600,
         attestation: AttestationMode::Dev,
         collateral: None,
+        peer_policy: None,
     };
     let e = InProcessEnclave::start(config, NOW).unwrap();
     let ids: Vec<_> = [1u8, 2, 3, 4]

@@ -46,6 +46,15 @@ pub enum JoinError {
     /// The enclave could not build its side.
     #[error("the peer handshake failed inside the enclave")]
     Internal,
+    /// This enclave has no peer policy, so it neither joins nor admits.
+    #[error("this enclave has no peer policy: it runs alone")]
+    NoPeerPolicy,
+    /// Already a replica of a cluster.
+    #[error("this enclave is already a member of a cluster")]
+    AlreadyMember,
+    /// Not a member: it has no secret to hand over.
+    #[error("this enclave is not a member of a cluster")]
+    NotMember,
 }
 
 fn builder(key: &StaticKey) -> Result<Builder<'_>, JoinError> {

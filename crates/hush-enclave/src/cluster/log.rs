@@ -7,8 +7,9 @@
 //! and its outcome: the host stores and forwards ciphertext of one size.
 //! Each is sealed with XChaCha20-Poly1305 under a fresh random 24-byte
 //! nonce (two leaders may both propose a sequence number; a random nonce
-//! never repeats under the key), and carries its sequence number inside,
-//! so a replica applies entries exactly once, in order.
+//! never repeats under the key), and carries inside its sequence number
+//! and the nonce of the entry before it, so a replica applies entries
+//! exactly once, in the order they were chained.
 
 use super::secret::ClusterSecret;
 use crate::services::ServiceId;
@@ -20,14 +21,16 @@ use zeroize::Zeroizing;
 
 /// The longest request record of any service (the broker's).
 pub const MAX_RECORD_LEN: usize = REQUEST_LEN;
-/// Entry layout: kind, service, sequence number, time, look-ups, keys, record.
+/// Entry layout: kind, service, sequence number, time, the previous
+/// entry's nonce, look-ups, keys, record.
 mod offsets {
     pub const KIND: usize = 0;
     pub const SERVICE: usize = 1;
     pub const SEQ: usize = 2;
     pub const NOW: usize = 10;
-    pub const LOOKUPS: usize = 18;
-    pub const KEYS: usize = 22;
+    pub const PREV: usize = 18;
+    pub const LOOKUPS: usize = PREV + super::ENTRY_NONCE_LEN;
+    pub const KEYS: usize = LOOKUPS + 4;
     pub const RECORD: usize = KEYS + super::PROVEN_KEYS_LEN;
 }
 /// Plaintext length of every entry.
@@ -67,6 +70,8 @@ pub enum Change {
 pub struct Entry {
     /// Its sequence number (1, 2, ...): applied exactly once, in order.
     pub seq: u64,
+    /// The nonce of the entry before it (zero for the first).
+    pub prev: [u8; ENTRY_NONCE_LEN],
     /// The enclave time the services see when it is applied.
     pub now: u64,
     /// What it changes.
@@ -112,7 +117,8 @@ impl LogKey {
     pub fn seal(&self, entry: &Entry) -> Vec<u8> {
         let mut plain = Zeroizing::new(vec![0u8; ENTRY_LEN]);
         plain[offsets::SEQ..offsets::NOW].copy_from_slice(&entry.seq.to_le_bytes());
-        plain[offsets::NOW..offsets::LOOKUPS].copy_from_slice(&entry.now.to_le_bytes());
+        plain[offsets::NOW..offsets::PREV].copy_from_slice(&entry.now.to_le_bytes());
+        plain[offsets::PREV..offsets::LOOKUPS].copy_from_slice(&entry.prev);
         match &entry.change {
             Change::Request {
                 service,
@@ -169,6 +175,9 @@ impl LogKey {
         let u64_at = |at: usize| u64::from_le_bytes(plain[at..at + 8].try_into().expect("8 bytes"));
         let seq = u64_at(offsets::SEQ);
         let now = u64_at(offsets::NOW);
+        let prev = plain[offsets::PREV..offsets::LOOKUPS]
+            .try_into()
+            .expect("nonce");
         let change = match plain[offsets::KIND] {
             KIND_TICK => Change::Tick,
             KIND_REQUEST => {
@@ -192,7 +201,15 @@ impl LogKey {
             }
             _ => return Err(EntryError::Malformed),
         };
-        Ok((Entry { seq, now, change }, nonce))
+        Ok((
+            Entry {
+                seq,
+                prev,
+                now,
+                change,
+            },
+            nonce,
+        ))
     }
 }
 
@@ -204,7 +221,7 @@ mod tests {
     type RequestFields = (u8, Vec<u8>, u32, Vec<u8>);
 
     /// Everything an entry holds, comparable.
-    fn fields(e: &Entry) -> (u64, u64, Option<RequestFields>) {
+    fn fields(e: &Entry) -> (u64, [u8; 24], u64, Option<RequestFields>) {
         let change = match &e.change {
             Change::Tick => None,
             Change::Request {
@@ -219,7 +236,7 @@ mod tests {
                 record.clone(),
             )),
         };
-        (e.seq, e.now, change)
+        (e.seq, e.prev, e.now, change)
     }
 
     #[test]
@@ -228,6 +245,7 @@ mod tests {
         let key = LogKey::new(&secret);
         let request = Entry {
             seq: 7,
+            prev: [3; 24],
             now: 1_000,
             change: Change::Request {
                 service: ServiceId::Directory,
@@ -238,6 +256,7 @@ mod tests {
         };
         let tick = Entry {
             seq: 8,
+            prev: [4; 24],
             now: 1_001,
             change: Change::Tick,
         };

@@ -1,20 +1,28 @@
-//! A replica's place in the log: the last entry it applied, the sequence
-//! numbers it handed out as leader, and its proposals still waiting for
-//! their entry to be applied (whose clients then get the answer).
+//! A replica's place in the log: the last entry it applied, and its
+//! proposals (as leader) still waiting for their entry to be applied,
+//! whose clients then get the answer.
 //!
-//! The enclave, not the host, enforces the order: an entry applies only if
-//! it is the next one, so a host that replays, drops or reorders entries
-//! stops the replica instead of forking its state. A proposal whose
-//! sequence number was taken by another leader's entry is dropped: its
-//! client gets no answer from it and retries (creates are idempotent by
-//! message id).
+//! Entries are chained: each carries its sequence number and the nonce of
+//! the entry before it. The leader's host names the last entry of its log
+//! when it proposes ([`crate::InProcessEnclave::propose`]'s `after`), so a
+//! new leader chains after the entries an old one left in its log. An
+//! entry applies only if it is the next one and chains to the last one
+//! applied: a host that replays, drops or reorders entries stops the
+//! replica rather than changing its state. A proposal whose place was
+//! taken by another entry is dropped: its client gets no answer from it
+//! and retries (creates are idempotent by message id).
+//!
+//! What the enclave cannot stop, with the log run by the hosts: a host
+//! that controls a quorum can withhold entries, or give different
+//! replicas different entries after the same one. That denies or splits
+//! service; it reveals nothing (docs/LEAKAGE.md).
 
-use super::log::{ENTRY_NONCE_LEN, EntryError, LogKey};
+use super::log::{ENTRY_NONCE_LEN, Entry, EntryError, LogKey};
 use super::secret::ClusterSecret;
 use hush_wire::SessionId;
 use std::collections::BTreeMap;
 
-/// Why an entry was not applied. Nothing changed.
+/// Why an entry was not applied, or not proposed. Nothing changed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ApplyError {
     /// Not an entry of this cluster.
@@ -28,7 +36,18 @@ pub enum ApplyError {
         /// The entry given.
         got: u64,
     },
-    /// This enclave was not started as a replica.
+    /// The entry follows another entry than the last one applied.
+    #[error("log entry {0} does not follow the entry applied before it")]
+    Unchained(u64),
+    /// A proposal named a log tail behind what this replica applied.
+    #[error("the log tail named ({named}) is behind the last entry applied ({applied})")]
+    StaleTail {
+        /// The tail's sequence number.
+        named: u64,
+        /// The last applied.
+        applied: u64,
+    },
+    /// This enclave is not a replica of a cluster.
     #[error("this enclave is not a replica of a cluster")]
     NotReplica,
 }
@@ -47,7 +66,7 @@ pub(crate) struct Pending {
 pub(crate) struct Replica {
     pub(crate) key: LogKey,
     applied: u64,
-    proposed: u64,
+    applied_nonce: [u8; ENTRY_NONCE_LEN],
     pending: BTreeMap<u64, Pending>,
 }
 
@@ -56,7 +75,7 @@ impl Replica {
         Self {
             key: LogKey::new(secret),
             applied: 0,
-            proposed: 0,
+            applied_nonce: [0; ENTRY_NONCE_LEN],
             pending: BTreeMap::new(),
         }
     }
@@ -66,10 +85,27 @@ impl Replica {
         self.applied
     }
 
-    /// The sequence number of the next proposal.
-    pub(crate) fn next_seq(&mut self) -> u64 {
-        self.proposed = self.proposed.max(self.applied) + 1;
-        self.proposed
+    /// Where a new proposal goes: after `tail`, the last entry of the
+    /// leader's log (none: the log has no entry yet). Returns its sequence
+    /// number and the nonce it chains to.
+    pub(crate) fn place_after(
+        &self,
+        tail: Option<&[u8]>,
+    ) -> Result<(u64, [u8; ENTRY_NONCE_LEN]), ApplyError> {
+        let (seq, nonce) = match tail {
+            None => (0, [0; ENTRY_NONCE_LEN]),
+            Some(sealed) => {
+                let (entry, nonce) = self.key.open(sealed)?;
+                (entry.seq, nonce)
+            }
+        };
+        if seq < self.applied {
+            return Err(ApplyError::StaleTail {
+                named: seq,
+                applied: self.applied,
+            });
+        }
+        Ok((seq + 1, nonce))
     }
 
     /// Remembers a client's proposal `seq`.
@@ -77,14 +113,19 @@ impl Replica {
         self.pending.insert(seq, pending);
     }
 
-    /// Whether `seq` is the entry due.
-    pub(crate) fn check_next(&self, seq: u64) -> Result<(), ApplyError> {
+    /// Whether `entry` is the one due.
+    pub(crate) fn check_next(&self, entry: &Entry) -> Result<(), ApplyError> {
         let expected = self.applied + 1;
-        if seq == expected {
-            Ok(())
-        } else {
-            Err(ApplyError::OutOfOrder { expected, got: seq })
+        if entry.seq != expected {
+            return Err(ApplyError::OutOfOrder {
+                expected,
+                got: entry.seq,
+            });
         }
+        if entry.prev != self.applied_nonce {
+            return Err(ApplyError::Unchained(entry.seq));
+        }
+        Ok(())
     }
 
     /// Records entry `seq` (sealed under `nonce`) as applied. Returns this
@@ -96,6 +137,7 @@ impl Replica {
         nonce: &[u8; ENTRY_NONCE_LEN],
     ) -> Option<Pending> {
         self.applied = seq;
+        self.applied_nonce = *nonce;
         let mine = self.pending.remove(&seq).filter(|p| p.nonce == *nonce);
         // Anything at or before `seq` can no longer be applied.
         self.pending = self.pending.split_off(&(seq + 1));
