@@ -58,6 +58,31 @@ pub trait EnclaveApi: Send + Sync + 'static {
     /// The evidence every handshake carries, for publishing (as Fog's
     /// report server did): public, the same until the enclave restarts.
     fn published_evidence(&self) -> PublishedEvidence;
+
+    /// Replication ([`crate::cluster`]): see [`InProcessEnclave::propose`].
+    fn propose(
+        &self,
+        service: ServiceId,
+        session: &SessionId,
+        sealed: &[u8],
+        after: Option<&[u8]>,
+    ) -> Result<Proposal, ProposeError>;
+    /// See [`InProcessEnclave::propose_tick`].
+    fn propose_tick(&self, now: u64, after: Option<&[u8]>) -> Result<Proposal, ApplyError>;
+    /// See [`InProcessEnclave::apply`].
+    fn apply(&self, sealed_entry: &[u8]) -> Result<Applied, ApplyError>;
+    /// See [`InProcessEnclave::found_cluster`].
+    fn found_cluster(&self) -> Result<(), JoinError>;
+    /// See [`InProcessEnclave::join_start`].
+    fn join_start(&self) -> Result<Vec<u8>, JoinError>;
+    /// See [`InProcessEnclave::join_reply`].
+    fn join_reply(&self, reply: &[u8]) -> Result<Vec<u8>, JoinError>;
+    /// See [`InProcessEnclave::join_finish`].
+    fn join_finish(&self, frame: &[u8]) -> Result<(), JoinError>;
+    /// See [`InProcessEnclave::admit_start`].
+    fn admit_start(&self, hello: &[u8]) -> Result<(u64, Vec<u8>), JoinError>;
+    /// See [`InProcessEnclave::admit_finish`].
+    fn admit_finish(&self, id: u64, proof: &[u8]) -> Result<Vec<u8>, JoinError>;
 }
 
 /// What the enclave publishes about itself.
@@ -735,6 +760,48 @@ impl EnclaveApi for InProcessEnclave {
 
     fn published_evidence(&self) -> PublishedEvidence {
         self.published.clone()
+    }
+
+    fn propose(
+        &self,
+        service: ServiceId,
+        session: &SessionId,
+        sealed: &[u8],
+        after: Option<&[u8]>,
+    ) -> Result<Proposal, ProposeError> {
+        InProcessEnclave::propose(self, service, session, sealed, after)
+    }
+
+    fn propose_tick(&self, now: u64, after: Option<&[u8]>) -> Result<Proposal, ApplyError> {
+        InProcessEnclave::propose_tick(self, now, after)
+    }
+
+    fn apply(&self, sealed_entry: &[u8]) -> Result<Applied, ApplyError> {
+        InProcessEnclave::apply(self, sealed_entry)
+    }
+
+    fn found_cluster(&self) -> Result<(), JoinError> {
+        InProcessEnclave::found_cluster(self)
+    }
+
+    fn join_start(&self) -> Result<Vec<u8>, JoinError> {
+        InProcessEnclave::join_start(self)
+    }
+
+    fn join_reply(&self, reply: &[u8]) -> Result<Vec<u8>, JoinError> {
+        InProcessEnclave::join_reply(self, reply)
+    }
+
+    fn join_finish(&self, frame: &[u8]) -> Result<(), JoinError> {
+        InProcessEnclave::join_finish(self, frame)
+    }
+
+    fn admit_start(&self, hello: &[u8]) -> Result<(u64, Vec<u8>), JoinError> {
+        InProcessEnclave::admit_start(self, hello)
+    }
+
+    fn admit_finish(&self, id: u64, proof: &[u8]) -> Result<Vec<u8>, JoinError> {
+        InProcessEnclave::admit_finish(self, id, proof)
     }
 
     fn stats(&self) -> EnclaveStats {

@@ -89,6 +89,17 @@ pub struct Settings {
     /// The browser demo at /demo/: "auto" (on with dev attestation only),
     /// "on" or "off".
     pub demo: String,
+    /// This node's id in a cluster (with `peers`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<u64>,
+    /// The cluster's nodes, "ID=HOST:PORT,..." (peer addresses, this
+    /// node's included); none: a single node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peers: Option<String>,
+    /// The policy a peer's evidence must satisfy (a TOML file as for
+    /// clients); with dev attestation, dev evidence is accepted without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer_policy: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -118,6 +129,9 @@ impl Default for Settings {
             attestation_collateral: None,
             log_format: "text".into(),
             demo: "auto".into(),
+            node_id: None,
+            peers: None,
+            peer_policy: None,
         }
     }
 }
@@ -256,6 +270,24 @@ pub struct Args {
     #[arg(long, env = "HUSH_DEMO")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub demo: Option<String>,
+    /// This node's id in a cluster (with --peers).
+    #[arg(long, env = "HUSH_NODE_ID")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_id: Option<u64>,
+    /// Run as one node of a cluster: every node's id and peer address,
+    /// "1=10.0.0.1:7900,2=10.0.0.2:7900,3=10.0.0.3:7900" (this node's
+    /// included; it serves peers there, never clients: keep it on a
+    /// private network). The lowest id founds the cluster; the others
+    /// join it [default: none: a single node].
+    #[arg(long, env = "HUSH_PEERS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peers: Option<String>,
+    /// The policy (TOML, as for clients) a peer's attestation must satisfy
+    /// to join or to hand this node the cluster secret [default: dev
+    /// evidence only, with --attestation dev].
+    #[arg(long, env = "HUSH_PEER_POLICY")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer_policy: Option<PathBuf>,
 }
 
 impl Args {
@@ -341,6 +373,21 @@ impl Settings {
 
     fn validate(&self) -> Result<()> {
         self.store_config()?;
+        match (&self.node_id, &self.peers) {
+            (None, None) => {}
+            (Some(id), Some(peers)) => {
+                let peers = crate::cluster::Peers::parse(peers).context("invalid peers")?;
+                if !peers.0.contains_key(id) {
+                    bail!("node_id {id} is not one of the peers ({peers:?})");
+                }
+                if self.peer_policy.is_none() && self.attestation != "dev" {
+                    bail!(
+                        "a cluster with hardware attestation needs peer_policy (--peer-policy FILE)"
+                    );
+                }
+            }
+            _ => bail!("node_id and peers go together (--node-id N --peers ID=HOST:PORT,...)"),
+        }
         if !matches!(self.demo.as_str(), "auto" | "on" | "off") {
             bail!(
                 "demo must be \"auto\", \"on\" or \"off\", got {:?}",
@@ -434,7 +481,14 @@ impl Settings {
                 _ => AttestationMode::Dev,
             },
             collateral: self.attestation_collateral.clone(),
-            peer_policy: None,
+            peer_policy: match (&self.peers, &self.peer_policy) {
+                (None, _) => None,
+                (Some(_), Some(path)) => Some(
+                    hush_attest::Policy::load(path)
+                        .with_context(|| format!("peer_policy {}", path.display()))?,
+                ),
+                (Some(_), None) => Some(hush_attest::Policy::dev()),
+            },
         })
     }
 }

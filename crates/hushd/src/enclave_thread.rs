@@ -17,6 +17,8 @@ type Job = Box<dyn FnOnce(&dyn EnclaveApi) + Send>;
 #[derive(Clone)]
 pub struct EnclaveThread {
     tx: mpsc::Sender<Job>,
+    /// In a cluster, requests go through the replicated log instead.
+    cluster: Option<Arc<crate::cluster::Node>>,
 }
 
 impl EnclaveThread {
@@ -30,7 +32,18 @@ impl EnclaveThread {
                     job(&*enclave);
                 }
             })?;
-        Ok(Self { tx })
+        Ok(Self { tx, cluster: None })
+    }
+
+    /// Sends this service's requests through `node`'s replicated log.
+    pub fn replicated(mut self, node: Option<Arc<crate::cluster::Node>>) -> Self {
+        self.cluster = node;
+        self
+    }
+
+    /// The cluster node requests go through, if any.
+    pub fn cluster(&self) -> Option<&Arc<crate::cluster::Node>> {
+        self.cluster.as_ref()
     }
 
     /// Runs `f` on the enclave thread and returns its result.

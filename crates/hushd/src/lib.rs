@@ -13,6 +13,7 @@ pub mod attestation;
 pub mod blobs;
 pub mod broker;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod directory;

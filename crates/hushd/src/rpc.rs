@@ -56,6 +56,18 @@ pub(crate) async fn query_on(
     sealed: Vec<u8>,
 ) -> Result<Vec<u8>, Status> {
     let start = Instant::now();
+    if let Some(node) = thread.cluster() {
+        let result = node.submit(service, id, sealed).await;
+        let label = if result.is_ok() {
+            "ok"
+        } else {
+            "not_committed"
+        };
+        metrics::counter!("hush_requests_total", "rpc" => rpc, "outcome" => label).increment(1);
+        metrics::histogram!("hush_request_duration_seconds", "rpc" => rpc)
+            .record(start.elapsed().as_secs_f64());
+        return result;
+    }
     let result = thread
         .run(move |e| e.call(service, &id, &sealed))
         .await

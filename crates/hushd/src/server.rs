@@ -121,13 +121,32 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
     let reflection_v1alpha = reflection_builder()
         .build_v1alpha()
         .context("gRPC reflection (v1alpha)")?;
+    // In a cluster: found or join it (through the enclaves' attested
+    // handshake), then run raft; requests then go through its log.
+    let node = match (settings.node_id, &settings.peers) {
+        (Some(id), Some(peers)) => {
+            let peers = crate::cluster::Peers::parse(peers)?;
+            println!(
+                "hushd: node {id} of a cluster of {}; peers on {}",
+                peers.0.len(),
+                peers.0[&id]
+            );
+            let node = crate::cluster::start(id, peers, enclave.clone(), stop.clone()).await?;
+            tokio::spawn(crate::cluster::tick_loop(node.clone(), stop.clone()));
+            Some(node)
+        }
+        _ => None,
+    };
     // One enclave thread per trusted service: the broker's also ticks.
     let thread = EnclaveThread::spawn(enclave.clone(), "enclave-broker")
-        .context("starting the broker's enclave thread")?;
+        .context("starting the broker's enclave thread")?
+        .replicated(node.clone());
     let directory_thread = EnclaveThread::spawn(enclave.clone(), "enclave-directory")
-        .context("starting the directory's enclave thread")?;
+        .context("starting the directory's enclave thread")?
+        .replicated(node.clone());
     let rendezvous_thread = EnclaveThread::spawn(enclave.clone(), "enclave-rendezvous")
-        .context("starting the rendezvous service's enclave thread")?;
+        .context("starting the rendezvous service's enclave thread")?
+        .replicated(node.clone());
     let rendezvous_service = RendezvousService::new(rendezvous_thread);
     let rendezvous = RendezvousServer::new(rendezvous_service.clone())
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)

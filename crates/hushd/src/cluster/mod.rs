@@ -1,0 +1,429 @@
+//! Replication: several hushd nodes, each with its enclave, keep one state
+//! through a raft log (openraft) of the enclaves' sealed entries.
+//!
+//! - Start-up ([`start`]): the node with the lowest id founds the cluster
+//!   (its enclave makes the cluster secret); every other node's enclave
+//!   joins through a member's, by the mutually attested handshake of
+//!   `hush_enclave::cluster::join`, before its raft starts.
+//! - A request ([`Node::submit`]): only the leader takes it; its enclave
+//!   turns the client's sealed frame into a sealed entry chained after the
+//!   log's last one, raft replicates it, and when a quorum holds it every
+//!   node applies it; the leader's enclave then seals the client's answer.
+//! - Ticks: the leader proposes one a second ([`tick_loop`]).
+//!
+//! The host sees entries of one size, one per request or tick.
+
+pub mod network;
+pub mod store;
+pub mod types;
+
+use anyhow::{Context, Result, bail};
+use hush_enclave::{EnclaveApi, ServiceId};
+use hush_wire::SessionId;
+use hush_wire::grpc::v1::PeerMessage;
+use hush_wire::grpc::v1::peer_server::{Peer, PeerServer};
+use openraft::error::{ClientWriteError, RaftError};
+use openraft::{BasicNode, Config, Raft};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use tonic::{Request, Response, Status};
+use types::{LogData, TypeConfig};
+
+/// How long a request waits for its entry to commit.
+pub const COMMIT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The cluster's nodes: id and peer address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peers(pub BTreeMap<u64, String>);
+
+impl Peers {
+    /// Parses `1=127.0.0.1:7101,2=127.0.0.1:7102,...`.
+    pub fn parse(text: &str) -> Result<Self> {
+        let mut peers = BTreeMap::new();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (id, addr) = part
+                .split_once('=')
+                .with_context(|| format!("peer {part:?} is not ID=HOST:PORT"))?;
+            let id: u64 = id
+                .trim()
+                .parse()
+                .with_context(|| format!("peer id {id:?} is not a number"))?;
+            addr.trim()
+                .parse::<SocketAddr>()
+                .with_context(|| format!("peer address {addr:?} is not HOST:PORT"))?;
+            if peers.insert(id, addr.trim().to_owned()).is_some() {
+                bail!("peer id {id} appears twice");
+            }
+        }
+        if peers.len() < 2 {
+            bail!("a cluster needs at least two nodes in --peers");
+        }
+        Ok(Self(peers))
+    }
+}
+
+/// This node's place in a cluster.
+pub struct Node {
+    /// Its id.
+    pub id: u64,
+    raft: Raft<TypeConfig>,
+    enclave: Arc<dyn EnclaveApi>,
+    log: store::LogStore,
+    peers: Peers,
+    /// Serializes proposals with their hand-over to raft, so the log holds
+    /// them in the order they were chained.
+    proposer: tokio::sync::Mutex<Proposer>,
+}
+
+#[derive(Default)]
+struct Proposer {
+    /// The last entry this node proposed, and in which term.
+    tail: Option<(u64, Vec<u8>)>,
+}
+
+/// What a proposal becomes.
+enum Change {
+    Request(ServiceId, SessionId, Vec<u8>),
+    Tick(u64),
+}
+
+fn not_leader(leader: Option<(u64, String)>) -> Status {
+    match leader {
+        Some((id, addr)) => Status::unavailable(format!(
+            "not the leader: node {id} (peer address {addr}) is; ask another server"
+        )),
+        None => Status::unavailable(
+            "no leader: the cluster is electing one or has lost its majority; retry shortly",
+        ),
+    }
+}
+
+impl Node {
+    /// The leader as this node knows it.
+    fn leader(&self) -> Option<(u64, String)> {
+        let id = self.raft.metrics().borrow().current_leader?;
+        Some((id, self.peers.0.get(&id).cloned().unwrap_or_default()))
+    }
+
+    /// This node's role, for health and metrics.
+    pub fn role(&self) -> &'static str {
+        let m = self.raft.metrics().borrow().clone();
+        match m.state {
+            openraft::ServerState::Leader => "leader",
+            openraft::ServerState::Follower => "follower",
+            openraft::ServerState::Candidate => "candidate",
+            openraft::ServerState::Learner => "learner",
+            openraft::ServerState::Shutdown => "shutdown",
+        }
+    }
+
+    /// Proposes `change` and waits until it is applied here; returns the
+    /// sealed answer for this node's client (none for a tick).
+    async fn propose(&self, change: Change) -> Result<Option<Vec<u8>>, Status> {
+        let metrics = self.raft.metrics().borrow().clone();
+        if metrics.current_leader != Some(self.id) {
+            return Err(not_leader(self.leader()));
+        }
+        let term = metrics.current_term;
+        let write = {
+            let mut proposer = self.proposer.lock().await;
+            // A new term: chain after whatever the log now ends with.
+            let tail = match &proposer.tail {
+                Some((t, entry)) if *t == term => Some(entry.clone()),
+                _ => self.log.last_sealed_entry(),
+            };
+            let enclave = self.enclave.clone();
+            let proposal = tokio::task::block_in_place(|| match &change {
+                Change::Request(service, id, sealed) => enclave
+                    .propose(*service, id, sealed, tail.as_deref())
+                    .map_err(|e| match e {
+                        hush_enclave::ProposeError::Session(e) => crate::rpc::to_status(&e),
+                        hush_enclave::ProposeError::Log(e) => Status::internal(e.to_string()),
+                    }),
+                Change::Tick(now) => enclave
+                    .propose_tick(*now, tail.as_deref())
+                    .map_err(|e| Status::internal(e.to_string())),
+            })?;
+            proposer.tail = Some((term, proposal.entry.clone()));
+            let mut write = Box::pin(self.raft.client_write(LogData(proposal.entry)));
+            // Poll once while holding the proposer: the write is then
+            // queued in raft before any later proposal.
+            tokio::select! {
+                biased;
+                done = &mut write => return finish(self, done),
+                _ = std::future::ready(()) => {}
+            }
+            write
+        };
+        match tokio::time::timeout(COMMIT_TIMEOUT, write).await {
+            Ok(done) => finish(self, done),
+            Err(_) => Err(Status::unavailable(format!(
+                "not committed within {} s: the cluster may have lost its majority; retry",
+                COMMIT_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+}
+
+fn finish(
+    node: &Node,
+    done: Result<
+        openraft::raft::ClientWriteResponse<TypeConfig>,
+        RaftError<u64, ClientWriteError<u64, BasicNode>>,
+    >,
+) -> Result<Option<Vec<u8>>, Status> {
+    match done {
+        Ok(r) => Ok(r.data.reply.map(|d| d.0)),
+        Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => {
+            Err(not_leader(node.leader()))
+        }
+        Err(e) => Err(Status::unavailable(format!(
+            "the request was not committed ({e}); retry"
+        ))),
+    }
+}
+
+impl Node {
+    /// A client's sealed request for `service`, through the log.
+    pub async fn submit(
+        &self,
+        service: ServiceId,
+        id: SessionId,
+        sealed: Vec<u8>,
+    ) -> Result<Vec<u8>, Status> {
+        self.propose(Change::Request(service, id, sealed))
+            .await?
+            .ok_or_else(|| {
+                Status::unavailable("the request's entry was replaced by another leader's; retry")
+            })
+    }
+}
+
+/// Proposes a tick every second while this node leads.
+pub async fn tick_loop(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut interval = tokio::time::interval(crate::clock::TICK);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = interval.tick() => {}
+            _ = stop.changed() => return,
+        }
+        if node.raft.metrics().borrow().current_leader == Some(node.id) {
+            if let Err(e) = node.propose(Change::Tick(crate::clock::unix_now())).await {
+                tracing::debug!("tick not committed: {}", e.message());
+            }
+        }
+    }
+}
+
+/// The peer service: raft messages once raft runs, joins once this node's
+/// enclave is a member.
+#[derive(Clone)]
+pub struct PeerService {
+    enclave: Arc<dyn EnclaveApi>,
+    raft: Arc<OnceLock<Raft<TypeConfig>>>,
+}
+
+fn json<T: serde::Serialize>(kind: &str, value: &T) -> Result<Response<PeerMessage>, Status> {
+    Ok(Response::new(PeerMessage {
+        kind: kind.to_owned(),
+        body: serde_json::to_vec(value).map_err(|e| Status::internal(e.to_string()))?,
+        handle: 0,
+    }))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Status> {
+    serde_json::from_slice(body)
+        .map_err(|e| Status::invalid_argument(format!("bad peer message: {e}")))
+}
+
+#[tonic::async_trait]
+impl Peer for PeerService {
+    async fn call(&self, req: Request<PeerMessage>) -> Result<Response<PeerMessage>, Status> {
+        let msg = req.into_inner();
+        let raft = || {
+            self.raft
+                .get()
+                .cloned()
+                .ok_or_else(|| Status::unavailable("this node has not joined the cluster yet"))
+        };
+        match msg.kind.as_str() {
+            "append" => {
+                let r = raft()?.append_entries(parse(&msg.body)?).await;
+                json("append", &r)
+            }
+            "vote" => {
+                let r = raft()?.vote(parse(&msg.body)?).await;
+                json("vote", &r)
+            }
+            "join-hello" => {
+                let enclave = self.enclave.clone();
+                let (handle, reply) =
+                    tokio::task::spawn_blocking(move || enclave.admit_start(&msg.body))
+                        .await
+                        .map_err(|_| Status::internal("enclave task failed"))?
+                        .map_err(|e| Status::failed_precondition(e.to_string()))?;
+                Ok(Response::new(PeerMessage {
+                    kind: "join-reply".into(),
+                    body: reply,
+                    handle,
+                }))
+            }
+            "join-proof" => {
+                let enclave = self.enclave.clone();
+                let frame = tokio::task::spawn_blocking(move || {
+                    enclave.admit_finish(msg.handle, &msg.body)
+                })
+                .await
+                .map_err(|_| Status::internal("enclave task failed"))?
+                .map_err(|e| Status::permission_denied(e.to_string()))?;
+                Ok(Response::new(PeerMessage {
+                    kind: "join-secret".into(),
+                    body: frame,
+                    handle: 0,
+                }))
+            }
+            other => Err(Status::invalid_argument(format!(
+                "unknown peer message {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Joins through `addr`'s enclave: hello, reply, proof, secret.
+async fn join_through(enclave: &Arc<dyn EnclaveApi>, addr: &str) -> Result<()> {
+    let mut client = network::peer_client(addr)?;
+    let hello = enclave.join_start()?;
+    let reply = client
+        .call(PeerMessage {
+            kind: "join-hello".into(),
+            body: hello,
+            handle: 0,
+        })
+        .await?
+        .into_inner();
+    let proof = enclave.join_reply(&reply.body)?;
+    let secret = client
+        .call(PeerMessage {
+            kind: "join-proof".into(),
+            body: proof,
+            handle: reply.handle,
+        })
+        .await?
+        .into_inner();
+    enclave.join_finish(&secret.body)?;
+    Ok(())
+}
+
+/// Starts this node: serves peers on its peer address, founds or joins
+/// the cluster, then runs raft. Returns the node once it is a member.
+pub async fn start(
+    id: u64,
+    peers: Peers,
+    enclave: Arc<dyn EnclaveApi>,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<Arc<Node>> {
+    let own = peers
+        .0
+        .get(&id)
+        .with_context(|| format!("--node-id {id} is not in --peers"))?
+        .clone();
+    let raft_cell = Arc::new(OnceLock::new());
+    let service = PeerService {
+        enclave: enclave.clone(),
+        raft: raft_cell.clone(),
+    };
+    let listen: SocketAddr = own.parse()?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen for peers on {listen}"))?;
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let mut peer_stop = stop.clone();
+    tokio::spawn(async move {
+        let server = tonic::transport::Server::builder()
+            .add_service(
+                PeerServer::new(service)
+                    .max_decoding_message_size(network::MAX_PEER_MESSAGE)
+                    .max_encoding_message_size(network::MAX_PEER_MESSAGE),
+            )
+            .serve_with_incoming_shutdown(incoming, async move {
+                let _ = peer_stop.wait_for(|s| *s).await;
+            });
+        if let Err(e) = server.await {
+            tracing::error!("peer server: {e}");
+        }
+    });
+
+    // Join through any member; the lowest id founds the cluster if no
+    // peer is a member yet (the first start). A restarted node joins.
+    let founder = *peers.0.keys().next().expect("at least two peers");
+    let members: Vec<String> = peers
+        .0
+        .iter()
+        .filter(|(p, _)| **p != id)
+        .map(|(_, a)| a.clone())
+        .collect();
+    let mut founded = false;
+    'joined: loop {
+        for addr in &members {
+            match join_through(&enclave, addr).await {
+                Ok(()) => {
+                    tracing::info!("joined the cluster through {addr}");
+                    break 'joined;
+                }
+                Err(e) => tracing::debug!("join through {addr}: {e:#}"),
+            }
+        }
+        if id == founder {
+            enclave.found_cluster()?;
+            founded = true;
+            tracing::info!("no peer is a member yet: founded the cluster");
+            break;
+        }
+        if *stop.borrow() {
+            bail!("stopped before joining the cluster");
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+
+    let config = Config {
+        cluster_name: "hush".into(),
+        heartbeat_interval: 100,
+        election_timeout_min: 400,
+        election_timeout_max: 800,
+        snapshot_policy: openraft::SnapshotPolicy::Never,
+        max_in_snapshot_log_to_keep: u64::MAX,
+        purge_batch_size: 1,
+        ..Default::default()
+    };
+    let log = store::LogStore::default();
+    let raft = Raft::new(
+        id,
+        Arc::new(config.validate()?),
+        network::Network,
+        log.clone(),
+        store::StateMachine::new(enclave.clone()),
+    )
+    .await?;
+    let _ = raft_cell.set(raft.clone());
+    if founded {
+        let members: BTreeMap<u64, BasicNode> = peers
+            .0
+            .iter()
+            .map(|(id, addr)| (*id, BasicNode::new(addr)))
+            .collect();
+        if let Err(e) = raft.initialize(members).await {
+            tracing::info!("cluster already initialized: {e}");
+        }
+    }
+    Ok(Arc::new(Node {
+        id,
+        raft,
+        enclave,
+        log,
+        peers,
+        proposer: tokio::sync::Mutex::new(Proposer::default()),
+    }))
+}

@@ -1,0 +1,115 @@
+//! Peers talk over gRPC (`hush.v1.Peer`, on each node's peer address):
+//! openraft's append and vote messages as JSON, and the enclaves' join
+//! handshake as bytes.
+
+use super::types::TypeConfig;
+use hush_wire::grpc::v1::PeerMessage;
+use hush_wire::grpc::v1::peer_client::PeerClient;
+use openraft::BasicNode;
+use openraft::error::{NetworkError, RPCError, RaftError, Unreachable};
+use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
+use openraft::raft::{
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
+    VoteRequest, VoteResponse,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tonic::transport::{Channel, Endpoint};
+
+type NodeId = u64;
+
+/// Largest peer message (a batch of entries in JSON).
+pub const MAX_PEER_MESSAGE: usize = 16 * 1024 * 1024;
+
+/// A lazily connected client to `addr` (`HOST:PORT`).
+pub fn peer_client(addr: &str) -> Result<PeerClient<Channel>, tonic::transport::Error> {
+    let channel = Endpoint::from_shared(format!("http://{addr}"))?
+        .connect_timeout(std::time::Duration::from_millis(500))
+        .timeout(std::time::Duration::from_secs(5))
+        .connect_lazy();
+    Ok(PeerClient::new(channel)
+        .max_decoding_message_size(MAX_PEER_MESSAGE)
+        .max_encoding_message_size(MAX_PEER_MESSAGE))
+}
+
+/// Makes clients to peers.
+pub struct Network;
+
+/// A client to one peer.
+pub struct Peer {
+    client: Option<PeerClient<Channel>>,
+}
+
+impl RaftNetworkFactory<TypeConfig> for Network {
+    type Network = Peer;
+
+    async fn new_client(&mut self, _target: NodeId, node: &BasicNode) -> Peer {
+        Peer {
+            client: peer_client(&node.addr).ok(),
+        }
+    }
+}
+
+impl Peer {
+    async fn call<
+        Req: Serialize,
+        Resp: DeserializeOwned,
+        E: std::error::Error + DeserializeOwned,
+    >(
+        &mut self,
+        kind: &str,
+        req: &Req,
+    ) -> Result<Resp, RPCError<NodeId, BasicNode, E>> {
+        let client = self.client.as_mut().ok_or_else(|| {
+            RPCError::Unreachable(Unreachable::new(&std::io::Error::other("bad peer address")))
+        })?;
+        let body = serde_json::to_vec(req).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        let answer = client
+            .call(PeerMessage {
+                kind: kind.to_owned(),
+                body,
+                handle: 0,
+            })
+            .await
+            .map_err(|s| {
+                RPCError::Unreachable(Unreachable::new(&std::io::Error::other(
+                    s.message().to_owned(),
+                )))
+            })?
+            .into_inner();
+        let result: Result<Resp, E> = serde_json::from_slice(&answer.body)
+            .map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        result.map_err(|e| RPCError::RemoteError(openraft::error::RemoteError::new(0, e)))
+    }
+}
+
+impl RaftNetwork<TypeConfig> for Peer {
+    async fn append_entries(
+        &mut self,
+        rpc: AppendEntriesRequest<TypeConfig>,
+        _option: RPCOption,
+    ) -> Result<AppendEntriesResponse<NodeId>, RPCError<NodeId, BasicNode, RaftError<NodeId>>> {
+        self.call("append", &rpc).await
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        _rpc: InstallSnapshotRequest<TypeConfig>,
+        _option: RPCOption,
+    ) -> Result<
+        InstallSnapshotResponse<NodeId>,
+        RPCError<NodeId, BasicNode, RaftError<NodeId, openraft::error::InstallSnapshotError>>,
+    > {
+        Err(RPCError::Network(NetworkError::new(
+            &std::io::Error::other("hush does not send snapshots yet: nodes catch up from the log"),
+        )))
+    }
+
+    async fn vote(
+        &mut self,
+        rpc: VoteRequest<NodeId>,
+        _option: RPCOption,
+    ) -> Result<VoteResponse<NodeId>, RPCError<NodeId, BasicNode, RaftError<NodeId>>> {
+        self.call("vote", &rpc).await
+    }
+}

@@ -1,0 +1,251 @@
+//! The raft log and state machine, in memory. The state machine is the
+//! enclave: applying an entry hands its sealed bytes to
+//! `EnclaveApi::apply`, which checks its place in the chain and runs it.
+//! Nothing is written to disk: a node that restarts rejoins empty and
+//! catches up from the log (entries are never purged; snapshots of the
+//! services are a later step).
+
+use super::types::{Applied, LogData, TypeConfig};
+use hush_enclave::EnclaveApi;
+use openraft::storage::{LogFlushed, LogState, RaftLogStorage, RaftStateMachine, Snapshot};
+use openraft::{
+    Entry, EntryPayload, LogId, OptionalSend, RaftLogReader, RaftSnapshotBuilder, SnapshotMeta,
+    StorageError, StorageIOError, StoredMembership, Vote,
+};
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::io::Cursor;
+use std::ops::RangeBounds;
+use std::sync::{Arc, Mutex};
+
+type NodeId = u64;
+
+#[derive(Default)]
+struct Log {
+    entries: BTreeMap<u64, Entry<TypeConfig>>,
+    vote: Option<Vote<NodeId>>,
+    committed: Option<LogId<NodeId>>,
+    purged: Option<LogId<NodeId>>,
+}
+
+/// The log (cheap to clone: one shared log).
+#[derive(Clone, Default)]
+pub struct LogStore(Arc<Mutex<Log>>);
+
+fn lock(l: &Mutex<Log>) -> std::sync::MutexGuard<'_, Log> {
+    l.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl LogStore {
+    /// The last entry of the log that carries a sealed entry, if any: a
+    /// new leader's proposals chain after it.
+    pub fn last_sealed_entry(&self) -> Option<Vec<u8>> {
+        lock(&self.0)
+            .entries
+            .values()
+            .rev()
+            .find_map(|e| match &e.payload {
+                EntryPayload::Normal(LogData(bytes)) => Some(bytes.clone()),
+                _ => None,
+            })
+    }
+}
+
+impl RaftLogReader<TypeConfig> for LogStore {
+    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + OptionalSend>(
+        &mut self,
+        range: RB,
+    ) -> Result<Vec<Entry<TypeConfig>>, StorageError<NodeId>> {
+        Ok(lock(&self.0)
+            .entries
+            .range(range)
+            .map(|(_, e)| e.clone())
+            .collect())
+    }
+}
+
+impl RaftLogStorage<TypeConfig> for LogStore {
+    type LogReader = Self;
+
+    async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError<NodeId>> {
+        let log = lock(&self.0);
+        let last = log
+            .entries
+            .values()
+            .next_back()
+            .map(|e| e.log_id)
+            .or(log.purged);
+        Ok(LogState {
+            last_purged_log_id: log.purged,
+            last_log_id: last,
+        })
+    }
+
+    async fn get_log_reader(&mut self) -> Self::LogReader {
+        self.clone()
+    }
+
+    async fn save_vote(&mut self, vote: &Vote<NodeId>) -> Result<(), StorageError<NodeId>> {
+        lock(&self.0).vote = Some(*vote);
+        Ok(())
+    }
+
+    async fn read_vote(&mut self) -> Result<Option<Vote<NodeId>>, StorageError<NodeId>> {
+        Ok(lock(&self.0).vote)
+    }
+
+    async fn save_committed(
+        &mut self,
+        committed: Option<LogId<NodeId>>,
+    ) -> Result<(), StorageError<NodeId>> {
+        lock(&self.0).committed = committed;
+        Ok(())
+    }
+
+    async fn read_committed(&mut self) -> Result<Option<LogId<NodeId>>, StorageError<NodeId>> {
+        Ok(lock(&self.0).committed)
+    }
+
+    async fn append<I>(
+        &mut self,
+        entries: I,
+        callback: LogFlushed<TypeConfig>,
+    ) -> Result<(), StorageError<NodeId>>
+    where
+        I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
+        I::IntoIter: OptionalSend,
+    {
+        {
+            let mut log = lock(&self.0);
+            for e in entries {
+                log.entries.insert(e.log_id.index, e);
+            }
+        }
+        callback.log_io_completed(Ok(()));
+        Ok(())
+    }
+
+    async fn truncate(&mut self, log_id: LogId<NodeId>) -> Result<(), StorageError<NodeId>> {
+        lock(&self.0).entries.split_off(&log_id.index);
+        Ok(())
+    }
+
+    async fn purge(&mut self, log_id: LogId<NodeId>) -> Result<(), StorageError<NodeId>> {
+        let mut log = lock(&self.0);
+        log.entries = log.entries.split_off(&(log_id.index + 1));
+        log.purged = Some(log_id);
+        Ok(())
+    }
+}
+
+/// The state machine: the enclave's services.
+pub struct StateMachine {
+    enclave: Arc<dyn EnclaveApi>,
+    last_applied: Option<LogId<NodeId>>,
+    membership: StoredMembership<NodeId, openraft::BasicNode>,
+}
+
+impl StateMachine {
+    /// The state machine over `enclave` (a replica).
+    pub fn new(enclave: Arc<dyn EnclaveApi>) -> Self {
+        Self {
+            enclave,
+            last_applied: None,
+            membership: StoredMembership::default(),
+        }
+    }
+}
+
+/// Snapshots are not built yet: a node catches up from the whole log.
+pub struct NoSnapshots;
+
+fn no_snapshots() -> StorageError<NodeId> {
+    StorageIOError::read_snapshot(
+        None,
+        &std::io::Error::other("hush does not build snapshots yet: nodes catch up from the log"),
+    )
+    .into()
+}
+
+impl RaftSnapshotBuilder<TypeConfig> for NoSnapshots {
+    async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError<NodeId>> {
+        Err(no_snapshots())
+    }
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachine {
+    type SnapshotBuilder = NoSnapshots;
+
+    async fn applied_state(
+        &mut self,
+    ) -> Result<
+        (
+            Option<LogId<NodeId>>,
+            StoredMembership<NodeId, openraft::BasicNode>,
+        ),
+        StorageError<NodeId>,
+    > {
+        Ok((self.last_applied, self.membership.clone()))
+    }
+
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Applied>, StorageError<NodeId>>
+    where
+        I: IntoIterator<Item = Entry<TypeConfig>> + OptionalSend,
+        I::IntoIter: OptionalSend,
+    {
+        let mut out = Vec::new();
+        for e in entries {
+            self.last_applied = Some(e.log_id);
+            match e.payload {
+                EntryPayload::Blank => out.push(Applied::default()),
+                EntryPayload::Membership(m) => {
+                    self.membership = StoredMembership::new(Some(e.log_id), m);
+                    out.push(Applied::default());
+                }
+                EntryPayload::Normal(LogData(bytes)) => {
+                    let enclave = self.enclave.clone();
+                    let applied =
+                        tokio::task::block_in_place(|| enclave.apply(&bytes)).map_err(|err| {
+                            // The chain is broken: stop rather than fork.
+                            tracing::error!(
+                                "log entry {} refused by the enclave: {err}",
+                                e.log_id.index
+                            );
+                            StorageError::from(StorageIOError::apply(
+                                e.log_id,
+                                &std::io::Error::other(err.to_string()),
+                            ))
+                        })?;
+                    out.push(Applied {
+                        reply: applied.reply.map(|(_, sealed)| LogData(sealed)),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
+        NoSnapshots
+    }
+
+    async fn begin_receiving_snapshot(
+        &mut self,
+    ) -> Result<Box<Cursor<Vec<u8>>>, StorageError<NodeId>> {
+        Err(no_snapshots())
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        _meta: &SnapshotMeta<NodeId, openraft::BasicNode>,
+        _snapshot: Box<Cursor<Vec<u8>>>,
+    ) -> Result<(), StorageError<NodeId>> {
+        Err(no_snapshots())
+    }
+
+    async fn get_current_snapshot(
+        &mut self,
+    ) -> Result<Option<Snapshot<TypeConfig>>, StorageError<NodeId>> {
+        Ok(None)
+    }
+}
