@@ -33,6 +33,9 @@ pub const MAX_GRPC_MESSAGE: usize = 64 * 1024;
 pub const INBOX_REQUESTS: usize = 1 + MAILBOX_CAPACITY;
 /// Attempts per request when the session or connection is lost.
 pub const DEFAULT_ATTEMPTS: u32 = 3;
+/// With several servers (a cluster), a request tries each this many times,
+/// about 150 ms apart: some 10 s for three, time for a few elections.
+pub const CLUSTER_ROUNDS: u32 = 20;
 
 /// The result of reading a message: the message and the caller's mailbox.
 #[derive(Debug, Clone)]
@@ -46,6 +49,9 @@ pub struct Read {
 /// A connected, attested client acting as one or more proven keys.
 pub struct Client {
     url: String,
+    /// Every server of a cluster (one for a single server); a request that
+    /// finds no leader where it is sent fails over to the next.
+    servers: Vec<String>,
     policy: Policy,
     keypairs: Vec<schnorrkel::Keypair>,
     channel: Channel,
@@ -82,6 +88,14 @@ fn rpc_error(url: &str, s: tonic::Status) -> ClientError {
             url: url.to_owned(),
             reason: s.message().to_owned(),
         },
+        // The connection broke mid-call (the server died): tonic reports
+        // it as Unknown, with the transport error as the source.
+        Code::Unknown | Code::Cancelled if std::error::Error::source(&s).is_some() => {
+            ClientError::Unreachable {
+                url: url.to_owned(),
+                reason: s.message().to_owned(),
+            }
+        }
         _ => ClientError::Rpc(format!("{:?}: {}", s.code(), s.message())),
     }
 }
@@ -106,6 +120,36 @@ pub fn server_url(server: &str) -> Result<String, ClientError> {
     }
 }
 
+/// The servers `server` names: one address, or a cluster's, separated by
+/// commas (`127.0.0.1:7901,127.0.0.1:7902`).
+pub fn server_list(server: &str) -> Result<Vec<String>, ClientError> {
+    let list: Vec<String> = server
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(server_url)
+        .collect::<Result<_, _>>()?;
+    if list.is_empty() {
+        return Err(ClientError::Unreachable {
+            url: server.to_owned(),
+            reason: "no server address given".into(),
+        });
+    }
+    Ok(list)
+}
+
+async fn dial(url: &str) -> Result<Channel, ClientError> {
+    let unreachable = |reason: String| ClientError::Unreachable {
+        url: url.to_owned(),
+        reason,
+    };
+    Endpoint::from_shared(url.to_owned())
+        .map_err(|e| unreachable(format!("invalid address: {e}")))?
+        .connect()
+        .await
+        .map_err(|e| unreachable(e.to_string()))
+}
+
 impl Client {
     /// Connects to `url` (e.g. `http://127.0.0.1:7878`, or `127.0.0.1:7878`), checks the server's
     /// attestation against `policy`, and proves possession of `keypairs`
@@ -115,18 +159,70 @@ impl Client {
         policy: Policy,
         keypairs: Vec<schnorrkel::Keypair>,
     ) -> Result<Self, ClientError> {
-        let url = &server_url(url)?;
-        let unreachable = |reason: String| ClientError::Unreachable {
-            url: url.to_owned(),
-            reason,
+        let servers = server_list(url)?;
+        let mut last = None;
+        for url in &servers {
+            let result = async {
+                let channel = dial(url).await?;
+                Self::over(channel, url, policy.clone(), keypairs.clone()).await
+            }
+            .await;
+            match result {
+                Ok(mut client) => {
+                    client.servers = servers.clone();
+                    return Ok(client);
+                }
+                Err(e @ ClientError::Unreachable { .. }) => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.expect("at least one server"))
+    }
+
+    /// Attempts per request: with several servers, enough to ride out
+    /// elections ([`CLUSTER_ROUNDS`]).
+    fn attempt_limit(&self) -> u32 {
+        match self.servers.len() {
+            0 | 1 => self.attempts,
+            n => self.attempts.max(CLUSTER_ROUNDS * n as u32),
+        }
+    }
+
+    /// Moves to the next server of the cluster, with a new session.
+    async fn fail_over(&mut self) -> Result<(), ClientError> {
+        let at = self
+            .servers
+            .iter()
+            .position(|s| *s == self.url)
+            .unwrap_or(0);
+        let n = self.servers.len();
+        // The next server that answers (a dead one is skipped).
+        let mut fresh = None;
+        let mut last = None;
+        for step in 1..=n {
+            let next = self.servers[(at + step) % n].clone();
+            let attempt = async {
+                let channel = dial(&next).await?;
+                Self::over(channel, &next, self.policy.clone(), self.keypairs.clone()).await
+            };
+            match attempt.await {
+                Ok(c) => {
+                    fresh = Some(c);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let Some(fresh) = fresh else {
+            return Err(last.expect("at least one server"));
         };
-        let endpoint = Endpoint::from_shared(url.to_owned())
-            .map_err(|e| unreachable(format!("invalid address: {e}")))?;
-        let channel = endpoint
-            .connect()
-            .await
-            .map_err(|e| unreachable(e.to_string()))?;
-        Self::over(channel, url, policy, keypairs).await
+        let servers = std::mem::take(&mut self.servers);
+        let (attempts, streaming) = (self.attempts, self.streaming);
+        *self = fresh;
+        self.servers = servers;
+        self.attempts = attempts;
+        self.streaming = streaming;
+        Ok(())
     }
 
     /// Like [`Client::connect`], over an existing channel (one HTTP/2
@@ -150,6 +246,7 @@ impl Client {
         let session = Self::establish(url, &grpc, &policy, &keypairs).await?;
         Ok(Self {
             url: url.to_owned(),
+            servers: vec![url.to_owned()],
             policy,
             keypairs,
             channel,
@@ -343,7 +440,7 @@ impl Client {
             match self.service_once(service, plaintext, response_len).await {
                 Ok(r) => return Ok((r, retried)),
                 Err(e @ (ClientError::SessionLost | ClientError::Unreachable { .. }))
-                    if attempt < self.attempts =>
+                    if attempt < self.attempt_limit() =>
                 {
                     tracing::info!(
                         "{e}; reconnecting (attempt {} of {})",
@@ -352,11 +449,19 @@ impl Client {
                     );
                     retried = true;
                     attempt += 1;
-                    if let Err(e) = self.reconnect().await {
-                        if attempt >= self.attempts {
+                    let again = if self.servers.len() > 1 {
+                        self.fail_over().await
+                    } else {
+                        self.reconnect().await
+                    };
+                    if let Err(e) = again {
+                        if attempt >= self.attempt_limit() {
                             return Err(e);
                         }
                         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    } else if self.servers.len() > 1 {
+                        // Give an election time between servers.
+                        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
                     }
                 }
                 Err(e) => return Err(e),

@@ -40,7 +40,15 @@ pub async fn run(
             })
             .await;
         if let Some((stats, codes)) = ticked {
-            tokio::spawn(verification::deliver(sender.clone(), codes));
+            // In a cluster every replica makes the same codes; the leader
+            // sends them (and reports the cluster's figures).
+            let send = match enclave.cluster() {
+                None => true,
+                Some(node) => node.report_metrics(),
+            };
+            if send {
+                tokio::spawn(verification::deliver(sender.clone(), codes));
+            }
             metrics::gauge!("hush_sessions_open").set(stats.sessions as f64);
             metrics::gauge!("hush_store_occupancy_ratio")
                 .set(f64::from(stats.occupancy_steps) / f64::from(hush_enclave::OCCUPANCY_STEPS));

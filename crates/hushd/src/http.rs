@@ -59,6 +59,8 @@ pub struct Services {
     pub rendezvous: RendezvousService,
     /// `hush.v1.Blobs`.
     pub blobs: BlobService,
+    /// This node's cluster, if it runs in one (health reports its role).
+    pub cluster: Option<std::sync::Arc<crate::cluster::Node>>,
 }
 
 /// A JSON answer.
@@ -184,6 +186,7 @@ macro_rules! frame_route {
 /// The routes, for the server to merge beside gRPC.
 pub fn routes(s: Services) -> axum::Router {
     let frame_limit = DefaultBodyLimit::max(MAX_FRAME_BODY);
+    let cluster = s.cluster.clone();
     let (b1, b2, b3, d, r, p, g) = (
         s.broker.clone(),
         s.broker.clone(),
@@ -249,7 +252,17 @@ pub fn routes(s: Services) -> axum::Router {
         )
         .route(
             "/v1/health",
-            get(|| async { Json(serde_json::json!({"status": "SERVING"})) }),
+            get(move || async move {
+                Json(match &cluster {
+                    None => serde_json::json!({"status": "SERVING"}),
+                    Some(node) => serde_json::json!({
+                        "status": "SERVING",
+                        "node_id": node.id,
+                        "role": node.role(),
+                        "leader": node.leader_id(),
+                    }),
+                })
+            }),
         )
         .route(
             "/v1/openapi.json",

@@ -166,6 +166,7 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         directory: directory_service,
         rendezvous: rendezvous_service,
         blobs: blob_service.clone(),
+        cluster: node.clone(),
     });
     if settings.demo_enabled() {
         http = http.merge(crate::demo::routes());

@@ -107,6 +107,11 @@ impl Node {
         Some((id, self.peers.0.get(&id).cloned().unwrap_or_default()))
     }
 
+    /// The leader's id as this node knows it.
+    pub fn leader_id(&self) -> Option<u64> {
+        self.raft.metrics().borrow().current_leader
+    }
+
     /// This node's role, for health and metrics.
     pub fn role(&self) -> &'static str {
         let m = self.raft.metrics().borrow().clone();
@@ -117,6 +122,34 @@ impl Node {
             openraft::ServerState::Learner => "learner",
             openraft::ServerState::Shutdown => "shutdown",
         }
+    }
+
+    /// Sets the cluster gauges (role, commit index, lag of the slowest
+    /// follower as the leader sees it); returns whether this node leads.
+    pub fn report_metrics(&self) -> bool {
+        let m = self.raft.metrics().borrow().clone();
+        for role in ["leader", "follower", "candidate", "learner", "shutdown"] {
+            metrics::gauge!("hush_cluster_role", "role" => role).set(if role == self.role() {
+                1.0
+            } else {
+                0.0
+            });
+        }
+        let applied = m.last_applied.map_or(0, |l| l.index);
+        metrics::gauge!("hush_cluster_applied_index").set(applied as f64);
+        metrics::gauge!("hush_cluster_last_log_index").set(m.last_log_index.unwrap_or(0) as f64);
+        let lag = m
+            .replication
+            .as_ref()
+            .map(|r| {
+                r.values()
+                    .map(|matched| applied.saturating_sub(matched.map_or(0, |l| l.index)))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .unwrap_or(0);
+        metrics::gauge!("hush_cluster_follower_lag_entries").set(lag as f64);
+        m.current_leader == Some(self.id)
     }
 
     /// Proposes `change` and waits until it is applied here; returns the

@@ -44,7 +44,8 @@ const DEFAULT_SERVER: &str = "http://127.0.0.1:7878";
     about = "Client of the hush oblivious message broker"
 )]
 struct Cli {
-    /// Broker address.
+    /// Broker address; for a cluster, every node's, separated by commas
+    /// (requests go to the leader, and fail over to the next).
     #[arg(long, global = true, env = "HUSH_SERVER", default_value = DEFAULT_SERVER)]
     server: String,
     /// Accept the server's dev attestation (local development only: it
