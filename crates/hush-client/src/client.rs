@@ -31,6 +31,12 @@ pub const MAX_GRPC_MESSAGE: usize = 64 * 1024;
 /// Requests [`Client::inbox`] makes, whatever the mailbox holds: one list
 /// and one read per mailbox slot.
 pub const INBOX_REQUESTS: usize = 1 + MAILBOX_CAPACITY;
+/// How long dialling a server may take.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+/// How long one call may wait for its answer (a server that hangs, or a
+/// cluster node cut off from the others, is then given up on: hushd
+/// itself answers a request that cannot commit within 5 s).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Attempts per request when the session or connection is lost.
 pub const DEFAULT_ATTEMPTS: u32 = 3;
 /// With several servers (a cluster), a request tries each this many times,
@@ -84,12 +90,31 @@ const STREAM_BUFFER: usize = 16;
 fn rpc_error(url: &str, s: tonic::Status) -> ClientError {
     match s.code() {
         Code::Unauthenticated => ClientError::SessionLost,
+        Code::Unavailable
+            if [
+                "not the leader",
+                "no leader",
+                "not committed",
+                "the request's entry",
+            ]
+            .iter()
+            .any(|p| s.message().starts_with(p)) =>
+        {
+            ClientError::NoLeader {
+                url: url.to_owned(),
+                reason: s.message().to_owned(),
+            }
+        }
         Code::Unavailable => ClientError::Unreachable {
             url: url.to_owned(),
             reason: s.message().to_owned(),
         },
         // The connection broke mid-call (the server died): tonic reports
         // it as Unknown, with the transport error as the source.
+        Code::DeadlineExceeded => ClientError::Unreachable {
+            url: url.to_owned(),
+            reason: format!("no answer in time ({})", s.message()),
+        },
         Code::Unknown | Code::Cancelled if std::error::Error::source(&s).is_some() => {
             ClientError::Unreachable {
                 url: url.to_owned(),
@@ -145,6 +170,8 @@ async fn dial(url: &str) -> Result<Channel, ClientError> {
     };
     Endpoint::from_shared(url.to_owned())
         .map_err(|e| unreachable(format!("invalid address: {e}")))?
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
         .connect()
         .await
         .map_err(|e| unreachable(e.to_string()))
@@ -439,9 +466,11 @@ impl Client {
         loop {
             match self.service_once(service, plaintext, response_len).await {
                 Ok(r) => return Ok((r, retried)),
-                Err(e @ (ClientError::SessionLost | ClientError::Unreachable { .. }))
-                    if attempt < self.attempt_limit() =>
-                {
+                Err(
+                    e @ (ClientError::SessionLost
+                    | ClientError::Unreachable { .. }
+                    | ClientError::NoLeader { .. }),
+                ) if attempt < self.attempt_limit() => {
                     tracing::info!(
                         "{e}; reconnecting (attempt {} of {})",
                         attempt + 1,

@@ -15,6 +15,16 @@ pub enum ClientError {
         /// Why.
         reason: String,
     },
+    /// A cluster node cannot take the request now (it does not lead, no
+    /// node does, or the request could not commit); the client tries the
+    /// cluster's other servers first.
+    #[error("{url} cannot take the request now: {reason}")]
+    NoLeader {
+        /// The node asked.
+        url: String,
+        /// Why.
+        reason: String,
+    },
     /// The server's attestation was rejected.
     #[error("attestation rejected: {0}")]
     Attestation(#[from] hush_attest::AttestError),

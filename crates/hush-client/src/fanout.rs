@@ -80,7 +80,12 @@ impl Client {
             let r = self
                 .create(me.public(), id, c.to.signing_key(), sealed)
                 .await;
-            if let Err(e @ (ClientError::Unreachable { .. } | ClientError::SessionLost)) = r {
+            if let Err(
+                e @ (ClientError::Unreachable { .. }
+                | ClientError::NoLeader { .. }
+                | ClientError::SessionLost),
+            ) = r
+            {
                 return Err(e);
             }
             outcomes.push((c.to.signing_key(), r));

@@ -95,7 +95,11 @@ impl Client {
         for (to, p) in statuses {
             match self.post_status(me, to, p).await {
                 Ok(()) => {}
-                Err(e @ (ClientError::Unreachable { .. } | ClientError::SessionLost)) => {
+                Err(
+                    e @ (ClientError::Unreachable { .. }
+                    | ClientError::NoLeader { .. }
+                    | ClientError::SessionLost),
+                ) => {
                     return Err(e);
                 }
                 Err(e) => {

@@ -312,3 +312,81 @@ fn leader_index(cluster: &Cluster) -> usize {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// A leader paused (SIGSTOP, as if cut off) while the others elect a new
+/// one does not serve what it held when it wakes: every read goes through
+/// the log, which it can no longer commit to. It answers "not the leader"
+/// or "not committed", never the stale listing.
+#[test]
+fn a_leader_cut_off_serves_no_stale_reads() {
+    let mut cluster = Cluster::start();
+    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let old = leader_index(&cluster);
+    // The old leader last: the second message goes to the others.
+    let mut order = cluster.urls();
+    let old_url = order.remove(old);
+    order.push(old_url);
+    let servers = order.join(",");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let send = |text: &str| {
+        rt.block_on(async {
+            let mut c = Client::connect(&servers, Policy::dev(), vec![alice.keypair()])
+                .await
+                .unwrap();
+            let id = hush_client::new_message_id();
+            let p = SealedPayload::unencrypted(Payload::frame(text.as_bytes()).unwrap());
+            c.create(alice.public(), id, bob.public(), p).await.unwrap();
+            id
+        })
+    };
+    let first = send("before");
+    let pid = cluster.nodes[old].as_ref().unwrap().pid().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-STOP", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // The others elect a leader and take a second message.
+    let second = send("while the old leader sleeps");
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-CONT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    // Straight away, ask the old leader alone for bob's mailbox.
+    let url = cluster.urls()[old].clone();
+    let answer = rt.block_on(async {
+        let mut c = Client::connect(&url, Policy::dev(), vec![bob.keypair()]).await?;
+        c.set_attempts(1);
+        c.list(bob.public()).await
+    });
+    match answer {
+        Ok(listing) => {
+            eprintln!("the woken old leader answered with a listing");
+            // Only possible once it has caught up: then it is current.
+            let ids = listing.ids();
+            assert!(
+                ids.contains(&first) && ids.contains(&second),
+                "a stale listing: {ids:?}"
+            );
+        }
+        Err(e) => {
+            let e = e.to_string();
+            eprintln!("the woken old leader answered: {e}");
+            assert!(
+                e.contains("not the leader")
+                    || e.contains("not committed")
+                    || e.contains("no leader"),
+                "{e}"
+            );
+        }
+    }
+    cluster.kill(0);
+}

@@ -212,9 +212,7 @@ fn finish(
         Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => {
             Err(not_leader(node.leader()))
         }
-        Err(e) => Err(Status::unavailable(format!(
-            "the request was not committed ({e}); retry"
-        ))),
+        Err(e) => Err(Status::unavailable(format!("not committed ({e}); retry"))),
     }
 }
 
