@@ -10,8 +10,8 @@ use crate::e2e::{self, SealedPayload, VerifiedCard};
 use crate::identity::Identity;
 use crate::session::{ClientSession, Handshake};
 use hush_attest::Policy;
-use hush_wire::consts::MAILBOX_CAPACITY;
 use hush_wire::consts::{DIRECTORY_RESPONSE_LEN, RENDEZVOUS_RESPONSE_LEN, RESPONSE_LEN};
+use hush_wire::consts::{MAILBOX_CAPACITY, MAX_KEYS_PER_SESSION};
 use hush_wire::directory::{DirectoryRequest, DirectoryResponse};
 use hush_wire::grpc::v1::broker_client::BrokerClient;
 use hush_wire::grpc::v1::directory_client::DirectoryClient;
@@ -163,6 +163,14 @@ pub fn server_list(server: &str) -> Result<Vec<String>, ClientError> {
     Ok(list)
 }
 
+/// A session proves at most [`MAX_KEYS_PER_SESSION`] keys.
+fn check_key_count(keypairs: &[schnorrkel::Keypair]) -> Result<(), ClientError> {
+    if keypairs.len() > MAX_KEYS_PER_SESSION {
+        return Err(ClientError::TooManyKeys(keypairs.len()));
+    }
+    Ok(())
+}
+
 async fn dial(url: &str) -> Result<Channel, ClientError> {
     let unreachable = |reason: String| ClientError::Unreachable {
         url: url.to_owned(),
@@ -186,6 +194,7 @@ impl Client {
         policy: Policy,
         keypairs: Vec<schnorrkel::Keypair>,
     ) -> Result<Self, ClientError> {
+        check_key_count(&keypairs)?;
         let servers = server_list(url)?;
         let mut last = None;
         for url in &servers {
@@ -261,6 +270,7 @@ impl Client {
         policy: Policy,
         keypairs: Vec<schnorrkel::Keypair>,
     ) -> Result<Self, ClientError> {
+        check_key_count(&keypairs)?;
         let rendezvous_grpc = RendezvousClient::new(channel.clone())
             .max_decoding_message_size(MAX_GRPC_MESSAGE)
             .max_encoding_message_size(MAX_GRPC_MESSAGE);
@@ -707,5 +717,25 @@ impl Client {
             Status::NotFound => Ok(None),
             s => Err(ClientError::Status(s)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Identity;
+
+    #[tokio::test]
+    async fn more_keys_than_a_session_proves_is_an_error_before_any_network() {
+        let keys: Vec<_> = (0..5)
+            .map(|i| Identity::generate(&format!("k{i}")).keypair())
+            .collect();
+        // Port 1 would be unreachable: the key count is checked first.
+        let err = Client::connect("http://127.0.0.1:1", Policy::dev(), keys)
+            .await
+            .err()
+            .unwrap();
+        assert!(matches!(err, ClientError::TooManyKeys(5)), "{err}");
+        assert!(err.to_string().contains("at most 4"), "{err}");
     }
 }

@@ -25,6 +25,9 @@ pub enum ClientError {
         /// Why.
         reason: String,
     },
+    /// More keys than one session can prove.
+    #[error("a session proves at most 4 keys, {0} were given; use one session per group of 4")]
+    TooManyKeys(usize),
     /// The server's attestation was rejected.
     #[error("attestation rejected: {0}")]
     Attestation(#[from] hush_attest::AttestError),

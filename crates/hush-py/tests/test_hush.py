@@ -112,6 +112,8 @@ def test_bad_input_is_refused_with_a_reason(server, home):
         hush.Identity.from_secret("x", "abcd")
     with pytest.raises(hush.HushError, match="no identity named"):
         hush.Keystore().load("nobody")
+    with pytest.raises(hush.HushError, match="at most 4"):
+        hush.Client(server, [alice] * 5, allow_dev=True)
     with pytest.raises(hush.HushError, match="cannot reach"):
         hush.Client("http://127.0.0.1:1", [alice], allow_dev=True)
     c = hush.Client(server, [alice], allow_dev=True)
