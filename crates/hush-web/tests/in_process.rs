@@ -42,8 +42,10 @@ fn post(e: &InProcessEnclave, out: &Outgoing) -> String {
     json!({"session_id": B64.encode(sid.0), "sealed": B64.encode(answer)}).to_string()
 }
 
-fn connect(e: &InProcessEnclave, me: &WebIdentity) -> Session {
-    let mut hs = PendingHandshake::start().unwrap();
+/// A started handshake and hushd's answer to it, as `/v1/broker/handshake`
+/// gives it.
+fn handshake(e: &InProcessEnclave) -> (PendingHandshake, String) {
+    let hs = PendingHandshake::start().unwrap();
     let body: Value = serde_json::from_str(&hs.body().unwrap()).unwrap();
     let reply = e.handshake(&b64(&body, "message")).unwrap();
     let answer = json!({
@@ -51,6 +53,11 @@ fn connect(e: &InProcessEnclave, me: &WebIdentity) -> Session {
         "message": B64.encode(&reply.message),
     })
     .to_string();
+    (hs, answer)
+}
+
+fn connect(e: &InProcessEnclave, me: &WebIdentity) -> Session {
+    let (mut hs, answer) = handshake(e);
     let s = hs.finish(&answer, true).unwrap();
     assert!(
         hs.finish(&answer, true).is_err(),
@@ -119,14 +126,7 @@ fn refusals_are_errors_with_a_reason() {
     let e = enclave();
     let alice = WebIdentity::generate("alice").unwrap();
     // Dev attestation without allowing it.
-    let mut hs = PendingHandshake::start().unwrap();
-    let body: Value = serde_json::from_str(&hs.body().unwrap()).unwrap();
-    let reply = e.handshake(&b64(&body, "message")).unwrap();
-    let answer = json!({
-        "session_id": B64.encode(reply.session.0),
-        "message": B64.encode(&reply.message),
-    })
-    .to_string();
+    let (mut hs, answer) = handshake(&e);
     let err = hs.finish(&answer, false).err().unwrap().to_string();
     assert!(err.contains("dev"), "{err}");
     // An HTTP error body, and garbage.
