@@ -19,13 +19,19 @@ use std::time::{Duration, Instant};
 const NODES: u64 = 3;
 const RECIPIENTS: usize = 16;
 
+/// A free port below the ephemeral range, so that no outgoing connection
+/// takes it between this check and hushd binding it.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    loop {
+        let port = 20_000 + rand::random::<u16>() % 12_000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
+
+/// The cluster tests run one at a time: each starts three nodes.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 struct Cluster {
     peers: String,
@@ -155,6 +161,7 @@ fn payload(id: &MessageId) -> Payload {
 
 #[test]
 fn acknowledged_messages_survive_three_leader_kills() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let mut cluster = Cluster::start();
     let sender = Identity::generate("sender");
     let recipients: Vec<Identity> = (0..RECIPIENTS)
@@ -319,6 +326,7 @@ fn leader_index(cluster: &Cluster) -> usize {
 /// or "not committed", never the stale listing.
 #[test]
 fn a_leader_cut_off_serves_no_stale_reads() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let mut cluster = Cluster::start();
     let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
     let old = leader_index(&cluster);
