@@ -5,7 +5,7 @@
 
 use crate::cluster::ClusterSecret;
 use crate::cluster::join::{Admission, JoinError, Joiner, JoinerAwaitingSecret};
-use crate::cluster::log::{Change, Entry};
+use crate::cluster::log::{Change, Entry, LogKey};
 use crate::cluster::replica::{ApplyError, Pending, Replica};
 use crate::oram::RostlFactory;
 use crate::services::broker::Store as BrokerStore;
@@ -465,11 +465,11 @@ impl InProcessEnclave {
                 service,
                 keys: *lock(&session.keys),
                 lookups: session.lookups.load(Ordering::Relaxed),
-                record: plain.to_vec(),
+                record: zeroize::Zeroizing::new(plain.to_vec()),
             },
         };
         let sealed_entry = replica.key.seal(&entry);
-        let (_, nonce) = replica.key.open(&sealed_entry).expect("just sealed");
+        let nonce = LogKey::nonce_of(&sealed_entry).expect("a sealed entry starts with its nonce");
         replica.remember(
             seq,
             Pending {

@@ -58,10 +58,11 @@ pub(crate) async fn query_on(
     let start = Instant::now();
     if let Some(node) = thread.cluster() {
         let result = node.submit(service, id, sealed).await;
-        let label = if result.is_ok() {
-            "ok"
-        } else {
-            "not_committed"
+        let label = match &result {
+            Ok(_) => "ok",
+            Err(s) if s.code() == tonic::Code::Unavailable => "not_committed",
+            Err(s) if s.code() == tonic::Code::Unauthenticated => "unknown_session",
+            Err(_) => "refused",
         };
         metrics::counter!("hush_requests_total", "rpc" => rpc, "outcome" => label).increment(1);
         metrics::histogram!("hush_request_duration_seconds", "rpc" => rpc)

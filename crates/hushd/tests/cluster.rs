@@ -330,6 +330,42 @@ fn a_leader_cut_off_serves_no_stale_reads() {
     let mut cluster = Cluster::start();
     let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
     let old = leader_index(&cluster);
+    // Health and the metrics name the leader: the node that took the write.
+    let start = Instant::now();
+    loop {
+        let roles: Vec<(String, f64)> = cluster
+            .nodes
+            .iter()
+            .map(|n| {
+                let n = n.as_ref().unwrap();
+                let health = common::http_get(&format!("{}/v1/health", n.url));
+                let page = common::http_get(n.metrics.as_ref().unwrap());
+                (
+                    health,
+                    common::metric(&page, "hush_cluster_role{role=\"leader\"}"),
+                )
+            })
+            .collect();
+        let leaders: Vec<usize> = (0..roles.len())
+            .filter(|i| roles[*i].0.contains("\"role\":\"leader\""))
+            .collect();
+        if leaders == [old]
+            && roles[old].1 == 1.0
+            && roles.iter().filter(|r| r.1 == 1.0).count() == 1
+        {
+            assert!(
+                roles
+                    .iter()
+                    .all(|r| r.0.contains(&format!("\"leader\":{}", old + 1)))
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "health and metrics: {roles:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     // The old leader last: the second message goes to the others.
     let mut order = cluster.urls();
     let old_url = order.remove(old);

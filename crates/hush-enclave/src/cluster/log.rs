@@ -58,8 +58,8 @@ pub enum Change {
         keys: ProvenKeys,
         /// The session's directory look-ups when it was proposed.
         lookups: u32,
-        /// The request record (the service's own length).
-        record: Vec<u8>,
+        /// The request record (the service's own length), wiped on drop.
+        record: Zeroizing<Vec<u8>>,
     },
     /// The enclave's time moved forward: each service's background step.
     Tick,
@@ -154,6 +154,12 @@ impl LogKey {
         out
     }
 
+    /// The nonce a sealed entry was sealed under (its first bytes; whether
+    /// the entry authenticates is [`Self::open`]'s to say).
+    pub fn nonce_of(sealed: &[u8]) -> Option<[u8; ENTRY_NONCE_LEN]> {
+        sealed.get(..ENTRY_NONCE_LEN)?.try_into().ok()
+    }
+
     /// Opens a sealed entry. Returns it and its nonce (which tells a
     /// proposal apart from another one with the same sequence number).
     pub fn open(&self, sealed: &[u8]) -> Result<(Entry, [u8; ENTRY_NONCE_LEN]), EntryError> {
@@ -196,7 +202,7 @@ impl LogKey {
                             .try_into()
                             .expect("4 bytes"),
                     ),
-                    record: plain[offsets::RECORD..offsets::RECORD + len].to_vec(),
+                    record: Zeroizing::new(plain[offsets::RECORD..offsets::RECORD + len].to_vec()),
                 }
             }
             _ => return Err(EntryError::Malformed),
@@ -233,7 +239,7 @@ mod tests {
                 service_code(*service),
                 keys.to_bytes().to_vec(),
                 *lookups,
-                record.clone(),
+                record.to_vec(),
             )),
         };
         (e.seq, e.prev, e.now, change)
@@ -251,7 +257,7 @@ mod tests {
                 service: ServiceId::Directory,
                 keys: ProvenKeys::default(),
                 lookups: 3,
-                record: vec![5; crate::service::request_len(ServiceId::Directory)],
+                record: Zeroizing::new(vec![5; crate::service::request_len(ServiceId::Directory)]),
             },
         };
         let tick = Entry {

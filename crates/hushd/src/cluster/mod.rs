@@ -128,8 +128,9 @@ impl Node {
     /// follower as the leader sees it); returns whether this node leads.
     pub fn report_metrics(&self) -> bool {
         let m = self.raft.metrics().borrow().clone();
+        let current = self.role();
         for role in ["leader", "follower", "candidate", "learner", "shutdown"] {
-            metrics::gauge!("hush_cluster_role", "role" => role).set(if role == self.role() {
+            metrics::gauge!("hush_cluster_role", "role" => role).set(if role == current {
                 1.0
             } else {
                 0.0
