@@ -260,6 +260,7 @@ pub fn routes(s: Services) -> axum::Router {
                         "node_id": node.id,
                         "role": node.role(),
                         "leader": node.leader_id(),
+                        "voters": node.voters(),
                     }),
                 })
             }),

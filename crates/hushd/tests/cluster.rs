@@ -260,6 +260,25 @@ fn acknowledged_messages_survive_three_leader_kills() {
         acked.len()
     );
 
+    // Each restart made a new member in place of the old one: every node
+    // counts the same three voters, one per configured id.
+    let start = Instant::now();
+    loop {
+        let healths: Vec<String> = cluster
+            .nodes
+            .iter()
+            .map(|n| common::http_get(&format!("{}/v1/health", n.as_ref().unwrap().url)))
+            .collect();
+        if healths.iter().all(|h| h.contains("\"voters\":[1,2,3]")) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "membership after the restarts: {healths:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
     // Every node caught up: each serves the same messages as leader.
     // Kill two of three: the survivor refuses writes, clearly.
     let survivor = leader_index(&cluster);

@@ -2,9 +2,13 @@
 //! through a raft log (openraft) of the enclaves' sealed entries.
 //!
 //! - Start-up ([`start`]): the node with the lowest id founds the cluster
-//!   (its enclave makes the cluster secret); every other node's enclave
-//!   joins through a member's, by the mutually attested handshake of
-//!   `hush_enclave::cluster::join`, before its raft starts.
+//!   (its enclave makes the cluster secret) when no peer is a member yet;
+//!   every other node's enclave joins through a member's, by the mutually
+//!   attested handshake of `hush_enclave::cluster::join`, and then asks
+//!   the leader to make it a voter ([`membership`]). A node keeps nothing
+//!   across a restart, so each start is a new member: its raft id is its
+//!   configured id with a fresh incarnation, and the leader replaces the
+//!   old incarnation by the new one once the new one has caught up.
 //! - A request ([`Node::submit`]): only the leader takes it; its enclave
 //!   turns the client's sealed frame into a sealed entry chained after the
 //!   log's last one, raft replicates it, and when a quorum holds it every
@@ -13,6 +17,7 @@
 //!
 //! The host sees entries of one size, one per request or tick.
 
+pub mod membership;
 pub mod network;
 pub mod store;
 pub mod types;
@@ -53,6 +58,9 @@ impl Peers {
             addr.trim()
                 .parse::<SocketAddr>()
                 .with_context(|| format!("peer address {addr:?} is not HOST:PORT"))?;
+            if id == 0 || id > u64::from(u32::MAX) {
+                bail!("peer id {id} is out of range: use 1 to {}", u32::MAX);
+            }
             if peers.insert(id, addr.trim().to_owned()).is_some() {
                 bail!("peer id {id} appears twice");
             }
@@ -66,8 +74,10 @@ impl Peers {
 
 /// This node's place in a cluster.
 pub struct Node {
-    /// Its id.
+    /// Its id (as configured in `--peers`).
     pub id: u64,
+    /// Its raft id: the configured id and this run's incarnation.
+    raft_id: u64,
     raft: Raft<TypeConfig>,
     enclave: Arc<dyn EnclaveApi>,
     log: store::LogStore,
@@ -103,13 +113,33 @@ fn not_leader(leader: Option<(u64, String)>) -> Status {
 impl Node {
     /// The leader as this node knows it.
     fn leader(&self) -> Option<(u64, String)> {
-        let id = self.raft.metrics().borrow().current_leader?;
+        let id = self.leader_id()?;
         Some((id, self.peers.0.get(&id).cloned().unwrap_or_default()))
     }
 
-    /// The leader's id as this node knows it.
+    /// The leader's (configured) id as this node knows it.
     pub fn leader_id(&self) -> Option<u64> {
-        self.raft.metrics().borrow().current_leader
+        self.raft
+            .metrics()
+            .borrow()
+            .current_leader
+            .map(membership::configured_id)
+    }
+
+    /// The voters' configured ids, in order (an id appears twice while a
+    /// new incarnation of a node replaces its old one).
+    pub fn voters(&self) -> Vec<u64> {
+        let mut voters: Vec<u64> = self
+            .raft
+            .metrics()
+            .borrow()
+            .membership_config
+            .membership()
+            .voter_ids()
+            .map(membership::configured_id)
+            .collect();
+        voters.sort_unstable();
+        voters
     }
 
     /// This node's role, for health and metrics.
@@ -150,14 +180,15 @@ impl Node {
             })
             .unwrap_or(0);
         metrics::gauge!("hush_cluster_follower_lag_entries").set(lag as f64);
-        m.current_leader == Some(self.id)
+        metrics::gauge!("hush_cluster_voters").set(self.voters().len() as f64);
+        m.current_leader == Some(self.raft_id)
     }
 
     /// Proposes `change` and waits until it is applied here; returns the
     /// sealed answer for this node's client (none for a tick).
     async fn propose(&self, change: Change) -> Result<Option<Vec<u8>>, Status> {
         let metrics = self.raft.metrics().borrow().clone();
-        if metrics.current_leader != Some(self.id) {
+        if metrics.current_leader != Some(self.raft_id) {
             return Err(not_leader(self.leader()));
         }
         let term = metrics.current_term;
@@ -242,7 +273,7 @@ pub async fn tick_loop(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<b
             _ = interval.tick() => {}
             _ = stop.changed() => return,
         }
-        if node.raft.metrics().borrow().current_leader == Some(node.id) {
+        if node.raft.metrics().borrow().current_leader == Some(node.raft_id) {
             if let Err(e) = node.propose(Change::Tick(crate::clock::unix_now())).await {
                 tracing::debug!("tick not committed: {}", e.message());
             }
@@ -256,6 +287,8 @@ pub async fn tick_loop(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<b
 pub struct PeerService {
     enclave: Arc<dyn EnclaveApi>,
     raft: Arc<OnceLock<Raft<TypeConfig>>>,
+    /// One membership change at a time.
+    changes: Arc<tokio::sync::Mutex<()>>,
 }
 
 fn json<T: serde::Serialize>(kind: &str, value: &T) -> Result<Response<PeerMessage>, Status> {
@@ -289,6 +322,13 @@ impl Peer for PeerService {
             "vote" => {
                 let r = raft()?.vote(parse(&msg.body)?).await;
                 json("vote", &r)
+            }
+            "member-add" => {
+                let request: membership::AddRequest = parse(&msg.body)?;
+                let raft = raft()?;
+                let _one_at_a_time = self.changes.lock().await;
+                membership::admit(&raft, request).await?;
+                json("member-added", &())
             }
             "join-hello" => {
                 let enclave = self.enclave.clone();
@@ -366,6 +406,7 @@ pub async fn start(
     let service = PeerService {
         enclave: enclave.clone(),
         raft: raft_cell.clone(),
+        changes: Arc::default(),
     };
     let listen: SocketAddr = own.parse()?;
     let listener = tokio::net::TcpListener::bind(listen)
@@ -430,9 +471,10 @@ pub async fn start(
         purge_batch_size: 1,
         ..Default::default()
     };
+    let raft_id = membership::raft_id(id, rand::random());
     let log = store::LogStore::default();
     let raft = Raft::new(
-        id,
+        raft_id,
         Arc::new(config.validate()?),
         network::Network,
         log.clone(),
@@ -441,17 +483,17 @@ pub async fn start(
     .await?;
     let _ = raft_cell.set(raft.clone());
     if founded {
-        let members: BTreeMap<u64, BasicNode> = peers
-            .0
-            .iter()
-            .map(|(id, addr)| (*id, BasicNode::new(addr)))
-            .collect();
-        if let Err(e) = raft.initialize(members).await {
-            tracing::info!("cluster already initialized: {e}");
-        }
+        // The founder starts alone; the others join as they come up.
+        let members = BTreeMap::from([(raft_id, BasicNode::new(&own))]);
+        raft.initialize(members)
+            .await
+            .context("cannot initialize the cluster")?;
+    } else {
+        membership::become_voter(raft_id, &own, &members, &stop).await?;
     }
     Ok(Arc::new(Node {
         id,
+        raft_id,
         raft,
         enclave,
         log,
