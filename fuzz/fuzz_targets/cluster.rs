@@ -1,7 +1,8 @@
-//! What a host can hand a replica's enclave: arbitrary log entries (which
-//! must authenticate under the cluster's log key before anything is
-//! parsed) and arbitrary peer-handshake messages on either side of a join.
-//! No panic, nothing applied, no secret handed over.
+//! What a host can hand a replica's enclave: arbitrary log entries and
+//! snapshots (which must authenticate under the cluster's keys before
+//! anything is parsed) and arbitrary peer-handshake messages on either
+//! side of a join. No panic, nothing applied or installed, no secret
+//! handed over.
 #![no_main]
 
 use hush_attest::Policy;
@@ -42,9 +43,16 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
     let (key, evidence) = node();
     let policy = Policy::dev();
-    match which % 4 {
+    match which % 5 {
         0 => {
             assert!(replica().apply(rest).is_err(), "only sealed entries apply");
+            assert_eq!(replica().applied_seq(), 0);
+        }
+        4 => {
+            assert!(
+                replica().install_snapshot(rest).is_err(),
+                "only sealed snapshots install"
+            );
             assert_eq!(replica().applied_seq(), 0);
         }
         1 => {

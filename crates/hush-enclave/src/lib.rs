@@ -17,8 +17,8 @@ pub mod session;
 
 pub use service::{
     Applied, AttestationMode, EnclaveApi, EnclaveConfig, EnclaveStats, HandshakeReply,
-    InProcessEnclave, Proposal, ProposeError, PublishedEvidence, StartError, cluster_epoch,
-    request_len,
+    InProcessEnclave, Proposal, ProposeError, PublishedEvidence, SealedSnapshot, StartError,
+    cluster_epoch, request_len,
 };
 pub use services::broker::{ConfigError, OCCUPANCY_STEPS, Store, StoreConfig};
 pub use services::directory::{Directory, DirectoryConfig, DirectoryConfigError, Verification};

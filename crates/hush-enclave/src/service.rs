@@ -7,6 +7,7 @@ use crate::cluster::ClusterSecret;
 use crate::cluster::join::{Admission, JoinError, Joiner, JoinerAwaitingSecret};
 use crate::cluster::log::{Change, Entry, LogKey};
 use crate::cluster::replica::{ApplyError, Pending, Replica};
+use crate::cluster::snapshot::{Counter, Reader, SnapshotError, Visit, Writer};
 use crate::oram::RostlFactory;
 use crate::services::broker::Store as BrokerStore;
 use crate::services::directory::{Directory, DirectoryConfig, Verification};
@@ -71,6 +72,10 @@ pub trait EnclaveApi: Send + Sync + 'static {
     fn propose_tick(&self, now: u64, after: Option<&[u8]>) -> Result<Proposal, ApplyError>;
     /// See [`InProcessEnclave::apply`].
     fn apply(&self, sealed_entry: &[u8]) -> Result<Applied, ApplyError>;
+    /// See [`InProcessEnclave::snapshot`].
+    fn snapshot(&self) -> Result<SealedSnapshot, SnapshotError>;
+    /// See [`InProcessEnclave::install_snapshot`].
+    fn install_snapshot(&self, sealed: &[u8]) -> Result<u64, SnapshotError>;
     /// See [`InProcessEnclave::found_cluster`].
     fn found_cluster(&self) -> Result<(), JoinError>;
     /// See [`InProcessEnclave::join_start`].
@@ -225,6 +230,15 @@ pub struct Proposal {
     pub seq: u64,
     /// The sealed entry ([`crate::cluster::SEALED_ENTRY_LEN`] bytes).
     pub entry: Vec<u8>,
+}
+
+/// A replica's state, sealed ([`crate::cluster::snapshot`]).
+#[derive(Debug, Clone)]
+pub struct SealedSnapshot {
+    /// The last entry it includes.
+    pub seq: u64,
+    /// The sealed state; its length depends on the configuration alone.
+    pub sealed: Vec<u8>,
 }
 
 /// An applied entry.
@@ -439,7 +453,8 @@ impl InProcessEnclave {
     /// returns it as a sealed log entry, with what the session established
     /// about its caller. The client is answered when that entry is applied
     /// here ([`Self::apply`]). `after` is the last entry of the leader's
-    /// log (none while it has none): the proposal chains after it, so the
+    /// log (none when its log holds no entry past what this replica has
+    /// applied, as after a snapshot): the proposal chains after it, so the
     /// host appends proposals in the order it made them.
     ///
     /// The session's directory look-ups are counted as of the proposal: two
@@ -575,6 +590,52 @@ impl InProcessEnclave {
     /// the rendezvous service makes carries it).
     pub fn cluster_epoch(&self) -> Option<u64> {
         self.is_replica().then(|| lock(&self.rendezvous).epoch())
+    }
+
+    /// Seals this replica's whole replicated state, as of the last entry
+    /// applied (see [`crate::cluster::snapshot`]). Every oblivious array is
+    /// read whole in index order, so the host sees the same accesses and
+    /// the same length whatever the services hold.
+    pub fn snapshot(&self) -> Result<SealedSnapshot, SnapshotError> {
+        let mut guard = lock(&self.replica);
+        let replica = guard.as_mut().ok_or(SnapshotError::NotReplica)?;
+        let mut plain = Writer::default();
+        self.visit_state(replica, &mut plain);
+        Ok(SealedSnapshot {
+            seq: replica.applied(),
+            sealed: replica.snapshot_key.seal(&plain.0),
+        })
+    }
+
+    /// Replaces this replica's state by a snapshot of its cluster's; the
+    /// next entry it applies is the one after the snapshot's last. Returns
+    /// that last entry's sequence number. A snapshot of another cluster,
+    /// or of another configuration, is refused and nothing changes.
+    pub fn install_snapshot(&self, sealed: &[u8]) -> Result<u64, SnapshotError> {
+        let mut guard = lock(&self.replica);
+        let replica = guard.as_mut().ok_or(SnapshotError::NotReplica)?;
+        let plain = replica.snapshot_key.open(sealed)?;
+        let mut expected = Counter::default();
+        self.visit_state(replica, &mut expected);
+        if expected.0 != plain.len() {
+            return Err(SnapshotError::Length {
+                expected: expected.0,
+                got: plain.len(),
+            });
+        }
+        let mut reader = Reader::new(&plain);
+        self.visit_state(replica, &mut reader);
+        debug_assert!(reader.is_done(), "the counter and the reader agree");
+        replica.drop_pending();
+        Ok(replica.applied())
+    }
+
+    /// Every piece of replicated state, in one fixed order.
+    fn visit_state(&self, replica: &mut Replica, v: &mut dyn Visit) {
+        replica.visit(v);
+        lock(&self.store).visit(v);
+        lock(&self.directory).visit(v);
+        lock(&self.rendezvous).visit(v);
     }
 
     /// Makes this enclave the first replica of a new cluster: a fresh
@@ -778,6 +839,14 @@ impl EnclaveApi for InProcessEnclave {
 
     fn apply(&self, sealed_entry: &[u8]) -> Result<Applied, ApplyError> {
         InProcessEnclave::apply(self, sealed_entry)
+    }
+
+    fn snapshot(&self) -> Result<SealedSnapshot, SnapshotError> {
+        InProcessEnclave::snapshot(self)
+    }
+
+    fn install_snapshot(&self, sealed: &[u8]) -> Result<u64, SnapshotError> {
+        InProcessEnclave::install_snapshot(self, sealed)
     }
 
     fn found_cluster(&self) -> Result<(), JoinError> {

@@ -4,16 +4,21 @@
 //! entry applies, and another replica then serves the same state. What
 //! replicas exchange is one entry per change, of one size whatever the
 //! operation and its outcome; replayed, reordered and foreign entries are
-//! refused and change nothing.
+//! refused and change nothing. A replica that missed the log catches up
+//! from another's sealed snapshot, whose length depends on the
+//! configuration alone.
 
 use hush_attest::Policy;
 use hush_client::Identity;
 use hush_client::session::{ClientSession, Handshake};
-use hush_enclave::cluster::{ApplyError, ClusterSecret, EntryError, SEALED_ENTRY_LEN};
+use hush_enclave::cluster::{
+    ApplyError, ClusterSecret, EntryError, SEALED_ENTRY_LEN, SnapshotError,
+};
 use hush_enclave::{
     AttestationMode, DirectoryConfig, EnclaveApi, EnclaveConfig, InProcessEnclave, Proposal,
     RendezvousConfig, ServiceId, SessionError, StoreConfig,
 };
+use hush_wire::consts::IDENTIFIER_LEN;
 use hush_wire::directory::{DirectoryOp, DirectoryRequest, DirectoryResponse, Identifier};
 use hush_wire::rendezvous::{ComputationType, RendezvousOp, RendezvousRequest, RendezvousResponse};
 use hush_wire::{
@@ -37,6 +42,8 @@ fn config() -> EnclaveConfig {
 struct Cluster {
     r: Vec<InProcessEnclave>,
     tail: std::cell::RefCell<Option<Vec<u8>>>,
+    /// The cluster secret, when the test made it.
+    secret: Option<ClusterSecret>,
 }
 
 impl std::ops::Index<usize> for Cluster {
@@ -82,6 +89,7 @@ fn cluster(n: usize) -> Cluster {
             .map(|_| InProcessEnclave::start_replica(config(), 1_000, &secret).unwrap())
             .collect(),
         tail: Default::default(),
+        secret: Some(secret),
     }
 }
 
@@ -496,6 +504,7 @@ fn a_node_joins_through_an_attested_handshake_and_then_replicates() {
     let replicas = Cluster {
         r: vec![first, second],
         tail: Default::default(),
+        secret: None,
     };
     assert_eq!(
         broker(&replicas, 0, &s, create(&alice, &bob, id, "hi")).status,
@@ -619,4 +628,194 @@ fn a_new_leader_chains_after_the_entries_its_log_holds() {
         ApplyError::Unchained(3)
     );
     assert!(r[0].apply(&p3.entry).is_ok());
+}
+
+/// Registers `who`'s e-mail through the log (a code goes out on the next
+/// tick).
+fn register(r: &Cluster, leader: usize, s: &ClientSession, who: &Identity, email: &str) {
+    let register = DirectoryRequest {
+        acting_as: who.public(),
+        op: DirectoryOp::Register {
+            identifier: Identifier::email(email).unwrap(),
+            device: hush_wire::directory::DeviceRecord {
+                card: hush_client::e2e::card_for(who).card().clone(),
+                mailbox: who.public(),
+                signature: hush_wire::Signature([1; 64]),
+            },
+            flags: Default::default(),
+        },
+    };
+    let answer = replicated(
+        r,
+        leader,
+        s,
+        ServiceId::Directory,
+        &register.encode(),
+        hush_wire::consts::DIRECTORY_RESPONSE_LEN,
+    );
+    let _ = DirectoryResponse::decode(&answer).unwrap();
+}
+
+/// Each replica's codes sent since the last call.
+fn codes(r: &Cluster) -> Vec<Vec<([u8; IDENTIFIER_LEN], u32)>> {
+    r.iter()
+        .map(|e| {
+            e.take_verifications()
+                .into_iter()
+                .map(|v| (v.identifier, v.code))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_replica_that_missed_the_log_catches_up_from_a_snapshot() {
+    let mut r = cluster(2);
+    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let on_a = connect(&r[0], &alice);
+    let id = hush_client::new_message_id();
+    assert_eq!(
+        broker(
+            &r,
+            0,
+            &on_a,
+            create(&alice, &bob, id, "before the snapshot")
+        )
+        .status,
+        Status::Ok
+    );
+    register(&r, 0, &on_a, &alice, "alice@example.org");
+    tick(&r, 0, 1_001);
+    let _ = codes(&r);
+
+    // A new replica of the cluster has applied nothing; it installs the
+    // leader's snapshot and takes the log from there.
+    let snapshot = r[0].snapshot().unwrap();
+    assert_eq!(snapshot.seq, r[0].applied_seq());
+    let late =
+        InProcessEnclave::start_replica(config(), 1_000, r.secret.as_ref().unwrap()).unwrap();
+    assert_eq!(late.install_snapshot(&snapshot.sealed), Ok(snapshot.seq));
+    assert_eq!(late.applied_seq(), snapshot.seq);
+    r.r.push(late);
+
+    // It applies the next entries like the others (`commit` checks every
+    // replica), serves what was stored before the snapshot as leader, and
+    // its directory codes and rendezvous ids continue the same streams.
+    let on_late = connect(&r[2], &bob);
+    let read = broker(
+        &r,
+        2,
+        &on_late,
+        Request {
+            acting_as: bob.public(),
+            op: Op::Read { id },
+        },
+    );
+    assert_eq!(read.status, Status::Ok);
+    assert_eq!(
+        read.message.unwrap().payload,
+        Payload::frame(b"before the snapshot").unwrap()
+    );
+    register(&r, 2, &on_late, &bob, "bob@example.org");
+    tick(&r, 2, 1_002);
+    let sent = codes(&r);
+    assert_eq!(sent[0].len(), 1, "one code sent");
+    assert!(sent.iter().all(|c| *c == sent[0]), "{sent:?}");
+    let calc = RendezvousRequest {
+        acting_as: bob.public(),
+        op: RendezvousOp::Create {
+            name: "after".into(),
+            kind: ComputationType::Average,
+            participants: vec![alice.public()],
+            quorum: 1,
+            deadline: None,
+        },
+    };
+    let created = RendezvousResponse::decode(&replicated(
+        &r,
+        2,
+        &on_late,
+        ServiceId::Rendezvous,
+        &calc.encode(),
+        hush_wire::consts::RENDEZVOUS_RESPONSE_LEN,
+    ))
+    .unwrap();
+    assert_eq!(
+        created.id.expect("created").epoch(),
+        r[0].cluster_epoch().unwrap()
+    );
+    assert!(r.iter().all(|e| e.applied_seq() == r[0].applied_seq()));
+}
+
+#[test]
+fn a_snapshot_has_one_length_whatever_the_services_hold() {
+    let r = cluster(1);
+    let empty = r[0].snapshot().unwrap().sealed.len();
+    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let s = connect(&r[0], &alice);
+    for n in 0..5 {
+        let id = hush_client::new_message_id();
+        broker(&r, 0, &s, create(&alice, &bob, id, &"x".repeat(n * 40)));
+    }
+    register(&r, 0, &s, &alice, "alice@example.org");
+    tick(&r, 0, 1_001);
+    assert_eq!(r[0].snapshot().unwrap().sealed.len(), empty);
+    // Two snapshots of one state are sealed under different nonces.
+    assert_ne!(
+        r[0].snapshot().unwrap().sealed,
+        r[0].snapshot().unwrap().sealed
+    );
+}
+
+#[test]
+fn foreign_altered_and_misconfigured_snapshots_are_refused_and_change_nothing() {
+    let r = cluster(2);
+    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let s = connect(&r[0], &alice);
+    broker(
+        &r,
+        0,
+        &s,
+        create(&alice, &bob, hush_client::new_message_id(), "kept"),
+    );
+    let seq = r[1].applied_seq();
+
+    let foreign = cluster(1)[0].snapshot().unwrap().sealed;
+    assert_eq!(
+        r[1].install_snapshot(&foreign),
+        Err(SnapshotError::Unsealed)
+    );
+    let mut altered = r[0].snapshot().unwrap().sealed;
+    let last = altered.len() - 1;
+    altered[last] ^= 1;
+    assert_eq!(
+        r[1].install_snapshot(&altered),
+        Err(SnapshotError::Unsealed)
+    );
+    assert_eq!(r[1].install_snapshot(&[]), Err(SnapshotError::Unsealed));
+    let bigger = InProcessEnclave::start_replica(
+        EnclaveConfig {
+            store: StoreConfig::new(128, 100).unwrap(),
+            ..config()
+        },
+        1_000,
+        r.secret.as_ref().unwrap(),
+    )
+    .unwrap();
+    assert!(matches!(
+        bigger.install_snapshot(&r[0].snapshot().unwrap().sealed),
+        Err(SnapshotError::Length { .. })
+    ));
+    assert_eq!(
+        node(None).install_snapshot(&foreign),
+        Err(SnapshotError::NotReplica)
+    );
+
+    // Nothing changed: replica 1 is where it was and takes the next entry.
+    assert_eq!(r[1].applied_seq(), seq);
+    let id = hush_client::new_message_id();
+    assert_eq!(
+        broker(&r, 0, &s, create(&alice, &bob, id, "next")).status,
+        Status::Ok
+    );
 }

@@ -100,6 +100,11 @@ pub struct Settings {
     /// clients); with dev attestation, dev evidence is accepted without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peer_policy: Option<PathBuf>,
+    /// In a cluster: log entries between snapshots of the enclave's state
+    /// (each a pass over every oblivious array); the log before a snapshot
+    /// is then purged, and a node that needs it catches up from the
+    /// snapshot.
+    pub snapshot_every: u64,
 }
 
 impl Default for Settings {
@@ -129,6 +134,7 @@ impl Default for Settings {
             attestation_collateral: None,
             log_format: "text".into(),
             demo: "auto".into(),
+            snapshot_every: crate::cluster::DEFAULT_SNAPSHOT_EVERY,
             node_id: None,
             peers: None,
             peer_policy: None,
@@ -288,6 +294,12 @@ pub struct Args {
     #[arg(long, env = "HUSH_PEER_POLICY")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peer_policy: Option<PathBuf>,
+    /// In a cluster: log entries between snapshots of the enclave's state;
+    /// older entries are then purged, and a node that needs them catches
+    /// up from the snapshot [default: 10000].
+    #[arg(long, env = "HUSH_SNAPSHOT_EVERY", value_name = "ENTRIES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot_every: Option<u64>,
 }
 
 impl Args {
@@ -387,6 +399,9 @@ impl Settings {
                 }
             }
             _ => bail!("node_id and peers go together (--node-id N --peers ID=HOST:PORT,...)"),
+        }
+        if self.snapshot_every == 0 {
+            bail!("snapshot_every must be at least 1 (log entries between snapshots)");
         }
         if !matches!(self.demo.as_str(), "auto" | "on" | "off") {
             bail!(

@@ -131,7 +131,14 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
                 peers.0.len(),
                 peers.0[&id]
             );
-            let node = crate::cluster::start(id, peers, enclave.clone(), stop.clone()).await?;
+            let node = crate::cluster::start(
+                id,
+                peers,
+                settings.snapshot_every,
+                enclave.clone(),
+                stop.clone(),
+            )
+            .await?;
             tokio::spawn(crate::cluster::tick_loop(node.clone(), stop.clone()));
             Some(node)
         }

@@ -72,6 +72,14 @@ impl Cluster {
                 &self.peers,
                 "--capacity",
                 "1024",
+                "--max-accounts",
+                "64",
+                "--max-computations",
+                "64",
+                // Snapshots often: a restarted node needs entries the
+                // leader has purged, and catches up from a snapshot.
+                "--snapshot-every",
+                "25",
             ],
         ));
     }
@@ -209,8 +217,11 @@ fn acknowledged_messages_survive_three_leader_kills() {
             std::thread::sleep(Duration::from_millis(20));
         }
     };
-    wait_acks(20);
+    // Enough entries that the log's start is purged before the first
+    // restart.
+    wait_acks(40);
     let mut kills = 0;
+    let mut restarted = Vec::new();
     for round in 0..3 {
         // The leader is the node that answers a write; kill it mid-load.
         let leader = leader_index(&cluster);
@@ -219,6 +230,7 @@ fn acknowledged_messages_survive_three_leader_kills() {
         wait_acks(20);
         // The killed node restarts empty, joins, and catches up.
         cluster.start_node(leader);
+        restarted.push(leader);
         wait_acks(10);
         eprintln!(
             "round {round}: killed node {}, {} acknowledged",
@@ -279,7 +291,22 @@ fn acknowledged_messages_survive_three_leader_kills() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    // Every node caught up: each serves the same messages as leader.
+    // The restarted nodes caught up from a snapshot (their log from the
+    // start was purged), and every node built snapshots.
+    for (i, n) in cluster.nodes.iter().enumerate() {
+        let page = common::http_get(n.as_ref().unwrap().metrics.as_ref().unwrap());
+        let built = common::metric(&page, "hush_cluster_snapshots_built_total");
+        let installed = common::metric(&page, "hush_cluster_snapshots_installed_total");
+        eprintln!(
+            "node {}: {built} snapshots built, {installed} installed",
+            i + 1
+        );
+        if restarted.contains(&i) {
+            assert!(installed >= 1.0, "node {} installed no snapshot", i + 1);
+        }
+        assert!(built >= 1.0, "node {} built no snapshot", i + 1);
+    }
+
     // Kill two of three: the survivor refuses writes, clearly.
     let survivor = leader_index(&cluster);
     for i in 0..NODES as usize {

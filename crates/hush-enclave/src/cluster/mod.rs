@@ -16,13 +16,17 @@
 //!   the leader proposes a client's request as an entry and answers the
 //!   client only when that entry is applied, which the host does once a
 //!   quorum holds it.
+//! - [`snapshot`]: a replica's whole state, sealed, for a node that
+//!   catches up after the log it needs was purged.
 
 pub mod join;
 pub mod log;
 pub mod replica;
 pub mod secret;
+pub mod snapshot;
 
 pub use join::{Admission, JoinError, Joiner, JoinerAwaitingSecret};
 pub use log::{EntryError, SEALED_ENTRY_LEN};
 pub use replica::ApplyError;
 pub use secret::{CLUSTER_SECRET_LEN, ClusterSecret};
+pub use snapshot::SnapshotError;

@@ -19,6 +19,7 @@
 
 use super::log::{ENTRY_NONCE_LEN, Entry, EntryError, LogKey};
 use super::secret::ClusterSecret;
+use super::snapshot::{SnapshotKey, Visit, visit_u64};
 use hush_wire::SessionId;
 use std::collections::BTreeMap;
 
@@ -65,6 +66,7 @@ pub(crate) struct Pending {
 /// The replica's state.
 pub(crate) struct Replica {
     pub(crate) key: LogKey,
+    pub(crate) snapshot_key: SnapshotKey,
     applied: u64,
     applied_nonce: [u8; ENTRY_NONCE_LEN],
     pending: BTreeMap<u64, Pending>,
@@ -74,6 +76,7 @@ impl Replica {
     pub(crate) fn new(secret: &ClusterSecret) -> Self {
         Self {
             key: LogKey::new(secret),
+            snapshot_key: SnapshotKey::new(secret),
             applied: 0,
             applied_nonce: [0; ENTRY_NONCE_LEN],
             pending: BTreeMap::new(),
@@ -86,14 +89,15 @@ impl Replica {
     }
 
     /// Where a new proposal goes: after `tail`, the last entry of the
-    /// leader's log (none: the log has no entry yet). Returns its sequence
-    /// number and the nonce it chains to.
+    /// leader's log (none: no entry past the last one applied, as in a
+    /// new log or one purged up to a snapshot). Returns its sequence number
+    /// and the nonce it chains to.
     pub(crate) fn place_after(
         &self,
         tail: Option<&[u8]>,
     ) -> Result<(u64, [u8; ENTRY_NONCE_LEN]), ApplyError> {
         let (seq, nonce) = match tail {
-            None => (0, [0; ENTRY_NONCE_LEN]),
+            None => (self.applied, self.applied_nonce),
             Some(sealed) => {
                 let (entry, nonce) = self.key.open(sealed)?;
                 (entry.seq, nonce)
@@ -142,6 +146,18 @@ impl Replica {
         // Anything at or before `seq` can no longer be applied.
         self.pending = self.pending.split_off(&(seq + 1));
         mine
+    }
+
+    /// Its place in the log, for a snapshot.
+    pub(crate) fn visit(&mut self, v: &mut dyn Visit) {
+        visit_u64(v, &mut self.applied);
+        v.bytes(&mut self.applied_nonce);
+    }
+
+    /// Drops every proposal waiting for its entry (a snapshot replaced
+    /// the state they were proposed on; their clients retry).
+    pub(crate) fn drop_pending(&mut self) {
+        self.pending.clear();
     }
 
     /// Proposals waiting for their entry.

@@ -8,6 +8,7 @@
 
 use super::blocks::{INDICES_PER_BLOCK, IndexBlock};
 use super::ct::{as_u32, eq_u32, lt_u32, sel_u32};
+use crate::cluster::snapshot::{Visit, visit_array, visit_u32};
 use crate::oram::{ObliviousArray, OramFactory};
 use subtle::Choice;
 
@@ -22,6 +23,13 @@ pub(crate) struct FreeList {
 }
 
 impl FreeList {
+    /// Its state, for a snapshot.
+    pub(crate) fn visit(&mut self, v: &mut dyn Visit) {
+        visit_array(v, &mut *self.array);
+        visit_u32(v, &mut self.count);
+        visit_u32(v, &mut self.top);
+    }
+
     pub(crate) fn new(factory: &impl OramFactory, name: &'static str, capacity: u32) -> Self {
         assert!(capacity > 0, "a free list needs a capacity");
         let blocks = (capacity as usize).div_ceil(INDICES_PER_BLOCK).max(1);

@@ -17,6 +17,7 @@ use super::blocks::{MapBucket, MapRecord};
 use super::ct::as_u32;
 use super::ct::{cmov, eq_bytes, eq_u32, sel_u32};
 use super::keyed_hash::KeyedHash;
+use crate::cluster::snapshot::{Visit, visit_array, visit_pod};
 use crate::oram::{ObliviousArray, OramFactory};
 use subtle::Choice;
 
@@ -69,6 +70,12 @@ pub(crate) struct ObliviousMap<const K: usize = 32> {
 }
 
 impl<const K: usize> ObliviousMap<K> {
+    /// Its state, for a snapshot: every bucket, then the stash.
+    pub(crate) fn visit(&mut self, v: &mut dyn Visit) {
+        visit_array(v, &mut *self.buckets);
+        visit_pod(v, &mut self.stash);
+    }
+
     /// Buckets for `max_entries` (a power of two, at least one).
     pub(crate) fn bucket_count(max_entries: u32) -> usize {
         (max_entries.div_ceil(ENTRIES_PER_BUCKET) as usize).next_power_of_two()

@@ -138,6 +138,8 @@ pub async fn become_voter(
                     kind: "member-add".into(),
                     body: body.clone(),
                     handle: 0,
+                    to: 0,
+                    data: Vec::new(),
                 })
                 .await;
             match asked {

@@ -36,6 +36,14 @@ use std::time::Duration;
 use tonic::{Request, Response, Status};
 use types::{LogData, TypeConfig};
 
+/// Log entries between snapshots, by default.
+pub const DEFAULT_SNAPSHOT_EVERY: u64 = 10_000;
+
+/// Entries a node keeps in its log before its last snapshot (at most),
+/// so that a follower a little behind catches up from the log, not a
+/// snapshot.
+const LOG_KEPT_BEFORE_SNAPSHOT: u64 = 1_000;
+
 /// How long a request waits for its entry to commit.
 pub const COMMIT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -296,6 +304,8 @@ fn json<T: serde::Serialize>(kind: &str, value: &T) -> Result<Response<PeerMessa
         kind: kind.to_owned(),
         body: serde_json::to_vec(value).map_err(|e| Status::internal(e.to_string()))?,
         handle: 0,
+        to: 0,
+        data: Vec::new(),
     }))
 }
 
@@ -314,14 +324,35 @@ impl Peer for PeerService {
                 .cloned()
                 .ok_or_else(|| Status::unavailable("this node has not joined the cluster yet"))
         };
+        // A raft message must be for this incarnation: the leader may
+        // still send to an earlier one at this address.
+        let for_me = || {
+            let raft = raft()?;
+            let me = raft.metrics().borrow().id;
+            if msg.to == me {
+                Ok(raft)
+            } else {
+                Err(Status::failed_precondition(format!(
+                    "this message is for raft node {}, not this incarnation ({me})",
+                    msg.to
+                )))
+            }
+        };
         match msg.kind.as_str() {
             "append" => {
-                let r = raft()?.append_entries(parse(&msg.body)?).await;
+                let r = for_me()?.append_entries(parse(&msg.body)?).await;
                 json("append", &r)
             }
             "vote" => {
-                let r = raft()?.vote(parse(&msg.body)?).await;
+                let r = for_me()?.vote(parse(&msg.body)?).await;
                 json("vote", &r)
+            }
+            "snapshot" => {
+                let raft = for_me()?;
+                let mut req: openraft::raft::InstallSnapshotRequest<TypeConfig> = parse(&msg.body)?;
+                req.data = msg.data;
+                let r = raft.install_snapshot(req).await;
+                json("snapshot", &r)
             }
             "member-add" => {
                 let request: membership::AddRequest = parse(&msg.body)?;
@@ -341,6 +372,8 @@ impl Peer for PeerService {
                     kind: "join-reply".into(),
                     body: reply,
                     handle,
+                    to: 0,
+                    data: Vec::new(),
                 }))
             }
             "join-proof" => {
@@ -355,6 +388,8 @@ impl Peer for PeerService {
                     kind: "join-secret".into(),
                     body: frame,
                     handle: 0,
+                    to: 0,
+                    data: Vec::new(),
                 }))
             }
             other => Err(Status::invalid_argument(format!(
@@ -373,6 +408,8 @@ async fn join_through(enclave: &Arc<dyn EnclaveApi>, addr: &str) -> Result<()> {
             kind: "join-hello".into(),
             body: hello,
             handle: 0,
+            to: 0,
+            data: Vec::new(),
         })
         .await?
         .into_inner();
@@ -382,6 +419,8 @@ async fn join_through(enclave: &Arc<dyn EnclaveApi>, addr: &str) -> Result<()> {
             kind: "join-proof".into(),
             body: proof,
             handle: reply.handle,
+            to: 0,
+            data: Vec::new(),
         })
         .await?
         .into_inner();
@@ -394,6 +433,7 @@ async fn join_through(enclave: &Arc<dyn EnclaveApi>, addr: &str) -> Result<()> {
 pub async fn start(
     id: u64,
     peers: Peers,
+    snapshot_every: u64,
     enclave: Arc<dyn EnclaveApi>,
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<Arc<Node>> {
@@ -466,9 +506,10 @@ pub async fn start(
         heartbeat_interval: 100,
         election_timeout_min: 400,
         election_timeout_max: 800,
-        snapshot_policy: openraft::SnapshotPolicy::Never,
-        max_in_snapshot_log_to_keep: u64::MAX,
-        purge_batch_size: 1,
+        snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(snapshot_every),
+        max_in_snapshot_log_to_keep: LOG_KEPT_BEFORE_SNAPSHOT.min(snapshot_every / 2),
+        snapshot_max_chunk_size: network::SNAPSHOT_CHUNK,
+        install_snapshot_timeout: 20_000,
         ..Default::default()
     };
     let raft_id = membership::raft_id(id, rand::random());

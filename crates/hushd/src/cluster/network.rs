@@ -1,6 +1,6 @@
 //! Peers talk over gRPC (`hush.v1.Peer`, on each node's peer address):
-//! openraft's append and vote messages as JSON, and the enclaves' join
-//! handshake as bytes.
+//! openraft's append, vote and snapshot messages as JSON, and the
+//! enclaves' join handshake as bytes.
 
 use super::types::TypeConfig;
 use hush_wire::grpc::v1::PeerMessage;
@@ -18,14 +18,21 @@ use tonic::transport::{Channel, Endpoint};
 
 type NodeId = u64;
 
-/// Largest peer message (a batch of entries in JSON).
+/// Largest peer message (a batch of entries, or a snapshot chunk, in JSON).
 pub const MAX_PEER_MESSAGE: usize = 16 * 1024 * 1024;
+
+/// Bytes of snapshot per chunk (carried as bytes beside the JSON).
+pub const SNAPSHOT_CHUNK: u64 = 8 * 1024 * 1024;
+
+/// How long one peer call may take (installing a snapshot's last chunk
+/// runs the enclave over its whole state).
+const PEER_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A lazily connected client to `addr` (`HOST:PORT`).
 pub fn peer_client(addr: &str) -> Result<PeerClient<Channel>, tonic::transport::Error> {
     let channel = Endpoint::from_shared(format!("http://{addr}"))?
         .connect_timeout(std::time::Duration::from_millis(500))
-        .timeout(std::time::Duration::from_secs(5))
+        .timeout(PEER_CALL_TIMEOUT)
         .connect_lazy();
     Ok(PeerClient::new(channel)
         .max_decoding_message_size(MAX_PEER_MESSAGE)
@@ -38,14 +45,17 @@ pub struct Network;
 /// A client to one peer.
 pub struct Peer {
     client: Option<PeerClient<Channel>>,
+    /// The raft id its messages are for.
+    target: NodeId,
 }
 
 impl RaftNetworkFactory<TypeConfig> for Network {
     type Network = Peer;
 
-    async fn new_client(&mut self, _target: NodeId, node: &BasicNode) -> Peer {
+    async fn new_client(&mut self, target: NodeId, node: &BasicNode) -> Peer {
         Peer {
             client: peer_client(&node.addr).ok(),
+            target,
         }
     }
 }
@@ -59,6 +69,7 @@ impl Peer {
         &mut self,
         kind: &str,
         req: &Req,
+        data: Vec<u8>,
     ) -> Result<Resp, RPCError<NodeId, BasicNode, E>> {
         let client = self.client.as_mut().ok_or_else(|| {
             RPCError::Unreachable(Unreachable::new(&std::io::Error::other("bad peer address")))
@@ -69,6 +80,8 @@ impl Peer {
                 kind: kind.to_owned(),
                 body,
                 handle: 0,
+                to: self.target,
+                data,
             })
             .await
             .map_err(|s| {
@@ -89,20 +102,19 @@ impl RaftNetwork<TypeConfig> for Peer {
         rpc: AppendEntriesRequest<TypeConfig>,
         _option: RPCOption,
     ) -> Result<AppendEntriesResponse<NodeId>, RPCError<NodeId, BasicNode, RaftError<NodeId>>> {
-        self.call("append", &rpc).await
+        self.call("append", &rpc, Vec::new()).await
     }
 
     async fn install_snapshot(
         &mut self,
-        _rpc: InstallSnapshotRequest<TypeConfig>,
+        mut rpc: InstallSnapshotRequest<TypeConfig>,
         _option: RPCOption,
     ) -> Result<
         InstallSnapshotResponse<NodeId>,
         RPCError<NodeId, BasicNode, RaftError<NodeId, openraft::error::InstallSnapshotError>>,
     > {
-        Err(RPCError::Network(NetworkError::new(
-            &std::io::Error::other("hush does not send snapshots yet: nodes catch up from the log"),
-        )))
+        let data = std::mem::take(&mut rpc.data);
+        self.call("snapshot", &rpc, data).await
     }
 
     async fn vote(
@@ -110,6 +122,6 @@ impl RaftNetwork<TypeConfig> for Peer {
         rpc: VoteRequest<NodeId>,
         _option: RPCOption,
     ) -> Result<VoteResponse<NodeId>, RPCError<NodeId, BasicNode, RaftError<NodeId>>> {
-        self.call("vote", &rpc).await
+        self.call("vote", &rpc, Vec::new()).await
     }
 }

@@ -2,8 +2,10 @@
 //! enclave: applying an entry hands its sealed bytes to
 //! `EnclaveApi::apply`, which checks its place in the chain and runs it.
 //! Nothing is written to disk: a node that restarts rejoins empty and
-//! catches up from the log (entries are never purged; snapshots of the
-//! services are a later step).
+//! catches up from the leader's log, or, once the leader has purged the
+//! entries it needs, from the leader's snapshot: the enclave's whole state,
+//! sealed (`hush_enclave::cluster::snapshot`), which the host keeps and
+//! forwards as opaque bytes of a length fixed by the configuration.
 
 use super::types::{Applied, LogData, TypeConfig};
 use hush_enclave::EnclaveApi;
@@ -138,11 +140,29 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 }
 
+/// A snapshot this node holds: its place in the log and the sealed state.
+#[derive(Clone)]
+struct Held {
+    meta: SnapshotMeta<NodeId, openraft::BasicNode>,
+    sealed: Arc<Vec<u8>>,
+}
+
+impl Held {
+    fn snapshot(&self) -> Snapshot<TypeConfig> {
+        Snapshot {
+            meta: self.meta.clone(),
+            snapshot: Box::new(Cursor::new(self.sealed.to_vec())),
+        }
+    }
+}
+
 /// The state machine: the enclave's services.
 pub struct StateMachine {
     enclave: Arc<dyn EnclaveApi>,
     last_applied: Option<LogId<NodeId>>,
     membership: StoredMembership<NodeId, openraft::BasicNode>,
+    /// The last snapshot built or installed (shared with its builders).
+    held: Arc<Mutex<Option<Held>>>,
 }
 
 impl StateMachine {
@@ -152,29 +172,31 @@ impl StateMachine {
             enclave,
             last_applied: None,
             membership: StoredMembership::default(),
+            held: Arc::default(),
         }
     }
 }
 
-/// Snapshots are not built yet: a node catches up from the whole log.
-pub struct NoSnapshots;
-
-fn no_snapshots() -> StorageError<NodeId> {
-    StorageIOError::read_snapshot(
-        None,
-        &std::io::Error::other("hush does not build snapshots yet: nodes catch up from the log"),
-    )
-    .into()
+fn snapshot_error(err: impl std::fmt::Display) -> StorageError<NodeId> {
+    StorageIOError::read_snapshot(None, &std::io::Error::other(err.to_string())).into()
 }
 
-impl RaftSnapshotBuilder<TypeConfig> for NoSnapshots {
+/// Hands out a snapshot the enclave sealed when the builder was made: it
+/// holds the state as of that entry, whatever the state machine has
+/// applied since.
+pub struct Builder(Result<Held, StorageError<NodeId>>, Arc<Mutex<Option<Held>>>);
+
+impl RaftSnapshotBuilder<TypeConfig> for Builder {
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError<NodeId>> {
-        Err(no_snapshots())
+        let held = self.0.clone()?;
+        *self.1.lock().unwrap_or_else(|e| e.into_inner()) = Some(held.clone());
+        metrics::counter!("hush_cluster_snapshots_built_total").increment(1);
+        Ok(held.snapshot())
     }
 }
 
 impl RaftStateMachine<TypeConfig> for StateMachine {
-    type SnapshotBuilder = NoSnapshots;
+    type SnapshotBuilder = Builder;
 
     async fn applied_state(
         &mut self,
@@ -226,26 +248,72 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     }
 
     async fn get_snapshot_builder(&mut self) -> Self::SnapshotBuilder {
-        NoSnapshots
+        // Sealed now, while nothing else is applied: the state as of
+        // `last_applied` (a full pass over every oblivious array).
+        let enclave = self.enclave.clone();
+        let sealed = tokio::task::block_in_place(|| enclave.snapshot());
+        let held = sealed
+            .map(|s| Held {
+                meta: SnapshotMeta {
+                    last_log_id: self.last_applied,
+                    last_membership: self.membership.clone(),
+                    snapshot_id: format!(
+                        "{}-{}-{:08x}",
+                        self.last_applied.map_or(0, |l| l.index),
+                        s.seq,
+                        rand::random::<u32>()
+                    ),
+                },
+                sealed: Arc::new(s.sealed),
+            })
+            .map_err(snapshot_error);
+        Builder(held, self.held.clone())
     }
 
     async fn begin_receiving_snapshot(
         &mut self,
     ) -> Result<Box<Cursor<Vec<u8>>>, StorageError<NodeId>> {
-        Err(no_snapshots())
+        Ok(Box::new(Cursor::new(Vec::new())))
     }
 
     async fn install_snapshot(
         &mut self,
-        _meta: &SnapshotMeta<NodeId, openraft::BasicNode>,
-        _snapshot: Box<Cursor<Vec<u8>>>,
+        meta: &SnapshotMeta<NodeId, openraft::BasicNode>,
+        snapshot: Box<Cursor<Vec<u8>>>,
     ) -> Result<(), StorageError<NodeId>> {
-        Err(no_snapshots())
+        let sealed = snapshot.into_inner();
+        let enclave = self.enclave.clone();
+        let seq =
+            tokio::task::block_in_place(|| enclave.install_snapshot(&sealed)).map_err(|err| {
+                tracing::error!(
+                    "snapshot {} refused by the enclave: {err}",
+                    meta.snapshot_id
+                );
+                snapshot_error(err)
+            })?;
+        tracing::info!(
+            "installed snapshot {} (log entry {})",
+            meta.snapshot_id,
+            seq
+        );
+        metrics::counter!("hush_cluster_snapshots_installed_total").increment(1);
+        self.last_applied = meta.last_log_id;
+        self.membership = meta.last_membership.clone();
+        *self.held.lock().unwrap_or_else(|e| e.into_inner()) = Some(Held {
+            meta: meta.clone(),
+            sealed: Arc::new(sealed),
+        });
+        Ok(())
     }
 
     async fn get_current_snapshot(
         &mut self,
     ) -> Result<Option<Snapshot<TypeConfig>>, StorageError<NodeId>> {
-        Ok(None)
+        Ok(self
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(Held::snapshot))
     }
 }

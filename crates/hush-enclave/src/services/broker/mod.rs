@@ -52,6 +52,7 @@ mod tests;
 pub use crate::oblivious::HASH_KEY_LEN;
 pub use config::{ConfigError, MAX_CAPACITY, MAX_SWEEP_PERIOD_SECS, StoreConfig};
 
+use crate::cluster::snapshot::{Visit, visit_array, visit_u8, visit_u32, visit_u64};
 use crate::oblivious::ct::{self, cmov, sel_u8, sel_u32};
 use crate::oblivious::free_list::FreeList;
 use crate::oblivious::keyed_hash::KeyedHash;
@@ -102,6 +103,20 @@ struct Decision {
 }
 
 impl Store {
+    /// Its replicated state, for a snapshot (the configuration and the
+    /// keyed-hash secret are the same on every replica).
+    pub(crate) fn visit(&mut self, v: &mut dyn Visit) {
+        visit_array(v, &mut *self.messages);
+        visit_array(v, &mut *self.mailboxes);
+        self.directory.visit(v);
+        self.free_slots.visit(v);
+        self.free_mailboxes.visit(v);
+        visit_u64(v, &mut self.now);
+        visit_u32(v, &mut self.slot_cursor);
+        visit_u32(v, &mut self.mailbox_cursor);
+        visit_u8(v, &mut self.published_occupancy);
+    }
+
     /// A store whose hashing secret is `secret` (tests use a fixed one).
     pub fn with_secret(
         config: StoreConfig,

@@ -47,6 +47,7 @@ mod tests;
 pub use config::{DirectoryConfig, DirectoryConfigError, MAX_ACCOUNTS};
 pub use outbox::Verification;
 
+use crate::cluster::snapshot::{Visit, visit_array, visit_rng, visit_u32, visit_u64};
 use crate::oblivious::HASH_KEY_LEN;
 use crate::oblivious::ct::{
     as_u32, cmov, cmov_bytes, eq_bytes, eq_u32, is_zero, le_u64, lt_u32, sel_u8, sel_u32,
@@ -208,6 +209,18 @@ struct PrivateOutcome {
 }
 
 impl Directory {
+    /// Its replicated state, for a snapshot (not the outbox, which every
+    /// tick drains).
+    pub(crate) fn visit(&mut self, v: &mut dyn Visit) {
+        self.keys.visit(v);
+        visit_array(v, &mut *self.private);
+        visit_array(v, &mut *self.profiles);
+        self.pending.visit(v);
+        visit_u32(v, &mut self.next_account);
+        visit_rng(v, &mut self.codes);
+        visit_u64(v, &mut self.now);
+    }
+
     /// A directory whose hashing secret is `secret` (tests use a fixed one).
     pub fn with_secret(
         config: DirectoryConfig,

@@ -14,6 +14,7 @@
 //! [`DRAIN_PER_TICK`] a second for long.
 
 use super::{MAP_KEY_LEN, map_key};
+use crate::cluster::snapshot::{Visit, visit_u32, visit_usize};
 use crate::oblivious::ct::{eq_bytes, sel_u32};
 use crate::oblivious::keyed_hash::KeyedHash;
 use crate::oblivious::map::{Lookup, MapOp, ObliviousMap};
@@ -64,6 +65,17 @@ impl Default for PendingWrites {
 }
 
 impl PendingWrites {
+    /// Its state, for a snapshot.
+    pub(crate) fn visit(&mut self, v: &mut dyn Visit) {
+        for w in &mut self.slots {
+            v.bytes(&mut w.key);
+            visit_u32(v, &mut w.value);
+            visit_u32(v, &mut w.used);
+            visit_u32(v, &mut w.remove);
+        }
+        visit_usize(v, &mut self.cursor);
+    }
+
     /// `l` (a map read of `key`) as it will be once the waiting writes are
     /// in: a waiting insert makes the key present with its value, a waiting
     /// removal absent.

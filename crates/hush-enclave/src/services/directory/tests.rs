@@ -574,6 +574,8 @@ struct Model {
     ids: HashMap<u8, u8>,
     /// (key, identifier) -> code pending
     pending: HashMap<(u8, u8), VerificationCode>,
+    /// identity key -> its identifier slots in order (pending or verified)
+    slots: HashMap<u8, [Option<u8>; 4]>,
 }
 
 impl Model {
@@ -636,6 +638,19 @@ proptest! {
                         m.accounts.entry(k).or_insert((vec![k], HashSet::new(), true));
                         let code = h.codes()[&email(i)];
                         m.pending.insert((k, i), code);
+                        // Its own slot, else the first empty one, else the
+                        // first still pending, whose code is then void.
+                        let verified = &m.accounts[&k].1;
+                        let slots = m.slots.entry(k).or_default();
+                        let at = slots
+                            .iter()
+                            .position(|s| *s == Some(i))
+                            .or_else(|| slots.iter().position(Option::is_none))
+                            .or_else(|| slots.iter().position(|s| s.is_some_and(|j| !verified.contains(&j))))
+                            .expect("room, or the account has four verified identifiers");
+                        if let Some(evicted) = slots[at].replace(i).filter(|j| *j != i) {
+                            m.pending.remove(&(k, evicted));
+                        }
                     }
                 }
                 Step::VerifyRight(k, i) => {

@@ -32,6 +32,7 @@
 //! touches does not show in enclave memory accesses either.
 
 use super::blocks::MemberListBlock;
+use crate::cluster::snapshot::{Visit, visit_array, visit_u32};
 use crate::oblivious::ct::{as_u32, cmov, cmov_bytes, eq_bytes, eq_u32, lt_u32, sel_u8, sel_u32};
 use crate::oblivious::keyed_hash::KeyedHash;
 use crate::oblivious::map::{MapOp, ObliviousMap};
@@ -111,6 +112,25 @@ pub(crate) struct Members {
 }
 
 impl Members {
+    /// Its state, for a snapshot.
+    pub(crate) fn visit(&mut self, v: &mut dyn Visit) {
+        self.map.visit(v);
+        visit_array(v, &mut *self.lists);
+        visit_u32(v, &mut self.used);
+        for q in &mut self.queue {
+            v.bytes(&mut q.entry);
+            for m in &mut q.members {
+                v.bytes(m);
+            }
+            v.bytes(&mut q.roles);
+            visit_u32(v, &mut q.count);
+            visit_u32(v, &mut q.done);
+        }
+        visit_u32(v, &mut self.head);
+        visit_u32(v, &mut self.len);
+        visit_u32(v, &mut self.reserved);
+    }
+
     /// Lists for `max_members` members (a power of two).
     pub(crate) fn new(factory: &impl OramFactory, max_members: u32) -> Self {
         Self {

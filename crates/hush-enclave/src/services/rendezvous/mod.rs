@@ -37,6 +37,7 @@ mod members;
 #[cfg(test)]
 mod tests;
 
+use crate::cluster::snapshot::{Visit, visit_array, visit_rng, visit_u32, visit_u64};
 use crate::oblivious::HASH_KEY_LEN;
 use crate::oblivious::ct::{
     as_u32, cmov, cmov_bytes, eq_bytes, eq_u32, is_zero, lt_u32, sel_u8, sel_u32,
@@ -135,6 +136,17 @@ fn average(sum: i64, n: u32) -> i64 {
 }
 
 impl Rendezvous {
+    /// Its replicated state, for a snapshot.
+    pub(crate) fn visit(&mut self, v: &mut dyn Visit) {
+        self.ids.visit(v);
+        visit_array(v, &mut *self.computations);
+        self.members.visit(v);
+        visit_u32(v, &mut self.next);
+        visit_u64(v, &mut self.epoch);
+        visit_rng(v, &mut self.id_stream);
+        visit_u64(v, &mut self.now);
+    }
+
     /// A service with this hashing secret and epoch (tests fix both).
     pub fn with_secret(
         config: RendezvousConfig,
