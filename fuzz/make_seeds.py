@@ -108,8 +108,10 @@ put("config", "empty", b"")
 
 put("store_model", "empty", b"")
 
-# cluster: a sealed-entry-sized frame, a hello, a proof-sized message.
+# cluster: a sealed-entry-sized frame, a hello, a proof-sized message,
+# a snapshot-shaped blob.
 put("cluster", "entry", b"\x00" + bytes(24 + 1202 + 16))
 put("cluster", "hello", b"\x01" + b"\x09" * 32)
 put("cluster", "proof", b"\x02" + b"\x07" * 96)
 put("cluster", "reply", b"\x03" + b"\x05" * 128)
+put("cluster", "snapshot", b"\x04" + bytes(24 + 4096 + 16))

@@ -7,7 +7,7 @@ use crate::ClientError;
 use hush_attest::{Evidence, Policy, Verified};
 use hush_wire::consts::{
     AEAD_TAG_LEN, DIRECTORY_RESPONSE_LEN, KEY_PROOF_CONTEXT, KEY_PROOF_RESPONSE_LEN, NOISE_PARAMS,
-    RESPONSE_LEN,
+    RESPONSE_LEN, SERVICE_EPOCH_LEN,
 };
 use hush_wire::directory::{DirectoryRequest, DirectoryResponse};
 use hush_wire::{
@@ -57,7 +57,14 @@ impl Handshake {
             .state
             .read_message(reply, &mut payload)
             .map_err(|_| ClientError::Protocol("the server's handshake message did not verify"))?;
-        let evidence = Evidence::decode(&payload[..n])?;
+        if n < SERVICE_EPOCH_LEN {
+            return Err(ClientError::Protocol(
+                "the server's handshake message carries no epoch",
+            ));
+        }
+        let (epoch, evidence) = payload[..n].split_at(SERVICE_EPOCH_LEN);
+        let epoch = u64::from_le_bytes(epoch.try_into().expect("8 bytes"));
+        let evidence = Evidence::decode(evidence)?;
         let server_key: [u8; 32] = self
             .state
             .get_remote_static()
@@ -77,7 +84,7 @@ impl Handshake {
             evidence,
             verified,
             server_key,
-            epoch: hush_attest::epoch_of(&server_key),
+            epoch,
         })
     }
 }
@@ -100,8 +107,11 @@ impl ClientSession {
         self.id
     }
 
-    /// The enclave's epoch: derived from the static key its evidence binds,
-    /// new at every start of the enclave.
+    /// The epoch the enclave's services run in, as the attested enclave
+    /// states it in its handshake: a single node's is derived from the
+    /// static key its evidence binds (new at every start); a cluster's
+    /// replicas share their cluster's (new when a cluster is founded).
+    /// Every computation id carries it.
     pub fn epoch(&self) -> u64 {
         self.epoch
     }

@@ -743,7 +743,11 @@ impl InProcessEnclave {
 
 impl EnclaveApi for InProcessEnclave {
     fn handshake(&self, init: &[u8]) -> Result<HandshakeReply, SessionError> {
-        let est = noise::respond(&self.static_key, init, &self.evidence)?;
+        // The payload: the services' epoch (this enclave's own, or its
+        // cluster's for a replica), then the evidence.
+        let mut payload = lock(&self.rendezvous).epoch().to_le_bytes().to_vec();
+        payload.extend_from_slice(&self.evidence);
+        let est = noise::respond(&self.static_key, init, &payload)?;
         let id = SessionId(rand::random());
         let session = Arc::new(Session::new(est.transport, est.handshake_hash, self.now()));
         lock(&self.sessions).insert(id, session);

@@ -53,6 +53,9 @@ pub const SEALED_REQUEST_LEN: usize = NONCE_LEN + REQUEST_LEN + AEAD_TAG_LEN;
 pub const SEALED_RESPONSE_LEN: usize = NONCE_LEN + RESPONSE_LEN + AEAD_TAG_LEN;
 /// Length of the client's first Noise NX handshake message (an ephemeral key).
 pub const HANDSHAKE_INIT_LEN: usize = 32;
+/// Length of the services' epoch at the front of the enclave's handshake
+/// payload (little-endian u64; the evidence follows).
+pub const SERVICE_EPOCH_LEN: usize = 8;
 /// Keys one session may prove.
 pub const MAX_KEYS_PER_SESSION: usize = 4;
 /// Length of an sr25519 signature.

@@ -3,13 +3,15 @@
 //! a new leader takes over, every acknowledged message is read back byte
 //! for byte and none is duplicated, and each killed node restarts and
 //! catches up. With two of three killed, the survivor refuses writes with
-//! a clear error.
+//! a clear error. A rendezvous computation made through one leader is
+//! completed through the next: its id carries the cluster's epoch.
 
 mod common;
 
 use common::Hushd;
 use hush_attest::Policy;
 use hush_client::{Client, ClientError, Identity, SealedPayload};
+use hush_wire::rendezvous::{ComputationType, Submission};
 use hush_wire::{MessageId, Payload, PublicKey};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -479,4 +481,58 @@ fn a_leader_cut_off_serves_no_stale_reads() {
         }
     }
     cluster.kill(0);
+}
+
+/// A computation created through the leader, which is then killed, is
+/// completed through the new leader: ids carry the cluster's epoch (every
+/// node's sessions state it), not the node's.
+#[test]
+fn a_computation_outlives_the_leader_that_created_it() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut cluster = Cluster::start();
+    let convener = Identity::generate("convener");
+    let people: Vec<Identity> = ["a", "b"].iter().map(|n| Identity::generate(n)).collect();
+    let keys: Vec<PublicKey> = people.iter().map(|p| p.public()).collect();
+    let mut c = Failover::new(cluster.urls(), vec![convener.clone()]);
+    let id = c
+        .run(Duration::from_secs(30), async |c| {
+            let epoch = c.session().epoch();
+            assert_ne!(
+                epoch,
+                hush_attest::epoch_of(c.session().server_key()),
+                "a replica states its cluster's epoch, not its own"
+            );
+            let id = c
+                .rendezvous()
+                .create(
+                    convener.public(),
+                    "through a failover",
+                    ComputationType::Average,
+                    keys.clone(),
+                    2,
+                    None,
+                )
+                .await?;
+            assert_eq!(id.epoch(), epoch);
+            Ok(id)
+        })
+        .unwrap();
+
+    cluster.kill(leader_index(&cluster));
+    for (p, v) in people.iter().zip([10i64, 20]) {
+        let mut pc = Failover::new(cluster.urls(), vec![p.clone()]);
+        pc.run(Duration::from_secs(30), async |c| {
+            c.rendezvous()
+                .submit(p.public(), id, Submission::Number(v))
+                .await
+        })
+        .unwrap();
+    }
+    let mut pc = Failover::new(cluster.urls(), vec![people[0].clone()]);
+    let r = pc
+        .run(Duration::from_secs(30), async |c| {
+            c.rendezvous().result(people[0].public(), id).await
+        })
+        .unwrap();
+    assert_eq!((r.value, r.submissions, r.released), (15, 2, true));
 }

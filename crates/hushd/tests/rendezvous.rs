@@ -51,8 +51,13 @@ async fn a_computation_across_sessions_and_a_restart() {
         )
         .await
         .unwrap();
-    // The id carries the epoch the attested key gives this enclave.
+    // The id carries the epoch the attested key gives this enclave (a
+    // single node's services run in its own epoch).
     assert_eq!(id.epoch(), c.session().epoch());
+    assert_eq!(
+        c.session().epoch(),
+        hush_attest::epoch_of(c.session().server_key())
+    );
     for (p, v) in people.iter().zip([100i64, 50, 7]).take(2) {
         let mut pc = client(&url, &[p]).await;
         pc.rendezvous()

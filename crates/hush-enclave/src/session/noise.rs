@@ -55,8 +55,9 @@ pub struct Established {
     pub handshake_hash: Vec<u8>,
 }
 
-/// Answers a client's first NX message with one carrying `evidence`.
-pub fn respond(key: &StaticKey, init: &[u8], evidence: &[u8]) -> Result<Established, SessionError> {
+/// Answers a client's first NX message with one carrying `payload` (the
+/// services' epoch and the evidence).
+pub fn respond(key: &StaticKey, init: &[u8], payload: &[u8]) -> Result<Established, SessionError> {
     if init.len() != HANDSHAKE_INIT_LEN {
         return Err(SessionError::BadHandshake(
             "the first handshake message is a 32-byte ephemeral key",
@@ -73,7 +74,7 @@ pub fn respond(key: &StaticKey, init: &[u8], evidence: &[u8]) -> Result<Establis
         .map_err(|_| SessionError::BadHandshake("not a Noise NX initiator message"))?;
     let mut reply = vec![0u8; MAX_NOISE_MESSAGE];
     let n = hs
-        .write_message(evidence, &mut reply)
+        .write_message(payload, &mut reply)
         .map_err(|_| SessionError::Internal)?;
     reply.truncate(n);
     let handshake_hash = hs.get_handshake_hash().to_vec();
