@@ -296,7 +296,7 @@ pub struct Args {
     pub peer_policy: Option<PathBuf>,
     /// In a cluster: log entries between snapshots of the enclave's state;
     /// older entries are then purged, and a node that needs them catches
-    /// up from the snapshot [default: 10000].
+    /// up from the snapshot [default: 100000].
     #[arg(long, env = "HUSH_SNAPSHOT_EVERY", value_name = "ENTRIES")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_every: Option<u64>,

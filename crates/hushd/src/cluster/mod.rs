@@ -37,7 +37,7 @@ use tonic::{Request, Response, Status};
 use types::{LogData, TypeConfig};
 
 /// Log entries between snapshots, by default.
-pub const DEFAULT_SNAPSHOT_EVERY: u64 = 10_000;
+pub const DEFAULT_SNAPSHOT_EVERY: u64 = 100_000;
 
 /// Entries a node keeps in its log before its last snapshot (at most),
 /// so that a follower a little behind catches up from the log, not a
