@@ -19,6 +19,7 @@
 
 pub mod membership;
 pub mod network;
+pub mod proposer;
 pub mod store;
 pub mod types;
 
@@ -27,14 +28,14 @@ use hush_enclave::{EnclaveApi, ServiceId};
 use hush_wire::SessionId;
 use hush_wire::grpc::v1::PeerMessage;
 use hush_wire::grpc::v1::peer_server::{Peer, PeerServer};
-use openraft::error::{ClientWriteError, RaftError};
 use openraft::{BasicNode, Config, Raft};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tonic::{Request, Response, Status};
-use types::{LogData, TypeConfig};
+use proposer::{Change, not_leader};
+use types::TypeConfig;
 
 /// Log entries between snapshots, by default.
 pub const DEFAULT_SNAPSHOT_EVERY: u64 = 100_000;
@@ -87,44 +88,12 @@ pub struct Node {
     /// Its raft id: the configured id and this run's incarnation.
     raft_id: u64,
     raft: Raft<TypeConfig>,
-    enclave: Arc<dyn EnclaveApi>,
-    log: store::LogStore,
     peers: Peers,
-    /// Serializes proposals with their hand-over to raft, so the log holds
-    /// them in the order they were chained.
-    proposer: tokio::sync::Mutex<Proposer>,
-}
-
-#[derive(Default)]
-struct Proposer {
-    /// The last entry this node proposed, and in which term.
-    tail: Option<(u64, Vec<u8>)>,
-}
-
-/// What a proposal becomes.
-enum Change {
-    Request(ServiceId, SessionId, Vec<u8>),
-    Tick(u64),
-}
-
-fn not_leader(leader: Option<(u64, String)>) -> Status {
-    match leader {
-        Some((id, addr)) => Status::unavailable(format!(
-            "not the leader: node {id} (peer address {addr}) is; ask another server"
-        )),
-        None => Status::unavailable(
-            "no leader: the cluster is electing one or has lost its majority; retry shortly",
-        ),
-    }
+    /// The proposer task's queue.
+    proposals: proposer::Proposals,
 }
 
 impl Node {
-    /// The leader as this node knows it.
-    fn leader(&self) -> Option<(u64, String)> {
-        let id = self.leader_id()?;
-        Some((id, self.peers.0.get(&id).cloned().unwrap_or_default()))
-    }
-
     /// The leader's (configured) id as this node knows it.
     pub fn leader_id(&self) -> Option<u64> {
         self.raft
@@ -195,64 +164,18 @@ impl Node {
     /// Proposes `change` and waits until it is applied here; returns the
     /// sealed answer for this node's client (none for a tick).
     async fn propose(&self, change: Change) -> Result<Option<Vec<u8>>, Status> {
-        let metrics = self.raft.metrics().borrow().clone();
-        if metrics.current_leader != Some(self.raft_id) {
-            return Err(not_leader(self.leader()));
+        if self.raft.metrics().borrow().current_leader != Some(self.raft_id) {
+            return Err(not_leader(&self.raft, &self.peers));
         }
-        let term = metrics.current_term;
-        let write = {
-            let mut proposer = self.proposer.lock().await;
-            // A new term: chain after whatever the log now ends with.
-            let tail = match &proposer.tail {
-                Some((t, entry)) if *t == term => Some(entry.clone()),
-                _ => self.log.last_sealed_entry(),
-            };
-            let enclave = self.enclave.clone();
-            let proposal = tokio::task::block_in_place(|| match &change {
-                Change::Request(service, id, sealed) => enclave
-                    .propose(*service, id, sealed, tail.as_deref())
-                    .map_err(|e| match e {
-                        hush_enclave::ProposeError::Session(e) => crate::rpc::to_status(&e),
-                        hush_enclave::ProposeError::Log(e) => Status::internal(e.to_string()),
-                    }),
-                Change::Tick(now) => enclave
-                    .propose_tick(*now, tail.as_deref())
-                    .map_err(|e| Status::internal(e.to_string())),
-            })?;
-            proposer.tail = Some((term, proposal.entry.clone()));
-            let mut write = Box::pin(self.raft.client_write(LogData(proposal.entry)));
-            // Poll once while holding the proposer: the write is then
-            // queued in raft before any later proposal.
-            tokio::select! {
-                biased;
-                done = &mut write => return finish(self, done),
-                _ = std::future::ready(()) => {}
-            }
-            write
-        };
-        match tokio::time::timeout(COMMIT_TIMEOUT, write).await {
-            Ok(done) => finish(self, done),
+        let outcome = self.proposals.send(change).await?;
+        match tokio::time::timeout(COMMIT_TIMEOUT, outcome).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(_)) => Err(Status::unavailable("this node is shutting down; retry")),
             Err(_) => Err(Status::unavailable(format!(
                 "not committed within {} s: the cluster may have lost its majority; retry",
                 COMMIT_TIMEOUT.as_secs()
             ))),
         }
-    }
-}
-
-fn finish(
-    node: &Node,
-    done: Result<
-        openraft::raft::ClientWriteResponse<TypeConfig>,
-        RaftError<u64, ClientWriteError<u64, BasicNode>>,
-    >,
-) -> Result<Option<Vec<u8>>, Status> {
-    match done {
-        Ok(r) => Ok(r.data.reply.map(|d| d.0)),
-        Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => {
-            Err(not_leader(node.leader()))
-        }
-        Err(e) => Err(Status::unavailable(format!("not committed ({e}); retry"))),
     }
 }
 
@@ -532,13 +455,19 @@ pub async fn start(
     } else {
         membership::become_voter(raft_id, &own, &members, &stop).await?;
     }
+    let proposals = proposer::Proposer {
+        raft: raft.clone(),
+        raft_id,
+        enclave: enclave.clone(),
+        log: log.clone(),
+        peers: peers.clone(),
+    }
+    .spawn();
     Ok(Arc::new(Node {
         id,
         raft_id,
         raft,
-        enclave,
-        log,
         peers,
-        proposer: tokio::sync::Mutex::new(Proposer::default()),
+        proposals,
     }))
 }

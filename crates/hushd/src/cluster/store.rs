@@ -7,7 +7,7 @@
 //! sealed (`hush_enclave::cluster::snapshot`), which the host keeps and
 //! forwards as opaque bytes of a length fixed by the configuration.
 
-use super::types::{Applied, LogData, TypeConfig};
+use super::types::{Applied, LogData, Sealed, TypeConfig};
 use hush_enclave::EnclaveApi;
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage, RaftStateMachine, Snapshot};
 use openraft::{
@@ -47,7 +47,7 @@ impl LogStore {
             .values()
             .rev()
             .find_map(|e| match &e.payload {
-                EntryPayload::Normal(LogData(bytes)) => Some(bytes.clone()),
+                EntryPayload::Normal(LogData(batch)) => batch.last().map(|s| s.0.clone()),
                 _ => None,
             })
     }
@@ -224,23 +224,30 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                     self.membership = StoredMembership::new(Some(e.log_id), m);
                     out.push(Applied::default());
                 }
-                EntryPayload::Normal(LogData(bytes)) => {
+                EntryPayload::Normal(LogData(batch)) => {
                     let enclave = self.enclave.clone();
-                    let applied =
-                        tokio::task::block_in_place(|| enclave.apply(&bytes)).map_err(|err| {
-                            // The chain is broken: stop rather than fork.
-                            tracing::error!(
-                                "log entry {} refused by the enclave: {err}",
-                                e.log_id.index
-                            );
-                            StorageError::from(StorageIOError::apply(
-                                e.log_id,
-                                &std::io::Error::other(err.to_string()),
-                            ))
-                        })?;
-                    out.push(Applied {
-                        reply: applied.reply.map(|(_, sealed)| LogData(sealed)),
-                    });
+                    let replies = tokio::task::block_in_place(|| {
+                        batch
+                            .iter()
+                            .map(|sealed| {
+                                enclave
+                                    .apply(&sealed.0)
+                                    .map(|a| a.reply.map(|(_, answer)| Sealed(answer)))
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                    .map_err(|err| {
+                        // The chain is broken: stop rather than fork.
+                        tracing::error!(
+                            "log entry {} refused by the enclave: {err}",
+                            e.log_id.index
+                        );
+                        StorageError::from(StorageIOError::apply(
+                            e.log_id,
+                            &std::io::Error::other(err.to_string()),
+                        ))
+                    })?;
+                    out.push(Applied { replies });
                 }
             }
         }

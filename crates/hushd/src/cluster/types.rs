@@ -1,6 +1,7 @@
-//! openraft's types for hush: the log carries the enclaves' sealed entries
-//! (opaque here), and applying one yields the sealed answer for the client
-//! whose request this node proposed.
+//! openraft's types for hush: a raft entry carries a batch of the
+//! enclaves' sealed entries (opaque here, one per request or tick, all of
+//! one size), and applying it yields, for each, the sealed answer for the
+//! client whose request this node proposed.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -14,30 +15,34 @@ openraft::declare_raft_types!(
         R = Applied,
 );
 
-/// A sealed log entry (`hush_enclave::cluster::SEALED_ENTRY_LEN` bytes),
-/// base64 in the peers' JSON.
+/// Sealed bytes from an enclave (an entry or an answer), base64 in the
+/// peers' JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LogData(pub Vec<u8>);
+pub struct Sealed(pub Vec<u8>);
 
-impl Serialize for LogData {
+impl Serialize for Sealed {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&B64.encode(&self.0))
     }
 }
 
-impl<'de> Deserialize<'de> for LogData {
+impl<'de> Deserialize<'de> for Sealed {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        B64.decode(text)
-            .map(LogData)
-            .map_err(serde::de::Error::custom)
+        B64.decode(text).map(Sealed).map_err(serde::de::Error::custom)
     }
 }
 
-/// What applying an entry gave this node: the sealed answer for its own
-/// client, if it proposed the entry.
+/// A raft entry's data: the leader's sealed entries
+/// (`hush_enclave::cluster::SEALED_ENTRY_LEN` bytes each) proposed
+/// together, in their chain's order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogData(pub Vec<Sealed>);
+
+/// What applying a raft entry gave this node: for each sealed entry in it,
+/// the sealed answer for its own client, if it proposed that entry.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Applied {
-    /// The sealed answer.
-    pub reply: Option<LogData>,
+    /// The sealed answers, one per sealed entry.
+    pub replies: Vec<Option<Sealed>>,
 }
