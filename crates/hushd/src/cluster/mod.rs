@@ -29,12 +29,12 @@ use hush_wire::SessionId;
 use hush_wire::grpc::v1::PeerMessage;
 use hush_wire::grpc::v1::peer_server::{Peer, PeerServer};
 use openraft::{BasicNode, Config, Raft};
+use proposer::{Change, not_leader};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tonic::{Request, Response, Status};
-use proposer::{Change, not_leader};
 use types::TypeConfig;
 
 /// Log entries between snapshots, by default.
@@ -232,6 +232,23 @@ fn json<T: serde::Serialize>(kind: &str, value: &T) -> Result<Response<PeerMessa
     }))
 }
 
+fn raft_answer<T: serde::Serialize>(
+    kind: &str,
+    value: &T,
+) -> Result<Response<PeerMessage>, Status> {
+    Ok(Response::new(PeerMessage {
+        kind: kind.to_owned(),
+        body: network::encode(value).map_err(|e| Status::internal(e.to_string()))?,
+        handle: 0,
+        to: 0,
+        data: Vec::new(),
+    }))
+}
+
+fn raft_parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Status> {
+    network::decode(body).map_err(|e| Status::invalid_argument(format!("bad raft message: {e}")))
+}
+
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Status> {
     serde_json::from_slice(body)
         .map_err(|e| Status::invalid_argument(format!("bad peer message: {e}")))
@@ -263,19 +280,20 @@ impl Peer for PeerService {
         };
         match msg.kind.as_str() {
             "append" => {
-                let r = for_me()?.append_entries(parse(&msg.body)?).await;
-                json("append", &r)
+                let r = for_me()?.append_entries(raft_parse(&msg.body)?).await;
+                raft_answer("append", &r)
             }
             "vote" => {
-                let r = for_me()?.vote(parse(&msg.body)?).await;
-                json("vote", &r)
+                let r = for_me()?.vote(raft_parse(&msg.body)?).await;
+                raft_answer("vote", &r)
             }
             "snapshot" => {
                 let raft = for_me()?;
-                let mut req: openraft::raft::InstallSnapshotRequest<TypeConfig> = parse(&msg.body)?;
+                let mut req: openraft::raft::InstallSnapshotRequest<TypeConfig> =
+                    raft_parse(&msg.body)?;
                 req.data = msg.data;
                 let r = raft.install_snapshot(req).await;
-                json("snapshot", &r)
+                raft_answer("snapshot", &r)
             }
             "member-add" => {
                 let request: membership::AddRequest = parse(&msg.body)?;

@@ -1,6 +1,7 @@
 //! Peers talk over gRPC (`hush.v1.Peer`, on each node's peer address):
-//! openraft's append, vote and snapshot messages as JSON, and the
-//! enclaves' join handshake as bytes.
+//! openraft's append, vote and snapshot messages in postcard (a compact
+//! binary serde encoding: the sealed entries go as raw bytes), the
+//! membership request as JSON, and the enclaves' join handshake as bytes.
 
 use super::types::TypeConfig;
 use hush_wire::grpc::v1::PeerMessage;
@@ -39,6 +40,16 @@ pub fn peer_client(addr: &str) -> Result<PeerClient<Channel>, tonic::transport::
         .max_encoding_message_size(MAX_PEER_MESSAGE))
 }
 
+/// Encodes a raft message or answer.
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, postcard::Error> {
+    postcard::to_allocvec(value)
+}
+
+/// Decodes a raft message or answer.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, postcard::Error> {
+    postcard::from_bytes(bytes)
+}
+
 /// Makes clients to peers.
 pub struct Network;
 
@@ -74,7 +85,7 @@ impl Peer {
         let client = self.client.as_mut().ok_or_else(|| {
             RPCError::Unreachable(Unreachable::new(&std::io::Error::other("bad peer address")))
         })?;
-        let body = serde_json::to_vec(req).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        let body = encode(req).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
         let answer = client
             .call(PeerMessage {
                 kind: kind.to_owned(),
@@ -90,8 +101,8 @@ impl Peer {
                 )))
             })?
             .into_inner();
-        let result: Result<Resp, E> = serde_json::from_slice(&answer.body)
-            .map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        let result: Result<Resp, E> =
+            decode(&answer.body).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
         result.map_err(|e| RPCError::RemoteError(openraft::error::RemoteError::new(0, e)))
     }
 }

@@ -127,9 +127,7 @@ impl Proposer {
                         Change::Request(service, id, sealed) => enclave
                             .propose(*service, id, sealed, after.as_deref())
                             .map_err(|e| match e {
-                                hush_enclave::ProposeError::Session(e) => {
-                                    crate::rpc::to_status(&e)
-                                }
+                                hush_enclave::ProposeError::Session(e) => crate::rpc::to_status(&e),
                                 hush_enclave::ProposeError::Log(e) => {
                                     Status::internal(e.to_string())
                                 }

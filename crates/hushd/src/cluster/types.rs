@@ -15,21 +15,49 @@ openraft::declare_raft_types!(
         R = Applied,
 );
 
-/// Sealed bytes from an enclave (an entry or an answer), base64 in the
-/// peers' JSON.
+/// Sealed bytes from an enclave (an entry or an answer): bytes in the
+/// peers' binary encoding, base64 in JSON.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sealed(pub Vec<u8>);
 
 impl Serialize for Sealed {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&B64.encode(&self.0))
+        if s.is_human_readable() {
+            s.serialize_str(&B64.encode(&self.0))
+        } else {
+            s.serialize_bytes(&self.0)
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for Sealed {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        B64.decode(text).map(Sealed).map_err(serde::de::Error::custom)
+        if d.is_human_readable() {
+            let text = String::deserialize(d)?;
+            B64.decode(text)
+                .map(Sealed)
+                .map_err(serde::de::Error::custom)
+        } else {
+            d.deserialize_byte_buf(BytesVisitor)
+        }
+    }
+}
+
+struct BytesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for BytesVisitor {
+    type Value = Sealed;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("sealed bytes")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Sealed, E> {
+        Ok(Sealed(v.to_vec()))
+    }
+
+    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Sealed, E> {
+        Ok(Sealed(v))
     }
 }
 
