@@ -150,7 +150,11 @@ impl Failover {
                 let client = self.client.as_mut().unwrap();
                 match self.runtime.block_on(op(client)) {
                     Ok(v) => return Ok(v),
-                    Err(e @ (ClientError::Status(_) | ClientError::KeyProof(_))) => {
+                    Err(
+                        e @ (ClientError::Status(_)
+                        | ClientError::KeyProof(_)
+                        | ClientError::Rendezvous(_)),
+                    ) => {
                         return Err(e.to_string());
                     }
                     Err(e) => {
@@ -485,7 +489,8 @@ fn a_leader_cut_off_serves_no_stale_reads() {
 
 /// A computation created through the leader, which is then killed, is
 /// completed through the new leader: ids carry the cluster's epoch (every
-/// node's sessions state it), not the node's.
+/// node's sessions state it), not the node's. A cluster started anew has
+/// a new epoch, and the computation is gone.
 #[test]
 fn a_computation_outlives_the_leader_that_created_it() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
@@ -535,4 +540,20 @@ fn a_computation_outlives_the_leader_that_created_it() {
         })
         .unwrap();
     assert_eq!((r.value, r.submissions, r.released), (15, 2, true));
+
+    // Losing the majority ends the cluster's epoch: every node gone, the
+    // nodes found a new cluster, and the computation answers "gone".
+    for i in 0..NODES as usize {
+        cluster.kill(i);
+    }
+    for i in 0..NODES as usize {
+        cluster.start_node(i);
+    }
+    let mut pc = Failover::new(cluster.urls(), vec![people[0].clone()]);
+    let err = pc
+        .run(Duration::from_secs(30), async |c| {
+            c.rendezvous().result(people[0].public(), id).await
+        })
+        .unwrap_err();
+    assert!(err.starts_with("gone"), "{err}");
 }
