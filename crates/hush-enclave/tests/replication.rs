@@ -190,63 +190,16 @@ fn replicas_agree_and_a_new_leader_serves_what_the_old_one_answered() {
 
     // The directory's codes and the rendezvous ids come out the same on
     // every replica.
-    let register = DirectoryRequest {
-        acting_as: alice.public(),
-        op: DirectoryOp::Register {
-            identifier: Identifier::email("alice@example.org").unwrap(),
-            device: hush_wire::directory::DeviceRecord {
-                card: hush_client::e2e::card_for(&alice).card().clone(),
-                mailbox: alice.public(),
-                signature: hush_wire::Signature([1; 64]),
-            },
-            flags: Default::default(),
-        },
-    };
-    let answer = replicated(
-        &r,
-        0,
-        &on_a,
-        ServiceId::Directory,
-        &register.encode(),
-        hush_wire::consts::DIRECTORY_RESPONSE_LEN,
-    );
-    let _ = DirectoryResponse::decode(&answer).unwrap();
+    register(&r, 0, &on_a, &alice, "alice@example.org");
     tick(&r, 0, 1_001);
-    let codes: Vec<_> = r
-        .iter()
-        .map(|e| {
-            e.take_verifications()
-                .into_iter()
-                .map(|v| (v.identifier, v.code))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    assert_eq!(codes[0].len(), 1, "one code sent");
+    let sent = codes(&r);
+    assert_eq!(sent[0].len(), 1, "one code sent");
     assert!(
-        codes.iter().all(|c| *c == codes[0]),
+        sent.iter().all(|c| *c == sent[0]),
         "the same code on every replica"
     );
 
-    let calc = RendezvousRequest {
-        acting_as: alice.public(),
-        op: RendezvousOp::Create {
-            name: "lunch".into(),
-            kind: ComputationType::Average,
-            participants: vec![bob.public()],
-            quorum: 1,
-            deadline: None,
-        },
-    };
-    let created = RendezvousResponse::decode(&replicated(
-        &r,
-        0,
-        &on_a,
-        ServiceId::Rendezvous,
-        &calc.encode(),
-        hush_wire::consts::RENDEZVOUS_RESPONSE_LEN,
-    ))
-    .unwrap();
-    let computation = created.id.expect("created");
+    let computation = create_computation(&r, 0, &on_a, &alice, &bob, "lunch");
     assert_eq!(
         computation.epoch(),
         r[0].cluster_epoch().unwrap(),
@@ -656,6 +609,37 @@ fn register(r: &Cluster, leader: usize, s: &ClientSession, who: &Identity, email
     let _ = DirectoryResponse::decode(&answer).unwrap();
 }
 
+/// `who` creates a computation with `with` through the log.
+fn create_computation(
+    r: &Cluster,
+    leader: usize,
+    s: &ClientSession,
+    who: &Identity,
+    with: &Identity,
+    name: &str,
+) -> hush_wire::rendezvous::ComputationId {
+    let calc = RendezvousRequest {
+        acting_as: who.public(),
+        op: RendezvousOp::Create {
+            name: name.into(),
+            kind: ComputationType::Average,
+            participants: vec![with.public()],
+            quorum: 1,
+            deadline: None,
+        },
+    };
+    let created = RendezvousResponse::decode(&replicated(
+        r,
+        leader,
+        s,
+        ServiceId::Rendezvous,
+        &calc.encode(),
+        hush_wire::consts::RENDEZVOUS_RESPONSE_LEN,
+    ))
+    .unwrap();
+    created.id.expect("created")
+}
+
 /// Each replica's codes sent since the last call.
 fn codes(r: &Cluster) -> Vec<Vec<([u8; IDENTIFIER_LEN], u32)>> {
     r.iter()
@@ -721,29 +705,8 @@ fn a_replica_that_missed_the_log_catches_up_from_a_snapshot() {
     let sent = codes(&r);
     assert_eq!(sent[0].len(), 1, "one code sent");
     assert!(sent.iter().all(|c| *c == sent[0]), "{sent:?}");
-    let calc = RendezvousRequest {
-        acting_as: bob.public(),
-        op: RendezvousOp::Create {
-            name: "after".into(),
-            kind: ComputationType::Average,
-            participants: vec![alice.public()],
-            quorum: 1,
-            deadline: None,
-        },
-    };
-    let created = RendezvousResponse::decode(&replicated(
-        &r,
-        2,
-        &on_late,
-        ServiceId::Rendezvous,
-        &calc.encode(),
-        hush_wire::consts::RENDEZVOUS_RESPONSE_LEN,
-    ))
-    .unwrap();
-    assert_eq!(
-        created.id.expect("created").epoch(),
-        r[0].cluster_epoch().unwrap()
-    );
+    let created = create_computation(&r, 2, &on_late, &bob, &alice, "after");
+    assert_eq!(created.epoch(), r[0].cluster_epoch().unwrap());
     assert!(r.iter().all(|e| e.applied_seq() == r[0].applied_seq()));
 }
 
