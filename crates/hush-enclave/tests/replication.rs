@@ -157,6 +157,25 @@ fn broker(replicas: &Cluster, leader: usize, s: &ClientSession, req: Request) ->
         .unwrap()
 }
 
+/// `who` reads message `id` through the log, led by `leader`.
+fn read_message(
+    replicas: &Cluster,
+    leader: usize,
+    s: &ClientSession,
+    who: &Identity,
+    id: MessageId,
+) -> Response {
+    broker(
+        replicas,
+        leader,
+        s,
+        Request {
+            acting_as: who.public(),
+            op: Op::Read { id },
+        },
+    )
+}
+
 fn create(from: &Identity, to: &Identity, id: MessageId, text: &str) -> Request {
     Request {
         acting_as: from.public(),
@@ -211,15 +230,7 @@ fn replicas_agree_and_a_new_leader_serves_what_the_old_one_answered() {
     drop(on_a);
     let on_b = connect(&r[1], &bob);
     let leader = 1;
-    let read = broker(
-        &r,
-        leader,
-        &on_b,
-        Request {
-            acting_as: bob.public(),
-            op: Op::Read { id },
-        },
-    );
+    let read = read_message(&r, leader, &on_b, &bob, id);
     assert_eq!(read.status, Status::Ok);
     assert_eq!(
         read.message.unwrap().payload,
@@ -464,15 +475,7 @@ fn a_node_joins_through_an_attested_handshake_and_then_replicates() {
         Status::Ok
     );
     let on_second = connect(&replicas[1], &bob);
-    let read = broker(
-        &replicas,
-        1,
-        &on_second,
-        Request {
-            acting_as: bob.public(),
-            op: Op::Read { id },
-        },
-    );
+    let read = read_message(&replicas, 1, &on_second, &bob, id);
     assert_eq!(read.status, Status::Ok);
 }
 
@@ -686,15 +689,7 @@ fn a_replica_that_missed_the_log_catches_up_from_a_snapshot() {
     // replica), serves what was stored before the snapshot as leader, and
     // its directory codes and rendezvous ids continue the same streams.
     let on_late = connect(&r[2], &bob);
-    let read = broker(
-        &r,
-        2,
-        &on_late,
-        Request {
-            acting_as: bob.public(),
-            op: Op::Read { id },
-        },
-    );
+    let read = read_message(&r, 2, &on_late, &bob, id);
     assert_eq!(read.status, Status::Ok);
     assert_eq!(
         read.message.unwrap().payload,
