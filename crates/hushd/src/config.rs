@@ -673,4 +673,16 @@ mod tests {
         let s = Settings::from_toml_str("metrics_listen = \"off\"").unwrap();
         assert_eq!(s.metrics_listen, None);
     }
+
+    #[test]
+    fn snapshots_come_every_100000_entries_unless_set_and_never_every_0() {
+        let s = Settings::from_toml_str("").unwrap();
+        assert_eq!(s.snapshot_every, 100_000);
+        let s = parse(&["--snapshot-every", "25"]).unwrap();
+        assert_eq!(s.snapshot_every, 25);
+        let e = Settings::from_toml_str("snapshot_every = 0").unwrap_err();
+        assert!(format!("{e:#}").contains("at least 1"), "{e:#}");
+        // The packaged configuration parses, its cluster lines commented.
+        Settings::from_toml_str(include_str!("../../../packaging/hushd.toml")).unwrap();
+    }
 }
