@@ -440,22 +440,16 @@ fn a_leader_cut_off_serves_no_stale_reads() {
     };
     let first = send("before");
     let pid = cluster.nodes[old].as_ref().unwrap().pid().to_string();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-STOP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    let signal = |sig: &str| {
+        let sent = std::process::Command::new("kill")
+            .args([sig, &pid])
+            .status();
+        assert!(sent.unwrap().success(), "kill {sig} {pid}");
+    };
+    signal("-STOP");
     // The others elect a leader and take a second message.
     let second = send("while the old leader sleeps");
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-CONT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal("-CONT");
     // Straight away, ask the old leader alone for bob's mailbox.
     let url = cluster.urls()[old].clone();
     let answer = rt.block_on(async {

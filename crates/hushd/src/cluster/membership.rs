@@ -9,9 +9,9 @@
 //! ([`admit`]) adds it as a learner, waits until it holds the log as it
 //! stood, and then makes it a voter in place of any older incarnation of
 //! the same configured id, which it removes. Until then the old
-//! incarnation still counts toward the majority, so a cluster that has
-//! lost its majority cannot be revived by restarting nodes: its epoch has
-//! ended.
+//! incarnation still counts toward the majority, and only a leader
+//! admits: a cluster that has lost its majority is started anew (a new
+//! secret, a new epoch), not revived node by node.
 
 use super::network;
 use super::types::TypeConfig;
@@ -137,9 +137,7 @@ pub async fn become_voter(
                 .call(PeerMessage {
                     kind: "member-add".into(),
                     body: body.clone(),
-                    handle: 0,
-                    to: 0,
-                    data: Vec::new(),
+                    ..Default::default()
                 })
                 .await;
             match asked {

@@ -222,27 +222,28 @@ pub struct PeerService {
     changes: Arc<tokio::sync::Mutex<()>>,
 }
 
-fn json<T: serde::Serialize>(kind: &str, value: &T) -> Result<Response<PeerMessage>, Status> {
-    Ok(Response::new(PeerMessage {
+/// A peer answer of `kind` carrying `body`.
+fn reply(kind: &str, body: Vec<u8>) -> Response<PeerMessage> {
+    Response::new(PeerMessage {
         kind: kind.to_owned(),
-        body: serde_json::to_vec(value).map_err(|e| Status::internal(e.to_string()))?,
-        handle: 0,
-        to: 0,
-        data: Vec::new(),
-    }))
+        body,
+        ..Default::default()
+    })
 }
 
+/// A membership answer, in JSON.
+fn json<T: serde::Serialize>(kind: &str, value: &T) -> Result<Response<PeerMessage>, Status> {
+    let body = serde_json::to_vec(value).map_err(|e| Status::internal(e.to_string()))?;
+    Ok(reply(kind, body))
+}
+
+/// A raft answer, in the peers' binary encoding.
 fn raft_answer<T: serde::Serialize>(
     kind: &str,
     value: &T,
 ) -> Result<Response<PeerMessage>, Status> {
-    Ok(Response::new(PeerMessage {
-        kind: kind.to_owned(),
-        body: network::encode(value).map_err(|e| Status::internal(e.to_string()))?,
-        handle: 0,
-        to: 0,
-        data: Vec::new(),
-    }))
+    let body = network::encode(value).map_err(|e| Status::internal(e.to_string()))?;
+    Ok(reply(kind, body))
 }
 
 fn raft_parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Status> {
@@ -313,8 +314,7 @@ impl Peer for PeerService {
                     kind: "join-reply".into(),
                     body: reply,
                     handle,
-                    to: 0,
-                    data: Vec::new(),
+                    ..Default::default()
                 }))
             }
             "join-proof" => {
@@ -325,13 +325,7 @@ impl Peer for PeerService {
                 .await
                 .map_err(|_| Status::internal("enclave task failed"))?
                 .map_err(|e| Status::permission_denied(e.to_string()))?;
-                Ok(Response::new(PeerMessage {
-                    kind: "join-secret".into(),
-                    body: frame,
-                    handle: 0,
-                    to: 0,
-                    data: Vec::new(),
-                }))
+                Ok(reply("join-secret", frame))
             }
             other => Err(Status::invalid_argument(format!(
                 "unknown peer message {other:?}"
@@ -348,9 +342,7 @@ async fn join_through(enclave: &Arc<dyn EnclaveApi>, addr: &str) -> Result<()> {
         .call(PeerMessage {
             kind: "join-hello".into(),
             body: hello,
-            handle: 0,
-            to: 0,
-            data: Vec::new(),
+            ..Default::default()
         })
         .await?
         .into_inner();
@@ -360,8 +352,7 @@ async fn join_through(enclave: &Arc<dyn EnclaveApi>, addr: &str) -> Result<()> {
             kind: "join-proof".into(),
             body: proof,
             handle: reply.handle,
-            to: 0,
-            data: Vec::new(),
+            ..Default::default()
         })
         .await?
         .into_inner();
