@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Counts the instructions of one request per class under callgrind (only
 # the request itself, after identical set-up) and prints a table.
-# plain|rostl: one store request (ORAM replaced by a vector, or the real
-# ORAM); enclave: the whole enclave path, sealed frame in and out.
-# Usage: scripts/trace-check.sh [plain|rostl|enclave] [runs per class]
+# plain|circuit|rostl: one store request (ORAM replaced by a vector, or
+# hush's own ORAM, or rostl's); enclave: the whole enclave path, sealed
+# frame in and out.
+# Usage: scripts/trace-check.sh [plain|circuit|rostl|enclave] [runs per class]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:-plain}"

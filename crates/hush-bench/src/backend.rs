@@ -1,7 +1,7 @@
 //! The stores under test, behind one interface: request record in,
 //! response record out.
 
-use hush_enclave::oram::RostlFactory;
+use hush_enclave::oram::{CircuitFactory, RostlFactory};
 use hush_enclave::reference::ReferenceStore;
 use hush_enclave::{Store, StoreConfig};
 use hush_wire::{RequestRecord, ResponseRecord};
@@ -19,8 +19,10 @@ pub trait BenchStore {
 /// Which store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Backend {
-    /// hush's oblivious store (rostl Circuit ORAM).
+    /// hush's oblivious store on its own ORAM (the default).
     Hush,
+    /// The same store on rostl's Circuit ORAM (the store before issue 15).
+    HushRostl,
     /// A plain HashMap store: the same semantics with no obliviousness.
     Hashmap,
     /// A store like the seed broker's, on mc-oblivious (feature `mc-oblivious`).
@@ -31,7 +33,10 @@ impl Backend {
     /// Builds the store for `config`.
     pub fn build(self, config: StoreConfig) -> anyhow::Result<Box<dyn BenchStore>> {
         Ok(match self {
-            Backend::Hush => Box::new(HushStore(Store::new(config, &RostlFactory))),
+            Backend::Hush => Box::new(HushStore(Store::new(config, &CircuitFactory), "hush")),
+            Backend::HushRostl => {
+                Box::new(HushStore(Store::new(config, &RostlFactory), "hush-rostl"))
+            }
             Backend::Hashmap => Box::new(HashmapStore(ReferenceStore::new(config))),
             #[cfg(feature = "mc-oblivious")]
             Backend::Mc => Box::new(crate::mc_baseline::McStore::new(config)),
@@ -43,11 +48,11 @@ impl Backend {
     }
 }
 
-struct HushStore(Store);
+struct HushStore(Store, &'static str);
 
 impl BenchStore for HushStore {
     fn name(&self) -> &'static str {
-        "hush"
+        self.1
     }
     fn execute(&mut self, record: &RequestRecord, now: u64) -> ResponseRecord {
         self.0.execute(record, now)

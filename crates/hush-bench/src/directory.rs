@@ -10,7 +10,7 @@
 use anyhow::{Context, Result, bail};
 use blake2::Digest;
 use clap::Parser;
-use hush_enclave::oram::RostlFactory;
+use hush_enclave::oram::DefaultFactory;
 use hush_enclave::{Directory, DirectoryConfig};
 use hush_wire::consts::{DIRECTORY_RESPONSE_LEN, KEY_LEN};
 use hush_wire::directory::{
@@ -130,7 +130,7 @@ pub fn run(args: DirectoryArgs) -> Result<()> {
             ..DirectoryConfig::new(capacity)?
         };
         let start = Instant::now();
-        let mut dir = Directory::with_secret(config, &RostlFactory, [9; 32]);
+        let mut dir = Directory::with_secret(config, &DefaultFactory, [9; 32]);
         let startup = start.elapsed().as_secs_f64();
         let session = AtomicU32::new(0);
         let yes = Choice::from(1);

@@ -195,6 +195,7 @@ fn measure_rss(backend: Backend, log2: u32, prefill: usize) -> Result<(f64, u64)
 fn backend_name(b: Backend) -> &'static str {
     match b {
         Backend::Hush => "hush",
+        Backend::HushRostl => "hush-rostl",
         Backend::Hashmap => "hashmap",
         Backend::Mc => "mc",
     }

@@ -11,7 +11,7 @@
 use anyhow::{Result, bail};
 use clap::Parser;
 use hush_bench::fixtures::key;
-use hush_enclave::oram::RostlFactory;
+use hush_enclave::oram::DefaultFactory;
 use hush_enclave::{Rendezvous, RendezvousConfig, TrustedService};
 use hush_wire::FixedCodec;
 use hush_wire::rendezvous::{
@@ -51,7 +51,7 @@ pub fn run(args: RendezvousArgs) -> Result<()> {
     for &log2 in &args.log2 {
         let start = Instant::now();
         let config = RendezvousConfig::new(1 << log2).map_err(anyhow::Error::msg)?;
-        let mut r = Rendezvous::with_secret(config, &RostlFactory, [5; 32], 1);
+        let mut r = Rendezvous::with_secret(config, &DefaultFactory, [5; 32], 1);
         let startup = start.elapsed().as_secs_f64();
         let yes = Choice::from(1);
         let participants: Vec<_> = (1..=8u8).map(key).collect();

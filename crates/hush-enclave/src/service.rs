@@ -8,7 +8,7 @@ use crate::cluster::join::{Admission, JoinError, Joiner, JoinerAwaitingSecret};
 use crate::cluster::log::{Change, Entry, LogKey};
 use crate::cluster::replica::{ApplyError, Pending, Replica};
 use crate::cluster::snapshot::{Counter, Reader, SnapshotError, Visit, Writer};
-use crate::oram::RostlFactory;
+use crate::oram::DefaultFactory;
 use crate::services::broker::Store as BrokerStore;
 use crate::services::directory::{Directory, DirectoryConfig, Verification};
 use crate::services::rendezvous::{Rendezvous, RendezvousConfig};
@@ -333,27 +333,27 @@ impl InProcessEnclave {
         };
         let (store, directory, rendezvous, replica) = match secrets {
             Secrets::Fresh => {
-                let mut store = Store::new(config.store, &RostlFactory);
+                let mut store = Store::new(config.store, &DefaultFactory);
                 store.tick(now);
                 let epoch = hush_attest::epoch_of(static_key.public());
                 (
                     store,
-                    Directory::new(config.directory, &RostlFactory),
-                    Rendezvous::new(config.rendezvous, &RostlFactory, epoch),
+                    Directory::new(config.directory, &DefaultFactory),
+                    Rendezvous::new(config.rendezvous, &DefaultFactory, epoch),
                     None,
                 )
             }
             Secrets::Cluster(secret) => (
                 // No tick: a replica's services see only the log's time.
-                Store::with_secret(config.store, &RostlFactory, *secret.derive(BROKER_SECRET)),
+                Store::with_secret(config.store, &DefaultFactory, *secret.derive(BROKER_SECRET)),
                 Directory::with_secret(
                     config.directory,
-                    &RostlFactory,
+                    &DefaultFactory,
                     *secret.derive(DIRECTORY_SECRET),
                 ),
                 Rendezvous::with_secret(
                     config.rendezvous,
-                    &RostlFactory,
+                    &DefaultFactory,
                     *secret.derive(RENDEZVOUS_SECRET),
                     cluster_epoch(secret),
                 ),
@@ -654,12 +654,12 @@ impl InProcessEnclave {
         }
         let (store, directory, rendezvous) = self.limits;
         *lock(&self.store) =
-            Store::with_secret(store, &RostlFactory, *secret.derive(BROKER_SECRET));
+            Store::with_secret(store, &DefaultFactory, *secret.derive(BROKER_SECRET));
         *lock(&self.directory) =
-            Directory::with_secret(directory, &RostlFactory, *secret.derive(DIRECTORY_SECRET));
+            Directory::with_secret(directory, &DefaultFactory, *secret.derive(DIRECTORY_SECRET));
         *lock(&self.rendezvous) = Rendezvous::with_secret(
             rendezvous,
-            &RostlFactory,
+            &DefaultFactory,
             *secret.derive(RENDEZVOUS_SECRET),
             cluster_epoch(&secret),
         );

@@ -33,7 +33,7 @@ use dudect_bencher::{BenchRng, Class, CtRunner, ctbench_main};
 use hush_bench::fixtures::{id, key, rec};
 use hush_client::Identity;
 use hush_client::session::{ClientSession, Handshake};
-use hush_enclave::oram::RostlFactory;
+use hush_enclave::oram::DefaultFactory;
 use hush_enclave::session::key_proof;
 use hush_enclave::{
     AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, Store, StoreConfig,
@@ -103,7 +103,7 @@ fn pick(class: Class, left: RequestRecord, right: RequestRecord) -> RequestRecor
 /// A store with `bob` holding `resident` messages (ids 0..resident) from alice.
 fn store(resident: u64) -> Store {
     let config = StoreConfig::new(CAPACITY, 86_400).unwrap();
-    let mut s = Store::with_secret(config, &RostlFactory, [1; 32]);
+    let mut s = Store::with_secret(config, &DefaultFactory, [1; 32]);
     for n in 0..resident {
         let op = Op::Create {
             id: id(n),
@@ -382,7 +382,7 @@ fn timing_directory() -> hush_enclave::Directory {
         lookups_per_account_per_day: u32::MAX,
         ..hush_enclave::DirectoryConfig::new(1 << 10).unwrap()
     };
-    let mut d = hush_enclave::Directory::with_secret(config, &RostlFactory, [4; 32]);
+    let mut d = hush_enclave::Directory::with_secret(config, &DefaultFactory, [4; 32]);
     let yes = Choice::from(1);
     let counter = std::sync::atomic::AtomicU32::new(0);
     d.tick(NOW);
@@ -474,7 +474,7 @@ fn timing_rendezvous() -> (
         ComputationId, ComputationType, RendezvousOp, RendezvousRequest, Submission,
     };
     let config = hush_enclave::RendezvousConfig::new(1 << 10).unwrap();
-    let mut r = hush_enclave::Rendezvous::with_secret(config, &RostlFactory, [6; 32], 3);
+    let mut r = hush_enclave::Rendezvous::with_secret(config, &DefaultFactory, [6; 32], 3);
     let yes = Choice::from(1);
     let run = |r: &mut hush_enclave::Rendezvous, who: u8, op: RendezvousOp| {
         let out = r.execute_record(

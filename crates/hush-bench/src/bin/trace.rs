@@ -6,11 +6,14 @@
 //! With `--backend plain` the ORAM is replaced by a plain vector, so the
 //! count covers hush's own code only and must be identical across classes:
 //! any difference is a secret-dependent branch in hush. With `--backend
-//! rostl` counts also include the ORAM, whose random leaf choices make them
-//! vary from run to run.
+//! circuit` (hush's own ORAM, the default) counts include the ORAM and
+//! must still be identical across classes and runs: its loops and
+//! selections do not depend on indices, hits, misses or leaves. With
+//! `--backend rostl` counts include rostl's ORAM, whose random leaf
+//! choices make them vary from run to run.
 
 use hush_bench::fixtures::{id, key, rec};
-use hush_enclave::oram::{Block, ObliviousArray, OramFactory, RostlFactory};
+use hush_enclave::oram::{Block, CircuitFactory, ObliviousArray, OramFactory, RostlFactory};
 use hush_enclave::{
     AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, Store, StoreConfig,
 };
@@ -180,6 +183,7 @@ fn store_trace(backend: &str, class: &str) -> u8 {
     let mut store = match backend {
         "plain" => Store::with_secret(config, &PlainFactory, [1; 32]),
         "rostl" => Store::with_secret(config, &RostlFactory, [1; 32]),
+        "circuit" => Store::with_secret(config, &CircuitFactory, [1; 32]),
         other => panic!("unknown backend {other}"),
     };
     let k = Keys {
@@ -256,7 +260,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 3 || args[1] == "--help" {
         eprintln!(
-            "usage: hush-trace plain|rostl|enclave NN   (NN: two-digit index into classes: {})",
+            "usage: hush-trace plain|circuit|rostl|enclave NN   (NN: two-digit index into classes: {})",
             CLASSES.join(", ")
         );
         std::process::exit(2);

@@ -86,14 +86,14 @@ impl FreeList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oram::RostlFactory;
+    use crate::oram::DefaultFactory;
     use proptest::prelude::*;
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
         fn behaves_like_a_stack(cap in 1u32..40, ops in proptest::collection::vec(any::<bool>(), 0..200)) {
-            let mut fl = FreeList::new(&RostlFactory, "t", cap);
+            let mut fl = FreeList::new(&DefaultFactory, "t", cap);
             let mut model: Vec<u32> = (0..cap).collect();
             let mut taken: Vec<u32> = Vec::new();
             for want_pop in ops {

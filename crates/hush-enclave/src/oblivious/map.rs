@@ -195,7 +195,7 @@ impl<const K: usize> ObliviousMap<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oram::RostlFactory;
+    use crate::oram::DefaultFactory;
     use hush_wire::consts::KEY_LEN;
     use std::collections::HashMap;
 
@@ -209,7 +209,7 @@ mod tests {
     fn insert_lookup_remove_against_model_with_overflow_into_stash() {
         let hash = KeyedHash::new([5; 32]);
         // One bucket of 16 plus a 16-record stash: 32 keys fit, the 33rd not.
-        let mut d = ObliviousMap::new(&RostlFactory, "t", 4);
+        let mut d = ObliviousMap::new(&DefaultFactory, "t", 4);
         let mut model: HashMap<u32, u32> = HashMap::new();
         for i in 0..32 {
             let l = d.lookup_or_insert(&hash, &key(i), Choice::from(1), 100 + i);
@@ -244,7 +244,7 @@ mod tests {
 #[cfg(test)]
 mod model {
     use super::*;
-    use crate::oram::RostlFactory;
+    use crate::oram::DefaultFactory;
     use hush_wire::consts::KEY_LEN;
     use proptest::prelude::*;
     use std::collections::HashMap;
@@ -258,7 +258,7 @@ mod model {
             ops in proptest::collection::vec((0u8..24, any::<bool>(), any::<bool>(), any::<bool>(), 1u32..1000), 0..300)
         ) {
             let hash = KeyedHash::new([3; 32]);
-            let mut m = ObliviousMap::new(&RostlFactory, "t", 32);
+            let mut m = ObliviousMap::new(&DefaultFactory, "t", 32);
             let mut model: HashMap<u8, u32> = HashMap::new();
             for (k, insert, set, remove, value) in ops {
                 let mut key = [0u8; KEY_LEN];

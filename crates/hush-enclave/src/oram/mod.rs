@@ -6,13 +6,19 @@
 //! implementation must hide which index was accessed and whether the block
 //! changed; the host may learn only which array was accessed and when.
 //!
-//! The ORAM itself comes from a maintained crate (`rostl-oram`, Circuit ORAM,
-//! see [`RostlFactory`]); [`RecordingFactory`] wraps any factory and records
-//! what the host sees, for the obliviousness tests.
+//! The services run on hush's own Circuit ORAM ([`CircuitFactory`], re-exported
+//! as [`DefaultFactory`]), tuned for large blocks; rostl's Circuit ORAM
+//! ([`RostlFactory`], from the maintained `rostl-oram` crate) stays as the
+//! baseline the benchmarks compare against. [`RecordingFactory`] wraps any
+//! factory and records what the host sees, for the obliviousness tests.
 
+mod circuit;
 mod recorder;
 mod rostl;
 
+pub use circuit::CircuitFactory;
+/// The ORAM the enclave's services run on.
+pub use circuit::CircuitFactory as DefaultFactory;
 pub use recorder::{Access, RecordingFactory, Transcript};
 pub use rostl::RostlFactory;
 

@@ -3,7 +3,7 @@
 //! and capacity/expiry cycling.
 
 use super::*;
-use crate::oram::{Access, RecordingFactory, RostlFactory};
+use crate::oram::{Access, DefaultFactory, RecordingFactory};
 use crate::reference::ReferenceStore;
 use hush_wire::consts::{ID_LEN, KEY_LEN, MAILBOX_CAPACITY, REQUEST_LEN, RESPONSE_LEN};
 use hush_wire::{MessageId, Op, Payload, PublicKey, Request, RequestRecord, Status};
@@ -29,7 +29,7 @@ fn rec(acting_as: PublicKey, op: Op) -> RequestRecord {
 }
 
 fn store(config: StoreConfig) -> Store {
-    Store::with_secret(config, &RostlFactory, [7; HASH_KEY_LEN])
+    Store::with_secret(config, &DefaultFactory, [7; HASH_KEY_LEN])
 }
 
 fn status(resp: &ResponseRecord) -> Status {
@@ -784,7 +784,7 @@ fn cases() -> Vec<Case> {
 
 /// What the host sees of one request, after `setup`.
 fn observe(case: &Case) -> (Vec<Access>, usize) {
-    let factory = RecordingFactory::new(RostlFactory);
+    let factory = RecordingFactory::new(DefaultFactory);
     let config = StoreConfig::new(64, 100)
         .unwrap()
         .with_max_recipients(4)
@@ -834,7 +834,7 @@ fn ticks_look_the_same_whether_or_not_anything_expired() {
         .with_max_recipients(8)
         .unwrap();
     let observe_tick = |messages: u16, tick_at: u64| {
-        let factory = RecordingFactory::new(RostlFactory);
+        let factory = RecordingFactory::new(DefaultFactory);
         let mut s = Store::with_secret(config, &factory, [9; HASH_KEY_LEN]);
         for n in 0..messages {
             let op = Op::Create {
@@ -971,7 +971,7 @@ fn capacity_cycles_without_leaking_slots_or_mailboxes() {
 fn unauthorized_requests_look_the_same_and_change_nothing() {
     let all = cases();
     let (reference, _) = observe(&all[0]);
-    let factory = RecordingFactory::new(RostlFactory);
+    let factory = RecordingFactory::new(DefaultFactory);
     let config = StoreConfig::new(64, 100)
         .unwrap()
         .with_max_recipients(4)

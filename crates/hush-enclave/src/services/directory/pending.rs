@@ -167,7 +167,7 @@ impl CtZero for u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::oram::RostlFactory;
+    use crate::oram::DefaultFactory;
 
     fn k(n: u8) -> [u8; 32] {
         [n; 32]
@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn writes_are_seen_at_once_and_reach_the_map_on_ticks() {
         let hash = KeyedHash::new([1; 32]);
-        let mut map = ObliviousMap::<MAP_KEY_LEN>::new(&RostlFactory, "t", 64);
+        let mut map = ObliviousMap::<MAP_KEY_LEN>::new(&DefaultFactory, "t", 64);
         let mut p = PendingWrites::default();
         let yes = Choice::from(1);
         let absent = map.apply(&hash, &map_key(&k(1)), MapOp::get());

@@ -2,7 +2,7 @@
 //! transcripts (what the host sees) across ops and outcomes.
 
 use super::*;
-use crate::oram::{RecordingFactory, RostlFactory};
+use crate::oram::{DefaultFactory, RecordingFactory};
 use hush_wire::directory::{DeviceRecord, DirectoryRequest, DirectoryResponse, Identifier};
 use hush_wire::{FixedCodec, PublicKey, Signature};
 use proptest::prelude::*;
@@ -40,7 +40,7 @@ struct Harness {
 
 impl Harness {
     fn new(config: DirectoryConfig) -> Self {
-        Self::with_factory(config, &RostlFactory)
+        Self::with_factory(config, &DefaultFactory)
     }
 
     fn with_factory(config: DirectoryConfig, f: &impl OramFactory) -> Self {
@@ -413,7 +413,7 @@ fn seen(
 
 #[test]
 fn every_op_and_outcome_looks_the_same_to_the_host() {
-    let f = RecordingFactory::new(RostlFactory);
+    let f = RecordingFactory::new(DefaultFactory);
     let t = f.transcript();
     let config = DirectoryConfig {
         lookups_per_session: 5,
@@ -734,7 +734,7 @@ proptest! {
 /// whether there are any: DRAIN_PER_TICK map accesses, nothing else.
 #[test]
 fn ticks_look_the_same_whether_or_not_writes_wait() {
-    let f = RecordingFactory::new(RostlFactory);
+    let f = RecordingFactory::new(DefaultFactory);
     let t = f.transcript();
     let mut h = Harness::with_factory(small(), &f);
     let tick = |h: &mut Harness| {
@@ -826,7 +826,7 @@ fn replicas_with_one_secret_send_the_same_codes_and_answers() {
     }
     // A different secret draws different codes.
     let mut c = Harness::new(config);
-    c.d = Directory::with_secret(config, &RostlFactory, [8; 32]);
+    c.d = Directory::with_secret(config, &DefaultFactory, [8; 32]);
     c.d.tick(T0);
     let mut d = Harness::new(config);
     let codes: Vec<_> = (1..=4u8)

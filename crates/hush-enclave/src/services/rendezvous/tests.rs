@@ -3,7 +3,7 @@
 //! every error; epochs; and the same accesses for every op and outcome.
 
 use super::*;
-use crate::oram::{RecordingFactory, RostlFactory};
+use crate::oram::{DefaultFactory, RecordingFactory};
 use hush_wire::rendezvous::{
     ComputationId, MatchKey, MatchMessage, RendezvousRequest, RendezvousResponse, Submission,
 };
@@ -22,7 +22,7 @@ struct H {
 
 impl H {
     fn new() -> Self {
-        Self::with(&RostlFactory)
+        Self::with(&DefaultFactory)
     }
 
     fn with(f: &impl OramFactory) -> Self {
@@ -281,7 +281,7 @@ fn a_restart_is_an_epoch_error_never_another_answer() {
     assert_eq!(h.result(1, id).value, 15);
     let config = RendezvousConfig::new(16).unwrap();
     let mut restarted = H {
-        r: Rendezvous::with_secret(config, &RostlFactory, [2; 32], EPOCH + 1),
+        r: Rendezvous::with_secret(config, &DefaultFactory, [2; 32], EPOCH + 1),
         now: 2_000,
     };
     // The host replays the create and one submission: a new id.
@@ -297,7 +297,7 @@ fn a_restart_is_an_epoch_error_never_another_answer() {
 
 #[test]
 fn every_op_and_outcome_looks_the_same_to_the_host() {
-    let f = RecordingFactory::new(RostlFactory);
+    let f = RecordingFactory::new(DefaultFactory);
     let t = f.transcript();
     let mut h = H::with(&f);
     let avg = h.create(9, ComputationType::Average, &[1, 2, 3], 2);
@@ -467,7 +467,7 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
     );
 
     // A create refused as busy looks like one that succeeds.
-    let f = RecordingFactory::new(RostlFactory);
+    let f = RecordingFactory::new(DefaultFactory);
     let t = f.transcript();
     let mut h = H::sized(&f, 64);
     let op = RendezvousOp::Create {
@@ -554,7 +554,7 @@ fn lists_show_each_member_its_computations() {
 
 #[test]
 fn lists_keep_the_most_recent_against_a_model() {
-    let mut h = H::sized(&RostlFactory, 64);
+    let mut h = H::sized(&DefaultFactory, 64);
     let mut model: std::collections::HashMap<u8, Vec<ComputationId>> = Default::default();
     let mut seed = 7u64;
     let mut next = || {
@@ -640,7 +640,7 @@ fn replicas_with_one_secret_create_the_same_ids() {
     let mut c = H::new();
     c.r = Rendezvous::with_secret(
         RendezvousConfig::new(16).unwrap(),
-        &RostlFactory,
+        &DefaultFactory,
         [3; 32],
         EPOCH,
     );
