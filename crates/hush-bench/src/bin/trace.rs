@@ -6,14 +6,17 @@
 //! With `--backend plain` the ORAM is replaced by a plain vector, so the
 //! count covers hush's own code only and must be identical across classes:
 //! any difference is a secret-dependent branch in hush. With `--backend
-//! circuit` (hush's own ORAM, the default) counts include the ORAM and
-//! must still be identical across classes and runs: its loops and
-//! selections do not depend on indices, hits, misses or leaves. With
+//! circuit` (hush's own ORAM, the default, with its leaves from a fixed
+//! seed so every class touches the same paths) counts include the ORAM and
+//! must still be identical across classes: its loops and selections do
+//! not depend on indices, hits or misses. With
 //! `--backend rostl` counts include rostl's ORAM, whose random leaf
 //! choices make them vary from run to run.
 
 use hush_bench::fixtures::{id, key, rec};
-use hush_enclave::oram::{Block, CircuitFactory, ObliviousArray, OramFactory, RostlFactory};
+use hush_enclave::oram::{
+    Block, ObliviousArray, OramFactory, RostlFactory, SeededCircuitFactory,
+};
 use hush_enclave::{
     AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, Store, StoreConfig,
 };
@@ -183,7 +186,7 @@ fn store_trace(backend: &str, class: &str) -> u8 {
     let mut store = match backend {
         "plain" => Store::with_secret(config, &PlainFactory, [1; 32]),
         "rostl" => Store::with_secret(config, &RostlFactory, [1; 32]),
-        "circuit" => Store::with_secret(config, &CircuitFactory, [1; 32]),
+        "circuit" => Store::with_secret(config, &SeededCircuitFactory::new([3; 32]), [1; 32]),
         other => panic!("unknown backend {other}"),
     };
     let k = Keys {

@@ -16,7 +16,7 @@ mod circuit;
 mod recorder;
 mod rostl;
 
-pub use circuit::CircuitFactory;
+pub use circuit::{CircuitFactory, SeededCircuitFactory};
 /// The ORAM the enclave's services run on.
 pub use circuit::CircuitFactory as DefaultFactory;
 pub use recorder::{Access, RecordingFactory, Transcript};

@@ -86,3 +86,29 @@ impl OramFactory for CircuitFactory {
         Box::new(CircuitArray::<T>::with_rng(len, LeafRng::new()))
     }
 }
+
+/// Makes arrays on hush's ORAM whose leaves come from a fixed seed, so two
+/// runs touch the same paths: for instruction counting
+/// (`scripts/trace-check.sh`), where any difference between two requests
+/// must then come from the requests. Predictable leaves are NOT oblivious:
+/// never use this outside measurements and tests.
+pub struct SeededCircuitFactory([u8; 32]);
+
+impl SeededCircuitFactory {
+    /// Arrays whose leaves all derive from `seed`.
+    pub fn new(seed: [u8; 32]) -> Self {
+        Self(seed)
+    }
+}
+
+impl OramFactory for SeededCircuitFactory {
+    fn array<T: Block>(&self, name: &'static str, len: usize) -> Box<dyn ObliviousArray<T>> {
+        // Derived from the array's name and length, not from the order of
+        // creation (the store builds its arrays on two threads).
+        let mut seed = self.0;
+        for (i, b) in name.bytes().chain(len.to_le_bytes()).enumerate() {
+            seed[i % 32] = seed[i % 32].rotate_left(3) ^ b;
+        }
+        Box::new(CircuitArray::<T>::with_rng(len, LeafRng::from_seed(seed)))
+    }
+}
