@@ -14,9 +14,7 @@
 //! choices make them vary from run to run.
 
 use hush_bench::fixtures::{id, key, rec};
-use hush_enclave::oram::{
-    Block, ObliviousArray, OramFactory, RostlFactory, SeededCircuitFactory,
-};
+use hush_enclave::oram::{Block, ObliviousArray, OramFactory, RostlFactory, SeededCircuitFactory};
 use hush_enclave::{
     AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, Store, StoreConfig,
 };

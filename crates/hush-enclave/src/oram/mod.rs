@@ -16,9 +16,9 @@ mod circuit;
 mod recorder;
 mod rostl;
 
-pub use circuit::{CircuitFactory, SeededCircuitFactory};
 /// The ORAM the enclave's services run on.
 pub use circuit::CircuitFactory as DefaultFactory;
+pub use circuit::{CircuitFactory, SeededCircuitFactory};
 pub use recorder::{Access, RecordingFactory, Transcript};
 pub use rostl::RostlFactory;
 

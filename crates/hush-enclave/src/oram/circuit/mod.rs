@@ -18,6 +18,7 @@
 
 mod blocks;
 mod ct;
+mod memory;
 mod posmap;
 mod rng;
 #[cfg(test)]

@@ -27,6 +27,7 @@
 //! which are uniformly random and independent of the index.
 
 use super::ct::{eq, from_bool, gt, is, sel};
+use super::memory;
 use crate::oram::Block;
 
 /// Blocks per bucket.
@@ -103,11 +104,15 @@ impl<T: Block> Tree<T> {
         let leaves = blocks.div_ceil(2).next_power_of_two() as u32;
         let levels = leaves.trailing_zeros() as usize + 1;
         let slots = (2 * leaves as usize - 1) * Z;
+        let mut meta = bytemuck::zeroed_vec(slots);
+        let mut data = bytemuck::zeroed_vec(slots);
+        memory::advise_huge_pages(&mut meta);
+        memory::advise_huge_pages(&mut data);
         Self {
             levels,
             leaves,
-            meta: bytemuck::zeroed_vec(slots),
-            data: bytemuck::zeroed_vec(slots),
+            meta,
+            data,
             stash_meta: [Meta::default(); STASH],
             stash_data: bytemuck::zeroed_vec(STASH),
             evict_counter: 0,
@@ -137,6 +142,7 @@ impl<T: Block> Tree<T> {
         debug_assert!(leaf < self.leaves && new_leaf < self.leaves);
         #[cfg(test)]
         self.trace.push(leaf);
+        self.prefetch_path(leaf);
         let mut value = T::default();
         // Take the block out of the stash or the path, wherever it is.
         for i in 0..STASH {
@@ -182,10 +188,23 @@ impl<T: Block> Tree<T> {
         }
     }
 
+    /// Prefetches every slot of `path` (public: the path is what the host
+    /// sees), so its cache misses overlap instead of queueing.
+    fn prefetch_path(&self, path: u32) {
+        for depth in 0..self.levels {
+            let b = self.bucket(depth, path);
+            memory::prefetch(&self.meta[b]);
+            for s in b..b + Z {
+                memory::prefetch(&self.data[s]);
+            }
+        }
+    }
+
     /// An eviction on the next path of the public schedule.
     fn evict_next(&mut self) {
         let path = self.evict_counter;
         self.evict_counter = (self.evict_counter + 1) & (self.leaves - 1);
+        self.prefetch_path(path);
         self.evict(path);
     }
 
