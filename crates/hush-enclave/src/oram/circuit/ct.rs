@@ -16,14 +16,15 @@
 
 /// `m`, hidden from the optimiser.
 #[inline(always)]
-fn opaque(mut m: u32) -> u32 {
+fn opaque(m: u32) -> u32 {
+    let mut wide = m as u64;
     #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
     // SAFETY: an empty assembly block that reads and writes one register
     // and nothing else (no memory, no stack, no flags).
     unsafe {
-        std::arch::asm!("/* {0} */", inout(reg) m, options(pure, nomem, nostack, preserves_flags));
+        std::arch::asm!("/* {0} */", inout(reg) wide, options(pure, nomem, nostack, preserves_flags));
     }
-    m
+    wide as u32
 }
 
 /// The mask of `b`.
