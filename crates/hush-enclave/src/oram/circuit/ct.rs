@@ -16,15 +16,18 @@
 
 /// `m`, hidden from the optimiser.
 #[inline(always)]
-fn opaque(m: u32) -> u32 {
-    let mut wide = m as u64;
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-    // SAFETY: an empty assembly block that reads and writes one register
-    // and nothing else (no memory, no stack, no flags).
+fn opaque(mut m: u32) -> u32 {
+    // SAFETY (both blocks): an empty assembly block that reads and writes
+    // one 32-bit register and nothing else (no memory, stack or flags).
+    #[cfg(target_arch = "x86_64")]
     unsafe {
-        std::arch::asm!("/* {0} */", inout(reg) wide, options(pure, nomem, nostack, preserves_flags));
+        std::arch::asm!("/* {0:e} */", inout(reg) m, options(pure, nomem, nostack, preserves_flags));
     }
-    wide as u32
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        std::arch::asm!("/* {0:w} */", inout(reg) m, options(pure, nomem, nostack, preserves_flags));
+    }
+    m
 }
 
 /// The mask of `b`.
