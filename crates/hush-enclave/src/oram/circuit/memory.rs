@@ -1,10 +1,12 @@
 //! Memory hints for the ORAM tree: prefetching a path before it is read,
-//! and asking the kernel for huge pages under the tree.
+//! and asking the kernel for huge pages under the tree. (Having the kernel
+//! map the whole tree at start-up, `MADV_POPULATE_WRITE`, was measured:
+//! start-up at 2^20 went from 4 ms to 6.6 s and throughput did not move.)
 //!
 //! This module exists for two `unsafe` calls, neither of which can change
 //! what a program computes: `_mm_prefetch` is a hint that never faults
 //! (whatever the address), and `madvise(MADV_HUGEPAGE)` on memory this
-//! process owns only changes how the kernel backs it. Which addresses are
+//! process owns only changes how the kernel backs it, never its contents. Which addresses are
 //! prefetched is the path, which the host sees anyway.
 #![allow(unsafe_code)]
 
@@ -36,8 +38,9 @@ pub(super) fn prefetch<T>(value: &T) {
 }
 
 /// Asks the kernel to back the 2 MiB-aligned part of `slice` with huge
-/// pages: fewer page faults as the lazily zeroed tree is first touched, and
-/// far fewer TLB misses on random paths. A hint: failure changes nothing.
+/// pages: far fewer TLB misses on random paths, and fewer page faults as
+/// the lazily zeroed tree is first touched. A hint: failure changes
+/// nothing but speed.
 pub(super) fn advise_huge_pages<T>(slice: &mut [T]) {
     #[cfg(target_os = "linux")]
     {

@@ -175,8 +175,14 @@ impl<T: Block> Tree<T> {
         // The drain below keeps at most HIGH_WATER blocks between accesses,
         // so there is always room.
         debug_assert!(is(placed), "ORAM stash overflow");
+        // Each eviction path is prefetched one eviction ahead, so its cache
+        // misses overlap with the work on the path before it.
+        self.prefetch_path(self.evict_counter);
         self.evict(leaf);
-        for _ in 0..EXTRA_EVICTIONS {
+        for e in 0..EXTRA_EVICTIONS {
+            if e + 1 < EXTRA_EVICTIONS {
+                self.prefetch_path((self.evict_counter + 1) & (self.leaves - 1));
+            }
             self.evict_next();
         }
         // Revealed on purpose, and almost never true (see HIGH_WATER).
@@ -204,7 +210,6 @@ impl<T: Block> Tree<T> {
     fn evict_next(&mut self) {
         let path = self.evict_counter;
         self.evict_counter = (self.evict_counter + 1) & (self.leaves - 1);
-        self.prefetch_path(path);
         self.evict(path);
     }
 

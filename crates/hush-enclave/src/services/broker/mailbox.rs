@@ -24,7 +24,7 @@ pub(crate) fn expired(timestamp: u64, now: u64, ttl: u64) -> Choice {
 pub(crate) fn prune_expired(mb: &mut MailboxBlock, now: u64, ttl: u64) {
     let mut k = 0u32;
     for (i, e) in mb.entries.iter().enumerate() {
-        k += as_u32(lt_u32(i as u32, mb.len) & expired(e.timestamp, now, ttl));
+        k += as_u32(lt_u32(i as u32, mb.len) & expired(e.timestamp as u64, now, ttl));
     }
     shift_left(&mut mb.entries, k);
     mb.len -= k;
@@ -64,7 +64,7 @@ pub(crate) fn find(mb: &MailboxBlock, id: &[u8; ID_LEN]) -> (Choice, u32) {
 /// Whether an entry is hidden from the owner.
 #[inline]
 pub(crate) fn hidden(e: &Entry) -> Choice {
-    !eq_u32(e.flags & ENTRY_HIDDEN, 0)
+    !eq_u32(e.slot_and_flags & ENTRY_HIDDEN, 0)
 }
 
 /// The position of the oldest live entry the owner may see, if any.
@@ -168,10 +168,9 @@ mod tests {
     fn entry(n: u8, ts: u64) -> Entry {
         Entry {
             id: [n; ID_LEN],
-            sender_tag: [n; 16],
-            timestamp: ts,
-            slot: n as u32,
-            flags: 0,
+            sender_tag: [n; 8],
+            timestamp: ts as u32,
+            slot_and_flags: n as u32,
         }
     }
 
@@ -246,7 +245,7 @@ mod hidden_tests {
             for (i, hide) in flags.iter().enumerate() {
                 let e = Entry {
                     id: [i as u8 + 1; ID_LEN],
-                    flags: if *hide { ENTRY_HIDDEN } else { 0 },
+                    slot_and_flags: if *hide { ENTRY_HIDDEN } else { 0 },
                     ..Entry::default()
                 };
                 append(&mut mb, &e, Choice::from(1));

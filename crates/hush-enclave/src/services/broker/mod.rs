@@ -5,7 +5,7 @@
 //! | structure | blocks | block | holds |
 //! |---|---|---|---|
 //! | `messages` | capacity | 1024 B | message slots (wire layout; zero = free) |
-//! | `mailboxes` | max recipients | 3168 B | owner, length, up to 62 entries (id, sender tag, time, slot, hidden flag), oldest first; the owner's policy (16 sender tags, blocked or allowed; allowed-only mode) |
+//! | `mailboxes` | max recipients | 2176 B | owner, length, up to 62 entries of 32 B (id, 8-byte sender tag, 32-bit time, slot with the hidden flag), oldest first; the owner's policy (16 sender tags, blocked or allowed; allowed-only mode) |
 //! | `directory` | max recipients / 4 (pow2) | 640 B | recipient key -> mailbox index (+ a 16-record stash in enclave memory) |
 //! | `free-slots` | capacity / 4 | 16 B | stack of free message slots (top cached in enclave memory) |
 //! | `free-mailboxes` | max recipients / 4 | 16 B | stack of free mailbox indices |
@@ -57,7 +57,7 @@ use crate::oblivious::ct::{self, cmov, sel_u8, sel_u32};
 use crate::oblivious::free_list::FreeList;
 use crate::oblivious::keyed_hash::KeyedHash;
 use crate::oblivious::map::ObliviousMap;
-use blocks::{ENTRY_HIDDEN, Entry, MailboxBlock, MessageBlock, POLICY_TAG_LEN};
+use blocks::{ENTRY_HIDDEN, Entry, MailboxBlock, MessageBlock, POLICY_TAG_LEN, entry_time};
 use decode::{caller_is_owner, mailbox_key, op_flags};
 use hush_wire::consts::{ID_LEN, KEY_LEN, MESSAGE_LEN};
 use hush_wire::{RequestRecord, ResponseRecord, Status};
@@ -275,7 +275,7 @@ impl Store {
                 let target_found = Choice::conditional_select(&id_found, &visible, oldest);
                 let target_pos = sel_u32(id_pos, visible_pos, oldest);
                 let target = mailbox::entry_at(&mb, target_pos);
-                let permitted = by_owner | ct::eq_bytes(&target.sender_tag, &caller_tag);
+                let permitted = by_owner | ct::eq_bytes(&target.sender_tag, &caller_policy_tag);
                 let hit = target_found
                     & ((flags.read & !mailbox::hidden(&target))
                         | flags.read_next
@@ -316,17 +316,16 @@ impl Store {
                 let remove = flags.removes() & hit;
                 mailbox::remove_at(&mut mb, target_pos, update | remove);
                 let mut moved = target;
-                moved.timestamp = now;
+                moved.timestamp = entry_time(now);
                 mailbox::append(&mut mb, &moved, update);
                 // A blocked or disallowed sender's message is stored as any
                 // other, hidden from the owner (never the owner's own).
                 let hide = !by_owner & policy::hides(&mb, &caller_policy_tag);
                 let created = Entry {
                     id: *record.id(),
-                    sender_tag: caller_tag,
-                    timestamp: now,
-                    slot: free_slot,
-                    flags: sel_u32(0, ENTRY_HIDDEN, hide),
+                    sender_tag: caller_policy_tag,
+                    timestamp: entry_time(now),
+                    slot_and_flags: free_slot | sel_u32(0, ENTRY_HIDDEN, hide),
                 };
                 mailbox::append(&mut mb, &created, create_ok);
 
@@ -335,7 +334,7 @@ impl Store {
                 ct::cmov_bytes(response.listing_mut(), &listing, show_listing);
                 d = Decision {
                     status,
-                    slot: sel_u32(target.slot, free_slot, flags.create),
+                    slot: sel_u32(target.slot(), free_slot, flags.create),
                     create: create_ok,
                     update,
                     remove,
