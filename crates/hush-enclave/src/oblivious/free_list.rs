@@ -92,7 +92,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(64))]
         #[test]
-        fn behaves_like_a_stack(cap in 1u32..40, ops in proptest::collection::vec(any::<bool>(), 0..200)) {
+        fn behaves_like_a_stack(cap in 1u32..300, ops in proptest::collection::vec(any::<bool>(), 0..700)) {
             let mut fl = FreeList::new(&DefaultFactory, "t", cap);
             let mut model: Vec<u32> = (0..cap).collect();
             let mut taken: Vec<u32> = Vec::new();

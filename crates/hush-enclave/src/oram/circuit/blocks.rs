@@ -17,15 +17,21 @@ pub(super) const LEAVES_PER_BLOCK: usize = 16;
 /// [`LEAVES_PER_BLOCK`] leaves of the array below, each stored XOR a keyed
 /// mask of its index so that a never-written (zero) block holds random
 /// leaves.
-#[derive(Clone, Copy, Pod, Zeroable, Default, Debug)]
+#[derive(Clone, Copy, Pod, Zeroable, Debug)]
 #[repr(C, align(64))]
 pub(super) struct PositionBlock {
     pub(super) leaves: [u32; LEAVES_PER_BLOCK],
 }
 
+impl Default for PositionBlock {
+    fn default() -> Self {
+        Zeroable::zeroed()
+    }
+}
+
 impl_cmov_for_pod!(PositionBlock);
 
-const _: () = assert!(std::mem::size_of::<PositionBlock>() == 64);
+const _: () = assert!(std::mem::size_of::<PositionBlock>() == LEAVES_PER_BLOCK * 4);
 
 /// A 1 KiB block, the size of a message, for tests.
 #[cfg(test)]
@@ -44,3 +50,37 @@ impl Default for WideBlock {
 
 #[cfg(test)]
 impl_cmov_for_pod!(WideBlock);
+
+/// A block of `N` words, for measurements.
+#[cfg(test)]
+#[derive(Clone, Copy, Debug)]
+#[repr(C, align(16))]
+pub(super) struct Words<const N: usize> {
+    pub(super) words: [u64; N],
+}
+
+#[cfg(test)]
+impl<const N: usize> Default for Words<N> {
+    fn default() -> Self {
+        Zeroable::zeroed()
+    }
+}
+
+// SAFETY: an array of u64 with no padding (N words of 8 bytes, align 16
+// adds none for even N, the only sizes used).
+#[cfg(test)]
+unsafe impl<const N: usize> Zeroable for Words<N> {}
+#[cfg(test)]
+unsafe impl<const N: usize> Pod for Words<N> {}
+
+#[cfg(test)]
+impl<const N: usize> Cmov for Words<N> {
+    #[inline]
+    fn cmov(&mut self, other: &Self, choice: bool) {
+        cmov_body!(self, other, choice);
+    }
+    #[inline]
+    fn cxchg(&mut self, other: &mut Self, choice: bool) {
+        cxchg_body!(self, other, choice);
+    }
+}

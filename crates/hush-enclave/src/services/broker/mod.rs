@@ -7,8 +7,8 @@
 //! | `messages` | capacity | 1024 B | message slots (wire layout; zero = free) |
 //! | `mailboxes` | max recipients | 2176 B | owner, length, up to 62 entries of 32 B (id, 8-byte sender tag, 32-bit time, slot with the hidden flag), oldest first; the owner's policy (16 sender tags, blocked or allowed; allowed-only mode) |
 //! | `directory` | max recipients / 4 (pow2) | 640 B | recipient key -> mailbox index (+ a 16-record stash in enclave memory) |
-//! | `free-slots` | capacity / 4 | 16 B | stack of free message slots (top cached in enclave memory) |
-//! | `free-mailboxes` | max recipients / 4 | 16 B | stack of free mailbox indices |
+//! | `free-slots` | capacity / 64 | 256 B | stack of free message slots (top cached in enclave memory) |
+//! | `free-mailboxes` | max recipients / 64 | 256 B | stack of free mailbox indices |
 //!
 //! # Access sequence
 //!
