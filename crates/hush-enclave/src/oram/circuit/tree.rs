@@ -160,25 +160,18 @@ impl<T: Block> Tree<T> {
             }
         }
         f(&mut value);
-        // Back into the first free stash slot, under its new leaf.
+        // The block, under its new leaf, joins the stash's level of the
+        // read path's eviction: it is carried down that path if it is the
+        // stash's best candidate, and otherwise put in the first free stash
+        // slot in the same pass (one pass over the stash instead of two).
         let fresh = Meta {
             tag: new_leaf + 1,
             key,
         };
-        let mut placed = 0u32;
-        for i in 0..STASH {
-            let here = eq(self.stash_meta[i].tag, 0) & !placed;
-            self.stash_meta[i].assign(&fresh, here);
-            self.stash_data[i].cmov(&value, is(here));
-            placed |= here;
-        }
-        // The drain below keeps at most HIGH_WATER blocks between accesses,
-        // so there is always room.
-        debug_assert!(is(placed), "ORAM stash overflow");
         // Each eviction path is prefetched one eviction ahead, so its cache
         // misses overlap with the work on the path before it.
         self.prefetch_path(self.evict_counter);
-        self.evict(leaf);
+        self.evict(leaf, Some((fresh, &value)));
         for e in 0..EXTRA_EVICTIONS {
             if e + 1 < EXTRA_EVICTIONS {
                 self.prefetch_path((self.evict_counter + 1) & (self.leaves - 1));
@@ -210,7 +203,7 @@ impl<T: Block> Tree<T> {
     fn evict_next(&mut self) {
         let path = self.evict_counter;
         self.evict_counter = (self.evict_counter + 1) & (self.leaves - 1);
-        self.evict(path);
+        self.evict(path, None);
     }
 
     /// Blocks in the stash, counted without branches (the count is only
@@ -242,7 +235,12 @@ impl<T: Block> Tree<T> {
     /// One eviction along `path`: plan on metadata (where can each level's
     /// deepest block go; which levels give and take one), then move along
     /// the path carrying at most one block.
-    fn evict(&mut self, path: u32) {
+    ///
+    /// `incoming`, when given, is a block outside the stash that counts as
+    /// one more stash slot (index [`STASH`]); if the plan does not carry it
+    /// down, it takes the first free stash slot. Whether it is given is
+    /// public (the read path's eviction, always).
+    fn evict(&mut self, path: u32, incoming: Option<(Meta, &T)>) {
         // Levels: 0 is the stash, d + 1 is the bucket at depth d.
         const MAX_LEVELS: usize = 34;
         let levels = self.levels + 1;
@@ -268,6 +266,14 @@ impl<T: Block> Tree<T> {
                 let better = gt(r, best);
                 best = sel(best, r, better);
                 best_slot = sel(best_slot, (first + j) as u32, better);
+            }
+            if lvl == 0 {
+                if let Some((m, _)) = &incoming {
+                    let r = self.reach(m.tag, path);
+                    let better = gt(r, best);
+                    best = sel(best, r, better);
+                    best_slot = sel(best_slot, STASH as u32, better);
+                }
             }
             deepest_slot[lvl] = best_slot;
             // The stash is never a destination (a public fact: level 0).
@@ -300,11 +306,32 @@ impl<T: Block> Tree<T> {
         let mut hold_dest = NONE;
         // The stash only gives.
         let give = !eq(target[0], NONE);
+        // The incoming block stays (goes into the stash) unless carried.
+        let stays = match &incoming {
+            Some(_) => !(give & eq(deepest_slot[0], STASH as u32)),
+            None => 0,
+        };
+        let mut placed = !stays;
         for i in 0..STASH {
             let chosen = give & eq(i as u32, deepest_slot[0]);
             hold.cmov(&self.stash_data[i], is(chosen));
             hold_meta.assign(&self.stash_meta[i], chosen);
             self.stash_meta[i].tag = sel(self.stash_meta[i].tag, 0, chosen);
+            if let Some((m, data)) = &incoming {
+                // A chosen slot was full, so it is never the one placed in.
+                let here = eq(self.stash_meta[i].tag, 0) & !chosen & !placed;
+                self.stash_data[i].cmov(data, is(here));
+                self.stash_meta[i].assign(m, here);
+                placed |= here;
+            }
+        }
+        // The drain keeps at most HIGH_WATER blocks between accesses, so
+        // there is always room.
+        debug_assert!(is(placed), "ORAM stash overflow");
+        if let Some((m, data)) = &incoming {
+            let carried = !stays;
+            hold.cmov(data, is(carried));
+            hold_meta.assign(m, carried);
         }
         hold_dest = sel(hold_dest, target[0], give);
         for depth in 0..self.levels {
