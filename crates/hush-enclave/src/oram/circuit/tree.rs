@@ -39,8 +39,8 @@ pub(super) const STASH: usize = 20;
 /// by extra evictions (on the next paths of the public schedule) down to
 /// [`LOW_WATER`], so an insertion always finds a free slot and no block is
 /// ever lost. A drain is visible to the host (more paths touched); the
-/// measured tail puts its probability near 10^-14 per access
-/// (docs/LEAKAGE.md).
+/// measured tail puts its probability near 10^-12 per access
+/// (RELIABILITY.md, docs/LEAKAGE.md).
 pub(super) const HIGH_WATER: usize = 16;
 /// Where a drain stops.
 const LOW_WATER: usize = 12;
