@@ -11,8 +11,10 @@ use bytemuck::{Pod, Zeroable};
 use rostl_primitives::traits::{_Cmovbase, Cmov};
 use rostl_primitives::{cmov_body, cxchg_body, impl_cmov_for_pod};
 
-/// Leaves per position-map block (one 64-byte cache line).
-pub(super) const LEAVES_PER_BLOCK: usize = 16;
+/// Leaves per position-map block (128 bytes; with [`super::posmap::LINEAR_MAX`]
+/// chosen by measurement: at 2^20 the message array's map is two small
+/// ORAMs and a scan of 1,024 instead of three ORAMs and a scan of 256).
+pub(super) const LEAVES_PER_BLOCK: usize = 32;
 
 /// [`LEAVES_PER_BLOCK`] leaves of the array below, each stored XOR a keyed
 /// mask of its index so that a never-written (zero) block holds random

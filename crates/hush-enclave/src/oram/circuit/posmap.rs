@@ -12,12 +12,13 @@
 
 use super::CircuitArray;
 use super::blocks::{LEAVES_PER_BLOCK, PositionBlock};
-use super::ct::{eq, sel};
+use super::ct::{LANES, swap_at};
 use super::rng::LeafRng;
 
-/// The largest map kept as a scanned vector (chosen by measurement: a scan
-/// of this many entries costs about as much as one small ORAM access).
-pub(super) const LINEAR_MAX: usize = 256;
+/// The largest map kept as a scanned vector (chosen by measurement: the
+/// vectorised scan of this many entries costs less than one small ORAM
+/// access, about 1 us).
+pub(super) const LINEAR_MAX: usize = 1024;
 
 /// A position map for `entries` blocks.
 pub(super) enum PositionMap {
@@ -28,7 +29,8 @@ pub(super) enum PositionMap {
 impl PositionMap {
     pub(super) fn new(entries: usize, rng: &mut LeafRng) -> Self {
         if entries <= LINEAR_MAX {
-            PositionMap::Linear(vec![0; entries])
+            // Padded to whole lanes; the padding is never indexed.
+            PositionMap::Linear(vec![0; entries.next_multiple_of(LANES)])
         } else {
             let blocks = entries.div_ceil(LEAVES_PER_BLOCK);
             PositionMap::Recursive(Box::new(CircuitArray::with_rng(blocks, rng.child())))
@@ -40,22 +42,12 @@ impl PositionMap {
     pub(super) fn swap(&mut self, index: u32, new: u32) -> u32 {
         let mut old = 0u32;
         match self {
-            PositionMap::Linear(entries) => {
-                for (j, e) in entries.iter_mut().enumerate() {
-                    let hit = eq(j as u32, index);
-                    old = sel(old, *e, hit);
-                    *e = sel(*e, new, hit);
-                }
-            }
+            PositionMap::Linear(entries) => old = swap_at(entries, index, new),
             PositionMap::Recursive(array) => {
                 let block = index as usize / LEAVES_PER_BLOCK;
                 let within = index % LEAVES_PER_BLOCK as u32;
                 array.access_block(block, &mut |b: &mut PositionBlock| {
-                    for (j, e) in b.leaves.iter_mut().enumerate() {
-                        let hit = eq(j as u32, within);
-                        old = sel(old, *e, hit);
-                        *e = sel(*e, new, hit);
-                    }
+                    old = swap_at(&mut b.leaves, within, new);
                 });
             }
         }
