@@ -57,7 +57,8 @@ impl KeyedHash {
         u64::from_le_bytes(d[..8].try_into().expect("8 bytes"))
     }
 
-    /// The 128-bit tag identifying a sender inside a mailbox.
+    /// The 128-bit keyed tag of a sender (mailbox entries and policies keep
+    /// its first 8 bytes).
     pub(crate) fn sender_tag(&self, key: &[u8; KEY_LEN]) -> [u8; TAG_LEN] {
         let d = self.hash(TAG_DOMAIN, key);
         d[..TAG_LEN].try_into().expect("tag length")
