@@ -5,7 +5,7 @@
 //! response size, always a valid response).
 #![no_main]
 
-use hush_enclave::oram::RostlFactory;
+use hush_enclave::oram::DefaultFactory;
 use hush_enclave::{Directory, DirectoryConfig, Rendezvous, RendezvousConfig};
 use hush_wire::FixedCodec;
 use hush_wire::consts::{DIRECTORY_REQUEST_LEN, DIRECTORY_RESPONSE_LEN};
@@ -80,7 +80,7 @@ fuzz_target!(|data: &[u8]| {
             // Records straight into the trusted rendezvous service.
             let mut r = Rendezvous::with_secret(
                 RendezvousConfig::new(4).unwrap(),
-                &RostlFactory,
+                &DefaultFactory,
                 [4; 32],
                 7,
             );
@@ -96,7 +96,7 @@ fuzz_target!(|data: &[u8]| {
             // Records straight into the trusted directory.
             let mut d = Directory::with_secret(
                 DirectoryConfig::new(8).unwrap(),
-                &RostlFactory,
+                &DefaultFactory,
                 [3; 32],
             );
             let lookups = AtomicU32::new(0);

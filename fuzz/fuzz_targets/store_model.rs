@@ -3,7 +3,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use hush_enclave::oram::RostlFactory;
+use hush_enclave::oram::DefaultFactory;
 use hush_enclave::reference::ReferenceStore;
 use hush_enclave::{Store, StoreConfig};
 use hush_wire::consts::{KEY_LEN, REQUEST_LEN};
@@ -40,7 +40,7 @@ fn text(n: u8) -> Payload {
 
 fuzz_target!(|steps: Vec<Step>| {
     let config = StoreConfig::new(64, 20).unwrap().with_max_recipients(3).unwrap();
-    let mut real = Store::with_secret(config.with_full_sweep(), &RostlFactory, [3; 32]);
+    let mut real = Store::with_secret(config.with_full_sweep(), &DefaultFactory, [3; 32]);
     let mut model = ReferenceStore::new(config);
     let mut now = 100u64;
     for step in steps.into_iter().take(400) {
