@@ -74,7 +74,13 @@ fuzz_target!(|data: &[u8]| {
         }
         8 => {
             canonical::<RendezvousRequest>(rest);
-            canonical::<RendezvousResponse>(rest);
+            // A response places each match at its participant's position,
+            // so gaps are valid and the encoding packs them: what is
+            // accepted must re-encode to a value that decodes the same.
+            if let Ok(v) = RendezvousResponse::decode(rest) {
+                let again = RendezvousResponse::decode(&v.encode()).expect("re-encoding decodes");
+                assert_eq!(again, v, "rendezvous response does not survive re-encoding");
+            }
         }
         9 => {
             // Records straight into the trusted rendezvous service.

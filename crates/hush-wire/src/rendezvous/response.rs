@@ -309,4 +309,36 @@ mod tests {
         b[AREA_AT] = 2;
         assert!(RendezvousResponse::decode(&b).is_err());
     }
+
+    #[test]
+    fn matches_with_gaps_are_accepted_and_packed() {
+        // The rendezvous service writes each match at its participant's
+        // position, so an answer may have empty entries between matches.
+        let k = PublicKey::new([5; 32]).unwrap();
+        let r = RendezvousResponse {
+            status: RendezvousStatus::Ok,
+            kind: Some(ComputationType::KeyMatch),
+            quorum: 2,
+            submissions: 2,
+            released: true,
+            id: Some(ComputationId([1; 16])),
+            value: 0,
+            identity: None,
+            matches: vec![(k, MatchMessage::new(b"x").unwrap())],
+            listing: vec![],
+            adding: 0,
+        };
+        let packed = r.encode();
+        let mut gapped = vec![0u8; RENDEZVOUS_RESPONSE_LEN];
+        gapped[..MATCHES_AT].copy_from_slice(&packed[..MATCHES_AT]);
+        let third = MATCHES_AT + 2 * MATCH_LEN;
+        gapped[third..third + MATCH_LEN]
+            .copy_from_slice(&packed[MATCHES_AT..MATCHES_AT + MATCH_LEN]);
+        let decoded = RendezvousResponse::decode(&gapped).unwrap();
+        assert_eq!(decoded, r);
+        assert_eq!(decoded.encode(), packed);
+        // A message under an empty key is still refused.
+        gapped[MATCHES_AT + KEY_LEN] = 1;
+        assert!(RendezvousResponse::decode(&gapped).is_err());
+    }
 }
