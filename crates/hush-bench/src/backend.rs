@@ -1,7 +1,7 @@
 //! The stores under test, behind one interface: request record in,
 //! response record out.
 
-use hush_enclave::oram::{CircuitFactory, RostlFactory};
+use hush_enclave::oram::{Block, CircuitFactory, ObliviousArray, OramFactory, RostlFactory};
 use hush_enclave::reference::ReferenceStore;
 use hush_enclave::{Store, StoreConfig};
 use hush_wire::{RequestRecord, ResponseRecord};
@@ -25,6 +25,9 @@ pub enum Backend {
     HushRostl,
     /// A plain HashMap store: the same semantics with no obliviousness.
     Hashmap,
+    /// hush's store on plain arrays: its own cost with no ORAM under it
+    /// (a measurement of where time goes; not oblivious).
+    HushPlain,
     /// A store like the seed broker's, on mc-oblivious (feature `mc-oblivious`).
     Mc,
 }
@@ -38,6 +41,9 @@ impl Backend {
                 Box::new(HushStore(Store::new(config, &RostlFactory), "hush-rostl"))
             }
             Backend::Hashmap => Box::new(HashmapStore(ReferenceStore::new(config))),
+            Backend::HushPlain => {
+                Box::new(HushStore(Store::new(config, &PlainFactory), "hush-plain"))
+            }
             #[cfg(feature = "mc-oblivious")]
             Backend::Mc => Box::new(crate::mc_baseline::McStore::new(config)),
             #[cfg(not(feature = "mc-oblivious"))]
@@ -73,5 +79,25 @@ impl BenchStore for HashmapStore {
     }
     fn tick(&mut self, now: u64) {
         self.0.tick(now)
+    }
+}
+
+/// Arrays that are plain vectors: the store's own work without an ORAM.
+struct PlainFactory;
+
+struct PlainArray<T>(Vec<T>);
+
+impl<T: Block> ObliviousArray<T> for PlainArray<T> {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn access(&mut self, index: usize, f: &mut dyn FnMut(&mut T)) {
+        f(&mut self.0[index]);
+    }
+}
+
+impl OramFactory for PlainFactory {
+    fn array<T: Block>(&self, _name: &'static str, len: usize) -> Box<dyn ObliviousArray<T>> {
+        Box::new(PlainArray(vec![T::default(); len]))
     }
 }

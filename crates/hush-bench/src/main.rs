@@ -197,6 +197,7 @@ fn backend_name(b: Backend) -> &'static str {
         Backend::Hush => "hush",
         Backend::HushRostl => "hush-rostl",
         Backend::Hashmap => "hashmap",
+        Backend::HushPlain => "hush-plain",
         Backend::Mc => "mc",
     }
 }
