@@ -8,6 +8,7 @@
 //! rules in DESIGN.md).
 
 pub mod cluster;
+mod mask;
 pub mod oblivious;
 pub mod oram;
 pub mod reference;

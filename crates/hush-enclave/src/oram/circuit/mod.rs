@@ -17,7 +17,6 @@
 //! the benchmarks compare against.
 
 mod blocks;
-mod ct;
 mod memory;
 mod posmap;
 mod rng;

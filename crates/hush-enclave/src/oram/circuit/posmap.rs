@@ -12,8 +12,8 @@
 
 use super::CircuitArray;
 use super::blocks::{LEAVES_PER_BLOCK, PositionBlock};
-use super::ct::{LANES, swap_at};
 use super::rng::LeafRng;
+use crate::mask::{LANES, swap_at};
 
 /// The largest map kept as a scanned vector (chosen by measurement: the
 /// vectorised scan of this many entries costs less than one small ORAM

@@ -26,8 +26,8 @@
 //! order, every slot of each read and written) depends only on the leaves,
 //! which are uniformly random and independent of the index.
 
-use super::ct::{eq, from_bool, gt, is, sel};
 use super::memory;
+use crate::mask::{eq, from_bool, gt, is, sel};
 use crate::oram::Block;
 
 /// Blocks per bucket.

@@ -6,16 +6,39 @@
 //! loop bounds are the public mailbox capacity, never the secret length.
 
 use super::blocks::{ENTRY_HIDDEN, Entry, MailboxBlock};
-use crate::oblivious::ct::{as_u32, cmov, eq_bytes, eq_u32, le_u64, lt_u32, sel_u32};
+use crate::mask::{eq, from_bit, from_choice, is_zero_u64, lt, lt_u64, sel, to_choice, wide};
 use hush_wire::consts::{ID_LEN, LISTING_LEN, MAILBOX_CAPACITY};
 use subtle::Choice;
 
 const CAP: u32 = MAILBOX_CAPACITY as u32;
 
+/// `if m { *dst = *src }` for one entry, as four masked 64-bit words.
+#[inline(always)]
+fn move_entry(dst: &mut Entry, src: &Entry, m: u32) {
+    let m = wide(m);
+    let d: &mut [u64; 4] = bytemuck::cast_mut(dst);
+    let s: &[u64; 4] = bytemuck::cast_ref(src);
+    for (d, s) in d.iter_mut().zip(s) {
+        *d ^= (*d ^ *s) & m;
+    }
+}
+
+/// An id as two words.
+#[inline(always)]
+fn id_words(id: &[u8; ID_LEN]) -> [u64; 2] {
+    bytemuck::cast(*id)
+}
+
+/// The mask of "stored at `timestamp`, expired at `now`".
+#[inline(always)]
+fn expired_mask(timestamp: u64, now: u64, ttl: u64) -> u32 {
+    !lt_u64(now, timestamp.saturating_add(ttl))
+}
+
 /// Whether a message stored at `timestamp` has expired at `now`.
 #[inline]
 pub(crate) fn expired(timestamp: u64, now: u64, ttl: u64) -> Choice {
-    le_u64(timestamp.saturating_add(ttl), now)
+    to_choice(expired_mask(timestamp, now, ttl))
 }
 
 /// Removes the expired entries. They form a prefix (entries are appended
@@ -24,7 +47,7 @@ pub(crate) fn expired(timestamp: u64, now: u64, ttl: u64) -> Choice {
 pub(crate) fn prune_expired(mb: &mut MailboxBlock, now: u64, ttl: u64) {
     let mut k = 0u32;
     for (i, e) in mb.entries.iter().enumerate() {
-        k += as_u32(lt_u32(i as u32, mb.len) & expired(e.timestamp as u64, now, ttl));
+        k += lt(i as u32, mb.len) & expired_mask(e.timestamp as u64, now, ttl) & 1;
     }
     shift_left(&mut mb.entries, k);
     mb.len -= k;
@@ -36,14 +59,14 @@ fn shift_left(entries: &mut [Entry; MAILBOX_CAPACITY], k: u32) {
     let mut bit_index = 0;
     while (1usize << bit_index) <= MAILBOX_CAPACITY {
         let step = 1usize << bit_index;
-        let bit = Choice::from(((k >> bit_index) & 1) as u8);
+        let bit = from_bit(k >> bit_index);
         for i in 0..MAILBOX_CAPACITY {
             let src = if i + step < MAILBOX_CAPACITY {
                 entries[i + step]
             } else {
                 zero
             };
-            cmov(&mut entries[i], &src, bit);
+            move_entry(&mut entries[i], &src, bit);
         }
         bit_index += 1;
     }
@@ -51,45 +74,55 @@ fn shift_left(entries: &mut [Entry; MAILBOX_CAPACITY], k: u32) {
 
 /// The position of the live entry with `id`, if any.
 pub(crate) fn find(mb: &MailboxBlock, id: &[u8; ID_LEN]) -> (Choice, u32) {
-    let mut found = Choice::from(0);
+    let want = id_words(id);
+    let mut found = 0u32;
     let mut pos = 0u32;
     for (i, e) in mb.entries.iter().enumerate() {
-        let hit = lt_u32(i as u32, mb.len) & eq_bytes(&e.id, id);
+        let have = id_words(&e.id);
+        let same = is_zero_u64((have[0] ^ want[0]) | (have[1] ^ want[1]));
+        let hit = lt(i as u32, mb.len) & same;
         found |= hit;
-        pos = sel_u32(pos, i as u32, hit);
+        pos = sel(pos, i as u32, hit);
     }
-    (found, pos)
+    (to_choice(found), pos)
+}
+
+/// The mask of "hidden from the owner".
+#[inline(always)]
+fn hidden_mask(e: &Entry) -> u32 {
+    !eq(e.slot_and_flags & ENTRY_HIDDEN, 0)
 }
 
 /// Whether an entry is hidden from the owner.
 #[inline]
 pub(crate) fn hidden(e: &Entry) -> Choice {
-    !eq_u32(e.slot_and_flags & ENTRY_HIDDEN, 0)
+    to_choice(hidden_mask(e))
 }
 
 /// The position of the oldest live entry the owner may see, if any.
 pub(crate) fn first_visible(mb: &MailboxBlock) -> (Choice, u32) {
-    let mut found = Choice::from(0);
+    let mut found = 0u32;
     let mut pos = 0u32;
     for (i, e) in mb.entries.iter().enumerate() {
-        let hit = lt_u32(i as u32, mb.len) & !hidden(e) & !found;
-        pos = sel_u32(pos, i as u32, hit);
+        let hit = lt(i as u32, mb.len) & !hidden_mask(e) & !found;
+        pos = sel(pos, i as u32, hit);
         found |= hit;
     }
-    (found, pos)
+    (to_choice(found), pos)
 }
 
 /// The entry at `pos` (a copy; zero when out of range).
 pub(crate) fn entry_at(mb: &MailboxBlock, pos: u32) -> Entry {
     let mut out = Entry::default();
     for (i, e) in mb.entries.iter().enumerate() {
-        cmov(&mut out, e, eq_u32(i as u32, pos));
+        move_entry(&mut out, e, eq(i as u32, pos));
     }
     out
 }
 
 /// Removes the entry at `pos` when `doit`, keeping order.
 pub(crate) fn remove_at(mb: &mut MailboxBlock, pos: u32, doit: Choice) {
+    let doit = from_choice(doit);
     let zero = Entry::default();
     for i in 0..MAILBOX_CAPACITY {
         let src = if i + 1 < MAILBOX_CAPACITY {
@@ -97,23 +130,24 @@ pub(crate) fn remove_at(mb: &mut MailboxBlock, pos: u32, doit: Choice) {
         } else {
             zero
         };
-        let shift = doit & !lt_u32(i as u32, pos);
-        cmov(&mut mb.entries[i], &src, shift);
+        let shift = doit & !lt(i as u32, pos);
+        move_entry(&mut mb.entries[i], &src, shift);
     }
-    mb.len -= as_u32(doit);
+    mb.len -= doit & 1;
 }
 
 /// Appends `entry` when `doit` (the caller checked `len < CAP`).
 pub(crate) fn append(mb: &mut MailboxBlock, entry: &Entry, doit: Choice) {
+    let doit = from_choice(doit);
     for (i, e) in mb.entries.iter_mut().enumerate() {
-        cmov(e, entry, doit & eq_u32(i as u32, mb.len));
+        move_entry(e, entry, doit & eq(i as u32, mb.len));
     }
-    mb.len += as_u32(doit);
+    mb.len += doit & 1;
 }
 
 /// Whether the mailbox holds the maximum number of entries.
 pub(crate) fn is_full(mb: &MailboxBlock) -> Choice {
-    eq_u32(mb.len, CAP)
+    to_choice(eq(mb.len, CAP))
 }
 
 /// The ids the owner may see, oldest first, as the response listing (zero
@@ -124,38 +158,46 @@ pub(crate) fn is_full(mb: &MailboxBlock) -> Choice {
 /// rounds of 1, 2, 4, ... positions (the bits of that distance, lowest
 /// first), so two ids never meet. Every round touches every position.
 pub(crate) fn listing(mb: &MailboxBlock) -> ([u8; LISTING_LEN], u32) {
-    let mut ids = [[0u8; ID_LEN]; MAILBOX_CAPACITY];
-    let mut valid = [Choice::from(0); MAILBOX_CAPACITY];
+    let mut ids = [[0u64; 2]; MAILBOX_CAPACITY];
+    let mut valid = [0u32; MAILBOX_CAPACITY];
     let mut dist = [0u32; MAILBOX_CAPACITY];
     let mut hidden_before = 0u32;
     let mut count = 0u32;
     for (i, e) in mb.entries.iter().enumerate() {
-        let live = lt_u32(i as u32, mb.len);
-        let shown = live & !hidden(e);
-        crate::oblivious::ct::cmov_bytes(&mut ids[i], &e.id, shown);
+        let live = lt(i as u32, mb.len);
+        let hide = hidden_mask(e);
+        let shown = live & !hide;
+        let w = wide(shown);
+        let id = id_words(&e.id);
+        ids[i] = [id[0] & w, id[1] & w];
         valid[i] = shown;
         dist[i] = hidden_before;
-        hidden_before += as_u32(live & hidden(e));
-        count += as_u32(shown);
+        hidden_before += live & hide & 1;
+        count += shown & 1;
     }
     let mut bit = 0;
     while (1usize << bit) < MAILBOX_CAPACITY {
         let step = 1usize << bit;
         for i in step..MAILBOX_CAPACITY {
             let t = i - step;
-            let go = valid[i] & !eq_u32((dist[i] >> bit) & 1, 0);
-            let id = ids[i];
-            crate::oblivious::ct::cmov_bytes(&mut ids[t], &id, go);
-            dist[t] = sel_u32(dist[t], dist[i], go);
+            let go = valid[i] & from_bit(dist[i] >> bit);
+            let w = wide(go);
+            let moving = ids[i];
+            for (dst, src) in ids[t].iter_mut().zip(moving) {
+                *dst ^= (*dst ^ src) & w;
+            }
+            for word in ids[i].iter_mut() {
+                *word &= !w;
+            }
+            dist[t] = sel(dist[t], dist[i], go);
             valid[t] |= go;
             valid[i] &= !go;
-            crate::oblivious::ct::cmov_bytes(&mut ids[i], &[0u8; ID_LEN], go);
         }
         bit += 1;
     }
     let mut out = [0u8; LISTING_LEN];
     for (i, id) in ids.iter().enumerate() {
-        out[i * ID_LEN..(i + 1) * ID_LEN].copy_from_slice(id);
+        out[i * ID_LEN..(i + 1) * ID_LEN].copy_from_slice(bytemuck::bytes_of(id));
     }
     (out, count)
 }
