@@ -117,9 +117,10 @@ pub(crate) const LANES: usize = 8;
 /// introduce in vector code), about five times faster than a scan of
 /// barriered selections; the instruction-count check covers it like the
 /// rest. `entries.len()` must be a multiple of [`LANES`].
+#[inline(always)]
 pub(crate) fn swap_at(entries: &mut [u32], index: u32, new: u32) -> u32 {
     assert!(
-        entries.len() % LANES == 0,
+        entries.len().is_multiple_of(LANES),
         "scan length not a multiple of LANES"
     );
     let mut found = [0u32; LANES];

@@ -4,7 +4,11 @@
 //! - [`tree`]: the bucket tree and stash, with metadata kept apart from the
 //!   blocks and paths moved in place;
 //! - [`posmap`]: the recursive position map;
-//! - [`rng`]: the leaves' randomness.
+//! - [`rng`]: the leaves' randomness;
+//!
+//! and [`moves`] (constant-time block moves) run, for arrays of large
+//! blocks, in a copy of the access compiled for AVX-512 where the CPU has
+//! it ([`simd`]).
 //!
 //! One access of an `n`-block array is one access of its position map
 //! (recursively, down to a scanned vector of at most
@@ -18,8 +22,10 @@
 
 mod blocks;
 mod memory;
+mod moves;
 mod posmap;
 mod rng;
+mod simd;
 #[cfg(test)]
 mod tests;
 mod tree;
@@ -53,8 +59,17 @@ impl<T: Block> CircuitArray<T> {
     }
 
     /// One access: a fresh leaf for the block, its old one from the
-    /// position map, then the tree.
+    /// position map, then the tree (compiled for the widest vectors this
+    /// CPU has, see [`simd`]).
     fn access_block(&mut self, index: usize, f: &mut dyn FnMut(&mut T)) {
+        simd::run::<T, _>(
+            #[inline(always)]
+            || self.access_here(index, f),
+        );
+    }
+
+    #[inline(always)]
+    fn access_here(&mut self, index: usize, f: &mut dyn FnMut(&mut T)) {
         assert!(index < self.len, "oblivious array index out of range");
         let index = index as u32;
         let leaves = self.tree.leaves();

@@ -39,6 +39,7 @@ impl PositionMap {
 
     /// Sets entry `index` to `new` and returns what it held, both as
     /// stored (XOR the caller's mask).
+    #[inline(always)]
     pub(super) fn swap(&mut self, index: u32, new: u32) -> u32 {
         let mut old = 0u32;
         match self {

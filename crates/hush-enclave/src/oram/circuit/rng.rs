@@ -28,7 +28,7 @@ impl LeafRng {
     }
 
     /// A uniform value below `n`, a power of two.
-    #[inline]
+    #[inline(always)]
     pub(super) fn below_pow2(&mut self, n: u32) -> u32 {
         debug_assert!(n.is_power_of_two());
         self.stream.next_u32() & (n - 1)
@@ -36,7 +36,7 @@ impl LeafRng {
 
     /// A keyed pseudo-random 32-bit mask of `index` (SipHash-2-4 under
     /// this stream's secret keys; constant time for a fixed-size input).
-    #[inline]
+    #[inline(always)]
     pub(super) fn mask(&self, index: u32) -> u32 {
         #[allow(deprecated)] // std's SipHash-2-4; no extra dependency
         let mut h = std::hash::SipHasher::new_with_keys(self.keys.0, self.keys.1);

@@ -87,6 +87,35 @@ fn never_written_blocks_read_as_zero_and_large_blocks_survive() {
 }
 
 #[test]
+fn both_copies_of_an_access_behave_as_a_plain_array() {
+    // Large blocks take the AVX-512 copy where the CPU has it; the
+    // portable copy must give the same results (it runs elsewhere).
+    for narrow in [false, true] {
+        let run = || {
+            let len = 700;
+            let mut a = array::<WideBlock>(len, 8);
+            let mut model = vec![[0u64; 128]; len];
+            let mut rng = ChaCha8Rng::from_seed([9; 32]);
+            for step in 0..6_000u64 {
+                let i = rng.random_range(0..len);
+                let mut seen = [0u64; 128];
+                a.access_block(i, &mut |b| {
+                    seen = b.words;
+                    b.words[(step % 128) as usize] = step + 1;
+                });
+                assert_eq!(seen, model[i], "block {i} at step {step}");
+                model[i][(step % 128) as usize] = step + 1;
+            }
+        };
+        if narrow {
+            simd::narrow(run);
+        } else {
+            run();
+        }
+    }
+}
+
+#[test]
 #[should_panic(expected = "out of range")]
 fn an_index_past_the_end_is_a_bug() {
     array::<u64>(10, 1).access_block(10, &mut |_| {});

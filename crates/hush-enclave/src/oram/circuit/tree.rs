@@ -26,7 +26,7 @@
 //! order, every slot of each read and written) depends only on the leaves,
 //! which are uniformly random and independent of the index.
 
-use super::memory;
+use super::{memory, moves};
 use crate::mask::{eq, from_bool, gt, is, sel};
 use crate::oram::Block;
 
@@ -129,7 +129,7 @@ impl<T: Block> Tree<T> {
 
     /// The first slot of the bucket at `depth` on the path to `leaf`
     /// (public: the path is what the host sees anyway).
-    #[inline]
+    #[inline(always)]
     fn bucket(&self, depth: usize, leaf: u32) -> usize {
         let first = (1usize << depth) - 1;
         (first + (leaf as usize & first)) * Z
@@ -138,6 +138,7 @@ impl<T: Block> Tree<T> {
     /// Reads block `key` (tagged `leaf`, which may be stale garbage when
     /// the block was never written) into `f`, retags it `new_leaf`, and
     /// evicts. A block never written reads as zero.
+    #[inline(always)]
     pub(super) fn access(&mut self, key: u32, leaf: u32, new_leaf: u32, f: &mut dyn FnMut(&mut T)) {
         debug_assert!(leaf < self.leaves && new_leaf < self.leaves);
         #[cfg(test)]
@@ -189,6 +190,7 @@ impl<T: Block> Tree<T> {
 
     /// Prefetches every slot of `path` (public: the path is what the host
     /// sees), so its cache misses overlap instead of queueing.
+    #[inline(always)]
     fn prefetch_path(&self, path: u32) {
         for depth in 0..self.levels {
             let b = self.bucket(depth, path);
@@ -200,6 +202,7 @@ impl<T: Block> Tree<T> {
     }
 
     /// An eviction on the next path of the public schedule.
+    #[inline(always)]
     fn evict_next(&mut self) {
         let path = self.evict_counter;
         self.evict_counter = (self.evict_counter + 1) & (self.leaves - 1);
@@ -208,6 +211,7 @@ impl<T: Block> Tree<T> {
 
     /// Blocks in the stash, counted without branches (the count is only
     /// compared with the high-water mark).
+    #[inline(always)]
     fn occupancy(&self) -> usize {
         self.stash_meta
             .iter()
@@ -224,7 +228,7 @@ impl<T: Block> Tree<T> {
     /// The deepest depth on `path` where a block tagged `tag` may live,
     /// plus one (so the stash is 0 and depths are 1..=levels); 0 when the
     /// slot is empty.
-    #[inline]
+    #[inline(always)]
     fn reach(&self, tag: u32, path: u32) -> u32 {
         let common = (tag.wrapping_sub(1) ^ path).trailing_zeros();
         let last = self.levels as u32 - 1;
@@ -240,6 +244,7 @@ impl<T: Block> Tree<T> {
     /// one more stash slot (index [`STASH`]); if the plan does not carry it
     /// down, it takes the first free stash slot. Whether it is given is
     /// public (the read path's eviction, always).
+    #[inline(always)]
     fn evict(&mut self, path: u32, incoming: Option<(Meta, &T)>) {
         // Levels: 0 is the stash, d + 1 is the bucket at depth d.
         const MAX_LEVELS: usize = 34;
@@ -267,13 +272,13 @@ impl<T: Block> Tree<T> {
                 best = sel(best, r, better);
                 best_slot = sel(best_slot, (first + j) as u32, better);
             }
-            if lvl == 0 {
-                if let Some((m, _)) = &incoming {
-                    let r = self.reach(m.tag, path);
-                    let better = gt(r, best);
-                    best = sel(best, r, better);
-                    best_slot = sel(best_slot, STASH as u32, better);
-                }
+            if lvl == 0
+                && let Some((m, _)) = &incoming
+            {
+                let r = self.reach(m.tag, path);
+                let better = gt(r, best);
+                best = sel(best, r, better);
+                best_slot = sel(best_slot, STASH as u32, better);
             }
             deepest_slot[lvl] = best_slot;
             // The stash is never a destination (a public fact: level 0).
@@ -314,13 +319,13 @@ impl<T: Block> Tree<T> {
         let mut placed = !stays;
         for i in 0..STASH {
             let chosen = give & eq(i as u32, deepest_slot[0]);
-            hold.cmov(&self.stash_data[i], is(chosen));
+            moves::cmov(&mut hold, &self.stash_data[i], chosen);
             hold_meta.assign(&self.stash_meta[i], chosen);
             self.stash_meta[i].tag = sel(self.stash_meta[i].tag, 0, chosen);
             if let Some((m, data)) = &incoming {
                 // A chosen slot was full, so it is never the one placed in.
                 let here = eq(self.stash_meta[i].tag, 0) & !chosen & !placed;
-                self.stash_data[i].cmov(data, is(here));
+                moves::cmov(&mut self.stash_data[i], data, here);
                 self.stash_meta[i].assign(m, here);
                 placed |= here;
             }
@@ -330,7 +335,7 @@ impl<T: Block> Tree<T> {
         debug_assert!(is(placed), "ORAM stash overflow");
         if let Some((m, data)) = &incoming {
             let carried = !stays;
-            hold.cmov(data, is(carried));
+            moves::cmov(&mut hold, data, carried);
             hold_meta.assign(m, carried);
         }
         hold_dest = sel(hold_dest, target[0], give);
@@ -345,7 +350,7 @@ impl<T: Block> Tree<T> {
                 let into_empty = drop & eq(self.meta[s].tag, 0) & !dropped;
                 dropped |= into_empty;
                 let swap = chosen | into_empty;
-                hold.cxchg(&mut self.data[s], is(swap));
+                moves::cxchg(&mut hold, &mut self.data[s], swap);
                 hold_meta.swap(&mut self.meta[s], swap);
             }
             let arrived = eq(lvl as u32, hold_dest);
@@ -357,6 +362,7 @@ impl<T: Block> Tree<T> {
 
     /// The metadata of level `lvl` (0: the stash) of `path`, and the index
     /// of its first slot.
+    #[inline(always)]
     fn level_meta(&self, lvl: usize, path: u32) -> (&[Meta], usize) {
         if lvl == 0 {
             (&self.stash_meta[..], 0)
@@ -387,9 +393,9 @@ impl<T: Block> Tree<T> {
 }
 
 /// If slot `meta` holds `key`, moves its block into `value` and empties it.
-#[inline]
+#[inline(always)]
 fn take_if<T: Block>(value: &mut T, meta: &mut Meta, data: &T, key: u32) {
     let hit = !eq(meta.tag, 0) & eq(meta.key, key);
-    value.cmov(data, is(hit));
+    moves::cmov(value, data, hit);
     meta.tag = sel(meta.tag, 0, hit);
 }

@@ -126,7 +126,7 @@ const _: () = assert!(std::mem::size_of::<MessageBlock>() == MESSAGE_LEN);
 const _: () = assert!(std::mem::size_of::<Entry>() == 32);
 const _: () = assert!(std::mem::size_of::<MailboxBlock>() == 2176);
 const _: () = assert!(super::config::MAX_CAPACITY <= ENTRY_HIDDEN);
-const _: () = assert!(std::mem::size_of::<MailboxBlock>() % 16 == 0);
+const _: () = assert!(std::mem::size_of::<MailboxBlock>().is_multiple_of(16));
 
 #[cfg(test)]
 mod tests {
