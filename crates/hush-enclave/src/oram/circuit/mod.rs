@@ -6,9 +6,8 @@
 //! - [`posmap`]: the recursive position map;
 //! - [`rng`]: the leaves' randomness;
 //!
-//! and [`moves`] (constant-time block moves) run, for arrays of large
-//! blocks, in a copy of the access compiled for AVX-512 where the CPU has
-//! it ([`simd`]).
+//! and [`moves`] (constant-time block moves), all run in a copy of the
+//! access compiled for AVX-512 where the CPU has it ([`simd`]).
 //!
 //! One access of an `n`-block array is one access of its position map
 //! (recursively, down to a scanned vector of at most
@@ -62,7 +61,7 @@ impl<T: Block> CircuitArray<T> {
     /// position map, then the tree (compiled for the widest vectors this
     /// CPU has, see [`simd`]).
     fn access_block(&mut self, index: usize, f: &mut dyn FnMut(&mut T)) {
-        simd::run::<T, _>(
+        simd::run(
             #[inline(always)]
             || self.access_here(index, f),
         );

@@ -6,7 +6,7 @@
 //! code compiled for x86-64-v4 (AVX-512) was 18% faster per message
 //! access. So [`run`] calls its closure through a function compiled for
 //! those features when the CPU reports all of them (asked once by the
-//! standard library, cached) and the blocks are large: the access's code, inlined into it, is
+//! standard library, cached): the access's code, inlined into it, is
 //! compiled twice, and which copy runs depends on the machine, never on
 //! the data. Both copies are the same source, so both are oblivious in
 //! the same way; the instruction-count check runs the AVX2 copy (valgrind
@@ -16,22 +16,16 @@
 //! for CPU features is sound only once they are known to be there.
 #![allow(unsafe_code)]
 
-/// Smallest block that takes the wide copy: below it, the AVX-512 copy
-/// was slower (a free list's 256-byte blocks: 4.7 against 4.1 us per
-/// access), so small blocks keep the portable code.
-pub(super) const WIDE_MIN: usize = 512;
-
-/// Runs `f`, an access to an array of `T`, inlined into a copy compiled
-/// for AVX-512 when this CPU has x86-64-v4's features and `T` is at least
-/// [`WIDE_MIN`] bytes.
+/// Runs `f`, an access, inlined into a copy compiled for AVX-512 when
+/// this CPU has x86-64-v4's features.
 #[inline(always)]
-pub(super) fn run<T, R>(f: impl FnOnce() -> R) -> R {
+pub(super) fn run<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(test)]
     if NARROW.get() {
         return f();
     }
     #[cfg(target_arch = "x86_64")]
-    if std::mem::size_of::<T>() >= WIDE_MIN && has_v4() {
+    if has_v4() {
         // SAFETY: the CPU has every feature `wide` is compiled for.
         return unsafe { wide(f) };
     }
