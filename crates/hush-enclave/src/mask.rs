@@ -78,6 +78,25 @@ pub(crate) fn is_zero_u64(x: u64) -> u32 {
     opaque((((x | x.wrapping_neg()) >> 63) as u32).wrapping_sub(1))
 }
 
+/// Byte-string equality (lengths are public: fixed layouts), eight bytes
+/// at a time: the XORs are OR-ed together and compared with zero once.
+#[inline(always)]
+pub(crate) fn eq_bytes(a: &[u8], b: &[u8]) -> u32 {
+    if a.len() != b.len() {
+        return 0;
+    }
+    let mut acc = 0u64;
+    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (x, y) in (&mut x).zip(&mut y) {
+        acc |= u64::from_ne_bytes(x.try_into().expect("8 bytes"))
+            ^ u64::from_ne_bytes(y.try_into().expect("8 bytes"));
+    }
+    for (x, y) in x.remainder().iter().zip(y.remainder()) {
+        acc |= (x ^ y) as u64;
+    }
+    is_zero_u64(acc)
+}
+
 /// The mask of bit 0 of `x`.
 #[inline(always)]
 pub(crate) fn from_bit(x: u32) -> u32 {
@@ -170,6 +189,19 @@ mod tests {
             }
         }
         assert!(is(TRUE) && !is(0));
+        for n in [0usize, 7, 8, 13, 32] {
+            let x: Vec<u8> = (0..n as u8).collect();
+            let mut y = x.clone();
+            assert_eq!(eq_bytes(&x, &y), TRUE);
+            if n > 0 {
+                y[n - 1] ^= 0x80;
+                assert_eq!(eq_bytes(&x, &y), 0);
+                y[n - 1] ^= 0x80;
+                y[0] ^= 1;
+                assert_eq!(eq_bytes(&x, &y), 0);
+            }
+        }
+        assert_eq!(eq_bytes(&[1, 2], &[1, 2, 3]), 0);
         assert_eq!((wide(TRUE), wide(0)), (u64::MAX, 0));
         assert_eq!(lt_u64(u64::MAX, 0), 0);
         assert_eq!(lt_u64(0, u64::MAX), TRUE);

@@ -9,6 +9,7 @@
 use super::blocks::{INDICES_PER_BLOCK, IndexBlock};
 use super::ct::{as_u32, eq_u32, lt_u32, sel_u32};
 use crate::cluster::snapshot::{Visit, visit_array, visit_u32};
+use crate::mask;
 use crate::oram::{ObliviousArray, OramFactory};
 use subtle::Choice;
 
@@ -67,14 +68,16 @@ impl FreeList {
         let pos = sel_u32(sel_u32(0, pop_pos, pop), push_pos, push);
         let block = (pos as usize) / INDICES_PER_BLOCK;
         let lane = pos % INDICES_PER_BLOCK as u32;
-        let spill = push & has_one;
+        let spill = mask::from_choice(push & has_one);
         let top = self.top;
         let mut read = 0u32;
         self.array.access(block, &mut |b: &mut IndexBlock| {
+            // Every lane, on plain masks (a `Choice` per lane cost an
+            // out-of-line call each).
             for (l, raw) in b.raw.iter_mut().enumerate() {
-                let here = eq_u32(l as u32, lane);
-                read = sel_u32(read, *raw ^ pos, here);
-                *raw = sel_u32(*raw, top ^ pos, here & spill);
+                let here = mask::eq(l as u32, lane);
+                read = mask::sel(read, *raw ^ pos, here);
+                *raw = mask::sel(*raw, top ^ pos, here & spill);
             }
         });
         self.top = sel_u32(self.top, read, pop & has_two);

@@ -15,10 +15,11 @@
 use super::blocks::{MapBucket, MapRecord};
 #[cfg(test)]
 use super::ct::as_u32;
-use super::ct::{cmov, eq_bytes, eq_u32, sel_u32};
 use super::keyed_hash::KeyedHash;
 use crate::cluster::snapshot::{Visit, visit_array, visit_pod};
+use crate::mask::{eq, eq_bytes, from_bit, from_choice, is, sel, to_choice};
 use crate::oram::{ObliviousArray, OramFactory};
+use rostl_primitives::traits::Cmov;
 use subtle::Choice;
 
 /// Records in the stash.
@@ -138,47 +139,47 @@ impl<const K: usize> ObliviousMap<K> {
             used: 1,
         };
         let empty = MapRecord::<K>::default();
+        let (insert, set, remove) = (
+            from_choice(op.insert),
+            from_choice(op.set),
+            from_choice(op.remove),
+        );
         // Search the stash first (enclave memory), then the bucket, which
         // is also where an insertion goes first.
-        let mut found = Choice::from(0);
+        let mut found = 0u32;
         let mut value = 0u32;
         for r in &self.stash {
-            let hit = Choice::from(r.used as u8) & eq_bytes(&r.key, key);
+            let hit = holds(r, key);
             found |= hit;
-            value = sel_u32(value, r.value, hit);
+            value = sel(value, r.value, hit);
         }
-        let mut placed = Choice::from(0);
-        let want = op.insert & !found;
+        let mut placed = 0u32;
+        let want = insert & !found;
         self.buckets.access(bucket, &mut |b: &mut MapBucket<K>| {
             for r in b.records.iter() {
-                let hit = Choice::from(r.used as u8) & eq_bytes(&r.key, key);
+                let hit = holds(r, key);
                 found |= hit;
-                value = sel_u32(value, r.value, hit);
+                value = sel(value, r.value, hit);
             }
             let want = want & !found;
             for r in b.records.iter_mut() {
-                let hit = Choice::from(r.used as u8) & eq_bytes(&r.key, key);
-                r.value = sel_u32(r.value, op.value, hit & op.set);
-                cmov(r, &empty, hit & op.remove);
-                let put = want & !placed & eq_u32(r.used, 0);
-                cmov(r, &new, put);
+                change(r, key, &op, set, remove, &empty);
+                let put = want & !placed & eq(r.used, 0);
+                r.cmov(&new, is(put));
                 placed |= put;
             }
         });
-        let want = op.insert & !found;
+        let want = insert & !found;
         for r in self.stash.iter_mut() {
-            let hit = Choice::from(r.used as u8) & eq_bytes(&r.key, key);
-            r.value = sel_u32(r.value, op.value, hit & op.set);
-            cmov(r, &empty, hit & op.remove);
-            let put = want & !placed & eq_u32(r.used, 0);
-            cmov(r, &new, put);
+            change(r, key, &op, set, remove, &empty);
+            let put = want & !placed & eq(r.used, 0);
+            r.cmov(&new, is(put));
             placed |= put;
         }
-        let value = sel_u32(value, op.value, placed);
         Lookup {
-            found,
-            inserted: placed,
-            value,
+            found: to_choice(found),
+            inserted: to_choice(placed),
+            value: sel(value, op.value, placed),
         }
     }
 
@@ -190,6 +191,28 @@ impl<const K: usize> ObliviousMap<K> {
             .map(|r| as_u32(Choice::from(r.used as u8)))
             .sum()
     }
+}
+
+/// The mask of "record `r` is in use and holds `key`".
+#[inline(always)]
+fn holds<const K: usize>(r: &MapRecord<K>, key: &[u8; K]) -> u32 {
+    from_bit(r.used) & eq_bytes(&r.key, key)
+}
+
+/// A set, then a remove, on record `r` when it holds `key` (masks `set`
+/// and `remove`).
+#[inline(always)]
+fn change<const K: usize>(
+    r: &mut MapRecord<K>,
+    key: &[u8; K],
+    op: &MapOp,
+    set: u32,
+    remove: u32,
+    empty: &MapRecord<K>,
+) {
+    let hit = holds(r, key);
+    r.value = sel(r.value, op.value, hit & set);
+    r.cmov(empty, is(hit & remove));
 }
 
 #[cfg(test)]
