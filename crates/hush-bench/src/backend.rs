@@ -1,7 +1,8 @@
 //! The stores under test, behind one interface: request record in,
 //! response record out.
 
-use hush_enclave::oram::{Block, CircuitFactory, ObliviousArray, OramFactory, RostlFactory};
+use hush_bench::plain::PlainFactory;
+use hush_enclave::oram::{CircuitFactory, RostlFactory};
 use hush_enclave::reference::ReferenceStore;
 use hush_enclave::{Store, StoreConfig};
 use hush_wire::{RequestRecord, ResponseRecord};
@@ -79,25 +80,5 @@ impl BenchStore for HashmapStore {
     }
     fn tick(&mut self, now: u64) {
         self.0.tick(now)
-    }
-}
-
-/// Arrays that are plain vectors: the store's own work without an ORAM.
-struct PlainFactory;
-
-struct PlainArray<T>(Vec<T>);
-
-impl<T: Block> ObliviousArray<T> for PlainArray<T> {
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn access(&mut self, index: usize, f: &mut dyn FnMut(&mut T)) {
-        f(&mut self.0[index]);
-    }
-}
-
-impl OramFactory for PlainFactory {
-    fn array<T: Block>(&self, _name: &'static str, len: usize) -> Box<dyn ObliviousArray<T>> {
-        Box::new(PlainArray(vec![T::default(); len]))
     }
 }

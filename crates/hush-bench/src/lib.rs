@@ -3,3 +3,4 @@
 //! same in every run.
 
 pub mod fixtures;
+pub mod plain;

@@ -14,7 +14,8 @@
 //! choices make them vary from run to run.
 
 use hush_bench::fixtures::{id, key, rec};
-use hush_enclave::oram::{Block, ObliviousArray, OramFactory, RostlFactory, SeededCircuitFactory};
+use hush_bench::plain::PlainFactory;
+use hush_enclave::oram::{RostlFactory, SeededCircuitFactory};
 use hush_enclave::{
     AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, Store, StoreConfig,
 };
@@ -22,27 +23,6 @@ use hush_wire::consts::MAILBOX_CAPACITY;
 use hush_wire::{Op, Payload, PublicKey, RequestRecord, ResponseRecord};
 
 const NOW: u64 = 1_000;
-
-/// A plain vector posing as an oblivious array: NOT oblivious, for
-/// instruction counting only.
-struct PlainFactory;
-
-struct PlainArray<T>(Vec<T>);
-
-impl<T: Block> ObliviousArray<T> for PlainArray<T> {
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn access(&mut self, index: usize, f: &mut dyn FnMut(&mut T)) {
-        f(&mut self.0[index]);
-    }
-}
-
-impl OramFactory for PlainFactory {
-    fn array<T: Block>(&self, _name: &'static str, len: usize) -> Box<dyn ObliviousArray<T>> {
-        Box::new(PlainArray(vec![T::default(); len]))
-    }
-}
 
 const CLASSES: &[&str] = &[
     "create",

@@ -48,24 +48,11 @@ pub(crate) fn cmov_bytes<const N: usize>(dst: &mut [u8; N], src: &[u8; N], c: Ch
     }
 }
 
-/// Byte-string equality, eight bytes at a time: the XORs are OR-ed
-/// together and compared with zero once.
+/// Byte-string equality (lengths are public), eight bytes at a time
+/// ([`crate::mask::eq_bytes`], as a choice).
 #[inline]
 pub(crate) fn eq_bytes(a: &[u8], b: &[u8]) -> Choice {
-    if a.len() != b.len() {
-        // Lengths are public (fixed layouts).
-        return Choice::from(0);
-    }
-    let mut acc = 0u64;
-    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
-    for (x, y) in (&mut x).zip(&mut y) {
-        acc |= u64::from_ne_bytes(x.try_into().expect("8 bytes"))
-            ^ u64::from_ne_bytes(y.try_into().expect("8 bytes"));
-    }
-    for (x, y) in x.remainder().iter().zip(y.remainder()) {
-        acc |= (x ^ y) as u64;
-    }
-    acc.ct_eq(&0)
+    crate::mask::to_choice(crate::mask::eq_bytes(a, b))
 }
 
 /// Whether all bytes are zero.
