@@ -7,7 +7,7 @@
 //! at a time, decided by two passes over the path's metadata.
 //!
 //! What this implementation does differently from a textbook one, for
-//! large blocks (a message is 1 KiB, a mailbox 3 KiB):
+//! large blocks (a message is 1 KiB, a mailbox 2,176 bytes):
 //! - **Metadata apart from data.** Each slot's tag (leaf + 1, 0 = empty)
 //!   and key live in a small array of their own, so the two planning
 //!   passes of an eviction touch a few hundred bytes, not the blocks.
