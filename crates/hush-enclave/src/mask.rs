@@ -1,5 +1,6 @@
 //! Branch-free arithmetic on 32-bit masks for the trusted code's inner
-//! loops: the ORAM's, and the mailbox's scans of its entries.
+//! loops: the ORAM's, and the store's scans of a mailbox's entries, a
+//! map's records and a free list's lanes.
 //!
 //! A mask is all ones (true) or all zeros (false). `subtle`'s `Choice`
 //! puts an out-of-line `black_box` call behind every operation, which

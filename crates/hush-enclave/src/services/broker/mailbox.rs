@@ -6,7 +6,7 @@
 //! loop bounds are the public mailbox capacity, never the secret length.
 
 use super::blocks::{ENTRY_HIDDEN, Entry, MailboxBlock};
-use crate::mask::{eq, from_bit, from_choice, is_zero_u64, lt, lt_u64, sel, to_choice, wide};
+use crate::mask::{eq, eq_bytes, from_bit, from_choice, lt, lt_u64, sel, to_choice, wide};
 use hush_wire::consts::{ID_LEN, LISTING_LEN, MAILBOX_CAPACITY};
 use subtle::Choice;
 
@@ -74,13 +74,10 @@ fn shift_left(entries: &mut [Entry; MAILBOX_CAPACITY], k: u32) {
 
 /// The position of the live entry with `id`, if any.
 pub(crate) fn find(mb: &MailboxBlock, id: &[u8; ID_LEN]) -> (Choice, u32) {
-    let want = id_words(id);
     let mut found = 0u32;
     let mut pos = 0u32;
     for (i, e) in mb.entries.iter().enumerate() {
-        let have = id_words(&e.id);
-        let same = is_zero_u64((have[0] ^ want[0]) | (have[1] ^ want[1]));
-        let hit = lt(i as u32, mb.len) & same;
+        let hit = lt(i as u32, mb.len) & eq_bytes(&e.id, id);
         found |= hit;
         pos = sel(pos, i as u32, hit);
     }
