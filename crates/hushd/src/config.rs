@@ -1,6 +1,7 @@
 //! hushd's configuration: built-in defaults, then an optional TOML file
 //! (`--config`), then `HUSH_*` environment variables, then flags.
 
+use crate::affinity::EnclaveCpu;
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use figment::Figment;
@@ -86,6 +87,10 @@ pub struct Settings {
     pub attestation_collateral: Option<PathBuf>,
     /// Log format: "text" or "json".
     pub log_format: String,
+    /// The broker's enclave thread's CPU: "auto" (the highest-numbered CPU
+    /// hushd may use, with every other thread on the rest, when it may use
+    /// two or more), "off" (no pinning) or a CPU number.
+    pub enclave_cpu: String,
     /// The browser demo at /demo/: "auto" (on with dev attestation only),
     /// "on" or "off".
     pub demo: String,
@@ -133,6 +138,7 @@ impl Default for Settings {
             gramine_path: PathBuf::from(hush_attest::gramine::DEFAULT_ROOT),
             attestation_collateral: None,
             log_format: "text".into(),
+            enclave_cpu: "auto".into(),
             demo: "auto".into(),
             snapshot_every: crate::cluster::DEFAULT_SNAPSHOT_EVERY,
             node_id: None,
@@ -271,6 +277,15 @@ pub struct Args {
     #[arg(long, env = "HUSH_LOG_FORMAT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<String>,
+    /// The CPU of the broker's enclave thread: "auto" reserves the
+    /// highest-numbered CPU hushd may use for it and keeps every other
+    /// thread on the rest (when hushd may use two or more CPUs), "off"
+    /// leaves placement to the kernel, a number reserves that CPU
+    /// [default: auto]. Running several hushd on one machine: give each
+    /// its own CPU, or "off".
+    #[arg(long, env = "HUSH_ENCLAVE_CPU", value_name = "auto|off|CPU")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enclave_cpu: Option<String>,
     /// The browser demo at /demo/ (two panes, alice and bob): "auto" (on
     /// with dev attestation only), "on" or "off" [default: auto].
     #[arg(long, env = "HUSH_DEMO")]
@@ -429,7 +444,15 @@ impl Settings {
         if self.max_sessions == 0 {
             bail!("max sessions must be at least 1");
         }
+        self.enclave_cpu()?;
         Ok(())
+    }
+
+    /// The `enclave_cpu` setting, parsed.
+    pub fn enclave_cpu(&self) -> Result<EnclaveCpu> {
+        self.enclave_cpu.parse().map_err(|e| {
+            anyhow::anyhow!("{e} (set by --enclave-cpu, HUSH_ENCLAVE_CPU or the config file)")
+        })
     }
 
     /// Whether to serve the browser demo at /demo/.
@@ -684,5 +707,22 @@ mod tests {
         assert!(format!("{e:#}").contains("at least 1"), "{e:#}");
         // The packaged configuration parses, its cluster lines commented.
         Settings::from_toml_str(include_str!("../../../packaging/hushd.toml")).unwrap();
+    }
+
+    #[test]
+    fn the_enclave_cpu_is_auto_unless_set_and_bad_values_are_explained() {
+        assert_eq!(parse(&[]).unwrap().enclave_cpu().unwrap(), EnclaveCpu::Auto);
+        let s = parse(&["--enclave-cpu", "off"]).unwrap();
+        assert_eq!(s.enclave_cpu().unwrap(), EnclaveCpu::Off);
+        let s = Settings::from_toml_str("enclave_cpu = \"1\"").unwrap();
+        assert_eq!(
+            s.enclave_cpu().unwrap(),
+            EnclaveCpu::Cpu(crate::affinity::Cpu(1))
+        );
+        let e = format!("{:#}", parse(&["--enclave-cpu", "fast"]).unwrap_err());
+        assert!(
+            e.contains("\"auto\", \"off\" or a CPU number") && e.contains("--enclave-cpu"),
+            "{e}"
+        );
     }
 }

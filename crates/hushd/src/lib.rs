@@ -7,8 +7,10 @@
 //! the services). `clock.rs` feeds the enclave the time and hands the
 //! directory's verification codes to `verification.rs`, `telemetry.rs`
 //! serves logs and metrics, `shutdown.rs` stops it all. `blobs.rs` keeps
-//! the clients' encrypted attachments, outside the enclave.
+//! the clients' encrypted attachments, outside the enclave. `affinity.rs`
+//! gives the broker's enclave thread a CPU of its own.
 
+pub mod affinity;
 pub mod attestation;
 pub mod blobs;
 pub mod broker;

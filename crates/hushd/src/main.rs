@@ -1,8 +1,9 @@
 //! hushd: the untrusted host of the hush oblivious message broker (see
 //! the library's docs for how a request travels).
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Parser;
+use hushd::affinity::CpuPlan;
 use hushd::{config, server, shutdown, telemetry};
 
 /// Writes `bytes` to stdout; a reader that stopped early is not an error.
@@ -14,8 +15,7 @@ fn print_all(bytes: &[u8]) -> Result<()> {
     }
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
     let args = config::Args::parse();
     if let Some(shell) = args.completions {
         // Into a buffer: clap_complete panics on a closed pipe.
@@ -36,6 +36,19 @@ async fn main() -> Result<()> {
         print!("{}", settings.check()?);
         return Ok(());
     }
+    // Before the runtime starts: its workers inherit this thread's CPUs,
+    // one worker per CPU.
+    let plan = CpuPlan::for_this_process(settings.enclave_cpu()?)?;
+    plan.confine_current_thread()?;
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(plan.others.len().max(1))
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(serve(settings, plan))
+}
+
+async fn serve(settings: config::Settings, plan: CpuPlan) -> Result<()> {
     telemetry::init_logs(&settings.log_format);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -43,5 +56,5 @@ async fn main() -> Result<()> {
         tracing::info!("shutdown signal received");
         let _ = stop_tx.send(true);
     });
-    server::run(settings, stop_rx).await
+    server::run(settings, plan, stop_rx).await
 }

@@ -2,6 +2,7 @@
 //! directory, blobs, rendezvous, attestation, health, reflection), the
 //! published evidence over HTTP, and metrics; tick the clock, stop cleanly.
 
+use crate::affinity::{self, CpuPlan};
 use crate::attestation::AttestationService;
 use crate::blobs::{BlobDir, BlobService, BlobStore, MAX_BLOB_MESSAGE};
 use crate::broker::BrokerService;
@@ -63,8 +64,10 @@ async fn blob_store(settings: &Settings) -> Result<Arc<dyn BlobStore>> {
     }
 }
 
-/// Runs hushd until `stop` turns true.
-pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> {
+/// Runs hushd until `stop` turns true, the broker's enclave thread on
+/// `cpus.enclave` if any (the caller has already confined itself, and so
+/// the runtime's workers, to `cpus.others`).
+pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>) -> Result<()> {
     let listener = TcpListener::bind(settings.listen).await.with_context(|| {
         format!(
             "cannot listen on {} (is another hushd running? use --listen)",
@@ -145,7 +148,14 @@ pub async fn run(settings: Settings, stop: watch::Receiver<bool>) -> Result<()> 
         _ => None,
     };
     // One enclave thread per trusted service: the broker's also ticks.
-    let thread = EnclaveThread::spawn(enclave.clone(), "enclave-broker")
+    match cpus.enclave {
+        Some(cpu) => tracing::info!(
+            "the broker's enclave thread has CPU {cpu}; other threads run on {}",
+            affinity::list(&cpus.others)
+        ),
+        None => tracing::info!("threads are not pinned (enclave_cpu, or fewer than 2 CPUs)"),
+    }
+    let thread = EnclaveThread::spawn_on(enclave.clone(), "enclave-broker", cpus.enclave)
         .context("starting the broker's enclave thread")?
         .replicated(node.clone());
     let directory_thread = EnclaveThread::spawn(enclave.clone(), "enclave-directory")
