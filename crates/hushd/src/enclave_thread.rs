@@ -8,18 +8,20 @@
 //! whichever async worker happened to run it took about 40% longer. The
 //! broker's thread can also have a CPU of its own (`affinity.rs`).
 //!
-//! Answers go out in small groups while requests are waiting: handing one
-//! back wakes a sleeping async worker on another CPU, and in a virtual
-//! machine that wake cost the thread about a tenth of its time per request
-//! (measured at 2^20: 11% of the enclave thread's samples in the kernel's
-//! wake-up of the worker). Holding finished answers until the queue is
-//! empty or [`MAX_HELD`] are ready wakes a worker once per group instead:
-//! end-to-end throughput rose about 13% at 2^16 and 2^20 (BENCHMARKS.md,
-//! "The enclave thread's own CPU"). An answer waits at most for the
-//! requests already queued behind it, up to `MAX_HELD - 1` of them, and
-//! never for a request that has not arrived. When the answers go depends on
-//! how many requests the host has queued, which the host knows, never on
-//! what they hold.
+//! Answers go back in groups while requests are waiting. Handing one
+//! back wakes a sleeping async worker on another CPU, and in this
+//! project's virtual machine that wake took 11-14% of the enclave thread's
+//! time at 2^20 when it happened once per answer. So the thread holds
+//! finished answers until its queue is empty or [`MAX_HELD`] are ready, and
+//! sends the group through one channel to a task of the async runtime,
+//! which hands each answer to its caller: one cross-CPU wake per group
+//! (6.3 answers on average with 16 clients), and the wake's share fell to
+//! about 6%. With the thread on a CPU of its own, end-to-end throughput
+//! rose 18-20% at 2^16 and 2^20 (BENCHMARKS.md, "The enclave thread's own
+//! CPU"). An answer waits at most for the requests already queued behind
+//! it, up to `MAX_HELD - 1` of them, never for one that has not arrived.
+//! When answers go depends on how many requests the host has queued, which
+//! the host knows, never on what they hold.
 
 use crate::affinity::{self, Cpu};
 use hush_enclave::EnclaveApi;
@@ -43,7 +45,8 @@ pub struct EnclaveThread {
 }
 
 impl EnclaveThread {
-    /// Starts the thread; it ends when every handle is dropped.
+    /// Starts the thread; it ends when every handle is dropped. Call it
+    /// inside the async runtime: a task of the runtime hands out answers.
     pub fn spawn(enclave: Arc<dyn EnclaveApi>, name: &str) -> std::io::Result<Self> {
         Self::spawn_on(enclave, name, None)
     }
@@ -56,6 +59,16 @@ impl EnclaveThread {
         cpu: Option<Cpu>,
     ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel::<Job>();
+        // Answers cross to the async side a group at a time: one wake of a
+        // worker per group, whose answers it then hands out itself.
+        let (answers, mut groups) = tokio::sync::mpsc::unbounded_channel::<Vec<Answer>>();
+        tokio::spawn(async move {
+            while let Some(group) = groups.recv().await {
+                for answer in group {
+                    answer();
+                }
+            }
+        });
         let thread = name.to_owned();
         std::thread::Builder::new()
             .name(name.into())
@@ -66,7 +79,7 @@ impl EnclaveThread {
                         Err(e) => tracing::warn!(thread, "{e}; it runs unpinned"),
                     }
                 }
-                serve(&*enclave, &rx);
+                serve(&*enclave, &rx, &answers);
             })?;
         Ok(Self { tx, cluster: None })
     }
@@ -99,10 +112,21 @@ impl EnclaveThread {
     }
 }
 
-/// The thread's loop: runs jobs in arrival order and delivers their answers
-/// whenever no job is waiting or `MAX_HELD` are ready.
-fn serve(enclave: &dyn EnclaveApi, rx: &mpsc::Receiver<Job>) {
+/// The thread's loop: runs jobs in arrival order and sends their answers
+/// on whenever no job is waiting or `MAX_HELD` are ready.
+fn serve(
+    enclave: &dyn EnclaveApi,
+    rx: &mpsc::Receiver<Job>,
+    answers: &tokio::sync::mpsc::UnboundedSender<Vec<Answer>>,
+) {
     let mut held: Vec<Answer> = Vec::with_capacity(MAX_HELD);
+    let deliver = |held: &mut Vec<Answer>| {
+        if !held.is_empty() {
+            let group = std::mem::replace(held, Vec::with_capacity(MAX_HELD));
+            // Fails only once the runtime is gone: nobody waits any more.
+            let _ = answers.send(group);
+        }
+    };
     loop {
         let job = match rx.try_recv() {
             Ok(job) => job,
@@ -121,12 +145,6 @@ fn serve(enclave: &dyn EnclaveApi, rx: &mpsc::Receiver<Job>) {
         }
     }
     deliver(&mut held);
-}
-
-fn deliver(held: &mut Vec<Answer>) {
-    for answer in held.drain(..) {
-        answer();
-    }
 }
 
 #[cfg(test)]
