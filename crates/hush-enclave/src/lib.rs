@@ -21,7 +21,7 @@ pub use service::{
     InProcessEnclave, Proposal, ProposeError, PublishedEvidence, SealedSnapshot, StartError,
     cluster_epoch, request_len,
 };
-pub use services::broker::{ConfigError, OCCUPANCY_STEPS, Store, StoreConfig};
+pub use services::broker::{ConfigError, OCCUPANCY_STEPS, SWEEP_SLICES, Store, StoreConfig};
 pub use services::directory::{Directory, DirectoryConfig, DirectoryConfigError, Verification};
 pub use services::rendezvous::{Rendezvous, RendezvousConfig};
 pub use services::{ServiceId, TrustedService};

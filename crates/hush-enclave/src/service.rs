@@ -54,6 +54,13 @@ pub trait EnclaveApi: Send + Sync + 'static {
     /// cannot make the sweep run faster than one step per second of that
     /// time by calling this more often.
     fn tick(&self, now: u64);
+    /// Runs the next slice of the broker's expiry sweep for the current
+    /// tick, if one is owed: each tick's sweep comes in
+    /// [`crate::services::broker::SWEEP_SLICES`] slices, the first with the
+    /// tick and the others on these calls, so no request waits behind a
+    /// whole tick. A host that never calls this gets whole ticks, one tick
+    /// late; calling it more often than that runs nothing more.
+    fn sweep_slice(&self);
     /// Coarse figures for the host's gauges; none moves with a request.
     fn stats(&self) -> EnclaveStats;
     /// The evidence every handshake carries, for publishing (as Fog's
@@ -816,11 +823,18 @@ impl EnclaveApi for InProcessEnclave {
         // extra steps.
         // A replica's services move only with the log (Self::propose_tick).
         if now > before && !self.is_replica() {
-            lock(&self.store).tick(now);
+            lock(&self.store).tick_sliced(now);
             lock(&self.directory).tick(now);
             lock(&self.rendezvous).tick(now);
         }
         lock(&self.sessions).expire(now);
+    }
+
+    fn sweep_slice(&self) {
+        // A replica's store moves only with the log.
+        if !self.is_replica() {
+            lock(&self.store).sweep_slice();
+        }
     }
 
     fn published_evidence(&self) -> PublishedEvidence {

@@ -453,8 +453,8 @@ fn stats_and_ticks_do_not_tell_which_message_was_touched() {
 }
 
 /// The sweep runs at most one step per second of the enclave's time, and
-/// that time never goes back: repeating or rewinding the clock gains the
-/// host nothing, and the published occupancy changes only when a full
+/// that time never goes back: repeating or rewinding the clock, or asking
+/// for sweep slices more often, gains the host nothing, and the published occupancy changes only when a full
 /// sweep pass ends.
 #[test]
 fn the_sweep_keeps_to_the_enclaves_clock() {
@@ -467,14 +467,19 @@ fn the_sweep_keeps_to_the_enclaves_clock() {
         h.query(&sa, &create(&alice, bob.public(), i, "m")).unwrap();
     }
     assert_eq!(h.e.stats().occupancy_steps, 0, "nothing published yet");
-    // Many ticks at one time, and earlier times: no sweep steps.
+    // Many ticks at one time, and earlier times, and sweep slices asked
+    // for again and again: no more sweep steps.
     for _ in 0..200 {
         h.e.tick(START);
         h.e.tick(START - 500);
+        h.e.sweep_slice();
     }
     // Start-up made the first step; the pass ends 63 seconds later.
     for t in 1..63 {
         h.e.tick(START + t);
+        for _ in 0..2 * hush_enclave::SWEEP_SLICES {
+            h.e.sweep_slice();
+        }
         assert_eq!(
             h.e.stats().occupancy_steps,
             0,

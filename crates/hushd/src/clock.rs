@@ -1,5 +1,6 @@
-//! The clock: hands the enclave the time once a second, on the enclave
-//! thread between queries (its expiry sweep runs on this public schedule),
+//! The clock: hands the enclave the time once a second, and the rest of
+//! each second's expiry sweep in slices between, on the enclave thread
+//! between queries (the sweep runs on this public schedule),
 //! and refreshes the coarse gauges. Every figure comes from the enclave
 //! already coarse: the host does no rounding that could hide anything.
 
@@ -28,9 +29,17 @@ pub async fn run(
 ) {
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Between ticks, the rest of each tick's expiry sweep, a slice at a
+    // time, so no request waits behind a whole tick.
+    let mut slices = tokio::time::interval(TICK / hush_enclave::SWEEP_SLICES);
+    slices.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = interval.tick() => {}
+            _ = slices.tick() => {
+                enclave.run(|e| e.sweep_slice()).await;
+                continue;
+            }
             _ = shutdown.changed() => return,
         }
         let ticked = enclave

@@ -19,9 +19,11 @@
 //! access with constant-time selection.
 //!
 //! Every tick makes `sweep_slots_per_tick` x (`messages`, `free-slots`) and
-//! then `sweep_mailboxes_per_tick` x (`mailboxes`, `directory`,
+//! `sweep_mailboxes_per_tick` x (`mailboxes`, `directory`,
 //! `free-mailboxes`): the expiry sweep reclaims expired slots and empty
-//! mailboxes on a public schedule, real or dummy.
+//! mailboxes on a public schedule, real or dummy. hushd asks for each
+//! tick's sweep in ten slices (`sweep.rs`), so no request waits behind a
+//! whole tick.
 //!
 //! Expired messages are invisible from the moment they expire: an op prunes
 //! them from the mailbox it touches (they are a prefix, since entries are
@@ -51,6 +53,7 @@ mod tests;
 
 pub use crate::oblivious::HASH_KEY_LEN;
 pub use config::{ConfigError, MAX_CAPACITY, MAX_SWEEP_PERIOD_SECS, StoreConfig};
+pub use sweep::SWEEP_SLICES;
 
 use crate::cluster::snapshot::{Visit, visit_array, visit_u8, visit_u32, visit_u64};
 use crate::oblivious::ct::{self, cmov, sel_u8, sel_u32};
@@ -84,6 +87,9 @@ pub struct Store {
     now: u64,
     slot_cursor: u32,
     mailbox_cursor: u32,
+    /// Slices of the current tick's sweep still to run (sliced ticks only;
+    /// host-scheduled, so not part of a snapshot).
+    slices_owed: u32,
     published_occupancy: u8,
 }
 
@@ -148,6 +154,7 @@ impl Store {
             now: 0,
             slot_cursor: 0,
             mailbox_cursor: 0,
+            slices_owed: 0,
             published_occupancy: 0,
         }
     }

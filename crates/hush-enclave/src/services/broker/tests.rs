@@ -859,6 +859,73 @@ fn ticks_look_the_same_whether_or_not_anything_expired() {
     assert_eq!(idle, all_expired);
 }
 
+#[test]
+fn a_sliced_tick_is_a_whole_tick_in_ten_pieces_that_look_the_same_whatever_expired() {
+    let config = StoreConfig::new(64, 5)
+        .unwrap()
+        .with_max_recipients(16)
+        .unwrap()
+        .with_sweep(23, 7)
+        .unwrap();
+    let observe = |messages: u16, tick_at: u64| {
+        let factory = RecordingFactory::new(DefaultFactory);
+        let mut s = Store::with_secret(config, &factory, [9; HASH_KEY_LEN]);
+        for n in 0..messages {
+            let op = Op::Create {
+                id: id(n),
+                recipient: key((n % 3) as u8),
+                payload: payload(n),
+            };
+            assert_eq!(status(&s.execute(&rec(key(7), op), 10)), Status::Ok);
+        }
+        factory.transcript().take();
+        s.tick_sliced(tick_at);
+        let mut slices = vec![factory.transcript().take()];
+        for _ in 0..SWEEP_SLICES + 3 {
+            s.sweep_slice();
+            slices.push(factory.transcript().take());
+        }
+        slices
+    };
+    let idle = observe(0, 11);
+    assert_eq!(idle, observe(20, 11), "nothing expired");
+    assert_eq!(idle, observe(20, 100), "everything expired");
+    let sizes: Vec<usize> = idle.iter().map(Vec::len).collect();
+    let whole = 2 * 23 + 3 * 7;
+    let slices = SWEEP_SLICES as usize;
+    assert_eq!(sizes[..slices].iter().sum::<usize>(), whole, "{sizes:?}");
+    assert!(sizes[slices..].iter().all(|&n| n == 0), "{sizes:?}");
+    // Each slice is a tenth of the tick, rounded up: 3 slots, 1 mailbox.
+    assert!(sizes.iter().all(|&n| n <= 2 * 3 + 3), "{sizes:?}");
+}
+
+#[test]
+fn a_host_that_never_asks_for_slices_gets_whole_ticks_one_tick_late() {
+    let config = StoreConfig::new(64, 100)
+        .unwrap()
+        .with_max_recipients(16)
+        .unwrap()
+        .with_sweep(23, 7)
+        .unwrap();
+    let mut s = store(config);
+    s.tick_sliced(1);
+    assert_eq!((s.slot_cursor, s.mailbox_cursor), (3, 1), "the first slice");
+    s.tick_sliced(2);
+    assert_eq!(
+        (s.slot_cursor, s.mailbox_cursor),
+        (26, 8),
+        "the rest, then a slice"
+    );
+    s.sweep_slice();
+    s.tick_sliced(3);
+    // Tick 2's slices finish (23 and 7 in all), then tick 3's first.
+    assert_eq!((s.slot_cursor, s.mailbox_cursor), (23 + 23 + 3, 7 + 7 + 1));
+    // A whole tick does the same steps as ten slices.
+    let mut whole = store(config);
+    whole.tick(1);
+    assert_eq!((whole.slot_cursor, whole.mailbox_cursor), (23, 7));
+}
+
 // ------------------------------------------------------- expiry and cycles --
 
 #[test]
