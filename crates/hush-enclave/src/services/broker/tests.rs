@@ -827,6 +827,26 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
     }
 }
 
+/// A store on a recording factory holding `messages` messages created at
+/// time 10 (to three recipients), its transcript so far discarded.
+fn recorded_with_messages(
+    config: StoreConfig,
+    messages: u16,
+) -> (RecordingFactory<DefaultFactory>, Store) {
+    let factory = RecordingFactory::new(DefaultFactory);
+    let mut s = Store::with_secret(config, &factory, [9; HASH_KEY_LEN]);
+    for n in 0..messages {
+        let op = Op::Create {
+            id: id(n),
+            recipient: key((n % 3) as u8),
+            payload: payload(n),
+        };
+        assert_eq!(status(&s.execute(&rec(key(7), op), 10)), Status::Ok);
+    }
+    factory.transcript().take();
+    (factory, s)
+}
+
 #[test]
 fn ticks_look_the_same_whether_or_not_anything_expired() {
     let config = StoreConfig::new(64, 5)
@@ -834,17 +854,7 @@ fn ticks_look_the_same_whether_or_not_anything_expired() {
         .with_max_recipients(8)
         .unwrap();
     let observe_tick = |messages: u16, tick_at: u64| {
-        let factory = RecordingFactory::new(DefaultFactory);
-        let mut s = Store::with_secret(config, &factory, [9; HASH_KEY_LEN]);
-        for n in 0..messages {
-            let op = Op::Create {
-                id: id(n),
-                recipient: key((n % 3) as u8),
-                payload: payload(n),
-            };
-            assert_eq!(status(&s.execute(&rec(key(7), op), 10)), Status::Ok);
-        }
-        factory.transcript().take();
+        let (factory, mut s) = recorded_with_messages(config, messages);
         s.tick(tick_at);
         factory.transcript().take()
     };
@@ -868,17 +878,7 @@ fn a_sliced_tick_is_a_whole_tick_in_ten_pieces_that_look_the_same_whatever_expir
         .with_sweep(23, 7)
         .unwrap();
     let observe = |messages: u16, tick_at: u64| {
-        let factory = RecordingFactory::new(DefaultFactory);
-        let mut s = Store::with_secret(config, &factory, [9; HASH_KEY_LEN]);
-        for n in 0..messages {
-            let op = Op::Create {
-                id: id(n),
-                recipient: key((n % 3) as u8),
-                payload: payload(n),
-            };
-            assert_eq!(status(&s.execute(&rec(key(7), op), 10)), Status::Ok);
-        }
-        factory.transcript().take();
+        let (factory, mut s) = recorded_with_messages(config, messages);
         s.tick_sliced(tick_at);
         let mut slices = vec![factory.transcript().take()];
         for _ in 0..SWEEP_SLICES + 3 {
