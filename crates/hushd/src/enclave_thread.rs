@@ -17,7 +17,7 @@
 //! which hands each answer to its caller: one cross-CPU wake per group
 //! (6.3 answers on average with 16 clients), and the wake's share fell to
 //! about 6%. With the thread on a CPU of its own, end-to-end throughput
-//! rose 18-20% at 2^16 and 2^20 (BENCHMARKS.md, "The enclave thread's own
+//! rose 18-19% at 2^16 and 2^20 (BENCHMARKS.md, "The enclave thread's own
 //! CPU"). An answer waits at most for the requests already queued behind
 //! it, up to `MAX_HELD - 1` of them, never for one that has not arrived.
 //! When answers go depends on how many requests the host has queued, which
