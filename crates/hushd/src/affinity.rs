@@ -7,7 +7,7 @@
 //! waker), it preempts the ORAM mid-access and evicts its caches. Measured
 //! at 2^16 with 16 clients on this 2-CPU machine (BENCHMARKS.md, "The
 //! enclave thread's own CPU"), keeping the workers off the enclave's CPU
-//! raised end-to-end throughput by about 12%; pinning the enclave thread
+//! raised end-to-end throughput by about 10%; pinning the enclave thread
 //! alone, with the workers free to land on its CPU, gained nothing.
 //!
 //! The choice depends only on the machine and the configuration, never on

@@ -188,7 +188,7 @@ mod tests {
         // For each job in the order it ran: how many answers the async
         // side had received when it started.
         let seen = Arc::new(Mutex::new(Vec::<usize>::new()));
-        let started = Arc::new(Mutex::new(Vec::<(usize, usize)>::new()));
+        let started = Arc::new(Mutex::new(Vec::<usize>::new()));
         // A first job that blocks the thread until everything is queued, so
         // the queue stays full and answers are held.
         let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
@@ -205,7 +205,7 @@ mod tests {
                 let r = t
                     .run(move |_| {
                         let now = seen_by_job.lock().unwrap().len();
-                        started.lock().unwrap().push((i, now));
+                        started.lock().unwrap().push(now);
                         // Long enough for a delivered answer to be seen.
                         std::thread::sleep(Duration::from_millis(2));
                         i
@@ -229,7 +229,7 @@ mod tests {
         // the async side to record what it received.
         let started = started.lock().unwrap().clone();
         assert_eq!(started.len(), jobs);
-        for (k, (_, seen_then)) in started.iter().enumerate() {
+        for (k, seen_then) in started.iter().enumerate() {
             assert!(
                 seen_then + MAX_HELD >= k,
                 "job {k} started with only {seen_then} earlier answers delivered"
