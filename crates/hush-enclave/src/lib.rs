@@ -9,6 +9,7 @@
 
 pub mod cluster;
 mod mask;
+pub mod message_stage;
 pub mod oblivious;
 pub mod oram;
 pub mod reference;
@@ -16,6 +17,7 @@ pub mod service;
 pub mod services;
 pub mod session;
 
+pub use message_stage::Ticket;
 pub use service::{
     Applied, AttestationMode, EnclaveApi, EnclaveConfig, EnclaveStats, HandshakeReply,
     InProcessEnclave, Proposal, ProposeError, PublishedEvidence, SealedSnapshot, StartError,

@@ -8,6 +8,7 @@ use crate::cluster::join::{Admission, JoinError, Joiner, JoinerAwaitingSecret};
 use crate::cluster::log::{Change, Entry, LogKey};
 use crate::cluster::replica::{ApplyError, Pending, Replica};
 use crate::cluster::snapshot::{Counter, Reader, SnapshotError, Visit, Writer};
+use crate::message_stage::{MessageStage, Ticket};
 use crate::oram::DefaultFactory;
 use crate::services::broker::Store as BrokerStore;
 use crate::services::directory::{Directory, DirectoryConfig, Verification};
@@ -20,7 +21,7 @@ use crate::session::table::{Session, SessionTable};
 use crate::{Store, StoreConfig};
 use hush_attest::{AttestError, Evidence, ReportData};
 use hush_wire::consts::KEY_PROOF_REQUEST_LEN;
-use hush_wire::{KeyProofResponse, KeyProofStatus, SessionId};
+use hush_wire::{KeyProofResponse, KeyProofStatus, RequestRecord, SessionId};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -40,6 +41,15 @@ pub trait EnclaveApi: Send + Sync + 'static {
         session: &SessionId,
         sealed: &[u8],
     ) -> Result<Vec<u8>, SessionError>;
+    /// Begins a sealed broker request: makes its accesses that decide
+    /// everything, and returns the ticket that [`EnclaveApi::finish_query`]
+    /// finishes it with (`message_stage.rs`). Together the same as
+    /// [`EnclaveApi::query`], in two calls that two threads can make.
+    fn begin_query(&self, session: &SessionId, sealed: &[u8]) -> Result<Ticket, SessionError>;
+    /// Finishes a begun broker request (its message slot's access) and
+    /// returns its sealed response. Message steps run in the order their
+    /// requests began, whatever order tickets are finished in.
+    fn finish_query(&self, ticket: Ticket) -> Result<Vec<u8>, SessionError>;
     /// Handles a sealed broker request; returns a sealed response.
     fn query(&self, session: &SessionId, sealed: &[u8]) -> Result<Vec<u8>, SessionError> {
         self.call(ServiceId::Broker, session, sealed)
@@ -188,6 +198,8 @@ pub struct InProcessEnclave {
     published: PublishedEvidence,
     sessions: Mutex<SessionTable>,
     store: Mutex<Store>,
+    /// Broker requests begun and not yet finished (`message_stage.rs`).
+    stage: MessageStage,
     directory: Mutex<Directory>,
     rendezvous: Mutex<Rendezvous>,
     /// The enclave's time: the largest the host has passed to `tick`. A
@@ -376,6 +388,7 @@ impl InProcessEnclave {
                 config.session_idle_secs,
             )),
             store: Mutex::new(store),
+            stage: MessageStage::default(),
             directory: Mutex::new(directory),
             rendezvous: Mutex::new(rendezvous),
             now: AtomicU64::new(now),
@@ -437,6 +450,33 @@ impl InProcessEnclave {
         let response = lock(service).execute(&plain, &caller, self.now());
         debug_assert_eq!(response.len(), S::RESPONSE_LEN);
         Ok(noise::seal(&session.transport, nonce, &response))
+    }
+}
+
+impl InProcessEnclave {
+    /// A broker request's first four accesses; its message step waits in
+    /// [`MessageStage`] for its ticket (`message_stage.rs`).
+    fn begin_broker(&self, id: &SessionId, sealed: &[u8]) -> Result<Ticket, SessionError> {
+        let session = self.session(id)?;
+        let (nonce, plain) = self.open(&session, sealed, <Store as TrustedService>::REQUEST_LEN)?;
+        let keys = *lock(&session.keys);
+        let record = RequestRecord::from_bytes(&plain).expect("opened at the request length");
+        // Constant time over every key slot: is the acting-as key proven?
+        let proven = keys.contains(record.acting_as());
+        let mut store = lock(&self.store);
+        let step = store.begin(&record, proven, self.now());
+        // Queued while the store is held: steps queue in the order they began.
+        Ok(self
+            .stage
+            .push(step, store.shared_messages(), session, nonce))
+    }
+
+    /// The broker's store, with every begun request's message step run:
+    /// for anything that touches the message array outside a request.
+    fn store_settled(&self) -> MutexGuard<'_, Store> {
+        let store = lock(&self.store);
+        self.stage.run_all();
+        store
     }
 }
 
@@ -533,7 +573,7 @@ impl InProcessEnclave {
         replica.check_next(&entry)?;
         let response = match &entry.change {
             Change::Tick => {
-                lock(&self.store).tick(entry.now);
+                self.store_settled().tick(entry.now);
                 lock(&self.directory).tick(entry.now);
                 TrustedService::tick(&mut *lock(&self.rendezvous), entry.now);
                 None
@@ -640,7 +680,7 @@ impl InProcessEnclave {
     /// Every piece of replicated state, in one fixed order.
     fn visit_state(&self, replica: &mut Replica, v: &mut dyn Visit) {
         replica.visit(v);
-        lock(&self.store).visit(v);
+        self.store_settled().visit(v);
         lock(&self.directory).visit(v);
         lock(&self.rendezvous).visit(v);
     }
@@ -660,7 +700,7 @@ impl InProcessEnclave {
             return Err(JoinError::AlreadyMember);
         }
         let (store, directory, rendezvous) = self.limits;
-        *lock(&self.store) =
+        *self.store_settled() =
             Store::with_secret(store, &DefaultFactory, *secret.derive(BROKER_SECRET));
         *lock(&self.directory) =
             Directory::with_secret(directory, &DefaultFactory, *secret.derive(DIRECTORY_SECRET));
@@ -805,10 +845,25 @@ impl EnclaveApi for InProcessEnclave {
             return Err(SessionError::Replicated);
         }
         match service {
-            ServiceId::Broker => self.serve(&self.store, id, sealed),
+            ServiceId::Broker => {
+                let ticket = self.begin_broker(id, sealed)?;
+                self.stage.finish(ticket)
+            }
             ServiceId::Directory => self.serve(&self.directory, id, sealed),
             ServiceId::Rendezvous => self.serve(&self.rendezvous, id, sealed),
         }
+    }
+
+    fn begin_query(&self, id: &SessionId, sealed: &[u8]) -> Result<Ticket, SessionError> {
+        if self.is_replica() {
+            // Executing outside the log would fork this replica's state.
+            return Err(SessionError::Replicated);
+        }
+        self.begin_broker(id, sealed)
+    }
+
+    fn finish_query(&self, ticket: Ticket) -> Result<Vec<u8>, SessionError> {
+        self.stage.finish(ticket)
     }
 
     fn take_verifications(&self) -> Vec<Verification> {
@@ -823,7 +878,7 @@ impl EnclaveApi for InProcessEnclave {
         // extra steps.
         // A replica's services move only with the log (Self::propose_tick).
         if now > before && !self.is_replica() {
-            lock(&self.store).tick_sliced(now);
+            self.store_settled().tick_sliced(now);
             lock(&self.directory).tick(now);
             lock(&self.rendezvous).tick(now);
         }
@@ -833,7 +888,7 @@ impl EnclaveApi for InProcessEnclave {
     fn sweep_slice(&self) {
         // A replica's store moves only with the log.
         if !self.is_replica() {
-            lock(&self.store).sweep_slice();
+            self.store_settled().sweep_slice();
         }
     }
 

@@ -91,6 +91,10 @@ pub struct Settings {
     /// hushd may use, with every other thread on the rest, when it may use
     /// two or more), "off" (no pinning) or a CPU number.
     pub enclave_cpu: String,
+    /// The broker's enclave threads: 1 (each request made whole on one
+    /// thread) or 2 (a request's message slot access and seal on a
+    /// second thread, while the first begins the next request).
+    pub broker_threads: u8,
     /// The browser demo at /demo/: "auto" (on with dev attestation only),
     /// "on" or "off".
     pub demo: String,
@@ -139,6 +143,7 @@ impl Default for Settings {
             attestation_collateral: None,
             log_format: "text".into(),
             enclave_cpu: "auto".into(),
+            broker_threads: 2,
             demo: "auto".into(),
             snapshot_every: crate::cluster::DEFAULT_SNAPSHOT_EVERY,
             node_id: None,
@@ -286,6 +291,13 @@ pub struct Args {
     #[arg(long, env = "HUSH_ENCLAVE_CPU", value_name = "auto|off|CPU")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enclave_cpu: Option<String>,
+    /// The broker's enclave threads: 2 begins each request on the first
+    /// (on the enclave CPU) and finishes it (its message slot, the seal)
+    /// on the second, so two requests are under way at once; 1 makes
+    /// each request whole on one thread [default: 2].
+    #[arg(long, env = "HUSH_BROKER_THREADS", value_name = "1|2")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broker_threads: Option<u8>,
     /// The browser demo at /demo/ (two panes, alice and bob): "auto" (on
     /// with dev attestation only), "on" or "off" [default: auto].
     #[arg(long, env = "HUSH_DEMO")]
@@ -445,6 +457,13 @@ impl Settings {
             bail!("max sessions must be at least 1");
         }
         self.enclave_cpu()?;
+        if !(1..=2).contains(&self.broker_threads) {
+            bail!(
+                "broker_threads must be 1 or 2, not {} (set by --broker-threads, \
+                 HUSH_BROKER_THREADS or the config file)",
+                self.broker_threads
+            );
+        }
         Ok(())
     }
 
@@ -707,6 +726,21 @@ mod tests {
         assert!(format!("{e:#}").contains("at least 1"), "{e:#}");
         // The packaged configuration parses, its cluster lines commented.
         Settings::from_toml_str(include_str!("../../../packaging/hushd.toml")).unwrap();
+    }
+
+    #[test]
+    fn the_broker_has_two_threads_unless_set_and_other_counts_are_refused() {
+        assert_eq!(parse(&[]).unwrap().broker_threads, 2);
+        assert_eq!(parse(&["--broker-threads", "1"]).unwrap().broker_threads, 1);
+        let s = Settings::from_toml_str("broker_threads = 1").unwrap();
+        assert_eq!(s.broker_threads, 1);
+        for bad in ["0", "3"] {
+            let e = format!("{:#}", parse(&["--broker-threads", bad]).unwrap_err());
+            assert!(
+                e.contains("broker_threads must be 1 or 2") && e.contains("--broker-threads"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

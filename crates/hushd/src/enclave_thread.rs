@@ -22,9 +22,19 @@
 //! it, up to `MAX_HELD - 1` of them, never for one that has not arrived.
 //! When answers go depends on how many requests the host has queued, which
 //! the host knows, never on what they hold.
+//!
+//! The broker can have a second enclave thread ([`EnclaveThread::spawn_staged`],
+//! `broker_threads = 2`): the first begins each request (the accesses that
+//! decide it, `EnclaveApi::begin_query`) and hands its ticket to the
+//! second, which finishes it (the message slot's access and the seal,
+//! `EnclaveApi::finish_query`) and hands back the answer. So the next
+//! request begins while this one finishes: at 2^20, where the message
+//! access is about a quarter of a request, end-to-end throughput rose
+//! (BENCHMARKS.md, "Two broker stages").
 
 use crate::affinity::{self, Cpu};
-use hush_enclave::EnclaveApi;
+use hush_enclave::{EnclaveApi, SessionError};
+use hush_wire::SessionId;
 use std::sync::Arc;
 use std::sync::mpsc;
 
@@ -33,13 +43,16 @@ pub const MAX_HELD: usize = 8;
 
 /// Hands a finished answer to whoever waits for it.
 type Answer = Box<dyn FnOnce() + Send>;
-/// One call into the enclave; returns how to deliver its answer.
-type Job = Box<dyn FnOnce(&dyn EnclaveApi) -> Answer + Send>;
+/// One call into the enclave; returns how to deliver its answer, or
+/// nothing when another thread delivers it.
+type Job = Box<dyn FnOnce(&dyn EnclaveApi) -> Option<Answer> + Send>;
 
 /// Handle to the enclave thread (cheap to clone).
 #[derive(Clone)]
 pub struct EnclaveThread {
     tx: mpsc::Sender<Job>,
+    /// The broker's second stage, if it has one: finishes begun queries.
+    finisher: Option<mpsc::Sender<Job>>,
     /// In a cluster, requests go through the replicated log instead.
     cluster: Option<Arc<crate::cluster::Node>>,
 }
@@ -54,6 +67,29 @@ impl EnclaveThread {
     /// Starts the thread pinned to `cpu` (when given); if the kernel
     /// refuses, it runs where it started and says so in the log.
     pub fn spawn_on(
+        enclave: Arc<dyn EnclaveApi>,
+        name: &str,
+        cpu: Option<Cpu>,
+    ) -> std::io::Result<Self> {
+        Self::spawn_stage(enclave, name, cpu)
+    }
+
+    /// The broker's two stages: a thread called `name` on `cpu` that begins
+    /// each query, and one called `second` (on the CPUs the caller may use)
+    /// that finishes it.
+    pub fn spawn_staged(
+        enclave: Arc<dyn EnclaveApi>,
+        name: &str,
+        cpu: Option<Cpu>,
+        second: &str,
+    ) -> std::io::Result<Self> {
+        let finisher = Self::spawn_stage(enclave.clone(), second, None)?;
+        let mut first = Self::spawn_stage(enclave, name, cpu)?;
+        first.finisher = Some(finisher.tx);
+        Ok(first)
+    }
+
+    fn spawn_stage(
         enclave: Arc<dyn EnclaveApi>,
         name: &str,
         cpu: Option<Cpu>,
@@ -81,7 +117,11 @@ impl EnclaveThread {
                 }
                 serve(&*enclave, &rx, &answers);
             })?;
-        Ok(Self { tx, cluster: None })
+        Ok(Self {
+            tx,
+            finisher: None,
+            cluster: None,
+        })
     }
 
     /// Sends this service's requests through `node`'s replicated log.
@@ -95,6 +135,44 @@ impl EnclaveThread {
         self.cluster.as_ref()
     }
 
+    /// Makes a broker query: in one call, or begun on this thread and
+    /// finished on the second stage's when there is one.
+    pub async fn query(
+        &self,
+        id: SessionId,
+        sealed: Vec<u8>,
+    ) -> Option<Result<Vec<u8>, SessionError>> {
+        let Some(finisher) = self.finisher.clone() else {
+            return self.run(move |e| e.query(&id, &sealed)).await;
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move |e| {
+            let ticket = match e.begin_query(&id, &sealed) {
+                Ok(ticket) => ticket,
+                Err(err) => {
+                    return Some(Box::new(move || {
+                        let _ = tx.send(Err(err));
+                    }));
+                }
+            };
+            let finish: Job = Box::new(move |e| {
+                let result = e.finish_query(ticket);
+                Some(Box::new(move || {
+                    let _ = tx.send(result);
+                }))
+            });
+            // Each ticket goes on at once: holding them back for a group
+            // left the second stage idle, and was slower at 2^20.
+            if let Err(mpsc::SendError(finish)) = finisher.send(finish) {
+                // The second stage is gone (shutting down): finish here.
+                return finish(e);
+            }
+            None
+        });
+        self.tx.send(job).ok()?;
+        rx.await.ok()
+    }
+
     /// Runs `f` on the enclave thread and returns its result.
     pub async fn run<T: Send + 'static>(
         &self,
@@ -103,9 +181,9 @@ impl EnclaveThread {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |e| {
             let result = f(e);
-            Box::new(move || {
+            Some(Box::new(move || {
                 let _ = tx.send(result);
-            })
+            }))
         });
         self.tx.send(job).ok()?;
         rx.await.ok()
@@ -139,7 +217,9 @@ fn serve(
             }
             Err(mpsc::TryRecvError::Disconnected) => break,
         };
-        held.push(job(enclave));
+        if let Some(answer) = job(enclave) {
+            held.push(answer);
+        }
         if held.len() >= MAX_HELD {
             deliver(&mut held);
         }

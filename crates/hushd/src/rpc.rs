@@ -18,6 +18,7 @@ pub(crate) fn to_status(e: &SessionError) -> Status {
         SessionError::UnknownSession => Status::unauthenticated(e.to_string()),
         SessionError::Internal => Status::internal(e.to_string()),
         SessionError::Replicated => Status::failed_precondition(e.to_string()),
+        SessionError::UnknownTicket => Status::internal(e.to_string()),
         _ => Status::invalid_argument(e.to_string()),
     }
 }
@@ -31,6 +32,7 @@ fn outcome(e: &SessionError) -> &'static str {
         SessionError::Replay => "replay",
         SessionError::Internal => "internal",
         SessionError::Replicated => "replicated",
+        SessionError::UnknownTicket => "unknown_ticket",
     }
 }
 
@@ -69,10 +71,11 @@ pub(crate) async fn query_on(
             .record(start.elapsed().as_secs_f64());
         return result;
     }
-    let result = thread
-        .run(move |e| e.call(service, &id, &sealed))
-        .await
-        .ok_or_else(|| Status::unavailable("the enclave is shutting down"))?;
+    let result = match service {
+        ServiceId::Broker => thread.query(id, sealed).await,
+        _ => thread.run(move |e| e.call(service, &id, &sealed)).await,
+    }
+    .ok_or_else(|| Status::unavailable("the enclave is shutting down"))?;
     record(rpc, start, result)
 }
 

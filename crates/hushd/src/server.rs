@@ -155,9 +155,17 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
         ),
         None => tracing::info!("threads are not pinned (enclave_cpu, or fewer than 2 CPUs)"),
     }
-    let thread = EnclaveThread::spawn_on(enclave.clone(), "enclave-broker", cpus.enclave)
-        .context("starting the broker's enclave thread")?
-        .replicated(node.clone());
+    let thread = match settings.broker_threads {
+        1 => EnclaveThread::spawn_on(enclave.clone(), "enclave-broker", cpus.enclave),
+        _ => EnclaveThread::spawn_staged(
+            enclave.clone(),
+            "enclave-broker",
+            cpus.enclave,
+            "enclave-slots",
+        ),
+    }
+    .context("starting the broker's enclave threads")?
+    .replicated(node.clone());
     let directory_thread = EnclaveThread::spawn(enclave.clone(), "enclave-directory")
         .context("starting the directory's enclave thread")?
         .replicated(node.clone());

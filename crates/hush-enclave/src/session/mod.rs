@@ -53,4 +53,8 @@ pub enum SessionError {
     /// A replica executes requests only through the replicated log.
     #[error("this enclave is a replica: requests go through the replicated log")]
     Replicated,
+    /// No begun broker request has this ticket: it was finished already,
+    /// or never begun (a bug in the host).
+    #[error("no broker request with this ticket is waiting to finish")]
+    UnknownTicket,
 }

@@ -13,10 +13,13 @@
 //! # Access sequence
 //!
 //! Every request, whatever its op, arguments and outcome, makes exactly these
-//! accesses, in this order: `directory` x1, `mailboxes` x1, `messages` x1,
-//! `free-slots` x1, `free-mailboxes` x1; and returns a response record of
+//! accesses, in this order: `directory` x1, `mailboxes` x1, `free-slots`
+//! x1, `free-mailboxes` x1, `messages` x1; and returns a response record of
 //! [`hush_wire::consts::RESPONSE_LEN`] bytes. Effects are chosen inside each
-//! access with constant-time selection.
+//! access with constant-time selection. The last access, to the message
+//! slot, only carries out what the others decided, and can run on another
+//! enclave thread while the next request makes its first four
+//! (`message_step.rs`).
 //!
 //! Every tick makes `sweep_slots_per_tick` x (`messages`, `free-slots`) and
 //! `sweep_mailboxes_per_tick` x (`mailboxes`, `directory`,
@@ -46,6 +49,7 @@ mod blocks;
 mod config;
 mod decode;
 mod mailbox;
+mod message_step;
 mod policy;
 mod sweep;
 #[cfg(test)]
@@ -53,6 +57,7 @@ mod tests;
 
 pub use crate::oblivious::HASH_KEY_LEN;
 pub use config::{ConfigError, MAX_CAPACITY, MAX_SWEEP_PERIOD_SECS, StoreConfig};
+pub(crate) use message_step::{MessageStep, SharedMessages, lock_messages};
 pub use sweep::SWEEP_SLICES;
 
 use crate::cluster::snapshot::{Visit, visit_array, visit_u8, visit_u32, visit_u64};
@@ -62,7 +67,7 @@ use crate::oblivious::keyed_hash::KeyedHash;
 use crate::oblivious::map::ObliviousMap;
 use blocks::{ENTRY_HIDDEN, Entry, MailboxBlock, MessageBlock, POLICY_TAG_LEN, entry_time};
 use decode::{caller_is_owner, mailbox_key, op_flags};
-use hush_wire::consts::{ID_LEN, KEY_LEN, MESSAGE_LEN};
+use hush_wire::consts::{ID_LEN, KEY_LEN};
 use hush_wire::{RequestRecord, ResponseRecord, Status};
 use subtle::{Choice, ConditionallySelectable};
 
@@ -78,7 +83,9 @@ const MSG_PAYLOAD_AT: usize = MSG_TIMESTAMP_AT + 8;
 /// time; it has no clock, network or filesystem of its own.
 pub struct Store {
     config: StoreConfig,
-    messages: Box<dyn ObliviousArray<MessageBlock>>,
+    /// Behind its own lock, so a request's message step can run while the
+    /// next request begins (`message_step.rs`).
+    messages: SharedMessages,
     mailboxes: Box<dyn ObliviousArray<MailboxBlock>>,
     directory: ObliviousMap,
     free_slots: FreeList,
@@ -112,7 +119,7 @@ impl Store {
     /// Its replicated state, for a snapshot (the configuration and the
     /// keyed-hash secret are the same on every replica).
     pub(crate) fn visit(&mut self, v: &mut dyn Visit) {
-        visit_array(v, &mut *self.messages);
+        visit_array(v, &mut **lock_messages(&self.messages));
         visit_array(v, &mut *self.mailboxes);
         self.directory.visit(v);
         self.free_slots.visit(v);
@@ -144,7 +151,7 @@ impl Store {
                 (messages, mailboxes, directory, free_slots, free_mailboxes)
             });
         Self {
-            messages,
+            messages: std::sync::Arc::new(std::sync::Mutex::new(messages)),
             mailboxes,
             directory,
             free_slots,
@@ -224,6 +231,29 @@ impl Store {
         authorized: Choice,
         now: u64,
     ) -> ResponseRecord {
+        let step = self.begin(record, authorized, now);
+        step.run(&mut **lock_messages(&self.messages))
+    }
+
+    /// The message array, for running [`MessageStep`]s: take its lock
+    /// before letting go of the store, so message steps run in the order
+    /// their requests began.
+    pub(crate) fn shared_messages(&self) -> SharedMessages {
+        self.messages.clone()
+    }
+
+    /// A request's first four accesses (directory, mailbox, free slots,
+    /// free mailboxes); the returned step makes the fifth, to the message
+    /// slot, and finishes the answer. Until it has run, the store's
+    /// message slots lag its mailboxes: run it (under the message lock
+    /// taken while this store is still held) before anything else touches
+    /// the message array.
+    pub(crate) fn begin(
+        &mut self,
+        record: &RequestRecord,
+        authorized: Choice,
+        now: u64,
+    ) -> MessageStep {
         self.advance_clock(now);
         let now = self.now;
         let ttl = self.config.ttl_secs;
@@ -352,41 +382,30 @@ impl Store {
                 cmov(block, &mb, real);
             });
 
-        // 3. message slot: write, update, read or clear.
-        let mut shown = MessageBlock::default();
+        // 3, 4. free lists: take a slot on create, return one on delete;
+        // take a mailbox when the directory allocated one.
+        self.free_slots.step(d.create, d.remove, d.slot);
+        self.free_mailboxes.step(found.inserted, Choice::from(0), 0);
+
+        // 5. message slot (MessageStep::run): write, update, read or clear.
         let mut created = MessageBlock::default();
         created.bytes[..ID_LEN].copy_from_slice(record.id());
         created.bytes[MSG_SENDER_AT..MSG_RECIPIENT_AT].copy_from_slice(record.acting_as());
         created.bytes[MSG_RECIPIENT_AT..MSG_TIMESTAMP_AT].copy_from_slice(&key);
         created.bytes[MSG_TIMESTAMP_AT..MSG_PAYLOAD_AT].copy_from_slice(&now.to_le_bytes());
         created.bytes[MSG_PAYLOAD_AT..].copy_from_slice(record.payload());
-        self.messages
-            .access(d.slot as usize, &mut |block: &mut MessageBlock| {
-                debug_assert!(
-                    !bool::from(d.update | d.remove | (d.show_message & !d.create))
-                        || block.bytes[..ID_LEN] == d.expected_id,
-                    "mailbox entry points at a slot holding another message"
-                );
-                cmov(block, &created, d.create);
-                let mut updated = *block;
-                updated.bytes[MSG_TIMESTAMP_AT..MSG_PAYLOAD_AT].copy_from_slice(&now.to_le_bytes());
-                updated.bytes[MSG_PAYLOAD_AT..].copy_from_slice(record.payload());
-                cmov(block, &updated, d.update);
-                cmov(&mut shown, block, d.show_message);
-                cmov(block, &MessageBlock::default(), d.remove);
-            });
-
-        // 4, 5. free lists: take a slot on create, return one on delete;
-        // take a mailbox when the directory allocated one.
-        self.free_slots.step(d.create, d.remove, d.slot);
-        self.free_mailboxes.step(found.inserted, Choice::from(0), 0);
-
         response.set_status_code(d.status);
         response.set_listing_count(d.listing_count);
-        response
-            .message_mut()
-            .copy_from_slice(&shown.bytes[..MESSAGE_LEN]);
-        response
+        MessageStep {
+            slot: d.slot,
+            create: d.create,
+            update: d.update,
+            remove: d.remove,
+            show: d.show_message,
+            expected_id: d.expected_id,
+            created,
+            response,
+        }
     }
 }
 

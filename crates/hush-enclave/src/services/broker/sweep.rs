@@ -96,8 +96,9 @@ impl Store {
         let (now, ttl) = (self.now, self.config.ttl_secs);
         let slot = self.slot_cursor;
         let mut freed = Choice::from(0);
-        self.messages
-            .access(slot as usize, &mut |block: &mut MessageBlock| {
+        super::lock_messages(&self.messages).access(
+            slot as usize,
+            &mut |block: &mut MessageBlock| {
                 let occupied = !is_zero(&block.bytes[..ID_LEN]);
                 let ts = u64::from_le_bytes(
                     block.bytes[MSG_TIMESTAMP_AT..MSG_PAYLOAD_AT]
@@ -106,7 +107,8 @@ impl Store {
                 );
                 freed = occupied & expired(ts, now, ttl);
                 cmov(block, &MessageBlock::default(), freed);
-            });
+            },
+        );
         self.free_slots.step(Choice::from(0), freed, slot);
         self.slot_cursor = (slot + 1) % self.config.capacity;
     }
