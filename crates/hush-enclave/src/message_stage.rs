@@ -141,3 +141,201 @@ impl MessageStage {
         lock(&self.waiting).steps.len() + lock(&self.ready).len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, StoreConfig};
+    use hush_client::Identity;
+    use hush_client::session::{ClientSession, Handshake};
+    use hush_wire::{
+        KeyProofStatus, MessageId, Op, Payload, PublicKey, Request, RequestRecord, Response, Status,
+    };
+
+    const START: u64 = 1_000;
+    const TTL: u64 = 100;
+
+    /// An enclave whose sweep passes over every slot in one tick, and a
+    /// session that has proven alice's and bob's keys.
+    fn setup() -> (InProcessEnclave, ClientSession, Identity, Identity) {
+        let config = EnclaveConfig {
+            store: StoreConfig::new(64, TTL)
+                .unwrap()
+                .with_max_recipients(4)
+                .unwrap()
+                .with_sweep(64, 4)
+                .unwrap(),
+            directory: crate::DirectoryConfig::new(16).unwrap(),
+            rendezvous: crate::RendezvousConfig::new(16).unwrap(),
+            max_sessions: 8,
+            session_idle_secs: 600,
+            attestation: AttestationMode::Dev,
+            collateral: None,
+            peer_policy: None,
+        };
+        let e = InProcessEnclave::start(config, START).unwrap();
+        let hs = Handshake::start().unwrap();
+        let reply = e.handshake(&hs.message).unwrap();
+        let s = hs
+            .finish(reply.session, &reply.message, &hush_attest::Policy::dev())
+            .unwrap();
+        let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+        let (a, b) = (alice.keypair(), bob.keypair());
+        let (nonce, sealed) = s.seal_key_proofs(&[&a, &b]);
+        let r = e.prove_keys(&s.id(), &sealed).unwrap();
+        assert_eq!(
+            s.open_key_proof_response(nonce, &r).unwrap().status,
+            KeyProofStatus::Ok
+        );
+        (e, s, alice, bob)
+    }
+
+    fn mid(n: u8) -> MessageId {
+        MessageId::new([n; 16]).unwrap()
+    }
+
+    fn create(from: &Identity, to: PublicKey, id: u8, text: &str) -> Request {
+        Request {
+            acting_as: from.public(),
+            op: Op::Create {
+                id: mid(id),
+                recipient: to,
+                payload: Payload::frame(text.as_bytes()).unwrap(),
+            },
+        }
+    }
+
+    fn delete(by: &Identity, to: PublicKey, id: u8) -> Request {
+        Request {
+            acting_as: by.public(),
+            op: Op::Delete {
+                id: mid(id),
+                recipient: to,
+            },
+        }
+    }
+
+    fn read(by: &Identity, id: u8) -> Request {
+        Request {
+            acting_as: by.public(),
+            op: Op::Read { id: mid(id) },
+        }
+    }
+
+    /// Begins `req`; returns its ticket and how to open its answer.
+    fn begin(e: &InProcessEnclave, s: &ClientSession, req: &Request) -> (Ticket, u64) {
+        let (nonce, sealed) = s.seal_request(&RequestRecord::encode(req));
+        (e.begin_query(&s.id(), &sealed).unwrap(), nonce)
+    }
+
+    fn finish(e: &InProcessEnclave, s: &ClientSession, (ticket, nonce): (Ticket, u64)) -> Response {
+        let sealed = e.finish_query(ticket).unwrap();
+        s.open_response(nonce, &sealed).unwrap().decode().unwrap()
+    }
+
+    fn text(r: &Response) -> Vec<u8> {
+        r.message
+            .as_ref()
+            .expect("a message")
+            .payload
+            .unframe()
+            .unwrap()
+            .to_vec()
+    }
+
+    /// A slot freed and taken again by requests begun one after another:
+    /// finished newest first, each still sees the slot as its own turn
+    /// left it. Run in finish order instead, the read would find the slot
+    /// empty (the second create not written yet) and the first create's
+    /// step would overwrite the second message.
+    #[test]
+    fn message_steps_run_in_the_order_requests_began_whatever_order_they_finish_in() {
+        let (e, s, alice, bob) = setup();
+        let begun = [
+            begin(&e, &s, &create(&alice, bob.public(), 1, "first")),
+            begin(&e, &s, &delete(&bob, bob.public(), 1)),
+            begin(&e, &s, &create(&alice, bob.public(), 2, "second")),
+            begin(&e, &s, &read(&bob, 2)),
+        ];
+        assert_eq!(
+            begun.iter().map(|(t, _)| t.0).collect::<Vec<_>>(),
+            [0, 1, 2, 3],
+            "tickets count up in the order requests began"
+        );
+        let mut answers: Vec<Response> = begun.iter().rev().map(|b| finish(&e, &s, *b)).collect();
+        answers.reverse();
+        for (n, a) in answers.iter().enumerate() {
+            assert_eq!(a.status, Status::Ok, "request {n}");
+        }
+        assert_eq!(text(&answers[3]), b"second");
+        // The slot holds the second message, not the first.
+        let (nonce, sealed) = s.seal_request(&RequestRecord::encode(&read(&bob, 2)));
+        let again = e.query(&s.id(), &sealed).unwrap();
+        let again = s.open_response(nonce, &again).unwrap().decode().unwrap();
+        assert_eq!(text(&again), b"second");
+        assert_eq!(e.unfinished_for_tests(), 0);
+    }
+
+    /// A delete begun but not finished has already put its slot back on
+    /// the free list. If the sweep then saw the message (expired by then)
+    /// still in the slot, it would free the slot a second time, and two
+    /// later messages would share it. A tick first runs the steps still
+    /// waiting, so the sweep finds the slot empty.
+    #[test]
+    fn a_tick_runs_the_waiting_message_steps_before_the_sweep() {
+        let (e, s, alice, bob) = setup();
+        let (nonce, sealed) = s.seal_request(&RequestRecord::encode(&create(
+            &alice,
+            bob.public(),
+            1,
+            "short-lived",
+        )));
+        let created = e.query(&s.id(), &sealed).unwrap();
+        let created = s.open_response(nonce, &created).unwrap().decode().unwrap();
+        assert_eq!(created.status, Status::Ok);
+
+        e.tick(START + TTL - 1);
+        let deleting = begin(&e, &s, &delete(&bob, bob.public(), 1));
+        // The message is now past its TTL; the sweep passes every slot.
+        e.tick(START + TTL + 5);
+        for _ in 0..crate::SWEEP_SLICES {
+            e.sweep_slice();
+        }
+        assert_eq!(
+            e.occupied_slots_for_tests(),
+            0,
+            "the slot is free once, not twice"
+        );
+        assert_eq!(finish(&e, &s, deleting).status, Status::Ok);
+        // Every slot can still hold its own message.
+        for n in 0..64u8 {
+            let (nonce, sealed) = s.seal_request(&RequestRecord::encode(&create(
+                &alice,
+                bob.public(),
+                n.wrapping_add(10),
+                "again",
+            )));
+            let r = e.query(&s.id(), &sealed).unwrap();
+            let r = s.open_response(nonce, &r).unwrap().decode().unwrap();
+            if n < 62 {
+                assert_eq!(r.status, Status::Ok, "create {n}");
+            }
+        }
+        assert_eq!(e.occupied_slots_for_tests(), 62);
+    }
+
+    #[test]
+    fn a_ticket_finishes_once_and_an_unknown_one_is_refused() {
+        let (e, s, alice, bob) = setup();
+        let b = begin(&e, &s, &create(&alice, bob.public(), 1, "once"));
+        assert_eq!(finish(&e, &s, b).status, Status::Ok);
+        assert!(matches!(
+            e.finish_query(b.0),
+            Err(SessionError::UnknownTicket)
+        ));
+        assert!(matches!(
+            e.finish_query(Ticket(99)),
+            Err(SessionError::UnknownTicket)
+        ));
+    }
+}

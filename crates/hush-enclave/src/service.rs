@@ -471,6 +471,18 @@ impl InProcessEnclave {
             .push(step, store.shared_messages(), session, nonce))
     }
 
+    /// Message slots in use (secret; for tests only).
+    #[cfg(test)]
+    pub(crate) fn occupied_slots_for_tests(&self) -> u32 {
+        lock(&self.store).occupied_slots()
+    }
+
+    /// Broker requests begun and not finished (for tests only).
+    #[cfg(test)]
+    pub(crate) fn unfinished_for_tests(&self) -> usize {
+        self.stage.unfinished()
+    }
+
     /// The broker's store, with every begun request's message step run:
     /// for anything that touches the message array outside a request.
     fn store_settled(&self) -> MutexGuard<'_, Store> {

@@ -43,9 +43,17 @@ pub const MAX_HELD: usize = 8;
 
 /// Hands a finished answer to whoever waits for it.
 type Answer = Box<dyn FnOnce() + Send>;
-/// One call into the enclave; returns how to deliver its answer, or
-/// nothing when another thread delivers it.
-type Job = Box<dyn FnOnce(&dyn EnclaveApi) -> Option<Answer> + Send>;
+/// One call into the enclave; returns what became of it.
+type Job = Box<dyn FnOnce(&dyn EnclaveApi) -> Done + Send>;
+
+/// What a job leaves its thread to do.
+enum Done {
+    /// Deliver this answer.
+    Answer(Answer),
+    /// Nothing: the job went on to the broker's second stage, which
+    /// delivers its answer.
+    Handed,
+}
 
 /// Handle to the enclave thread (cheap to clone).
 #[derive(Clone)]
@@ -150,14 +158,14 @@ impl EnclaveThread {
             let ticket = match e.begin_query(&id, &sealed) {
                 Ok(ticket) => ticket,
                 Err(err) => {
-                    return Some(Box::new(move || {
+                    return Done::Answer(Box::new(move || {
                         let _ = tx.send(Err(err));
                     }));
                 }
             };
             let finish: Job = Box::new(move |e| {
                 let result = e.finish_query(ticket);
-                Some(Box::new(move || {
+                Done::Answer(Box::new(move || {
                     let _ = tx.send(result);
                 }))
             });
@@ -167,7 +175,7 @@ impl EnclaveThread {
                 // The second stage is gone (shutting down): finish here.
                 return finish(e);
             }
-            None
+            Done::Handed
         });
         self.tx.send(job).ok()?;
         rx.await.ok()
@@ -181,7 +189,7 @@ impl EnclaveThread {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |e| {
             let result = f(e);
-            Some(Box::new(move || {
+            Done::Answer(Box::new(move || {
                 let _ = tx.send(result);
             }))
         });
@@ -217,7 +225,7 @@ fn serve(
             }
             Err(mpsc::TryRecvError::Disconnected) => break,
         };
-        if let Some(answer) = job(enclave) {
+        if let Done::Answer(answer) = job(enclave) {
             held.push(answer);
         }
         if held.len() >= MAX_HELD {

@@ -810,9 +810,9 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
         [
             "directory",
             "mailboxes",
-            "messages",
             "free-slots",
-            "free-mailboxes"
+            "free-mailboxes",
+            "messages"
         ]
     );
     assert_eq!(len, RESPONSE_LEN);
