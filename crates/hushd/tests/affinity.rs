@@ -99,6 +99,32 @@ fn the_broker_enclave_thread_has_a_cpu_of_its_own_unless_off() {
     }
 }
 
+/// The broker's second thread (`--broker-threads 2`) runs with the other
+/// threads, off the first one's CPU.
+#[test]
+fn the_broker_second_thread_stays_off_the_enclave_cpu() {
+    let mine = allowed(&std::fs::read_to_string("/proc/self/status").unwrap());
+    let d = Hushd::start(&["--broker-threads", "2"]);
+    let t = settled(&d, |t| {
+        t.iter().any(|(n, c)| n == "enclave-broker" && c.len() == 1)
+            && t.iter().any(|(n, _)| n == "enclave-slots")
+    });
+    let cpus = |name: &str| {
+        t.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_else(|| panic!("no thread {name}: {t:?}"))
+    };
+    if mine.len() >= 2 {
+        let top = *mine.iter().max().unwrap();
+        let rest: Vec<usize> = mine.iter().copied().filter(|&c| c != top).collect();
+        assert_eq!(cpus("enclave-broker"), vec![top]);
+        assert_eq!(cpus("enclave-slots"), rest);
+    } else {
+        assert_eq!(cpus("enclave-slots"), mine);
+    }
+}
+
 #[test]
 fn a_cpu_hushd_may_not_use_is_refused_at_start() {
     let out = Command::new(env!("CARGO_BIN_EXE_hushd"))

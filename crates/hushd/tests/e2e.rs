@@ -470,3 +470,61 @@ fn cli_mistakes_get_actionable_answers() {
     let err: serde_json::Value = serde_json::from_str(r.stderr.trim()).unwrap();
     assert!(!r.ok && err["error"].as_str().unwrap().contains("no identity named"));
 }
+
+/// With the broker in two stages (`--broker-threads 2`), clients sending,
+/// reading and deleting at once, through the slots each other's deletes
+/// free, get every message back exactly as sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_broker_in_two_stages_keeps_every_message() {
+    let server = Hushd::start(&["--broker-threads", "2"]);
+    const PEOPLE: usize = 4;
+    const ROUNDS: usize = 25;
+    let people: Vec<Identity> = (0..PEOPLE)
+        .map(|n| Identity::generate(&format!("p{n}")))
+        .collect();
+    let mut tasks = Vec::new();
+    for n in 0..PEOPLE {
+        let (me, next) = (people[n].clone(), people[(n + 1) % PEOPLE].clone());
+        let url = server.url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut c = client(&url, &[&me]).await;
+            let mut sent = Vec::new();
+            for round in 0..ROUNDS {
+                let id = new_message_id();
+                c.send(
+                    &me,
+                    &card_for(&next),
+                    id,
+                    &envelope(&format!("{n}:{round}")),
+                )
+                .await
+                .unwrap();
+                sent.push(id);
+                // Delete every other one at once, so slots are freed and
+                // taken again while other requests are under way.
+                if round % 2 == 1 {
+                    c.delete(me.public(), id, next.public()).await.unwrap();
+                    sent.pop();
+                }
+            }
+            sent
+        }));
+    }
+    let mut sent = Vec::new();
+    for t in tasks {
+        sent.push(t.await.unwrap());
+    }
+    for n in 0..PEOPLE {
+        let me = &people[(n + 1) % PEOPLE];
+        let mut c = client(&server.url, &[me]).await;
+        let inbox = c.inbox(me.public()).await.unwrap();
+        let got: Vec<(MessageId, String)> = inbox.iter().map(|m| (m.id, opened(me, m))).collect();
+        let want: Vec<(MessageId, String)> = sent[n]
+            .iter()
+            .enumerate()
+            .map(|(k, id)| (*id, format!("{n}:{}", 2 * k)))
+            .collect();
+        assert_eq!(got, want, "what p{} reads", (n + 1) % PEOPLE);
+    }
+    assert!(server.stop(), "hushd exits cleanly on SIGTERM");
+}
