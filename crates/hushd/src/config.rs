@@ -143,7 +143,7 @@ impl Default for Settings {
             attestation_collateral: None,
             log_format: "text".into(),
             enclave_cpu: "auto".into(),
-            broker_threads: 2,
+            broker_threads: 1,
             demo: "auto".into(),
             snapshot_every: crate::cluster::DEFAULT_SNAPSHOT_EVERY,
             node_id: None,
@@ -291,10 +291,12 @@ pub struct Args {
     #[arg(long, env = "HUSH_ENCLAVE_CPU", value_name = "auto|off|CPU")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enclave_cpu: Option<String>,
-    /// The broker's enclave threads: 2 begins each request on the first
-    /// (on the enclave CPU) and finishes it (its message slot, the seal)
-    /// on the second, so two requests are under way at once; 1 makes
-    /// each request whole on one thread [default: 2].
+    /// The broker's enclave threads: 1 makes each request whole on one
+    /// thread; 2 begins each request on the first (on the enclave CPU) and
+    /// finishes it (its message slot, the seal) on the second, with the
+    /// other threads, so two requests are under way at once. 2 needs CPU
+    /// to spare: on 2 CPUs shared with the clients it was slower at 2^16
+    /// and barely faster at 2^20 (BENCHMARKS.md) [default: 1].
     #[arg(long, env = "HUSH_BROKER_THREADS", value_name = "1|2")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broker_threads: Option<u8>,
@@ -729,11 +731,11 @@ mod tests {
     }
 
     #[test]
-    fn the_broker_has_two_threads_unless_set_and_other_counts_are_refused() {
-        assert_eq!(parse(&[]).unwrap().broker_threads, 2);
-        assert_eq!(parse(&["--broker-threads", "1"]).unwrap().broker_threads, 1);
-        let s = Settings::from_toml_str("broker_threads = 1").unwrap();
-        assert_eq!(s.broker_threads, 1);
+    fn the_broker_has_one_thread_unless_set_and_other_counts_are_refused() {
+        assert_eq!(parse(&[]).unwrap().broker_threads, 1);
+        assert_eq!(parse(&["--broker-threads", "2"]).unwrap().broker_threads, 2);
+        let s = Settings::from_toml_str("broker_threads = 2").unwrap();
+        assert_eq!(s.broker_threads, 2);
         for bad in ["0", "3"] {
             let e = format!("{:#}", parse(&["--broker-threads", bad]).unwrap_err());
             assert!(
