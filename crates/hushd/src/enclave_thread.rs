@@ -28,9 +28,11 @@
 //! decide it, `EnclaveApi::begin_query`) and hands its ticket to the
 //! second, which finishes it (the message slot's access and the seal,
 //! `EnclaveApi::finish_query`) and hands back the answer. So the next
-//! request begins while this one finishes: at 2^20, where the message
-//! access is about a quarter of a request, end-to-end throughput rose
-//! (BENCHMARKS.md, "Two broker stages").
+//! request begins while this one finishes. On this project's 2-CPU
+//! machine, shared with the load generator, that was 1-7% faster at 2^20
+//! and 8-12% slower at 2^16: each answer then goes back alone, and the
+//! wakes cost more CPU than the overlap saved (BENCHMARKS.md, "Two broker
+//! stages"). So one thread is the default.
 
 use crate::affinity::{self, Cpu};
 use hush_enclave::{EnclaveApi, SessionError};
