@@ -324,6 +324,20 @@ mod tests {
         assert_eq!(e.occupied_slots_for_tests(), 62);
     }
 
+    /// A request in one call (`query`) comes after every request begun
+    /// before it, finished or not.
+    #[test]
+    fn a_one_call_query_runs_after_the_steps_begun_before_it() {
+        let (e, s, alice, bob) = setup();
+        let created = begin(&e, &s, &create(&alice, bob.public(), 1, "begun"));
+        let (nonce, sealed) = s.seal_request(&RequestRecord::encode(&read(&bob, 1)));
+        let r = e.query(&s.id(), &sealed).unwrap();
+        let r = s.open_response(nonce, &r).unwrap().decode().unwrap();
+        assert_eq!(r.status, Status::Ok);
+        assert_eq!(text(&r), b"begun");
+        assert_eq!(finish(&e, &s, created).status, Status::Ok);
+    }
+
     #[test]
     fn a_ticket_finishes_once_and_an_unknown_one_is_refused() {
         let (e, s, alice, bob) = setup();

@@ -454,15 +454,26 @@ impl InProcessEnclave {
 }
 
 impl InProcessEnclave {
-    /// A broker request's first four accesses; its message step waits in
-    /// [`MessageStage`] for its ticket (`message_stage.rs`).
-    fn begin_broker(&self, id: &SessionId, sealed: &[u8]) -> Result<Ticket, SessionError> {
+    /// Opens a broker frame: its session, nonce and record, and whether
+    /// the session has proven the key the record acts as.
+    fn open_broker(
+        &self,
+        id: &SessionId,
+        sealed: &[u8],
+    ) -> Result<(Arc<Session>, u64, RequestRecord, subtle::Choice), SessionError> {
         let session = self.session(id)?;
         let (nonce, plain) = self.open(&session, sealed, <Store as TrustedService>::REQUEST_LEN)?;
         let keys = *lock(&session.keys);
         let record = RequestRecord::from_bytes(&plain).expect("opened at the request length");
         // Constant time over every key slot: is the acting-as key proven?
         let proven = keys.contains(record.acting_as());
+        Ok((session, nonce, record, proven))
+    }
+
+    /// A broker request's first four accesses; its message step waits in
+    /// [`MessageStage`] for its ticket (`message_stage.rs`).
+    fn begin_broker(&self, id: &SessionId, sealed: &[u8]) -> Result<Ticket, SessionError> {
+        let (session, nonce, record, proven) = self.open_broker(id, sealed)?;
         let mut store = lock(&self.store);
         let step = store.begin(&record, proven, self.now());
         // Queued while the store is held: steps queue in the order they began.
@@ -481,6 +492,17 @@ impl InProcessEnclave {
     #[cfg(test)]
     pub(crate) fn unfinished_for_tests(&self) -> usize {
         self.stage.unfinished()
+    }
+
+    /// A broker request in one call: its four first accesses and its
+    /// message step under the store's lock, after any step begun before
+    /// it (by [`EnclaveApi::begin_query`]).
+    fn serve_broker(&self, id: &SessionId, sealed: &[u8]) -> Result<Vec<u8>, SessionError> {
+        let (session, nonce, record, proven) = self.open_broker(id, sealed)?;
+        let response = self
+            .store_settled()
+            .execute_authorized(&record, proven, self.now());
+        Ok(noise::seal(&session.transport, nonce, response.as_bytes()))
     }
 
     /// The broker's store, with every begun request's message step run:
@@ -857,10 +879,7 @@ impl EnclaveApi for InProcessEnclave {
             return Err(SessionError::Replicated);
         }
         match service {
-            ServiceId::Broker => {
-                let ticket = self.begin_broker(id, sealed)?;
-                self.stage.finish(ticket)
-            }
+            ServiceId::Broker => self.serve_broker(id, sealed),
             ServiceId::Directory => self.serve(&self.directory, id, sealed),
             ServiceId::Rendezvous => self.serve(&self.rendezvous, id, sealed),
         }
