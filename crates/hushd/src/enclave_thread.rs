@@ -81,29 +81,6 @@ impl EnclaveThread {
         name: &str,
         cpu: Option<Cpu>,
     ) -> std::io::Result<Self> {
-        Self::spawn_stage(enclave, name, cpu)
-    }
-
-    /// The broker's two stages: a thread called `name` on `cpu` that begins
-    /// each query, and one called `second` (on the CPUs the caller may use)
-    /// that finishes it.
-    pub fn spawn_staged(
-        enclave: Arc<dyn EnclaveApi>,
-        name: &str,
-        cpu: Option<Cpu>,
-        second: &str,
-    ) -> std::io::Result<Self> {
-        let finisher = Self::spawn_stage(enclave.clone(), second, None)?;
-        let mut first = Self::spawn_stage(enclave, name, cpu)?;
-        first.finisher = Some(finisher.tx);
-        Ok(first)
-    }
-
-    fn spawn_stage(
-        enclave: Arc<dyn EnclaveApi>,
-        name: &str,
-        cpu: Option<Cpu>,
-    ) -> std::io::Result<Self> {
         let (tx, rx) = mpsc::channel::<Job>();
         // Answers cross to the async side a group at a time: one wake of a
         // worker per group, whose answers it then hands out itself.
@@ -132,6 +109,21 @@ impl EnclaveThread {
             finisher: None,
             cluster: None,
         })
+    }
+
+    /// The broker's two stages: a thread called `name` on `cpu` that begins
+    /// each query, and one called `second` (on the CPUs the caller may use)
+    /// that finishes it.
+    pub fn spawn_staged(
+        enclave: Arc<dyn EnclaveApi>,
+        name: &str,
+        cpu: Option<Cpu>,
+        second: &str,
+    ) -> std::io::Result<Self> {
+        let finisher = Self::spawn_on(enclave.clone(), second, None)?;
+        let mut first = Self::spawn_on(enclave, name, cpu)?;
+        first.finisher = Some(finisher.tx);
+        Ok(first)
     }
 
     /// Sends this service's requests through `node`'s replicated log.

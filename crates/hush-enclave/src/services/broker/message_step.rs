@@ -5,10 +5,10 @@
 //! out (write, update, read or clear) and fills the answer's message. So
 //! [`Store::begin`](super::Store::begin) makes the first four accesses and
 //! returns a [`MessageStep`], and the message array sits behind a lock of
-//! its own ([`SharedMessages`]). Whoever holds the store takes the
-//! message lock before letting the store go, so message steps run in the
-//! order their requests began, and the next request's first accesses can
-//! run on another enclave thread while this one's message step runs.
+//! its own ([`SharedMessages`]), so the next request's first accesses can
+//! run on another enclave thread while this one's message step runs. The
+//! enclave keeps the steps in the order their requests began
+//! (`message_stage.rs`).
 //!
 //! What the host sees does not change with the split: every request makes
 //! the same five accesses, and when its message access comes relative to

@@ -235,9 +235,8 @@ impl Store {
         step.run(&mut **lock_messages(&self.messages))
     }
 
-    /// The message array, for running [`MessageStep`]s: take its lock
-    /// before letting go of the store, so message steps run in the order
-    /// their requests began.
+    /// The message array, for running [`MessageStep`]s outside the store's
+    /// lock (in the order their requests began: `message_stage.rs`).
     pub(crate) fn shared_messages(&self) -> SharedMessages {
         self.messages.clone()
     }
@@ -245,9 +244,9 @@ impl Store {
     /// A request's first four accesses (directory, mailbox, free slots,
     /// free mailboxes); the returned step makes the fifth, to the message
     /// slot, and finishes the answer. Until it has run, the store's
-    /// message slots lag its mailboxes: run it (under the message lock
-    /// taken while this store is still held) before anything else touches
-    /// the message array.
+    /// message slots lag its mailboxes: run the steps in the order they
+    /// were made, and all of them before anything else touches the message
+    /// array.
     pub(crate) fn begin(
         &mut self,
         record: &RequestRecord,
