@@ -11,6 +11,7 @@ pub mod cluster;
 mod mask;
 pub mod message_stage;
 pub mod oblivious;
+pub mod opened_query;
 pub mod oram;
 pub mod reference;
 pub mod service;
@@ -18,6 +19,7 @@ pub mod services;
 pub mod session;
 
 pub use message_stage::Ticket;
+pub use opened_query::{AnswerToSeal, OpenedQuery};
 pub use service::{
     Applied, AttestationMode, EnclaveApi, EnclaveConfig, EnclaveStats, HandshakeReply,
     InProcessEnclave, Proposal, ProposeError, PublishedEvidence, SealedSnapshot, StartError,

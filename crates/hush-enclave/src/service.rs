@@ -9,6 +9,7 @@ use crate::cluster::log::{Change, Entry, LogKey};
 use crate::cluster::replica::{ApplyError, Pending, Replica};
 use crate::cluster::snapshot::{Counter, Reader, SnapshotError, Visit, Writer};
 use crate::message_stage::{MessageStage, Ticket};
+use crate::opened_query::{AnswerToSeal, OpenedQuery};
 use crate::oram::DefaultFactory;
 use crate::services::broker::Store as BrokerStore;
 use crate::services::directory::{Directory, DirectoryConfig, Verification};
@@ -50,10 +51,20 @@ pub trait EnclaveApi: Send + Sync + 'static {
     /// returns its sealed response. Message steps run in the order their
     /// requests began, whatever order tickets are finished in.
     fn finish_query(&self, ticket: Ticket) -> Result<Vec<u8>, SessionError>;
-    /// Handles a sealed broker request; returns a sealed response.
+    /// Handles a sealed broker request; returns a sealed response. The
+    /// same as [`EnclaveApi::open_query`], [`EnclaveApi::execute_query`]
+    /// and [`EnclaveApi::seal_answer`] in one call.
     fn query(&self, session: &SessionId, sealed: &[u8]) -> Result<Vec<u8>, SessionError> {
         self.call(ServiceId::Broker, session, sealed)
     }
+    /// Opens a sealed broker request without touching the store: callable
+    /// from any thread, alongside the store's (`opened_query.rs`).
+    fn open_query(&self, session: &SessionId, sealed: &[u8]) -> Result<OpenedQuery, SessionError>;
+    /// Runs an opened broker request against the store; its answer is
+    /// still to seal.
+    fn execute_query(&self, query: OpenedQuery) -> Result<AnswerToSeal, SessionError>;
+    /// Seals a broker answer for its session: callable from any thread.
+    fn seal_answer(&self, answer: AnswerToSeal) -> Vec<u8>;
     /// Verification codes the directory wants delivered (an identifier and
     /// a code each). They come out on the tick, never with the request
     /// that made them (see `services::directory::outbox`).
@@ -456,30 +467,31 @@ impl InProcessEnclave {
 impl InProcessEnclave {
     /// Opens a broker frame: its session, nonce and record, and whether
     /// the session has proven the key the record acts as.
-    fn open_broker(
-        &self,
-        id: &SessionId,
-        sealed: &[u8],
-    ) -> Result<(Arc<Session>, u64, RequestRecord, subtle::Choice), SessionError> {
+    fn open_broker(&self, id: &SessionId, sealed: &[u8]) -> Result<OpenedQuery, SessionError> {
         let session = self.session(id)?;
         let (nonce, plain) = self.open(&session, sealed, <Store as TrustedService>::REQUEST_LEN)?;
         let keys = *lock(&session.keys);
         let record = RequestRecord::from_bytes(&plain).expect("opened at the request length");
         // Constant time over every key slot: is the acting-as key proven?
         let proven = keys.contains(record.acting_as());
-        Ok((session, nonce, record, proven))
+        Ok(OpenedQuery {
+            session,
+            nonce,
+            record,
+            proven,
+        })
     }
 
     /// A broker request's first four accesses; its message step waits in
     /// [`MessageStage`] for its ticket (`message_stage.rs`).
     fn begin_broker(&self, id: &SessionId, sealed: &[u8]) -> Result<Ticket, SessionError> {
-        let (session, nonce, record, proven) = self.open_broker(id, sealed)?;
+        let q = self.open_broker(id, sealed)?;
         let mut store = lock(&self.store);
-        let step = store.begin(&record, proven, self.now());
+        let step = store.begin(&q.record, q.proven, self.now());
         // Queued while the store is held: steps queue in the order they began.
         Ok(self
             .stage
-            .push(step, store.shared_messages(), session, nonce))
+            .push(step, store.shared_messages(), q.session, q.nonce))
     }
 
     /// Message slots in use (secret; for tests only).
@@ -498,11 +510,21 @@ impl InProcessEnclave {
     /// message step under the store's lock, after any step begun before
     /// it (by [`EnclaveApi::begin_query`]).
     fn serve_broker(&self, id: &SessionId, sealed: &[u8]) -> Result<Vec<u8>, SessionError> {
-        let (session, nonce, record, proven) = self.open_broker(id, sealed)?;
+        let opened = self.open_broker(id, sealed)?;
+        Ok(seal_broker(self.execute_broker(opened)))
+    }
+
+    /// An opened broker request's accesses, under the store's lock after
+    /// any step begun before it.
+    fn execute_broker(&self, q: OpenedQuery) -> AnswerToSeal {
         let response = self
             .store_settled()
-            .execute_authorized(&record, proven, self.now());
-        Ok(noise::seal(&session.transport, nonce, response.as_bytes()))
+            .execute_authorized(&q.record, q.proven, self.now());
+        AnswerToSeal {
+            session: q.session,
+            nonce: q.nonce,
+            response,
+        }
     }
 
     /// The broker's store, with every begun request's message step run:
@@ -512,6 +534,11 @@ impl InProcessEnclave {
         self.stage.run_all();
         store
     }
+}
+
+/// Seals a broker answer for its session, under its request's nonce.
+fn seal_broker(a: AnswerToSeal) -> Vec<u8> {
+    noise::seal(&a.session.transport, a.nonce, a.response.as_bytes())
 }
 
 /// The replicated log's side of the enclave: only on a replica
@@ -895,6 +922,26 @@ impl EnclaveApi for InProcessEnclave {
 
     fn finish_query(&self, ticket: Ticket) -> Result<Vec<u8>, SessionError> {
         self.stage.finish(ticket)
+    }
+
+    fn open_query(&self, id: &SessionId, sealed: &[u8]) -> Result<OpenedQuery, SessionError> {
+        if self.is_replica() {
+            // Executing outside the log would fork this replica's state.
+            return Err(SessionError::Replicated);
+        }
+        self.open_broker(id, sealed)
+    }
+
+    fn execute_query(&self, query: OpenedQuery) -> Result<AnswerToSeal, SessionError> {
+        if self.is_replica() {
+            // It may have become one since the request was opened.
+            return Err(SessionError::Replicated);
+        }
+        Ok(self.execute_broker(query))
+    }
+
+    fn seal_answer(&self, answer: AnswerToSeal) -> Vec<u8> {
+        seal_broker(answer)
     }
 
     fn take_verifications(&self) -> Vec<Verification> {

@@ -61,6 +61,8 @@ enum Done {
 #[derive(Clone)]
 pub struct EnclaveThread {
     tx: mpsc::Sender<Job>,
+    /// For the calls any thread may make (opening and sealing queries).
+    enclave: Arc<dyn EnclaveApi>,
     /// The broker's second stage, if it has one: finishes begun queries.
     finisher: Option<mpsc::Sender<Job>>,
     /// In a cluster, requests go through the replicated log instead.
@@ -93,6 +95,7 @@ impl EnclaveThread {
             }
         });
         let thread = name.to_owned();
+        let on_thread = enclave.clone();
         std::thread::Builder::new()
             .name(name.into())
             .spawn(move || {
@@ -102,10 +105,11 @@ impl EnclaveThread {
                         Err(e) => tracing::warn!(thread, "{e}; it runs unpinned"),
                     }
                 }
-                serve(&*enclave, &rx, &answers);
+                serve(&*on_thread, &rx, &answers);
             })?;
         Ok(Self {
             tx,
+            enclave,
             finisher: None,
             cluster: None,
         })
@@ -137,15 +141,22 @@ impl EnclaveThread {
         self.cluster.as_ref()
     }
 
-    /// Makes a broker query: in one call, or begun on this thread and
-    /// finished on the second stage's when there is one.
+    /// Makes a broker query. With one stage, the caller's thread opens
+    /// the frame and seals the answer, and this thread makes only the
+    /// store's accesses (`hush_enclave::opened_query`). With two, it is
+    /// begun on this thread and finished on the second stage's.
     pub async fn query(
         &self,
         id: SessionId,
         sealed: Vec<u8>,
     ) -> Option<Result<Vec<u8>, SessionError>> {
         let Some(finisher) = self.finisher.clone() else {
-            return self.run(move |e| e.query(&id, &sealed)).await;
+            let opened = match self.enclave.open_query(&id, &sealed) {
+                Ok(opened) => opened,
+                Err(e) => return Some(Err(e)),
+            };
+            let answer = self.run(move |e| e.execute_query(opened)).await?;
+            return Some(answer.map(|a| self.enclave.seal_answer(a)));
         };
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |e| {

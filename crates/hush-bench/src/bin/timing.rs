@@ -769,6 +769,99 @@ fn enclave_compare(
     }
 }
 
+/// Which call of a request made in three (`open_query`, `execute_query`,
+/// `seal_answer`) a pair measures: hushd makes the first and the last on
+/// its async workers, so the host can time each alone.
+#[derive(Clone, Copy)]
+enum Call {
+    Open,
+    Seal,
+}
+
+/// Like [`enclave_compare`], but the request goes in three calls and only
+/// `call` is measured; the other two run unmeasured for both classes.
+fn enclave_split_compare(
+    runner: &mut CtRunner,
+    rng: &mut BenchRng,
+    call: Call,
+    mut left: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
+    mut right: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
+) {
+    let e = timing_enclave();
+    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let session: ClientSession = {
+        let hs = Handshake::start().unwrap();
+        let reply = e.handshake(&hs.message).unwrap();
+        let s = hs
+            .finish(reply.session, &reply.message, &hush_attest::Policy::dev())
+            .unwrap();
+        let (ka, kb) = (alice.keypair(), bob.keypair());
+        let (_, sealed) = s.seal_key_proofs(&[&ka, &kb]);
+        e.prove_keys(&s.id(), &sealed).unwrap();
+        s
+    };
+    let sid = session.id();
+    let cast = Cast {
+        alice: alice.public(),
+        bob: bob.public(),
+    };
+    let query = |record: &RequestRecord| {
+        let (_, sealed) = session.seal_request(record);
+        e.query(&sid, &sealed).unwrap();
+    };
+    for n in 0..30 {
+        let op = Op::Create {
+            id: id(n),
+            recipient: cast.bob,
+            payload: Payload::frame(b"x").unwrap(),
+        };
+        query(&rec(cast.alice, op));
+    }
+    let mut draws = Draws::new(rng);
+    for n in 0..samples() as u64 {
+        let class = draws.next();
+        let l = left(&cast, rng, n);
+        let r = right(&cast, rng, n);
+        let record = pick(class, l, r);
+        let (_, sealed) = session.seal_request(&record);
+        drop(record);
+        match call {
+            Call::Open => {
+                // run_one takes an Fn: the result goes in a RefCell (same
+                // cost for both classes).
+                let opened = std::cell::RefCell::new(None);
+                runner.run_one(class, || {
+                    *opened.borrow_mut() = Some(e.open_query(&sid, &sealed));
+                });
+                let opened = opened.into_inner().unwrap().unwrap();
+                let answer = e.execute_query(opened).unwrap();
+                drop(e.seal_answer(answer));
+            }
+            Call::Seal => {
+                let opened = e.open_query(&sid, &sealed).unwrap();
+                let answer = std::cell::RefCell::new(Some(e.execute_query(opened).unwrap()));
+                runner.run_one(class, || e.seal_answer(answer.borrow_mut().take().unwrap()));
+            }
+        }
+        query(&delete_fresh(cast.bob, cast.bob, n));
+    }
+}
+
+/// Opening checks, in constant time, whether the session proved the key a
+/// request acts as: carol's key was never proven.
+fn enclave_open_proven_vs_unproven(runner: &mut CtRunner, rng: &mut BenchRng) {
+    enclave_split_compare(runner, rng, Call::Open, read_resident_req, |_, r, _| {
+        let op = Op::Read {
+            id: id(r.random_range(0..30)),
+        };
+        rec(key(CAROL), op)
+    });
+}
+
+fn enclave_seal_create_vs_read_answer(runner: &mut CtRunner, rng: &mut BenchRng) {
+    enclave_split_compare(runner, rng, Call::Seal, create_fresh_req, read_resident_req);
+}
+
 fn enclave_create_vs_read(runner: &mut CtRunner, rng: &mut BenchRng) {
     enclave_compare(runner, rng, create_fresh_req, read_resident_req);
 }
@@ -907,6 +1000,8 @@ ctbench_main!(
     enclave_create_vs_update,
     enclave_read_vs_update,
     enclave_create_random_vs_zero_payload,
+    enclave_open_proven_vs_unproven,
+    enclave_seal_create_vs_read_answer,
     enclave_prove_one_vs_four,
     enclave_prove_valid_vs_first_invalid,
     enclave_prove_two_valid_vs_two_invalid
