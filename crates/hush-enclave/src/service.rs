@@ -51,6 +51,9 @@ pub trait EnclaveApi: Send + Sync + 'static {
     /// returns its sealed response. Message steps run in the order their
     /// requests began, whatever order tickets are finished in.
     fn finish_query(&self, ticket: Ticket) -> Result<Vec<u8>, SessionError>;
+    /// [`EnclaveApi::begin_query`] for a request already opened by
+    /// [`EnclaveApi::open_query`] (on another thread).
+    fn begin_opened(&self, query: OpenedQuery) -> Result<Ticket, SessionError>;
     /// Handles a sealed broker request; returns a sealed response. The
     /// same as [`EnclaveApi::open_query`], [`EnclaveApi::execute_query`]
     /// and [`EnclaveApi::seal_answer`] in one call.
@@ -484,14 +487,12 @@ impl InProcessEnclave {
 
     /// A broker request's first four accesses; its message step waits in
     /// [`MessageStage`] for its ticket (`message_stage.rs`).
-    fn begin_broker(&self, id: &SessionId, sealed: &[u8]) -> Result<Ticket, SessionError> {
-        let q = self.open_broker(id, sealed)?;
+    fn begin_broker(&self, q: OpenedQuery) -> Ticket {
         let mut store = lock(&self.store);
         let step = store.begin(&q.record, q.proven, self.now());
         // Queued while the store is held: steps queue in the order they began.
-        Ok(self
-            .stage
-            .push(step, store.shared_messages(), q.session, q.nonce))
+        self.stage
+            .push(step, store.shared_messages(), q.session, q.nonce)
     }
 
     /// Message slots in use (secret; for tests only).
@@ -913,11 +914,16 @@ impl EnclaveApi for InProcessEnclave {
     }
 
     fn begin_query(&self, id: &SessionId, sealed: &[u8]) -> Result<Ticket, SessionError> {
+        let opened = self.open_query(id, sealed)?;
+        self.begin_opened(opened)
+    }
+
+    fn begin_opened(&self, query: OpenedQuery) -> Result<Ticket, SessionError> {
         if self.is_replica() {
             // Executing outside the log would fork this replica's state.
             return Err(SessionError::Replicated);
         }
-        self.begin_broker(id, sealed)
+        Ok(self.begin_broker(query))
     }
 
     fn finish_query(&self, ticket: Ticket) -> Result<Vec<u8>, SessionError> {

@@ -141,26 +141,27 @@ impl EnclaveThread {
         self.cluster.as_ref()
     }
 
-    /// Makes a broker query. With one stage, the caller's thread opens
-    /// the frame and seals the answer, and this thread makes only the
-    /// store's accesses (`hush_enclave::opened_query`). With two, it is
-    /// begun on this thread and finished on the second stage's.
+    /// Makes a broker query. The caller's thread opens the frame
+    /// (`hush_enclave::opened_query`). With one stage, this thread makes
+    /// the store's accesses and the caller's thread seals the answer; with
+    /// two, this thread begins it and the second stage's finishes and
+    /// seals it.
     pub async fn query(
         &self,
         id: SessionId,
         sealed: Vec<u8>,
     ) -> Option<Result<Vec<u8>, SessionError>> {
+        let opened = match self.enclave.open_query(&id, &sealed) {
+            Ok(opened) => opened,
+            Err(e) => return Some(Err(e)),
+        };
         let Some(finisher) = self.finisher.clone() else {
-            let opened = match self.enclave.open_query(&id, &sealed) {
-                Ok(opened) => opened,
-                Err(e) => return Some(Err(e)),
-            };
             let answer = self.run(move |e| e.execute_query(opened)).await?;
             return Some(answer.map(|a| self.enclave.seal_answer(a)));
         };
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move |e| {
-            let ticket = match e.begin_query(&id, &sealed) {
+            let ticket = match e.begin_opened(opened) {
                 Ok(ticket) => ticket,
                 Err(err) => {
                     return Done::Answer(Box::new(move || {
