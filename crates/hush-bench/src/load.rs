@@ -59,6 +59,11 @@ pub struct LoadArgs {
     /// TCP connections the clients share [default: one per client].
     #[arg(long)]
     connections: Option<usize>,
+    /// Let the load generator's threads run on every CPU, the spawned
+    /// hushd's enclave CPU included [default: only on the CPUs hushd
+    /// leaves to its async workers; see client_cpus.rs].
+    #[arg(long)]
+    clients_anywhere: bool,
 }
 
 pub(crate) struct Spawned(pub(crate) Child);
@@ -510,6 +515,11 @@ pub async fn run(args: LoadArgs) -> Result<()> {
         None => {
             let (c, u) = spawn_hushd(args.log2, &[])?;
             _child = c;
+            if !args.clients_anywhere
+                && let Some(cpus) = crate::client_cpus::confine_off_the_enclave_cpu()?
+            {
+                println!("load generator on CPU(s) {cpus:?}, off hushd's enclave CPU\n");
+            }
             u
         }
     };

@@ -7,6 +7,7 @@
 //! ```
 
 mod backend;
+mod client_cpus;
 mod directory;
 mod load;
 #[cfg(feature = "mc-oblivious")]
