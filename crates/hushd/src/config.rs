@@ -91,10 +91,12 @@ pub struct Settings {
     /// hushd may use, with every other thread on the rest, when it may use
     /// two or more), "off" (no pinning) or a CPU number.
     pub enclave_cpu: String,
-    /// The broker's enclave threads: 1 (each request made whole on one
+    /// The broker's enclave threads: 1 (each request's accesses on one
     /// thread) or 2 (a request's message slot access and seal on a
-    /// second thread, while the first begins the next request).
-    pub broker_threads: u8,
+    /// second thread, while the first begins the next request); none: 2
+    /// when the first has a CPU of its own (`enclave_cpu`), else 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub broker_threads: Option<u8>,
     /// The browser demo at /demo/: "auto" (on with dev attestation only),
     /// "on" or "off".
     pub demo: String,
@@ -143,7 +145,7 @@ impl Default for Settings {
             attestation_collateral: None,
             log_format: "text".into(),
             enclave_cpu: "auto".into(),
-            broker_threads: 1,
+            broker_threads: None,
             demo: "auto".into(),
             snapshot_every: crate::cluster::DEFAULT_SNAPSHOT_EVERY,
             node_id: None,
@@ -294,9 +296,8 @@ pub struct Args {
     /// The broker's enclave threads: 1 makes each request whole on one
     /// thread; 2 begins each request on the first (on the enclave CPU) and
     /// finishes it (its message slot, the seal) on the second, with the
-    /// other threads, so two requests are under way at once. 2 needs CPU
-    /// to spare: on 2 CPUs shared with the clients it was slower at 2^16
-    /// and barely faster at 2^20 (BENCHMARKS.md) [default: 1].
+    /// other threads, so two requests are under way at once (BENCHMARKS.md)
+    /// [default: 2 when the first has a CPU of its own, else 1].
     #[arg(long, env = "HUSH_BROKER_THREADS", value_name = "1|2")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broker_threads: Option<u8>,
@@ -459,14 +460,25 @@ impl Settings {
             bail!("max sessions must be at least 1");
         }
         self.enclave_cpu()?;
-        if !(1..=2).contains(&self.broker_threads) {
+        if let Some(n) = self.broker_threads
+            && !(1..=2).contains(&n)
+        {
             bail!(
-                "broker_threads must be 1 or 2, not {} (set by --broker-threads, \
-                 HUSH_BROKER_THREADS or the config file)",
-                self.broker_threads
+                "broker_threads must be 1 or 2, not {n} (set by --broker-threads, \
+                 HUSH_BROKER_THREADS or the config file)"
             );
         }
         Ok(())
+    }
+
+    /// The broker's enclave threads: as set, or by default 2 when the
+    /// first has a CPU of its own (`pinned`), else 1. On this project's
+    /// 2-CPU machine two were 14% faster end to end at 2^20 and no slower
+    /// at 2^16 (BENCHMARKS.md, "The session's crypto off the enclave
+    /// thread"); without a CPU of its own the first would share one with
+    /// the second.
+    pub fn broker_threads(&self, pinned: bool) -> u8 {
+        self.broker_threads.unwrap_or(if pinned { 2 } else { 1 })
     }
 
     /// The `enclave_cpu` setting, parsed.
@@ -731,11 +743,21 @@ mod tests {
     }
 
     #[test]
-    fn the_broker_has_one_thread_unless_set_and_other_counts_are_refused() {
-        assert_eq!(parse(&[]).unwrap().broker_threads, 1);
-        assert_eq!(parse(&["--broker-threads", "2"]).unwrap().broker_threads, 2);
+    fn the_broker_has_two_threads_when_pinned_unless_set_and_other_counts_are_refused() {
+        let default = parse(&[]).unwrap();
+        assert_eq!(default.broker_threads, None);
+        assert_eq!(default.broker_threads(true), 2);
+        assert_eq!(default.broker_threads(false), 1);
+        let one = parse(&["--broker-threads", "1"]).unwrap();
+        assert_eq!(one.broker_threads(true), 1);
+        assert_eq!(
+            parse(&["--broker-threads", "2"])
+                .unwrap()
+                .broker_threads(false),
+            2
+        );
         let s = Settings::from_toml_str("broker_threads = 2").unwrap();
-        assert_eq!(s.broker_threads, 2);
+        assert_eq!(s.broker_threads, Some(2));
         for bad in ["0", "3"] {
             let e = format!("{:#}", parse(&["--broker-threads", bad]).unwrap_err());
             assert!(

@@ -155,7 +155,9 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
         ),
         None => tracing::info!("threads are not pinned (enclave_cpu, or fewer than 2 CPUs)"),
     }
-    let thread = match settings.broker_threads {
+    let broker_threads = settings.broker_threads(cpus.enclave.is_some());
+    tracing::info!(broker_threads, "the broker's enclave threads");
+    let thread = match broker_threads {
         1 => EnclaveThread::spawn_on(enclave.clone(), "enclave-broker", cpus.enclave),
         _ => EnclaveThread::spawn_staged(
             enclave.clone(),

@@ -76,6 +76,8 @@ fn the_broker_enclave_thread_has_a_cpu_of_its_own_unless_off() {
     if mine.len() >= 2 {
         let top = *mine.iter().max().unwrap();
         let rest: Vec<usize> = mine.iter().copied().filter(|&c| c != top).collect();
+        // With a CPU of its own, the broker has two threads by default.
+        assert!(names.contains(&"enclave-slots"), "{names:?}");
         for (name, cpus) in &t {
             if name == "enclave-broker" {
                 assert_eq!(cpus, &vec![top], "the broker's enclave thread");
@@ -91,6 +93,12 @@ fn the_broker_enclave_thread_has_a_cpu_of_its_own_unless_off() {
 
     let off = Hushd::start(&["--enclave-cpu", "off"]);
     let t = settled(&off, |t| t.iter().any(|(n, _)| n == "enclave-broker"));
+    // Not pinned: one broker thread by default (its second would be
+    // started before it).
+    assert!(
+        !t.iter().any(|(n, _)| n == "enclave-slots"),
+        "one broker thread when not pinned: {t:?}"
+    );
     for (name, cpus) in &t {
         assert_eq!(
             cpus, &mine,
