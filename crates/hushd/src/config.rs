@@ -473,7 +473,7 @@ impl Settings {
 
     /// The broker's enclave threads: as set, or by default 2 when the
     /// first has a CPU of its own (`pinned`), else 1. On this project's
-    /// 2-CPU machine two were 14% faster end to end at 2^20 and no slower
+    /// 2-CPU machine two were 18% faster end to end at 2^20 and no slower
     /// at 2^16 (BENCHMARKS.md, "The session's crypto off the enclave
     /// thread"); without a CPU of its own the first would share one with
     /// the second.

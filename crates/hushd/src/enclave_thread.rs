@@ -25,14 +25,16 @@
 //!
 //! The broker can have a second enclave thread ([`EnclaveThread::spawn_staged`],
 //! `broker_threads = 2`): the first begins each request (the accesses that
-//! decide it, `EnclaveApi::begin_query`) and hands its ticket to the
+//! decide it, `EnclaveApi::begin_opened`) and hands its ticket to the
 //! second, which finishes it (the message slot's access and the seal,
 //! `EnclaveApi::finish_query`) and hands back the answer. So the next
-//! request begins while this one finishes. On this project's 2-CPU
-//! machine, shared with the load generator, that was 1-7% faster at 2^20
-//! and 8-12% slower at 2^16: each answer then goes back alone, and the
-//! wakes cost more CPU than the overlap saved (BENCHMARKS.md, "Two broker
-//! stages"). So one thread is the default.
+//! request begins while this one finishes. Either way the async worker
+//! that received a request opens its frame and seals its answer
+//! (`hush_enclave::opened_query`), so the enclave threads make only the
+//! store's accesses. With that, two threads were faster at 2^20 in every
+//! alternating pair on this project's 2-CPU machine (medians 1.18x) and
+//! no slower at 2^16 (BENCHMARKS.md, "The session's crypto off the
+//! enclave thread"): hushd uses two when the first has a CPU of its own.
 
 use crate::affinity::{self, Cpu};
 use hush_enclave::{EnclaveApi, SessionError};
