@@ -716,6 +716,35 @@ fn timing_enclave() -> InProcessEnclave {
     InProcessEnclave::start(config, NOW).unwrap()
 }
 
+/// The enclave-level pairs' enclave, one session proving alice's and
+/// bob's keys, and 30 resident messages from alice in bob's mailbox.
+fn session_enclave() -> (InProcessEnclave, ClientSession, Cast) {
+    let e = timing_enclave();
+    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let hs = Handshake::start().unwrap();
+    let reply = e.handshake(&hs.message).unwrap();
+    let session = hs
+        .finish(reply.session, &reply.message, &hush_attest::Policy::dev())
+        .unwrap();
+    let (ka, kb) = (alice.keypair(), bob.keypair());
+    let (_, sealed) = session.seal_key_proofs(&[&ka, &kb]);
+    e.prove_keys(&session.id(), &sealed).unwrap();
+    let cast = Cast {
+        alice: alice.public(),
+        bob: bob.public(),
+    };
+    for n in 0..30 {
+        let op = Op::Create {
+            id: id(n),
+            recipient: cast.bob,
+            payload: Payload::frame(b"x").unwrap(),
+        };
+        let (_, sealed) = session.seal_request(&rec(cast.alice, op));
+        e.query(&session.id(), &sealed).unwrap();
+    }
+    (e, session, cast)
+}
+
 /// The whole enclave path: sealed frame in, sealed frame out, with one
 /// session proving alice's and bob's keys. Both classes' requests are
 /// built every sample; after it the same unmeasured delete runs, whatever
@@ -726,36 +755,12 @@ fn enclave_compare(
     mut left: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
     mut right: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
 ) {
-    let e = timing_enclave();
-    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
-    let session: ClientSession = {
-        let hs = Handshake::start().unwrap();
-        let reply = e.handshake(&hs.message).unwrap();
-        let s = hs
-            .finish(reply.session, &reply.message, &hush_attest::Policy::dev())
-            .unwrap();
-        let (ka, kb) = (alice.keypair(), bob.keypair());
-        let (_, sealed) = s.seal_key_proofs(&[&ka, &kb]);
-        e.prove_keys(&s.id(), &sealed).unwrap();
-        s
-    };
+    let (e, session, cast) = session_enclave();
     let sid = session.id();
-    let cast = Cast {
-        alice: alice.public(),
-        bob: bob.public(),
-    };
     let query = |record: &RequestRecord| {
         let (_, sealed) = session.seal_request(record);
         e.query(&sid, &sealed).unwrap();
     };
-    for n in 0..30 {
-        let op = Op::Create {
-            id: id(n),
-            recipient: cast.bob,
-            payload: Payload::frame(b"x").unwrap(),
-        };
-        query(&rec(cast.alice, op));
-    }
     let mut draws = Draws::new(rng);
     for n in 0..samples() as u64 {
         let class = draws.next();
@@ -787,36 +792,12 @@ fn enclave_split_compare(
     mut left: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
     mut right: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
 ) {
-    let e = timing_enclave();
-    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
-    let session: ClientSession = {
-        let hs = Handshake::start().unwrap();
-        let reply = e.handshake(&hs.message).unwrap();
-        let s = hs
-            .finish(reply.session, &reply.message, &hush_attest::Policy::dev())
-            .unwrap();
-        let (ka, kb) = (alice.keypair(), bob.keypair());
-        let (_, sealed) = s.seal_key_proofs(&[&ka, &kb]);
-        e.prove_keys(&s.id(), &sealed).unwrap();
-        s
-    };
+    let (e, session, cast) = session_enclave();
     let sid = session.id();
-    let cast = Cast {
-        alice: alice.public(),
-        bob: bob.public(),
-    };
     let query = |record: &RequestRecord| {
         let (_, sealed) = session.seal_request(record);
         e.query(&sid, &sealed).unwrap();
     };
-    for n in 0..30 {
-        let op = Op::Create {
-            id: id(n),
-            recipient: cast.bob,
-            payload: Payload::frame(b"x").unwrap(),
-        };
-        query(&rec(cast.alice, op));
-    }
     let mut draws = Draws::new(rng);
     for n in 0..samples() as u64 {
         let class = draws.next();
