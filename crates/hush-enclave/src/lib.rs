@@ -17,6 +17,8 @@ pub mod reference;
 pub mod service;
 pub mod services;
 pub mod session;
+#[cfg(test)]
+mod test_support;
 
 pub use message_stage::Ticket;
 pub use opened_query::{AnswerToSeal, OpenedQuery};

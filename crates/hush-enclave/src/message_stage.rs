@@ -145,12 +145,11 @@ impl MessageStage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, StoreConfig};
+    use crate::test_support::{enclave, session_proving};
+    use crate::{EnclaveApi, InProcessEnclave, StoreConfig};
     use hush_client::Identity;
-    use hush_client::session::{ClientSession, Handshake};
-    use hush_wire::{
-        KeyProofStatus, MessageId, Op, Payload, PublicKey, Request, RequestRecord, Response, Status,
-    };
+    use hush_client::session::ClientSession;
+    use hush_wire::{MessageId, Op, Payload, PublicKey, Request, RequestRecord, Response, Status};
 
     const START: u64 = 1_000;
     const TTL: u64 = 100;
@@ -158,35 +157,15 @@ mod tests {
     /// An enclave whose sweep passes over every slot in one tick, and a
     /// session that has proven alice's and bob's keys.
     fn setup() -> (InProcessEnclave, ClientSession, Identity, Identity) {
-        let config = EnclaveConfig {
-            store: StoreConfig::new(64, TTL)
-                .unwrap()
-                .with_max_recipients(4)
-                .unwrap()
-                .with_sweep(64, 4)
-                .unwrap(),
-            directory: crate::DirectoryConfig::new(16).unwrap(),
-            rendezvous: crate::RendezvousConfig::new(16).unwrap(),
-            max_sessions: 8,
-            session_idle_secs: 600,
-            attestation: AttestationMode::Dev,
-            collateral: None,
-            peer_policy: None,
-        };
-        let e = InProcessEnclave::start(config, START).unwrap();
-        let hs = Handshake::start().unwrap();
-        let reply = e.handshake(&hs.message).unwrap();
-        let s = hs
-            .finish(reply.session, &reply.message, &hush_attest::Policy::dev())
+        let store = StoreConfig::new(64, TTL)
+            .unwrap()
+            .with_max_recipients(4)
+            .unwrap()
+            .with_sweep(64, 4)
             .unwrap();
+        let e = enclave(store, START);
         let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
-        let (a, b) = (alice.keypair(), bob.keypair());
-        let (nonce, sealed) = s.seal_key_proofs(&[&a, &b]);
-        let r = e.prove_keys(&s.id(), &sealed).unwrap();
-        assert_eq!(
-            s.open_key_proof_response(nonce, &r).unwrap().status,
-            KeyProofStatus::Ok
-        );
+        let s = session_proving(&e, &[&alice, &bob]);
         (e, s, alice, bob)
     }
 

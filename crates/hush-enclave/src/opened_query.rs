@@ -62,41 +62,18 @@ impl std::fmt::Debug for AnswerToSeal {
 
 #[cfg(test)]
 mod tests {
-    use crate::{
-        AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, SessionError, StoreConfig,
-    };
+    use crate::test_support::{enclave, session_proving};
+    use crate::{EnclaveApi, InProcessEnclave, SessionError, StoreConfig};
     use hush_client::Identity;
-    use hush_client::session::{ClientSession, Handshake};
-    use hush_wire::{
-        KeyProofStatus, MessageId, Op, Payload, Request, RequestRecord, Response, Status,
-    };
+    use hush_client::session::ClientSession;
+    use hush_wire::{MessageId, Op, Payload, Request, RequestRecord, Response, Status};
     use std::sync::Arc;
 
     /// An enclave and a session that has proven alice's key (not bob's).
     fn setup() -> (Arc<InProcessEnclave>, ClientSession, Identity, Identity) {
-        let config = EnclaveConfig {
-            store: StoreConfig::new(64, 100).unwrap(),
-            directory: crate::DirectoryConfig::new(16).unwrap(),
-            rendezvous: crate::RendezvousConfig::new(16).unwrap(),
-            max_sessions: 8,
-            session_idle_secs: 600,
-            attestation: AttestationMode::Dev,
-            collateral: None,
-            peer_policy: None,
-        };
-        let e = InProcessEnclave::start(config, 1_000).unwrap();
-        let hs = Handshake::start().unwrap();
-        let reply = e.handshake(&hs.message).unwrap();
-        let s = hs
-            .finish(reply.session, &reply.message, &hush_attest::Policy::dev())
-            .unwrap();
+        let e = enclave(StoreConfig::new(64, 100).unwrap(), 1_000);
         let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
-        let (nonce, sealed) = s.seal_key_proofs(&[&alice.keypair()]);
-        let r = e.prove_keys(&s.id(), &sealed).unwrap();
-        assert_eq!(
-            s.open_key_proof_response(nonce, &r).unwrap().status,
-            KeyProofStatus::Ok
-        );
+        let s = session_proving(&e, &[&alice]);
         (Arc::new(e), s, alice, bob)
     }
 

@@ -1045,7 +1045,6 @@ mod tests {
     use super::*;
     use crate::session::key_proof::test_hook;
     use hush_client::Identity;
-    use hush_client::session::Handshake;
     use hush_wire::{KeyProofStatus, Op, Request, Status};
     use std::sync::mpsc;
     use std::time::Duration;
@@ -1060,31 +1059,12 @@ mod tests {
     /// every other client.)
     #[test]
     fn queries_do_not_wait_for_key_proof_checks() {
-        let config = EnclaveConfig {
-            store: StoreConfig::new(64, 100).unwrap(),
-            directory: DirectoryConfig::new(16).unwrap(),
-            rendezvous: RendezvousConfig::new(16).unwrap(),
-            max_sessions: 8,
-            session_idle_secs: 600,
-            attestation: AttestationMode::Dev,
-            collateral: None,
-            peer_policy: None,
-        };
-        let e = Arc::new(InProcessEnclave::start(config, 1_000).unwrap());
+        let e = Arc::new(crate::test_support::enclave(
+            StoreConfig::new(64, 100).unwrap(),
+            1_000,
+        ));
         let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
-        let hs = Handshake::start().unwrap();
-        let reply = e.handshake(&hs.message).unwrap();
-        let s = Arc::new(
-            hs.finish(reply.session, &reply.message, &hush_attest::Policy::dev())
-                .unwrap(),
-        );
-        let kp = alice.keypair();
-        let (nonce, sealed) = s.seal_key_proofs(&[&kp]);
-        let r = e.prove_keys(&s.id(), &sealed).unwrap();
-        assert_eq!(
-            s.open_key_proof_response(nonce, &r).unwrap().status,
-            KeyProofStatus::Ok
-        );
+        let s = Arc::new(crate::test_support::session_proving(&e, &[&alice]));
 
         // Pause the next check inside verification until released.
         let (entered_tx, entered) = mpsc::channel();

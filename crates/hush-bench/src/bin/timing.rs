@@ -752,39 +752,25 @@ fn session_enclave() -> (InProcessEnclave, ClientSession, Cast) {
 fn enclave_compare(
     runner: &mut CtRunner,
     rng: &mut BenchRng,
-    mut left: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
-    mut right: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
+    left: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
+    right: impl FnMut(&Cast, &mut BenchRng, u64) -> RequestRecord,
 ) {
-    let (e, session, cast) = session_enclave();
-    let sid = session.id();
-    let query = |record: &RequestRecord| {
-        let (_, sealed) = session.seal_request(record);
-        e.query(&sid, &sealed).unwrap();
-    };
-    let mut draws = Draws::new(rng);
-    for n in 0..samples() as u64 {
-        let class = draws.next();
-        let l = left(&cast, rng, n);
-        let r = right(&cast, rng, n);
-        let record = pick(class, l, r);
-        let (_, sealed) = session.seal_request(&record);
-        drop(record);
-        runner.run_one(class, || e.query(&sid, &sealed));
-        query(&delete_fresh(cast.bob, cast.bob, n));
-    }
+    enclave_split_compare(runner, rng, Call::Whole, left, right);
 }
 
-/// Which call of a request made in three (`open_query`, `execute_query`,
-/// `seal_answer`) a pair measures: hushd makes the first and the last on
-/// its async workers, so the host can time each alone.
+/// What a pair measures: the whole request in one call (`query`), or one
+/// call of the three (`open_query`, `execute_query`, `seal_answer`) that
+/// hushd makes, the first and the last on its async workers, so the host
+/// can time each alone.
 #[derive(Clone, Copy)]
 enum Call {
+    Whole,
     Open,
     Seal,
 }
 
-/// Like [`enclave_compare`], but the request goes in three calls and only
-/// `call` is measured; the other two run unmeasured for both classes.
+/// Measures `call` for requests of two classes (see [`enclave_compare`]);
+/// in three calls, the other two run unmeasured for both classes.
 fn enclave_split_compare(
     runner: &mut CtRunner,
     rng: &mut BenchRng,
@@ -807,6 +793,7 @@ fn enclave_split_compare(
         let (_, sealed) = session.seal_request(&record);
         drop(record);
         match call {
+            Call::Whole => runner.run_one(class, || e.query(&sid, &sealed)),
             Call::Open => {
                 // run_one takes an Fn: the result goes in a RefCell (same
                 // cost for both classes).
