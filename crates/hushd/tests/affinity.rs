@@ -66,9 +66,15 @@ fn settled(
 fn the_broker_enclave_thread_has_a_cpu_of_its_own_unless_off() {
     let mine = allowed(&std::fs::read_to_string("/proc/self/status").unwrap());
     let d = Hushd::start(&[]);
-    let enclave_alone =
-        |t: &[(String, Vec<usize>)]| t.iter().any(|(n, c)| n == "enclave-broker" && c.len() == 1);
-    let t = settled(&d, enclave_alone);
+    let has = |t: &[(String, Vec<usize>)], name: &str| t.iter().any(|(n, _)| n == name);
+    // A new thread names itself (and the enclave thread pins itself) once
+    // it runs, so wait for every thread the test expects.
+    let t = settled(&d, |t| {
+        t.iter()
+            .any(|(n, c)| n == "enclave-broker" && (mine.len() < 2 || c.len() == 1))
+            && has(t, "enclave-directo")
+            && (mine.len() < 2 || has(t, "enclave-slots"))
+    });
     let names: Vec<&str> = t.iter().map(|(n, _)| n.as_str()).collect();
     assert!(names.contains(&"enclave-broker"), "{names:?}");
     // comm is cut at 15 bytes.
@@ -92,7 +98,9 @@ fn the_broker_enclave_thread_has_a_cpu_of_its_own_unless_off() {
     drop(d);
 
     let off = Hushd::start(&["--enclave-cpu", "off"]);
-    let t = settled(&off, |t| t.iter().any(|(n, _)| n == "enclave-broker"));
+    let t = settled(&off, |t| {
+        has(t, "enclave-broker") && has(t, "enclave-directo")
+    });
     // Not pinned: one broker thread by default (its second would be
     // started before it).
     assert!(
