@@ -25,25 +25,45 @@
 //!
 //! The broker can have a second enclave thread ([`EnclaveThread::spawn_staged`],
 //! `broker_threads = 2`): the first begins each request (the accesses that
-//! decide it, `EnclaveApi::begin_opened`) and hands its ticket to the
-//! second, which finishes it (the message slot's access and the seal,
-//! `EnclaveApi::finish_query`) and hands back the answer. So the next
-//! request begins while this one finishes. Either way the async worker
+//! decide it, `EnclaveApi::begin_opened`) and, when other requests wait
+//! for it, hands its ticket to the second, which finishes it (the message
+//! slot's access and the seal, `EnclaveApi::finish_query`) and hands back
+//! the answer. So the next request begins while this one finishes. When
+//! none waits, the first finishes the request itself: its CPU has the time,
+//! and the second stage's CPU, shared with the async workers, is spared a
+//! wake and two context switches (at 2^16, where the first stage was 70%
+//! busy, that was 1.12x end to end; BENCHMARKS.md, "Work where the CPU is
+//! idle"). Either way the async worker
 //! that received a request opens its frame and seals its answer
 //! (`hush_enclave::opened_query`), so the enclave threads make only the
 //! store's accesses. With that, two threads were faster at 2^20 in every
 //! alternating pair on this project's 2-CPU machine (medians 1.18x) and
 //! no slower at 2^16 (BENCHMARKS.md, "The session's crypto off the
 //! enclave thread"): hushd uses two when the first has a CPU of its own.
+//!
+//! A thread with a CPU of its own polls its empty queue for
+//! [`POLL_BEFORE_SLEEP`] before it sleeps, so a request that arrives soon
+//! after the last costs its sender no wake.
 
 use crate::affinity::{self, Cpu};
 use hush_enclave::{EnclaveApi, SessionError};
 use hush_wire::SessionId;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 /// Most finished answers held back while more requests wait.
 pub const MAX_HELD: usize = 8;
+
+/// How long a thread with a CPU of its own polls its empty queue before it
+/// sleeps. A request sent to a sleeping thread costs its sender a futex
+/// wake, and in a virtual machine an inter-processor interrupt, on the
+/// sender's CPU, the busy one; one sent to a polling thread costs nothing
+/// there. Measured at 2^16 without it, the async worker woke the broker's
+/// thread for 44% of requests. The poll only uses the thread's own CPU,
+/// and ends this long after the last request, so an idle hushd sleeps.
+pub const POLL_BEFORE_SLEEP: Duration = Duration::from_micros(200);
 
 /// Hands a finished answer to whoever waits for it.
 type Answer = Box<dyn FnOnce() + Send>;
@@ -59,14 +79,40 @@ enum Done {
     Handed,
 }
 
+/// A thread's job queue: its sending side, and how many jobs wait in it.
+#[derive(Clone)]
+struct Queue {
+    tx: mpsc::Sender<Job>,
+    /// Jobs sent and not yet started by the thread.
+    waiting: Arc<AtomicUsize>,
+    /// Broker tickets this thread finished (tests and measurements).
+    finished: Arc<AtomicU64>,
+}
+
+impl Queue {
+    /// Queues `job`; gives it back if the thread is gone.
+    fn send(&self, job: Job) -> Result<(), Job> {
+        self.waiting.fetch_add(1, Ordering::AcqRel);
+        self.tx.send(job).map_err(|mpsc::SendError(job)| {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            job
+        })
+    }
+
+    /// Whether no job waits for the thread (it may still be running one).
+    fn is_empty(&self) -> bool {
+        self.waiting.load(Ordering::Acquire) == 0
+    }
+}
+
 /// Handle to the enclave thread (cheap to clone).
 #[derive(Clone)]
 pub struct EnclaveThread {
-    tx: mpsc::Sender<Job>,
+    queue: Queue,
     /// For the calls any thread may make (opening and sealing queries).
     enclave: Arc<dyn EnclaveApi>,
     /// The broker's second stage, if it has one: finishes begun queries.
-    finisher: Option<mpsc::Sender<Job>>,
+    finisher: Option<Queue>,
     /// In a cluster, requests go through the replicated log instead.
     cluster: Option<Arc<crate::cluster::Node>>,
 }
@@ -98,19 +144,31 @@ impl EnclaveThread {
         });
         let thread = name.to_owned();
         let on_thread = enclave.clone();
+        let queue = Queue {
+            tx,
+            waiting: Arc::new(AtomicUsize::new(0)),
+            finished: Arc::new(AtomicU64::new(0)),
+        };
+        let waiting = queue.waiting.clone();
         std::thread::Builder::new()
             .name(name.into())
             .spawn(move || {
+                // Only a thread alone on its CPU polls: elsewhere the poll
+                // would take CPU time from the threads it shares with.
+                let mut poll = Duration::ZERO;
                 if let Some(cpu) = cpu {
                     match affinity::pin_current_thread(cpu) {
-                        Ok(()) => tracing::info!(thread, cpu = cpu.0, "enclave thread pinned"),
+                        Ok(()) => {
+                            tracing::info!(thread, cpu = cpu.0, "enclave thread pinned");
+                            poll = POLL_BEFORE_SLEEP;
+                        }
                         Err(e) => tracing::warn!(thread, "{e}; it runs unpinned"),
                     }
                 }
-                serve(&*on_thread, &rx, &answers);
+                serve(&*on_thread, &rx, &answers, poll, &waiting);
             })?;
         Ok(Self {
-            tx,
+            queue,
             enclave,
             finisher: None,
             cluster: None,
@@ -128,7 +186,7 @@ impl EnclaveThread {
     ) -> std::io::Result<Self> {
         let finisher = Self::spawn_on(enclave.clone(), second, None)?;
         let mut first = Self::spawn_on(enclave, name, cpu)?;
-        first.finisher = Some(finisher.tx);
+        first.finisher = Some(finisher.queue);
         Ok(first)
     }
 
@@ -146,8 +204,8 @@ impl EnclaveThread {
     /// Makes a broker query. The caller's thread opens the frame
     /// (`hush_enclave::opened_query`). With one stage, this thread makes
     /// the store's accesses and the caller's thread seals the answer; with
-    /// two, this thread begins it and the second stage's finishes and
-    /// seals it.
+    /// two, this thread begins it, and finishes and seals it too when no
+    /// other request waits for it, else hands it to the second stage.
     pub async fn query(
         &self,
         id: SessionId,
@@ -157,11 +215,12 @@ impl EnclaveThread {
             Ok(opened) => opened,
             Err(e) => return Some(Err(e)),
         };
-        let Some(finisher) = self.finisher.clone() else {
+        let Some(second) = self.finisher.clone() else {
             let answer = self.run(move |e| e.execute_query(opened)).await?;
             return Some(answer.map(|a| self.enclave.seal_answer(a)));
         };
         let (tx, rx) = tokio::sync::oneshot::channel();
+        let first = self.queue.clone();
         let job: Job = Box::new(move |e| {
             let ticket = match e.begin_opened(opened) {
                 Ok(ticket) => ticket,
@@ -171,22 +230,43 @@ impl EnclaveThread {
                     }));
                 }
             };
-            let finish: Job = Box::new(move |e| {
-                let result = e.finish_query(ticket);
-                Done::Answer(Box::new(move || {
-                    let _ = tx.send(result);
-                }))
-            });
-            // Each ticket goes on at once: holding them back for a group
-            // left the second stage idle, and was slower at 2^20.
-            if let Err(mpsc::SendError(finish)) = finisher.send(finish) {
+            let finish = |by: Arc<AtomicU64>| -> Job {
+                Box::new(move |e| {
+                    let result = e.finish_query(ticket);
+                    by.fetch_add(1, Ordering::Relaxed);
+                    Done::Answer(Box::new(move || {
+                        let _ = tx.send(result);
+                    }))
+                })
+            };
+            // Nothing waits for this thread: it has time to finish the
+            // request itself, which spares the second stage's CPU (the
+            // busy one, shared with the async workers) a wake and a
+            // context switch. Otherwise the ticket goes on at once
+            // (holding tickets back for a group left the second stage
+            // idle, and was slower at 2^20). The choice depends only on
+            // how many requests the host has queued.
+            if first.is_empty() {
+                return finish(first.finished.clone())(e);
+            }
+            if let Err(finish) = second.send(finish(second.finished.clone())) {
                 // The second stage is gone (shutting down): finish here.
                 return finish(e);
             }
             Done::Handed
         });
-        self.tx.send(job).ok()?;
+        self.queue.send(job).ok()?;
         rx.await.ok()
+    }
+
+    /// Broker tickets finished by the first stage and by the second.
+    #[cfg(test)]
+    fn tickets_finished(&self) -> (u64, u64) {
+        let second = self.finisher.as_ref().expect("a staged thread");
+        (
+            self.queue.finished.load(Ordering::Relaxed),
+            second.finished.load(Ordering::Relaxed),
+        )
     }
 
     /// Runs `f` on the enclave thread and returns its result.
@@ -201,17 +281,43 @@ impl EnclaveThread {
                 let _ = tx.send(result);
             }))
         });
-        self.tx.send(job).ok()?;
+        self.queue.send(job).ok()?;
         rx.await.ok()
     }
 }
 
+/// The next job: polls the queue for up to `poll`, then sleeps on it.
+/// `None` once every sender is gone.
+fn next_job(rx: &mpsc::Receiver<Job>, poll: Duration) -> Option<Job> {
+    if !poll.is_zero() {
+        let start = Instant::now();
+        loop {
+            // Reading the clock every few dozen polls keeps its cost out
+            // of the loop.
+            for _ in 0..64 {
+                match rx.try_recv() {
+                    Ok(job) => return Some(job),
+                    Err(mpsc::TryRecvError::Disconnected) => return None,
+                    Err(mpsc::TryRecvError::Empty) => std::hint::spin_loop(),
+                }
+            }
+            if start.elapsed() >= poll {
+                break;
+            }
+        }
+    }
+    rx.recv().ok()
+}
+
 /// The thread's loop: runs jobs in arrival order and sends their answers
-/// on whenever no job is waiting or `MAX_HELD` are ready.
+/// on whenever no job is waiting or `MAX_HELD` are ready. An empty queue
+/// is polled for `poll` before the thread sleeps ([`POLL_BEFORE_SLEEP`]).
 fn serve(
     enclave: &dyn EnclaveApi,
     rx: &mpsc::Receiver<Job>,
     answers: &tokio::sync::mpsc::UnboundedSender<Vec<Answer>>,
+    poll: Duration,
+    waiting: &AtomicUsize,
 ) {
     let mut held: Vec<Answer> = Vec::with_capacity(MAX_HELD);
     let deliver = |held: &mut Vec<Answer>| {
@@ -226,13 +332,14 @@ fn serve(
             Ok(job) => job,
             Err(mpsc::TryRecvError::Empty) => {
                 deliver(&mut held);
-                match rx.recv() {
-                    Ok(job) => job,
-                    Err(_) => break,
+                match next_job(rx, poll) {
+                    Some(job) => job,
+                    None => break,
                 }
             }
             Err(mpsc::TryRecvError::Disconnected) => break,
         };
+        waiting.fetch_sub(1, Ordering::AcqRel);
         if let Done::Answer(answer) = job(enclave) {
             held.push(answer);
         }
@@ -246,10 +353,13 @@ fn serve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hush_client::Identity;
+    use hush_client::session::{ClientSession, Handshake};
     use hush_enclave::{
         AttestationMode, DirectoryConfig, EnclaveConfig, InProcessEnclave, RendezvousConfig,
         StoreConfig,
     };
+    use hush_wire::{KeyProofStatus, MessageId, Op, Payload, Request, RequestRecord, Status};
     use std::sync::Mutex;
     use std::time::Duration;
 
@@ -266,6 +376,157 @@ mod tests {
         };
         let enclave = Arc::new(InProcessEnclave::start(config, 1_000).unwrap());
         EnclaveThread::spawn(enclave, "enclave-test").unwrap()
+    }
+
+    /// A staged broker thread (as with `broker_threads = 2`), and a session
+    /// with its enclave that has proven `who`'s key.
+    fn staged(who: &Identity) -> (EnclaveThread, ClientSession) {
+        let config = EnclaveConfig {
+            store: StoreConfig::new(64, 100).unwrap(),
+            directory: DirectoryConfig::new(16).unwrap(),
+            rendezvous: RendezvousConfig::new(16).unwrap(),
+            max_sessions: 8,
+            session_idle_secs: 600,
+            attestation: AttestationMode::Dev,
+            collateral: None,
+            peer_policy: None,
+        };
+        let e = Arc::new(InProcessEnclave::start(config, 1_000).unwrap());
+        let hs = Handshake::start().unwrap();
+        let reply = e.handshake(&hs.message).unwrap();
+        let s = hs
+            .finish(reply.session, &reply.message, &hush_attest::Policy::dev())
+            .unwrap();
+        let (nonce, sealed) = s.seal_key_proofs(&[&who.keypair()]);
+        let r = e.prove_keys(&s.id(), &sealed).unwrap();
+        assert_eq!(
+            s.open_key_proof_response(nonce, &r).unwrap().status,
+            KeyProofStatus::Ok
+        );
+        let t = EnclaveThread::spawn_staged(e, "enclave-test", None, "enclave-test-2").unwrap();
+        (t, s)
+    }
+
+    /// Sends `who` a message from itself with id `[n; 16]` through `t`.
+    async fn create(t: &EnclaveThread, s: &ClientSession, who: &Identity, n: u8) -> Status {
+        let request = Request {
+            acting_as: who.public(),
+            op: Op::Create {
+                id: MessageId::new([n; 16]).unwrap(),
+                recipient: who.public(),
+                payload: Payload::frame(&[n]).unwrap(),
+            },
+        };
+        let (nonce, sealed) = s.seal_request(&RequestRecord::encode(&request));
+        let answer = t.query(s.id(), sealed).await.unwrap().unwrap();
+        s.open_response(nonce, &answer)
+            .unwrap()
+            .decode()
+            .unwrap()
+            .status
+    }
+
+    /// How many messages `who`'s mailbox lists.
+    async fn listed(t: &EnclaveThread, s: &ClientSession, who: &Identity) -> usize {
+        let request = Request {
+            acting_as: who.public(),
+            op: Op::List,
+        };
+        let (nonce, sealed) = s.seal_request(&RequestRecord::encode(&request));
+        let answer = t.query(s.id(), sealed).await.unwrap().unwrap();
+        let response = s.open_response(nonce, &answer).unwrap().decode().unwrap();
+        response.listing.ids().len()
+    }
+
+    #[tokio::test]
+    async fn a_staged_thread_finishes_a_request_itself_when_none_waits() {
+        let alice = Identity::generate("alice");
+        let (t, s) = staged(&alice);
+        for n in 1..=5 {
+            assert_eq!(create(&t, &s, &alice, n).await, Status::Ok);
+        }
+        assert_eq!(listed(&t, &s, &alice).await, 5);
+        // One at a time, nothing ever waited behind a request.
+        assert_eq!(t.tickets_finished(), (6, 0));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn requests_waiting_behind_the_first_stage_go_on_to_the_second() {
+        let alice = Identity::generate("alice");
+        let (t, s) = staged(&alice);
+        let s = Arc::new(s);
+        // Hold the first stage until six requests wait for it.
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let gate = {
+            let t = t.clone();
+            tokio::spawn(async move { t.run(move |_| go_rx.recv().is_ok()).await })
+        };
+        let mut sent = Vec::new();
+        for n in 1..=6 {
+            let (t, s, alice) = (t.clone(), s.clone(), alice.clone());
+            sent.push(tokio::spawn(async move { create(&t, &s, &alice, n).await }));
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while t.queue.waiting.load(Ordering::Acquire) < 6 {
+            assert!(std::time::Instant::now() < deadline, "the requests queue");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        go_tx.send(()).unwrap();
+        assert_eq!(gate.await.unwrap(), Some(true));
+        for created in sent {
+            assert_eq!(created.await.unwrap(), Status::Ok);
+        }
+        // The first five had requests behind them; the last had none.
+        assert_eq!(t.tickets_finished(), (1, 5));
+        // Wherever each was finished, every message was stored.
+        assert_eq!(listed(&t, &s, &alice).await, 6);
+        assert_eq!(t.tickets_finished(), (2, 5));
+    }
+
+    /// CPU time (clock ticks) used so far by this process's thread `name`.
+    fn cpu_ticks(name: &str) -> u64 {
+        for task in std::fs::read_dir("/proc/self/task").unwrap() {
+            let dir = task.unwrap().path();
+            let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+            if comm.trim() == name {
+                let stat = std::fs::read_to_string(dir.join("stat")).unwrap();
+                // After the parenthesised name: utime and stime are the
+                // 12th and 13th fields.
+                let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split(' ').collect();
+                return fields[12].parse::<u64>().unwrap() + fields[13].parse::<u64>().unwrap();
+            }
+        }
+        panic!("no thread {name}");
+    }
+
+    #[tokio::test]
+    async fn a_pinned_thread_that_polls_for_work_sleeps_when_idle() {
+        let config = EnclaveConfig {
+            store: StoreConfig::new(64, 100).unwrap(),
+            directory: DirectoryConfig::new(16).unwrap(),
+            rendezvous: RendezvousConfig::new(16).unwrap(),
+            max_sessions: 8,
+            session_idle_secs: 600,
+            attestation: AttestationMode::Dev,
+            collateral: None,
+            peer_policy: None,
+        };
+        let enclave = Arc::new(InProcessEnclave::start(config, 1_000).unwrap());
+        // Pinned (to a CPU this test may use), so it polls.
+        let cpu = affinity::current_thread_cpus().unwrap()[0];
+        let t = EnclaveThread::spawn_on(enclave, "enclave-poll", Some(cpu)).unwrap();
+        assert_eq!(t.run(|_| 1).await, Some(1));
+        // Well past the poll, the idle thread uses no CPU.
+        tokio::time::sleep(POLL_BEFORE_SLEEP * 10).await;
+        let before = cpu_ticks("enclave-poll");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let used = cpu_ticks("enclave-poll") - before;
+        assert!(
+            used <= 2,
+            "an idle enclave thread used {used} ticks in 0.5 s"
+        );
+        // And it still takes work.
+        assert_eq!(t.run(|_| 2).await, Some(2));
     }
 
     #[tokio::test]
