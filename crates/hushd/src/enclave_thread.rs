@@ -363,7 +363,8 @@ mod tests {
     use std::sync::Mutex;
     use std::time::Duration;
 
-    fn thread() -> EnclaveThread {
+    /// An enclave with small services.
+    fn enclave() -> Arc<InProcessEnclave> {
         let config = EnclaveConfig {
             store: StoreConfig::new(64, 100).unwrap(),
             directory: DirectoryConfig::new(16).unwrap(),
@@ -374,24 +375,17 @@ mod tests {
             collateral: None,
             peer_policy: None,
         };
-        let enclave = Arc::new(InProcessEnclave::start(config, 1_000).unwrap());
-        EnclaveThread::spawn(enclave, "enclave-test").unwrap()
+        Arc::new(InProcessEnclave::start(config, 1_000).unwrap())
+    }
+
+    fn thread() -> EnclaveThread {
+        EnclaveThread::spawn(enclave(), "enclave-test").unwrap()
     }
 
     /// A staged broker thread (as with `broker_threads = 2`), and a session
     /// with its enclave that has proven `who`'s key.
     fn staged(who: &Identity) -> (EnclaveThread, ClientSession) {
-        let config = EnclaveConfig {
-            store: StoreConfig::new(64, 100).unwrap(),
-            directory: DirectoryConfig::new(16).unwrap(),
-            rendezvous: RendezvousConfig::new(16).unwrap(),
-            max_sessions: 8,
-            session_idle_secs: 600,
-            attestation: AttestationMode::Dev,
-            collateral: None,
-            peer_policy: None,
-        };
-        let e = Arc::new(InProcessEnclave::start(config, 1_000).unwrap());
+        let e = enclave();
         let hs = Handshake::start().unwrap();
         let reply = e.handshake(&hs.message).unwrap();
         let s = hs
@@ -501,20 +495,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_pinned_thread_that_polls_for_work_sleeps_when_idle() {
-        let config = EnclaveConfig {
-            store: StoreConfig::new(64, 100).unwrap(),
-            directory: DirectoryConfig::new(16).unwrap(),
-            rendezvous: RendezvousConfig::new(16).unwrap(),
-            max_sessions: 8,
-            session_idle_secs: 600,
-            attestation: AttestationMode::Dev,
-            collateral: None,
-            peer_policy: None,
-        };
-        let enclave = Arc::new(InProcessEnclave::start(config, 1_000).unwrap());
         // Pinned (to a CPU this test may use), so it polls.
         let cpu = affinity::current_thread_cpus().unwrap()[0];
-        let t = EnclaveThread::spawn_on(enclave, "enclave-poll", Some(cpu)).unwrap();
+        let t = EnclaveThread::spawn_on(enclave(), "enclave-poll", Some(cpu)).unwrap();
         assert_eq!(t.run(|_| 1).await, Some(1));
         // Well past the poll, the idle thread uses no CPU.
         tokio::time::sleep(POLL_BEFORE_SLEEP * 10).await;
