@@ -64,6 +64,13 @@ pub struct LoadArgs {
     /// leaves to its async workers; see client_cpus.rs].
     #[arg(long)]
     clients_anywhere: bool,
+    /// Send the broker's requests as sealed frames over plain TCP (hushd's
+    /// --tcp-listen) instead of gRPC; sessions still start over gRPC.
+    #[arg(long)]
+    tcp: bool,
+    /// The TCP transport's address of --server (with --tcp).
+    #[arg(long, requires = "server", requires = "tcp")]
+    tcp_server: Option<String>,
 }
 
 pub(crate) struct Spawned(pub(crate) Child);
@@ -75,18 +82,33 @@ impl Drop for Spawned {
     }
 }
 
-/// A spawned hushd: the process, its gRPC URL and its metrics URL.
-pub(crate) fn spawn_hushd(log2: u32, extra: &[&str]) -> Result<(Spawned, String)> {
-    let (child, url, _) = spawn_hushd_with_metrics(log2, extra, false)?;
-    Ok((child, url))
+/// Where a spawned hushd listens.
+pub(crate) struct Addresses {
+    /// gRPC.
+    pub(crate) url: String,
+    /// Metrics, if asked for.
+    pub(crate) metrics: Option<String>,
+    /// The TCP transport, if asked for (`--tcp-listen`).
+    pub(crate) tcp: Option<String>,
 }
 
-/// Like [`spawn_hushd`], optionally serving metrics on a random port.
+/// A spawned hushd: the process, its gRPC URL and, if `metrics`, the URL
+/// of its metrics on a random port.
 pub(crate) fn spawn_hushd_with_metrics(
     log2: u32,
     extra: &[&str],
     metrics: bool,
 ) -> Result<(Spawned, String, Option<String>)> {
+    let (child, a) = spawn_hushd_at(log2, extra, metrics)?;
+    Ok((child, a.url, a.metrics))
+}
+
+/// Starts hushd with `extra` flags and reads the addresses it prints.
+pub(crate) fn spawn_hushd_at(
+    log2: u32,
+    extra: &[&str],
+    metrics: bool,
+) -> Result<(Spawned, Addresses)> {
     let exe = std::env::current_exe()?;
     let hushd = exe.parent().context("binary directory")?.join("hushd");
     if !hushd.exists() {
@@ -111,13 +133,15 @@ pub(crate) fn spawn_hushd_with_metrics(
         .spawn()
         .context("starting hushd")?;
     let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let (mut url, mut murl) = (None, None);
+    let (mut url, mut murl, mut tcp) = (None, None, None);
     for line in lines.by_ref() {
         let line = line?;
         if let Some(u) = line.strip_prefix("hushd: oblivious message broker listening on ") {
             url = Some(u.trim().to_owned());
         } else if let Some(u) = line.strip_prefix("hushd: metrics on ") {
             murl = Some(u.trim().to_owned());
+        } else if let Some(a) = line.strip_prefix("hushd: broker query stream over TCP on ") {
+            tcp = Some(a.trim().to_owned());
         } else if line.starts_with("hushd: capacity") {
             break;
         }
@@ -125,8 +149,11 @@ pub(crate) fn spawn_hushd_with_metrics(
     std::thread::spawn(move || for _ in lines {});
     Ok((
         Spawned(child),
-        url.context("hushd did not print its address")?,
-        murl,
+        Addresses {
+            url: url.context("hushd did not print its address")?,
+            metrics: murl,
+            tcp,
+        },
     ))
 }
 
@@ -205,6 +232,7 @@ impl Worker {
         channel: tonic::transport::Channel,
         n: usize,
         stream: bool,
+        tcp: Option<&str>,
     ) -> Result<Self> {
         let ids: Vec<_> = (0..=MAILBOXES)
             .map(|k| Identity::generate(&format!("c{n}k{k}")))
@@ -212,6 +240,9 @@ impl Worker {
         let keys = ids.iter().map(|i| i.keypair()).collect();
         let mut client = Client::over(channel, url, hush_attest::Policy::dev(), keys).await?;
         client.use_stream(stream);
+        if let Some(addr) = tcp {
+            client.use_tcp(addr)?;
+        }
         Ok(Self {
             n,
             client,
@@ -510,20 +541,30 @@ fn ms(us: u64) -> f64 {
 /// Runs the load benchmark and prints Markdown.
 pub async fn run(args: LoadArgs) -> Result<()> {
     let _child;
-    let url = match &args.server {
-        Some(u) => u.clone(),
+    let (url, tcp) = match &args.server {
+        Some(u) => (u.clone(), args.tcp_server.clone()),
         None => {
-            let (c, u) = spawn_hushd(args.log2, &[])?;
+            let extra: &[&str] = if args.tcp {
+                &["--tcp-listen", "127.0.0.1:0"]
+            } else {
+                &[]
+            };
+            let (c, a) = spawn_hushd_at(args.log2, extra, false)?;
             _child = c;
             if !args.clients_anywhere
                 && let Some(cpus) = crate::client_cpus::confine_off_the_enclave_cpu()?
             {
                 println!("load generator on CPU(s) {cpus:?}, off hushd's enclave CPU\n");
             }
-            u
+            (a.url, a.tcp)
         }
     };
-    let transport = if args.unary {
+    if args.tcp && tcp.is_none() {
+        bail!("--tcp needs the server's TCP address: --tcp-server HOST:PORT (hushd --tcp-listen)");
+    }
+    let transport = if args.tcp {
+        "sealed frames over plain TCP"
+    } else if args.unary {
         "unary Query"
     } else {
         "QueryStream"
@@ -533,7 +574,7 @@ pub async fn run(args: LoadArgs) -> Result<()> {
         .unwrap_or(args.clients)
         .clamp(1, args.clients);
     println!(
-        "## End to end: {} clients on {conns} connection(s) over gRPC ({transport}) vs the in-process store, capacity 2^{}\n",
+        "## End to end: {} clients on {conns} connection(s) ({transport}) vs the in-process store, capacity 2^{}\n",
         args.clients, args.log2
     );
     let config = StoreConfig::new(1 << args.log2, crate::TTL_SECS)?;
@@ -558,7 +599,8 @@ pub async fn run(args: LoadArgs) -> Result<()> {
     }
     let mut workers = Vec::new();
     for n in 0..args.clients {
-        workers.push(Worker::new(&url, channels[n % connections].clone(), n, !args.unary).await?);
+        let channel = channels[n % connections].clone();
+        workers.push(Worker::new(&url, channel, n, !args.unary, tcp.as_deref()).await?);
     }
     // Warm up: give every client some messages.
     let warm = closed_round(workers, 40).await?;
@@ -590,8 +632,9 @@ pub async fn run(args: LoadArgs) -> Result<()> {
     let remote = med(rows.iter().map(|r| r.1).collect());
     let ratio = med(rows.iter().map(|r| r.1 / r.0).collect());
     println!(
-        "| round | in-process store ops/s | {} clients over gRPC ops/s | ratio |\n|---|---|---|---|",
-        args.clients
+        "| round | in-process store ops/s | {} clients over {} ops/s | ratio |\n|---|---|---|---|",
+        args.clients,
+        if args.tcp { "TCP" } else { "gRPC" }
     );
     for (i, (l, r)) in rows.iter().enumerate() {
         println!("| {} | {l:.0} | {r:.0} | {:.2} |", i + 1, r / l);

@@ -42,7 +42,7 @@ pub async fn soak(args: SoakArgs) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs_f64(args.minutes * 60.0);
     for n in 0..args.clients {
         let channel = channel_for(n)?.connect().await?;
-        let mut w = Worker::new(&url, channel, n, true).await?;
+        let mut w = Worker::new(&url, channel, n, true, None).await?;
         w.set_ttl(Duration::from_secs(args.ttl_secs));
         tasks.push(tokio::spawn(async move {
             let (mut ops, mut errors) = (0u64, 0u64);

@@ -57,6 +57,8 @@ pub mod rendezvous;
 pub mod session;
 #[cfg(feature = "native")]
 pub mod status;
+#[cfg(feature = "native")]
+mod tcp;
 
 #[cfg(feature = "native")]
 pub use client::{Client, DEFAULT_ATTEMPTS, INBOX_REQUESTS, MAX_GRPC_MESSAGE, Read, server_url};

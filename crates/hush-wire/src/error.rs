@@ -61,4 +61,7 @@ pub enum WireError {
     /// A request field that its op requires is missing or malformed.
     #[error("{0}")]
     InvalidRequest(&'static str),
+    /// A frame of the TCP transport that is malformed (see `tcp`).
+    #[error("malformed TCP frame: {0}")]
+    TcpFrame(&'static str),
 }

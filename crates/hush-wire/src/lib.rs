@@ -16,6 +16,8 @@
 //! | [`Card`] | signing key 32 \| encryption key 32 \| signature 64 | 128 |
 //!
 //! Reserved bytes are written as zero and must be zero when read.
+//!
+//! [`tcp`] frames the broker's sealed requests for the plain-TCP transport.
 
 mod card;
 pub mod codec;
@@ -36,6 +38,7 @@ mod request;
 mod response;
 mod session;
 mod status;
+pub mod tcp;
 
 pub use card::Card;
 pub use codec::FixedCodec;

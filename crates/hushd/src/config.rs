@@ -40,6 +40,10 @@ pub struct Settings {
     /// Prometheus metrics listen address ("off" in TOML/flags disables it).
     #[serde(with = "address_or_off")]
     pub metrics_listen: Option<SocketAddr>,
+    /// The broker's query stream over plain TCP (`hush_wire::tcp`), or
+    /// "off" (the default).
+    #[serde(with = "address_or_off")]
+    pub tcp_listen: Option<SocketAddr>,
     /// Messages the store holds (power of two).
     pub capacity: u32,
     /// Recipients with messages in flight (default capacity / 8).
@@ -123,6 +127,7 @@ impl Default for Settings {
         Self {
             listen: DEFAULT_LISTEN.parse().expect("valid"),
             metrics_listen: Some(DEFAULT_METRICS_LISTEN.parse().expect("valid")),
+            tcp_listen: None,
             capacity: DEFAULT_CAPACITY,
             max_recipients: None,
             max_accounts: DEFAULT_MAX_ACCOUNTS,
@@ -189,6 +194,12 @@ pub struct Args {
     #[arg(long, env = "HUSH_METRICS_LISTEN")]
     #[serde(skip)]
     pub metrics_listen: Option<String>,
+    /// Also serve the broker's query stream as length-prefixed sealed
+    /// frames over plain TCP on this address (lighter than gRPC per
+    /// request; sessions still start over gRPC), or "off" [default: off].
+    #[arg(long, env = "HUSH_TCP_LISTEN")]
+    #[serde(skip)]
+    pub tcp_listen: Option<String>,
     /// Store capacity in messages, a power of two [default: 4096].
     #[arg(long, env = "HUSH_CAPACITY")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -344,14 +355,19 @@ impl Args {
             fig = fig.merge(Toml::file(path));
         }
         fig = fig.merge(Serialized::defaults(self));
-        match self.metrics_listen.as_deref() {
-            None => {}
-            Some("off") => fig = fig.merge(("metrics_listen", "off")),
-            Some(addr) => {
-                let a: SocketAddr = addr.parse().with_context(|| {
-                    format!("--metrics-listen {addr:?} is not an address or \"off\"")
-                })?;
-                fig = fig.merge(("metrics_listen", a.to_string()));
+        for (flag, key, value) in [
+            ("--metrics-listen", "metrics_listen", &self.metrics_listen),
+            ("--tcp-listen", "tcp_listen", &self.tcp_listen),
+        ] {
+            match value.as_deref() {
+                None => {}
+                Some("off") => fig = fig.merge((key, "off")),
+                Some(addr) => {
+                    let a: SocketAddr = addr
+                        .parse()
+                        .with_context(|| format!("{flag} {addr:?} is not an address or \"off\""))?;
+                    fig = fig.merge((key, a.to_string()));
+                }
             }
         }
         for (flag, key, value) in [
@@ -377,7 +393,7 @@ impl Args {
     }
 }
 
-/// `metrics_listen` in TOML: an address, or "off" (the same as the flag).
+/// `metrics_listen` and `tcp_listen` in TOML: an address, or "off" (the same as the flag).
 mod address_or_off {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::net::SocketAddr;
@@ -429,6 +445,12 @@ impl Settings {
                 }
             }
             _ => bail!("node_id and peers go together (--node-id N --peers ID=HOST:PORT,...)"),
+        }
+        if let Some(tcp) = self.tcp_listen
+            && (tcp == self.listen || Some(tcp) == self.metrics_listen)
+            && tcp.port() != 0
+        {
+            bail!("tcp_listen {tcp} is already the gRPC or metrics address: give it its own port");
         }
         if self.snapshot_every == 0 {
             bail!("snapshot_every must be at least 1 (log entries between snapshots)");
@@ -728,6 +750,26 @@ mod tests {
         assert_eq!(s.ttl, Duration::from_secs(7200), "flags win");
         let s = Settings::from_toml_str("metrics_listen = \"off\"").unwrap();
         assert_eq!(s.metrics_listen, None);
+    }
+
+    #[test]
+    fn the_tcp_transport_is_off_unless_given_its_own_address() {
+        assert_eq!(parse(&[]).unwrap().tcp_listen, None);
+        let s = parse(&["--tcp-listen", "127.0.0.1:7880"]).unwrap();
+        assert_eq!(s.tcp_listen, Some("127.0.0.1:7880".parse().unwrap()));
+        let s = Settings::from_toml_str("tcp_listen = \"127.0.0.1:7881\"").unwrap();
+        assert_eq!(s.tcp_listen, Some("127.0.0.1:7881".parse().unwrap()));
+        assert_eq!(parse(&["--tcp-listen", "off"]).unwrap().tcp_listen, None);
+        let e = format!("{:#}", parse(&["--tcp-listen", "port 7880"]).unwrap_err());
+        assert!(
+            e.contains("--tcp-listen \"port 7880\" is not an address"),
+            "{e}"
+        );
+        let e = format!(
+            "{:#}",
+            parse(&["--tcp-listen", DEFAULT_LISTEN]).unwrap_err()
+        );
+        assert!(e.contains("its own port"), "{e}");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //!
 //! A request travels: `server.rs` (listeners, services) -> `broker.rs`,
 //! `directory.rs` or `rendezvous.rs` (the gRPC services, sealed bytes only; `rpc.rs` what they
-//! share) -> `enclave_thread.rs` (one thread per trusted service, calling
+//! share; `tcp.rs` the broker's query stream over plain TCP) -> `enclave_thread.rs` (one thread per trusted service, calling
 //! into the enclave) -> the enclave (`hush_enclave`: session table, Noise,
 //! the services). `clock.rs` feeds the enclave the time and hands the
 //! directory's verification codes to `verification.rs`, `telemetry.rs`
@@ -25,5 +25,6 @@ pub mod rendezvous;
 pub mod rpc;
 pub mod server;
 pub mod shutdown;
+pub mod tcp;
 pub mod telemetry;
 pub mod verification;

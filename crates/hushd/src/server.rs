@@ -1,6 +1,6 @@
 //! Wires hushd together: bind, start the enclave, serve gRPC (broker,
 //! directory, blobs, rendezvous, attestation, health, reflection), the
-//! published evidence over HTTP, and metrics; tick the clock, stop cleanly.
+//! published evidence over HTTP, the broker's TCP transport, and metrics; tick the clock, stop cleanly.
 
 use crate::affinity::{self, CpuPlan};
 use crate::attestation::AttestationService;
@@ -77,6 +77,12 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
     let addr = listener.local_addr()?;
     let metrics_listener = match settings.metrics_listen {
         Some(a) => Some(telemetry::bind(a).await?),
+        None => None,
+    };
+    let tcp_listener = match settings.tcp_listen {
+        Some(a) => Some(TcpListener::bind(a).await.with_context(|| {
+            format!("cannot listen on {a} for the TCP transport (use --tcp-listen ADDR, or off)")
+        })?),
         None => None,
     };
     let metrics = telemetry::recorder()?;
@@ -217,6 +223,9 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
     if let Some(l) = &metrics_listener {
         println!("hushd: metrics on http://{}/metrics", l.local_addr()?);
     }
+    if let Some(l) = &tcp_listener {
+        println!("hushd: broker query stream over TCP on {}", l.local_addr()?);
+    }
     if settings.demo_enabled() {
         println!("hushd: browser demo on http://{addr}/demo/");
     }
@@ -252,6 +261,9 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
     println!("  hush send --as alice --to bob \"hello bob\" --allow-dev-attestation");
     println!("  hush inbox --as bob --allow-dev-attestation");
 
+    if let Some(l) = tcp_listener {
+        tokio::spawn(crate::tcp::serve(l, thread.clone(), stop.clone()));
+    }
     let clock_task = tokio::spawn(clock::run(thread, sender, stop.clone()));
     tokio::spawn(crate::blobs::expire_loop(
         blob_store,
