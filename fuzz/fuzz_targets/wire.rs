@@ -9,6 +9,7 @@ use hush_wire::{
     Message, MessageId, Payload, PublicKey, Request, RequestRecord, Response, SealedFrame,
     SessionId,
 };
+use hush_wire::tcp::{MAX_TCP_REPLY_BODY_LEN, TCP_LENGTH_LEN, TcpReply, TcpRequest, body_len};
 use libfuzzer_sys::fuzz_target;
 
 fn canonical<T: FixedCodec>(bytes: &[u8]) {
@@ -19,7 +20,7 @@ fn canonical<T: FixedCodec>(bytes: &[u8]) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
-    match which % 11 {
+    match which % 12 {
         0 => {
             canonical::<Request>(rest);
             if let Ok(rec) = RequestRecord::from_bytes(rest) {
@@ -60,6 +61,20 @@ fuzz_target!(|data: &[u8]| {
         }
         9 => canonical::<EnvelopeHeader>(rest),
         10 => canonical::<EnvelopePlaintext>(rest),
+        11 => {
+            // The TCP transport: a length prefix, a request body (hushd
+            // decodes it), a reply body (clients decode it).
+            if let Some(prefix) = rest.get(..TCP_LENGTH_LEN) {
+                let prefix: [u8; TCP_LENGTH_LEN] = prefix.try_into().expect("4 bytes");
+                if let Ok(len) = body_len(prefix, MAX_TCP_REPLY_BODY_LEN) {
+                    assert!((1..=MAX_TCP_REPLY_BODY_LEN).contains(&len));
+                }
+            }
+            canonical::<TcpRequest>(rest);
+            if let Ok(reply) = TcpReply::decode(rest) {
+                assert_eq!(&reply.to_frame()[TCP_LENGTH_LEN..], rest);
+            }
+        }
         _ => {
             if let Ok(s) = std::str::from_utf8(rest) {
                 // Accepted hex is the value's own hex, up to case.
