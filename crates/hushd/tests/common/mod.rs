@@ -15,6 +15,8 @@ pub struct Hushd {
     pub url: String,
     /// Metrics URL (`.../metrics`).
     pub metrics: Option<String>,
+    /// The TCP transport's address, when started with `--tcp-listen`.
+    pub tcp: Option<String>,
 }
 
 impl Hushd {
@@ -36,12 +38,16 @@ impl Hushd {
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let mut url = None;
         let mut metrics = None;
+        let mut tcp = None;
         for line in lines.by_ref() {
             let line = line.expect("hushd stdout");
             if let Some(rest) = line.strip_prefix("hushd: oblivious message broker listening on ") {
                 url = Some(rest.trim().to_owned());
             } else if let Some(rest) = line.strip_prefix("hushd: metrics on ") {
                 metrics = Some(rest.trim().to_owned());
+            } else if let Some(rest) = line.strip_prefix("hushd: broker query stream over TCP on ")
+            {
+                tcp = Some(rest.trim().to_owned());
             } else if line.starts_with("Try it") {
                 break;
             }
@@ -52,6 +58,7 @@ impl Hushd {
             child,
             url: url.expect("hushd printed its address"),
             metrics,
+            tcp,
         }
     }
 
