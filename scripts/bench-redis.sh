@@ -5,15 +5,19 @@
 # interleaved rounds of one run on this machine. Each hush round also
 # measures the in-process store (one core), as `hush-bench load` does.
 #
-#   scripts/bench-redis.sh [LOG2] [ROUNDS]      # defaults: 20 3
+#   scripts/bench-redis.sh [LOG2] [ROUNDS] [-- LOAD ARGS...]   # defaults: 20 3
+#   # e.g. scripts/bench-redis.sh 20 3 -- --tcp   (hush over its plain-TCP transport)
 #
 # Installs Debian's redis-server and redis-tools if missing (a benchmark
 # tool: CI never runs this). Run it with nothing else on the machine;
 # results go in BENCHMARKS.md ("The price of obliviousness").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-log2=${1:-20}
-rounds=${2:-3}
+log2=20; rounds=3
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then log2=$1; shift; fi
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then rounds=$1; shift; fi
+[ "${1:-}" = "--" ] && shift
+load_args=("$@")
 
 if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
     echo "bench-redis: installing Debian's redis-server and redis-tools" >&2
@@ -39,14 +43,14 @@ for r in $(seq "$rounds"); do
     get_rps=$(echo "$csv" | awk -F'"' '$2 == "GET" { printf "%.0f", $4 }')
     redis-cli -p $port flushall >/dev/null
     line=$(./target/release/hush-bench load --log2 "$log2" --rounds 1 --requests 2000 \
-        --latency-secs 2 2>&1 >/dev/null | grep '^round 1:')
+        --latency-secs 2 ${load_args[@]+"${load_args[@]}"} 2>&1 >/dev/null | grep '^round 1:')
     local_ops=$(echo "$line" | sed -E 's/.*in-process ([0-9]+) ops.*/\1/')
     load_ops=$(echo "$line" | sed -E 's/.*load ([0-9]+) ops.*/\1/')
     echo "round $r: redis SET $set_rps GET $get_rps; hush in-process $local_ops, end to end $load_ops ops/s" >&2
     rows+=("$set_rps $get_rps $local_ops $load_ops")
 done
 
-echo "### hush end to end vs Redis, capacity 2^$log2, 16 clients, 1 KiB"
+echo "### hush end to end vs Redis, capacity 2^$log2, 16 clients, 1 KiB${load_args[*]:+ (hush-bench load ${load_args[*]})}"
 echo
 echo "$(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(free -g | awk '/Mem:/ { print $2 }') GiB;" \
     "redis $(redis-server --version | sed -E 's/.*v=([^ ]+).*/\1/'); $(date -u +%Y-%m-%d)"
