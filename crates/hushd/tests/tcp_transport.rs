@@ -180,3 +180,45 @@ async fn tcp_is_off_unless_asked_for() {
     let server = Hushd::start(&[]);
     assert_eq!(server.tcp, None, "no TCP line printed, nothing listening");
 }
+
+#[test]
+fn the_cli_sends_and_reads_over_tcp() {
+    let server = Hushd::start(&["--tcp-listen", "127.0.0.1:0"]);
+    let tcp = server.tcp.clone().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let h = |args: &[&str]| {
+        let r = common::hush_env(
+            home.path(),
+            &server.url,
+            args,
+            &[("HUSH_ALLOW_DEV_ATTESTATION", "1"), ("HUSH_TCP", &tcp)],
+        );
+        assert!(r.ok, "{args:?}: {}", r.stderr);
+        r.stdout
+    };
+    h(&["id", "new", "alice"]);
+    h(&["id", "new", "bob"]);
+    h(&["send", "--as", "alice", "--to", "bob", "hello over tcp"]);
+    let inbox = h(&["inbox", "--as", "bob"]);
+    assert!(inbox.contains("hello over tcp"), "{inbox}");
+    let page = common::http_get(server.metrics.as_deref().unwrap());
+    assert!(
+        metric(
+            &page,
+            r#"hush_requests_total{rpc="query_tcp",outcome="ok"}"#
+        ) >= 64.0,
+        "a send and an inbox (a list and 62 reads) over TCP: {page}"
+    );
+    // A wrong address is a clear error, not a hang.
+    let r = common::hush_env(
+        home.path(),
+        &server.url,
+        &["inbox", "--as", "bob"],
+        &[
+            ("HUSH_ALLOW_DEV_ATTESTATION", "1"),
+            ("HUSH_TCP", "127.0.0.1:1"),
+        ],
+    );
+    assert!(!r.ok);
+    assert!(r.stderr.contains("tcp://127.0.0.1:1"), "{}", r.stderr);
+}

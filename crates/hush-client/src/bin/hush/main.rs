@@ -48,6 +48,11 @@ struct Cli {
     /// (requests go to the leader, and fail over to the next).
     #[arg(long, global = true, env = "HUSH_SERVER", default_value = DEFAULT_SERVER)]
     server: String,
+    /// Send broker requests over the server's plain-TCP transport at
+    /// HOST:PORT (hushd --tcp-listen) instead of gRPC; the session still
+    /// starts at --server. One server only.
+    #[arg(long, global = true, env = "HUSH_TCP", value_name = "HOST:PORT")]
+    tcp: Option<String>,
     /// Accept the server's dev attestation (local development only: it
     /// proves nothing about the server). Also HUSH_ALLOW_DEV_ATTESTATION=1.
     #[arg(long, global = true)]
@@ -297,6 +302,7 @@ enum ContactCommand {
 
 struct Ctx {
     cli_server: String,
+    tcp: Option<String>,
     allow_dev: bool,
     policy_file: Option<std::path::PathBuf>,
     json: bool,
@@ -328,6 +334,16 @@ impl Ctx {
     }
 
     async fn connect(&self, id: &Identity) -> Result<Client> {
+        let mut client = self.connect_grpc(id).await?;
+        if let Some(addr) = &self.tcp {
+            client
+                .use_tcp(addr)
+                .map_err(|e| anyhow::anyhow!("--tcp {addr}: {e}"))?;
+        }
+        Ok(client)
+    }
+
+    async fn connect_grpc(&self, id: &Identity) -> Result<Client> {
         Client::connect(&self.cli_server, self.policy()?, vec![id.keypair()]).await.map_err(|e| {
             let hint = if matches!(e, hush_client::ClientError::Attestation(_)) && !self.allow_dev {
                 "\nhint: a local hushd uses dev attestation; pass --allow-dev-attestation (or HUSH_ALLOW_DEV_ATTESTATION=1) to accept it"
@@ -713,6 +729,7 @@ async fn run(cli: Cli) -> Result<()> {
         Keystore::open(home.clone()).with_passphrase_source(std::sync::Arc::new(ask_passphrase));
     let ctx = Ctx {
         cli_server: cli.server.clone(),
+        tcp: cli.tcp.clone(),
         allow_dev,
         policy_file: cli.policy.clone(),
         json: cli.json,
