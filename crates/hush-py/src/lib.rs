@@ -256,15 +256,18 @@ impl Client {
     /// server's attestation, and proves the identities' keys. The policy
     /// is the TOML file `policy` (docs/ATTESTATION.md); `allow_dev=True`
     /// accepts dev attestation instead, which proves nothing (local
-    /// development only).
+    /// development only). `tcp="HOST:PORT"` sends the broker's requests
+    /// over the server's plain-TCP transport (hushd --tcp-listen) instead
+    /// of gRPC; the session still starts at `url`.
     #[new]
-    #[pyo3(signature = (url, identities, *, allow_dev=false, policy=None))]
+    #[pyo3(signature = (url, identities, *, allow_dev=false, policy=None, tcp=None))]
     fn new(
         py: Python<'_>,
         url: &str,
         identities: Vec<Identity>,
         allow_dev: bool,
         policy: Option<PathBuf>,
+        tcp: Option<String>,
     ) -> PyResult<Self> {
         let policy = match (policy, allow_dev) {
             (Some(path), _) => hush_attest::Policy::load(&path).map_err(err)?,
@@ -277,9 +280,12 @@ impl Client {
             .map_err(err)?;
         let keypairs = identities.iter().map(|i| i.0.keypair()).collect();
         let url = url.to_owned();
-        let client = py
+        let mut client = py
             .detach(|| runtime.block_on(hush_client::Client::connect(&url, policy, keypairs)))
             .map_err(err)?;
+        if let Some(addr) = tcp {
+            client.use_tcp(&addr).map_err(err)?;
+        }
         Ok(Self { runtime, client })
     }
 

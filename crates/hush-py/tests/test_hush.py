@@ -12,23 +12,32 @@ import hush
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def hushd(tmp_path_factory):
+    """A hushd: its gRPC URL and its plain-TCP transport's address."""
     work = tmp_path_factory.mktemp("hushd")
     proc = subprocess.Popen(
         [os.environ["HUSHD"], "--listen", "127.0.0.1:0", "--metrics-listen", "off",
+         "--tcp-listen", "127.0.0.1:0",
          "--capacity", "1024", "--blob-dir", str(work / "blobs"),
          "--verification-file", str(work / "codes.txt")],
         stdout=subprocess.PIPE, text=True)
-    url = None
+    url = tcp = None
     for line in proc.stdout:
         if line.startswith("hushd: oblivious message broker listening on "):
             url = line.rsplit(" ", 1)[1].strip()
+        if line.startswith("hushd: broker query stream over TCP on "):
+            tcp = line.rsplit(" ", 1)[1].strip()
         if line.startswith("Try it"):
             break
-    assert url, "hushd printed its address"
-    yield url
+    assert url and tcp, "hushd printed its addresses"
+    yield url, tcp
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(hushd):
+    return hushd[0]
 
 
 @pytest.fixture
@@ -130,3 +139,14 @@ def test_the_readme_example_delivers_a_message(server, home):
         env={**os.environ, "HUSH_SERVER": server})
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("bob got 'hello bob, from Python' from "), out.stdout
+
+
+def test_broker_requests_can_go_over_plain_tcp(hushd, home):
+    url, tcp = hushd
+    keys = hush.Keystore()
+    alice, bob = keys.create("alice"), keys.create("bob")
+    hush.Client(url, [alice], allow_dev=True, tcp=tcp).send(alice, bob.card(), "over tcp")
+    reader = hush.Client(url, [bob], allow_dev=True, tcp=tcp)
+    assert [m.text for m in reader.inbox(bob)] == ["over tcp"]
+    with pytest.raises(hush.HushError, match="tcp://127.0.0.1:1"):
+        hush.Client(url, [bob], allow_dev=True, tcp="127.0.0.1:1").inbox(bob)
