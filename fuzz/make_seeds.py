@@ -40,6 +40,11 @@ envelope_header = bytes([1, 0]) + b"\x04" * 32 + b"\x05" * 64 + b"\x06" * 32
 put("wire", "envelope_header", b"\x09" + envelope_header)
 hi = b"hi"
 put("wire", "envelope_plaintext", b"\x0a" + bytes([1]) + struct.pack("<H", len(hi)) + hi + bytes(790 - 3 - len(hi)))
+# The TCP transport: a request body (session id, sealed request), an answer
+# body (status 0, sealed response), a refusal (gRPC code 16, reason).
+put("wire", "tcp_request", b"\x0b" + bytes(range(16)) + b"\x07" * 1048)
+put("wire", "tcp_answer", b"\x0b\x00" + b"\x05" * 2048)
+put("wire", "tcp_refusal", b"\x0b\x10" + b"unknown session")
 
 # directory: a register request, a response, an identifier, records.
 ident = bytes([1, 17]) + b"alice@example.org" + bytes(128 - 2 - 17)

@@ -2,7 +2,9 @@
 //! hushd that check nothing is lost, memory stays flat, and the session
 //! table stays bounded.
 
-use crate::load::{EXPIRY_MARGIN, Worker, http_get, rss_kib, spawn_hushd_with_metrics};
+use crate::load::{
+    EXPIRY_MARGIN, Worker, http_get, rss_kib, spawn_hushd_at, spawn_hushd_with_metrics,
+};
 use crate::workload::Kind;
 use anyhow::{Result, bail};
 use hush_client::session::Handshake;
@@ -30,19 +32,28 @@ pub struct SoakArgs {
     /// Seconds between RSS samples.
     #[arg(long, default_value_t = 15)]
     sample_secs: u64,
+    /// Send the broker's requests over hushd's plain-TCP transport
+    /// (--tcp-listen) instead of gRPC.
+    #[arg(long)]
+    tcp: bool,
 }
 
 /// Runs the soak and prints Markdown.
 pub async fn soak(args: SoakArgs) -> Result<()> {
     let ttl = args.ttl_secs.to_string() + "s";
-    let (child, url, _) = spawn_hushd_with_metrics(args.log2, &["--ttl", &ttl], false)?;
+    let mut flags = vec!["--ttl", &ttl];
+    if args.tcp {
+        flags.extend(["--tcp-listen", "127.0.0.1:0"]);
+    }
+    let (child, addrs) = spawn_hushd_at(args.log2, &flags, false)?;
+    let (url, tcp) = (addrs.url, addrs.tcp);
     let pid = child.0.id();
     let channel_for = |_: usize| tonic::transport::Endpoint::from_shared(url.clone());
     let mut tasks = Vec::new();
     let deadline = Instant::now() + Duration::from_secs_f64(args.minutes * 60.0);
     for n in 0..args.clients {
         let channel = channel_for(n)?.connect().await?;
-        let mut w = Worker::new(&url, channel, n, true, None).await?;
+        let mut w = Worker::new(&url, channel, n, true, tcp.as_deref()).await?;
         w.set_ttl(Duration::from_secs(args.ttl_secs));
         tasks.push(tokio::spawn(async move {
             let (mut ops, mut errors) = (0u64, 0u64);
@@ -104,8 +115,9 @@ pub async fn soak(args: SoakArgs) -> Result<()> {
         0.0
     };
     println!(
-        "## Soak: {} clients, TTL {} s, capacity 2^{}, {:.1} min\n",
+        "## Soak: {} clients{}, TTL {} s, capacity 2^{}, {:.1} min\n",
         args.clients,
+        if args.tcp { " over plain TCP" } else { "" },
         args.ttl_secs,
         args.log2,
         elapsed.as_secs_f64() / 60.0
