@@ -2,6 +2,7 @@
 //! constant and its value, and every constant listed here has a row.
 
 use hush_wire::consts::*;
+use hush_wire::tcp::{TCP_ANSWER_BODY_LEN, TCP_REQUEST_BODY_LEN};
 
 #[test]
 fn the_documented_sizes_are_the_real_ones() {
@@ -28,6 +29,8 @@ fn the_documented_sizes_are_the_real_ones() {
         ("MAILBOX_CAPACITY", MAILBOX_CAPACITY),
         ("SEALED_REQUEST_LEN", SEALED_REQUEST_LEN),
         ("SEALED_RESPONSE_LEN", SEALED_RESPONSE_LEN),
+        ("TCP_REQUEST_BODY_LEN", TCP_REQUEST_BODY_LEN),
+        ("TCP_ANSWER_BODY_LEN", TCP_ANSWER_BODY_LEN),
         ("KEY_PROOF_REQUEST_LEN", KEY_PROOF_REQUEST_LEN),
         ("SEALED_KEY_PROOF_REQUEST_LEN", SEALED_KEY_PROOF_REQUEST_LEN),
         (
