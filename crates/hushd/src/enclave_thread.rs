@@ -449,18 +449,32 @@ mod tests {
         let alice = Identity::generate("alice");
         let (t, s) = staged(&alice);
         let s = Arc::new(s);
-        // Hold the first stage until six requests wait for it.
+        // Hold the first stage until six requests wait for it. The gate
+        // must be on the first stage before any request is sent: spawned
+        // tasks start in no set order, and a request that got there first
+        // would run before the gate, leaving five to wait.
         let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let (held_tx, held_rx) = std::sync::mpsc::channel::<()>();
         let gate = {
             let t = t.clone();
-            tokio::spawn(async move { t.run(move |_| go_rx.recv().is_ok()).await })
+            tokio::spawn(async move {
+                t.run(move |_| {
+                    let _ = held_tx.send(());
+                    go_rx.recv().is_ok()
+                })
+                .await
+            })
         };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while held_rx.try_recv().is_err() {
+            assert!(std::time::Instant::now() < deadline, "the gate runs");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let mut sent = Vec::new();
         for n in 1..=6 {
             let (t, s, alice) = (t.clone(), s.clone(), alice.clone());
             sent.push(tokio::spawn(async move { create(&t, &s, &alice, n).await }));
         }
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while t.queue.waiting.load(Ordering::Acquire) < 6 {
             assert!(std::time::Instant::now() < deadline, "the requests queue");
             tokio::time::sleep(Duration::from_millis(1)).await;
