@@ -350,32 +350,37 @@ fn serve(
     deliver(&mut held);
 }
 
+/// An in-process enclave with small services, for hushd's unit tests.
+#[cfg(test)]
+pub(crate) fn test_enclave() -> Arc<hush_enclave::InProcessEnclave> {
+    use hush_enclave::{
+        AttestationMode, DirectoryConfig, EnclaveConfig, RendezvousConfig, StoreConfig,
+    };
+    let config = EnclaveConfig {
+        store: StoreConfig::new(64, 100).unwrap(),
+        directory: DirectoryConfig::new(16).unwrap(),
+        rendezvous: RendezvousConfig::new(16).unwrap(),
+        max_sessions: 8,
+        session_idle_secs: 600,
+        attestation: AttestationMode::Dev,
+        collateral: None,
+        peer_policy: None,
+    };
+    Arc::new(hush_enclave::InProcessEnclave::start(config, 1_000).unwrap())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use hush_client::Identity;
     use hush_client::session::{ClientSession, Handshake};
-    use hush_enclave::{
-        AttestationMode, DirectoryConfig, EnclaveConfig, InProcessEnclave, RendezvousConfig,
-        StoreConfig,
-    };
+    use hush_enclave::InProcessEnclave;
     use hush_wire::{KeyProofStatus, MessageId, Op, Payload, Request, RequestRecord, Status};
     use std::sync::Mutex;
     use std::time::Duration;
 
-    /// An enclave with small services.
     fn enclave() -> Arc<InProcessEnclave> {
-        let config = EnclaveConfig {
-            store: StoreConfig::new(64, 100).unwrap(),
-            directory: DirectoryConfig::new(16).unwrap(),
-            rendezvous: RendezvousConfig::new(16).unwrap(),
-            max_sessions: 8,
-            session_idle_secs: 600,
-            attestation: AttestationMode::Dev,
-            collateral: None,
-            peer_policy: None,
-        };
-        Arc::new(InProcessEnclave::start(config, 1_000).unwrap())
+        test_enclave()
     }
 
     fn thread() -> EnclaveThread {

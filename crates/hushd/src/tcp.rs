@@ -21,7 +21,7 @@ use hush_wire::tcp::{
 };
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
@@ -42,9 +42,20 @@ const RESOURCE_EXHAUSTED: u8 = 8;
 const INTERNAL: u8 = 13;
 const UNAVAILABLE: u8 = 14;
 
-/// Serves connections from `listener` until `stop` turns true.
+/// Serves connections from `listener` until `stop` turns true, at most
+/// [`MAX_TCP_CONNECTIONS`] at once.
 pub async fn serve(listener: TcpListener, thread: EnclaveThread, stop: watch::Receiver<bool>) {
-    let slots = Arc::new(Semaphore::new(MAX_TCP_CONNECTIONS));
+    serve_at_most(listener, thread, stop, MAX_TCP_CONNECTIONS).await
+}
+
+/// [`serve`] with at most `max_connections` at once.
+async fn serve_at_most(
+    listener: TcpListener,
+    thread: EnclaveThread,
+    stop: watch::Receiver<bool>,
+    max_connections: usize,
+) {
+    let slots = Arc::new(Semaphore::new(max_connections));
     loop {
         let socket = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -80,12 +91,13 @@ pub async fn serve(listener: TcpListener, thread: EnclaveThread, stop: watch::Re
     }
 }
 
-/// Writes `refusal` and closes.
-async fn refuse(mut socket: TcpStream, refusal: TcpRefusal) {
+/// Writes `refusal` and closes the writing side (within
+/// [`TCP_FRAME_TIMEOUT`]; a client that does not read loses it).
+async fn refuse<W: AsyncWrite + Unpin>(mut write: W, refusal: TcpRefusal) {
     let frame = TcpReply::Refused(refusal).to_frame();
     let _ = tokio::time::timeout(TCP_FRAME_TIMEOUT, async {
-        socket.write_all(&frame).await?;
-        socket.shutdown().await
+        write.write_all(&frame).await?;
+        write.shutdown().await
     })
     .await;
 }
@@ -106,12 +118,7 @@ async fn connection(socket: TcpStream, thread: EnclaveThread, stop: watch::Recei
     let end = frames(&mut read, &mut write, &thread, stop).await;
     if let End::Refused(refusal) = end {
         tracing::debug!(code = refusal.code, "TCP transport: request refused");
-        let frame = TcpReply::Refused(refusal).to_frame();
-        let _ = tokio::time::timeout(TCP_FRAME_TIMEOUT, async {
-            write.write_all(&frame).await?;
-            write.shutdown().await
-        })
-        .await;
+        refuse(write, refusal).await;
     }
 }
 
@@ -204,5 +211,83 @@ async fn frames<R: AsyncRead + Unpin, W: AsyncWriteExt + Unpin>(
             Ok(Ok(())) => {}
             _ => return End::Broken,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::enclave_thread::test_enclave;
+    use hush_wire::consts::SEALED_REQUEST_LEN;
+    use hush_wire::tcp::MAX_TCP_REPLY_BODY_LEN;
+    use hush_wire::{SessionId, WireError};
+
+    /// Reads one reply frame.
+    async fn reply(s: &mut TcpStream) -> Result<TcpReply, WireError> {
+        let mut prefix = [0u8; TCP_LENGTH_LEN];
+        s.read_exact(&mut prefix).await.unwrap();
+        let mut body = vec![0u8; body_len(prefix, MAX_TCP_REPLY_BODY_LEN)?];
+        s.read_exact(&mut body).await.unwrap();
+        TcpReply::decode(&body)
+    }
+
+    async fn connect(addr: std::net::SocketAddr) -> TcpStream {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(&TCP_PREAMBLE).await.unwrap();
+        s
+    }
+
+    /// A frame for a session that does not exist: refused with 16 by a
+    /// connection that is being served.
+    fn stray_frame() -> Vec<u8> {
+        TcpRequest::new(SessionId([3; 16]), vec![0; SEALED_REQUEST_LEN])
+            .unwrap()
+            .to_frame()
+    }
+
+    fn code(r: TcpReply) -> u8 {
+        match r {
+            TcpReply::Refused(r) => r.code,
+            TcpReply::Answer(_) => panic!("an answer to a stray frame"),
+        }
+    }
+
+    #[tokio::test]
+    async fn connections_over_the_limit_are_refused_until_one_closes() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let thread = EnclaveThread::spawn(test_enclave(), "enclave-tcp-test").unwrap();
+        let (stop_tx, stop) = watch::channel(false);
+        let server = tokio::spawn(serve_at_most(listener, thread, stop, 1));
+
+        let mut first = connect(addr).await;
+        let mut second = connect(addr).await;
+        let refused = tokio::time::timeout(Duration::from_secs(10), reply(&mut second))
+            .await
+            .expect("the second connection is refused at once")
+            .unwrap();
+        assert_eq!(code(refused), RESOURCE_EXHAUSTED);
+        // The first is served meanwhile.
+        first.write_all(&stray_frame()).await.unwrap();
+        assert_eq!(code(reply(&mut first).await.unwrap()), 16);
+        // That refusal ended the first connection: its slot comes back.
+        drop(first);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut next = connect(addr).await;
+            next.write_all(&stray_frame()).await.unwrap();
+            match code(reply(&mut next).await.unwrap()) {
+                16 => break,
+                c => assert_eq!(c, RESOURCE_EXHAUSTED),
+            }
+            assert!(std::time::Instant::now() < deadline, "the slot came back");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+
+        stop_tx.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .expect("serve returns once stopped")
+            .unwrap();
     }
 }
