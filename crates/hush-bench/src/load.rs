@@ -92,18 +92,8 @@ pub(crate) struct Addresses {
     pub(crate) tcp: Option<String>,
 }
 
-/// A spawned hushd: the process, its gRPC URL and, if `metrics`, the URL
-/// of its metrics on a random port.
-pub(crate) fn spawn_hushd_with_metrics(
-    log2: u32,
-    extra: &[&str],
-    metrics: bool,
-) -> Result<(Spawned, String, Option<String>)> {
-    let (child, a) = spawn_hushd_at(log2, extra, metrics)?;
-    Ok((child, a.url, a.metrics))
-}
-
-/// Starts hushd with `extra` flags and reads the addresses it prints.
+/// Starts hushd at capacity 2^`log2` with `extra` flags (and, if
+/// `metrics`, metrics on a random port), and reads the addresses it prints.
 pub(crate) fn spawn_hushd_at(
     log2: u32,
     extra: &[&str],

@@ -2,9 +2,7 @@
 //! hushd that check nothing is lost, memory stays flat, and the session
 //! table stays bounded.
 
-use crate::load::{
-    EXPIRY_MARGIN, Worker, http_get, rss_kib, spawn_hushd_at, spawn_hushd_with_metrics,
-};
+use crate::load::{EXPIRY_MARGIN, Worker, http_get, rss_kib, spawn_hushd_at};
 use crate::workload::Kind;
 use anyhow::{Result, bail};
 use hush_client::session::Handshake;
@@ -178,8 +176,8 @@ fn sessions_open(metrics_url: &str) -> Result<f64> {
 /// Runs both floods while a well-behaved client keeps working.
 pub async fn flood(args: FloodArgs) -> Result<()> {
     let max = args.max_sessions.to_string();
-    let (child, url, murl) = spawn_hushd_with_metrics(12, &["--max-sessions", &max], true)?;
-    let murl = murl.expect("metrics enabled");
+    let (child, addrs) = spawn_hushd_at(12, &["--max-sessions", &max], true)?;
+    let (url, murl) = (addrs.url, addrs.metrics.expect("metrics enabled"));
     let pid = child.0.id();
     let rss_start = rss_kib(pid)?;
     // The well-behaved client: one request every 10 ms throughout.

@@ -252,6 +252,41 @@ mod tests {
         }
     }
 
+    /// Reads until the server closes: what it sent before closing.
+    async fn until_closed(s: &mut TcpStream) -> Vec<u8> {
+        let mut rest = Vec::new();
+        s.read_to_end(&mut rest).await.unwrap();
+        rest
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_frame_and_an_idle_connection_are_closed() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let thread = EnclaveThread::spawn(test_enclave(), "enclave-tcp-test").unwrap();
+        let (_stop_tx, stop) = watch::channel(false);
+        tokio::spawn(serve(listener, thread, stop));
+
+        // Half a frame, then nothing: closed after TCP_FRAME_TIMEOUT,
+        // without a reply (the stream cannot be resynchronised).
+        let mut stalled = connect(addr).await;
+        stalled.write_all(&stray_frame()[..100]).await.unwrap();
+        let start = tokio::time::Instant::now();
+        assert!(until_closed(&mut stalled).await.is_empty());
+        let waited = start.elapsed();
+        assert!(
+            waited >= TCP_FRAME_TIMEOUT && waited < TCP_IDLE_TIMEOUT,
+            "{waited:?}"
+        );
+
+        // A connection that sends nothing after its preamble: closed after
+        // TCP_IDLE_TIMEOUT.
+        let mut idle = connect(addr).await;
+        let start = tokio::time::Instant::now();
+        assert!(until_closed(&mut idle).await.is_empty());
+        assert!(start.elapsed() >= TCP_IDLE_TIMEOUT, "{:?}", start.elapsed());
+    }
+
     #[tokio::test]
     async fn connections_over_the_limit_are_refused_until_one_closes() {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
