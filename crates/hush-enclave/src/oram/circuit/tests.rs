@@ -276,6 +276,7 @@ fn cost_per_array() {
     use super::blocks::Words;
     run::<WideBlock>("messages 1 KiB x 2^20", 1 << 20);
     run::<Words<272>>("mailboxes 2176 B x 2^17", 1 << 17);
+    run::<Words<272>>("mailboxes 2176 B x 2^8 (in cache)", 1 << 8);
     run::<Words<80>>("directory 640 B x 2^15", 1 << 15);
     run::<u128>("free slots, 4 per block: 16 B x 2^18", 1 << 18);
     run::<u128>("free mailboxes, 4 per block: 16 B x 2^15", 1 << 15);
@@ -290,4 +291,63 @@ fn cost_per_array() {
         "linear 256: {:.2} us",
         t.elapsed().as_secs_f64() * 1e6 / 100_000.0
     );
+}
+
+/// A measurement, not a test: the memory floor under an access. The same
+/// tree geometry as [`cost_per_array`]'s arrays, and per access the same
+/// three paths' worth of slots (random leaves), each prefetched as an
+/// access does and then every byte read and written once: no stash, no
+/// planning, no block moves. What an access costs above this is its
+/// logic; this much is the memory system's (BENCHMARKS.md; `cargo test
+/// --release -p hush-enclave -- --ignored memory_floor --nocapture`).
+#[test]
+#[ignore = "a measurement; prints, asserts nothing"]
+fn memory_floor_per_access() {
+    fn run<const N: usize>(name: &str, len: usize) {
+        let leaves = len.div_ceil(2).next_power_of_two();
+        let levels = leaves.trailing_zeros() as usize + 1;
+        let mut data: Vec<super::blocks::Words<N>> =
+            bytemuck::zeroed_vec((2 * leaves - 1) * tree::Z);
+        memory::advise_huge_pages(&mut data);
+        let mut rng = ChaCha8Rng::from_seed([3; 32]);
+        let bucket = |depth: usize, leaf: usize| {
+            let first = (1usize << depth) - 1;
+            (first + (leaf & first)) * tree::Z
+        };
+        let one = |rng: &mut ChaCha8Rng, data: &mut [super::blocks::Words<N>]| {
+            simd::run(|| {
+                for _ in 0..3 {
+                    let leaf = rng.random_range(0..leaves);
+                    for d in 0..levels {
+                        let b = bucket(d, leaf);
+                        data[b..b + tree::Z].iter().for_each(memory::prefetch);
+                    }
+                    for d in 0..levels {
+                        let b = bucket(d, leaf);
+                        for slot in &mut data[b..b + tree::Z] {
+                            for w in slot.words.iter_mut() {
+                                *w ^= 0x5555;
+                            }
+                        }
+                    }
+                }
+            })
+        };
+        for _ in 0..20_000 {
+            one(&mut rng, &mut data);
+        }
+        let n = 20_000;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            one(&mut rng, &mut data);
+        }
+        println!(
+            "{name}: {:.2} us",
+            t.elapsed().as_secs_f64() * 1e6 / n as f64
+        );
+        std::hint::black_box(&data);
+    }
+    run::<128>("messages 1 KiB x 2^20, floor", 1 << 20);
+    run::<272>("mailboxes 2176 B x 2^17, floor", 1 << 17);
+    run::<80>("directory 640 B x 2^15, floor", 1 << 15);
 }
