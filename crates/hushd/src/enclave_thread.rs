@@ -34,9 +34,10 @@
 //! wake and two context switches (at 2^16, where the first stage was 70%
 //! busy, that was 1.12x end to end; BENCHMARKS.md, "Work where the CPU is
 //! idle"). Either way the async worker
-//! that received a request opens its frame and seals its answer
-//! (`hush_enclave::opened_query`), so the enclave threads make only the
-//! store's accesses. With that, two threads were faster at 2^20 in every
+//! that received a request opens its frame (`hush_enclave::opened_query`);
+//! the answer is sealed by the enclave thread that finished the request
+//! (`EnclaveApi::finish_query`), where one thread would leave it to the
+//! async worker. With that, two threads were faster at 2^20 in every
 //! alternating pair on this project's 2-CPU machine (medians 1.18x) and
 //! no slower at 2^16 (BENCHMARKS.md, "The session's crypto off the
 //! enclave thread"): hushd uses two when the first has a CPU of its own.
