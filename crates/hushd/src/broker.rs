@@ -3,7 +3,7 @@
 //! only the RPC and the public outcome (ok, or which framing error).
 
 use crate::enclave_thread::EnclaveThread;
-use crate::rpc::{call, query_on, session_id};
+use crate::rpc::{answer_frame, call, session_id};
 use hush_enclave::{EnclaveApi, ServiceId};
 use hush_wire::grpc::v1::broker_server::Broker;
 use hush_wire::grpc::v1::{Frame, HandshakeRequest, HandshakeResponse};
@@ -57,12 +57,8 @@ impl Broker for BrokerService {
 
     async fn query(&self, req: Request<Frame>) -> Result<Response<Frame>, Status> {
         let frame = req.into_inner();
-        let id = session_id(&frame.session_id)?;
-        let sealed = query_on(&self.thread, ServiceId::Broker, "query", id, frame.sealed).await?;
-        Ok(Response::new(Frame {
-            session_id: id.0.to_vec(),
-            sealed,
-        }))
+        let answer = answer_frame(&self.thread, ServiceId::Broker, "query", frame).await?;
+        Ok(Response::new(answer))
     }
 
     type QueryStreamStream = FrameStream;
@@ -76,16 +72,7 @@ impl Broker for BrokerService {
         let thread = self.thread.clone();
         let outbound = inbound.then(move |frame| {
             let thread = thread.clone();
-            async move {
-                let frame = frame?;
-                let id = session_id(&frame.session_id)?;
-                let sealed =
-                    query_on(&thread, ServiceId::Broker, "query_stream", id, frame.sealed).await?;
-                Ok(Frame {
-                    session_id: id.0.to_vec(),
-                    sealed,
-                })
-            }
+            async move { answer_frame(&thread, ServiceId::Broker, "query_stream", frame?).await }
         });
         Ok(Response::new(Box::pin(outbound)))
     }

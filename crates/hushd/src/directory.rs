@@ -4,7 +4,7 @@
 //! enclave thread, so the directory and the broker use both cores.
 
 use crate::enclave_thread::EnclaveThread;
-use crate::rpc::{query_on, session_id};
+use crate::rpc::answer_frame;
 use hush_enclave::ServiceId;
 use hush_wire::grpc::v1::Frame;
 use hush_wire::grpc::v1::directory_server::Directory;
@@ -26,19 +26,12 @@ impl DirectoryService {
 #[tonic::async_trait]
 impl Directory for DirectoryService {
     async fn query(&self, req: Request<Frame>) -> Result<Response<Frame>, Status> {
-        let frame = req.into_inner();
-        let id = session_id(&frame.session_id)?;
-        let sealed = query_on(
+        let answer = answer_frame(
             &self.thread,
             ServiceId::Directory,
             "directory_query",
-            id,
-            frame.sealed,
-        )
-        .await?;
-        Ok(Response::new(Frame {
-            session_id: id.0.to_vec(),
-            sealed,
-        }))
+            req.into_inner(),
+        );
+        Ok(Response::new(answer.await?))
     }
 }

@@ -3,7 +3,7 @@
 //! other services it sees only session ids, sizes and timing.
 
 use crate::enclave_thread::EnclaveThread;
-use crate::rpc::{query_on, session_id};
+use crate::rpc::answer_frame;
 use hush_enclave::ServiceId;
 use hush_wire::grpc::v1::Frame;
 use hush_wire::grpc::v1::rendezvous_server::Rendezvous;
@@ -25,19 +25,12 @@ impl RendezvousService {
 #[tonic::async_trait]
 impl Rendezvous for RendezvousService {
     async fn query(&self, req: Request<Frame>) -> Result<Response<Frame>, Status> {
-        let frame = req.into_inner();
-        let id = session_id(&frame.session_id)?;
-        let sealed = query_on(
+        let answer = answer_frame(
             &self.thread,
             ServiceId::Rendezvous,
             "rendezvous_query",
-            id,
-            frame.sealed,
-        )
-        .await?;
-        Ok(Response::new(Frame {
-            session_id: id.0.to_vec(),
-            sealed,
-        }))
+            req.into_inner(),
+        );
+        Ok(Response::new(answer.await?))
     }
 }

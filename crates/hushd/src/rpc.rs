@@ -5,6 +5,7 @@
 use crate::enclave_thread::EnclaveThread;
 use hush_enclave::{ServiceId, SessionError};
 use hush_wire::SessionId;
+use hush_wire::grpc::v1::Frame;
 use std::time::Instant;
 use tonic::Status;
 
@@ -47,6 +48,23 @@ pub(crate) async fn call<T: Send + 'static>(
         .await
         .map_err(|_| Status::internal("enclave task failed"))?;
     record(rpc, start, result)
+}
+
+/// Answers one gRPC `Frame` for `service` on `thread`: the same session
+/// id back, with the sealed answer (every service's query, unary or
+/// streamed, is this).
+pub(crate) async fn answer_frame(
+    thread: &EnclaveThread,
+    service: ServiceId,
+    rpc: &'static str,
+    frame: Frame,
+) -> Result<Frame, Status> {
+    let id = session_id(&frame.session_id)?;
+    let sealed = query_on(thread, service, rpc, id, frame.sealed).await?;
+    Ok(Frame {
+        session_id: id.0.to_vec(),
+        sealed,
+    })
 }
 
 /// Runs a request for `service` on its enclave thread and records its metrics.
