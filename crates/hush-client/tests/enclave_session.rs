@@ -5,25 +5,14 @@
 use hush_attest::Policy;
 use hush_client::session::{ClientSession, Handshake};
 use hush_client::{ClientError, Identity};
-use hush_enclave::{
-    AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, SessionError, StoreConfig,
-};
+use hush_enclave::{EnclaveApi, EnclaveConfig, InProcessEnclave, SessionError, StoreConfig};
 use hush_wire::consts::{HANDSHAKE_INIT_LEN, SEALED_REQUEST_LEN};
 use hush_wire::{
     KeyProofStatus, MessageId, Op, Payload, Request, RequestRecord, Response, SessionId, Status,
 };
 
 fn enclave(max_sessions: usize) -> InProcessEnclave {
-    let config = EnclaveConfig {
-        store: StoreConfig::new(64, 100).unwrap(),
-        directory: hush_enclave::DirectoryConfig::new(16).unwrap(),
-        rendezvous: hush_enclave::RendezvousConfig::new(16).unwrap(),
-        max_sessions,
-        session_idle_secs: 30,
-        attestation: AttestationMode::Dev,
-        collateral: None,
-        peer_policy: None,
-    };
+    let config = EnclaveConfig::small(StoreConfig::new(64, 100).unwrap(), max_sessions, 30);
     InProcessEnclave::start(config, 1_000).unwrap()
 }
 

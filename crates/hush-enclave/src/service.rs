@@ -194,6 +194,26 @@ pub struct EnclaveConfig {
     pub peer_policy: Option<hush_attest::Policy>,
 }
 
+#[cfg(any(test, feature = "test-util"))]
+impl EnclaveConfig {
+    /// A small enclave for tests (this crate's, and other crates' through
+    /// the `test-util` feature): this store, 16-entry directory and
+    /// rendezvous services, `max_sessions` sessions that expire after
+    /// `session_idle_secs` idle, development evidence, no joins.
+    pub fn small(store: StoreConfig, max_sessions: usize, session_idle_secs: u64) -> Self {
+        Self {
+            store,
+            directory: DirectoryConfig::new(16).expect("16 accounts is a valid directory"),
+            rendezvous: RendezvousConfig::new(16).expect("16 computations is valid"),
+            max_sessions,
+            session_idle_secs,
+            attestation: AttestationMode::Dev,
+            collateral: None,
+            peer_policy: None,
+        }
+    }
+}
+
 /// Why the enclave could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {

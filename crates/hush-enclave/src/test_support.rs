@@ -1,7 +1,7 @@
 //! What the crate's tests share: an in-process enclave with small services,
 //! and a client session that has proven some identities' keys.
 
-use crate::{AttestationMode, EnclaveApi, EnclaveConfig, InProcessEnclave, StoreConfig};
+use crate::{EnclaveApi, EnclaveConfig, InProcessEnclave, StoreConfig};
 use hush_client::Identity;
 use hush_client::session::{ClientSession, Handshake};
 use hush_wire::KeyProofStatus;
@@ -9,17 +9,7 @@ use hush_wire::KeyProofStatus;
 /// An enclave started at `now` with this store, 16-entry directory and
 /// rendezvous services and room for 8 sessions.
 pub(crate) fn enclave(store: StoreConfig, now: u64) -> InProcessEnclave {
-    let config = EnclaveConfig {
-        store,
-        directory: crate::DirectoryConfig::new(16).unwrap(),
-        rendezvous: crate::RendezvousConfig::new(16).unwrap(),
-        max_sessions: 8,
-        session_idle_secs: 600,
-        attestation: AttestationMode::Dev,
-        collateral: None,
-        peer_policy: None,
-    };
-    InProcessEnclave::start(config, now).unwrap()
+    InProcessEnclave::start(EnclaveConfig::small(store, 8, 600), now).unwrap()
 }
 
 /// A session with `e` whose proofs of `who`'s keys were accepted.

@@ -15,8 +15,7 @@ use hush_enclave::cluster::{
     ApplyError, ClusterSecret, EntryError, SEALED_ENTRY_LEN, SnapshotError,
 };
 use hush_enclave::{
-    AttestationMode, DirectoryConfig, EnclaveApi, EnclaveConfig, InProcessEnclave, Proposal,
-    RendezvousConfig, ServiceId, SessionError, StoreConfig,
+    EnclaveApi, EnclaveConfig, InProcessEnclave, Proposal, ServiceId, SessionError, StoreConfig,
 };
 use hush_wire::consts::IDENTIFIER_LEN;
 use hush_wire::directory::{DirectoryOp, DirectoryRequest, DirectoryResponse, Identifier};
@@ -26,16 +25,7 @@ use hush_wire::{
 };
 
 fn config() -> EnclaveConfig {
-    EnclaveConfig {
-        store: StoreConfig::new(64, 100).unwrap(),
-        directory: DirectoryConfig::new(16).unwrap(),
-        rendezvous: RendezvousConfig::new(16).unwrap(),
-        max_sessions: 8,
-        session_idle_secs: 600,
-        attestation: AttestationMode::Dev,
-        collateral: None,
-        peer_policy: None,
-    }
+    EnclaveConfig::small(StoreConfig::new(64, 100).unwrap(), 8, 600)
 }
 
 /// Replicas, and the last entry of the (shared, test-run) log.

@@ -4,24 +4,12 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use hush_enclave::{
-    AttestationMode, DirectoryConfig, EnclaveApi, EnclaveConfig, InProcessEnclave,
-    RendezvousConfig, StoreConfig,
-};
+use hush_enclave::{EnclaveApi, EnclaveConfig, InProcessEnclave, StoreConfig};
 use hush_web::{Outgoing, PendingHandshake, Session, WebContact, WebIdentity, inbox_read_ids};
 use serde_json::{Value, json};
 
 fn enclave() -> InProcessEnclave {
-    let config = EnclaveConfig {
-        store: StoreConfig::new(64, 100).unwrap(),
-        directory: DirectoryConfig::new(16).unwrap(),
-        rendezvous: RendezvousConfig::new(16).unwrap(),
-        max_sessions: 8,
-        session_idle_secs: 30,
-        attestation: AttestationMode::Dev,
-        collateral: None,
-        peer_policy: None,
-    };
+    let config = EnclaveConfig::small(StoreConfig::new(64, 100).unwrap(), 8, 30);
     InProcessEnclave::start(config, 1_000).unwrap()
 }
 

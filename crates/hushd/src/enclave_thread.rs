@@ -354,20 +354,9 @@ fn serve(
 /// An in-process enclave with small services, for hushd's unit tests.
 #[cfg(test)]
 pub(crate) fn test_enclave() -> Arc<hush_enclave::InProcessEnclave> {
-    use hush_enclave::{
-        AttestationMode, DirectoryConfig, EnclaveConfig, RendezvousConfig, StoreConfig,
-    };
-    let config = EnclaveConfig {
-        store: StoreConfig::new(64, 100).unwrap(),
-        directory: DirectoryConfig::new(16).unwrap(),
-        rendezvous: RendezvousConfig::new(16).unwrap(),
-        max_sessions: 8,
-        session_idle_secs: 600,
-        attestation: AttestationMode::Dev,
-        collateral: None,
-        peer_policy: None,
-    };
-    Arc::new(hush_enclave::InProcessEnclave::start(config, 1_000).unwrap())
+    use hush_enclave::{EnclaveConfig, InProcessEnclave, StoreConfig};
+    let config = EnclaveConfig::small(StoreConfig::new(64, 100).unwrap(), 8, 600);
+    Arc::new(InProcessEnclave::start(config, 1_000).unwrap())
 }
 
 #[cfg(test)]
