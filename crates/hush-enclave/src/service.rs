@@ -6,6 +6,7 @@
 use crate::cluster::ClusterSecret;
 use crate::cluster::join::{Admission, JoinError, Joiner, JoinerAwaitingSecret};
 use crate::cluster::log::{Change, Entry, LogKey};
+use crate::cluster::peer_auth::{PEER_AUTH_LEN, PeerAuthError, PeerKey};
 use crate::cluster::replica::{ApplyError, Pending, Replica};
 use crate::cluster::snapshot::{Counter, Reader, SnapshotError, Visit, Writer};
 use crate::message_stage::{MessageStage, Ticket};
@@ -25,7 +26,7 @@ use hush_wire::consts::KEY_PROOF_REQUEST_LEN;
 use hush_wire::{KeyProofResponse, KeyProofStatus, RequestRecord, SessionId};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use subtle::ConditionallySelectable;
 
 /// The host's view of the enclave.
@@ -119,6 +120,10 @@ pub trait EnclaveApi: Send + Sync + 'static {
     fn admit_start(&self, hello: &[u8]) -> Result<(u64, Vec<u8>), JoinError>;
     /// See [`InProcessEnclave::admit_finish`].
     fn admit_finish(&self, id: u64, proof: &[u8]) -> Result<Vec<u8>, JoinError>;
+    /// See [`InProcessEnclave::peer_authenticate`].
+    fn peer_authenticate(&self, parts: &[&[u8]]) -> Result<[u8; PEER_AUTH_LEN], PeerAuthError>;
+    /// See [`InProcessEnclave::peer_check`].
+    fn peer_check(&self, parts: &[&[u8]], auth: &[u8]) -> Result<(), PeerAuthError>;
 }
 
 /// What the enclave publishes about itself.
@@ -245,6 +250,8 @@ pub struct InProcessEnclave {
     replica: Mutex<Option<Replica>>,
     /// The cluster secret, once this enclave has one (to admit others).
     cluster_secret: Mutex<Option<ClusterSecret>>,
+    /// The key of peer messages' tags, set with the cluster secret.
+    peer_key: OnceLock<PeerKey>,
     /// The services' limits (to rebuild them for a cluster).
     limits: (StoreConfig, DirectoryConfig, RendezvousConfig),
     /// What peers' evidence must satisfy (none: no joins).
@@ -432,6 +439,10 @@ impl InProcessEnclave {
                 Secrets::Cluster(secret) => Some(ClusterSecret::from_bytes(*secret.as_bytes())),
                 Secrets::Fresh => None,
             }),
+            peer_key: match secrets {
+                Secrets::Cluster(secret) => OnceLock::from(PeerKey::new(secret)),
+                Secrets::Fresh => OnceLock::new(),
+            },
             limits: (config.store, config.directory, config.rendezvous),
             peer_policy: config.peer_policy,
             joining: Mutex::new(None),
@@ -793,8 +804,28 @@ impl InProcessEnclave {
             cluster_epoch(&secret),
         );
         *replica = Some(Replica::new(&secret));
+        let _ = self.peer_key.set(PeerKey::new(&secret));
         *lock(&self.cluster_secret) = Some(secret);
         Ok(())
+    }
+
+    fn peer_key(&self) -> Result<&PeerKey, PeerAuthError> {
+        self.peer_key.get().ok_or(PeerAuthError::NotMember)
+    }
+
+    /// Authenticates a peer message (or answer) the host is about to send:
+    /// a tag over `parts` and this enclave's time, under the cluster's
+    /// peer key ([`crate::cluster::peer_auth`]). Only a member can.
+    pub fn peer_authenticate(&self, parts: &[&[u8]]) -> Result<[u8; PEER_AUTH_LEN], PeerAuthError> {
+        Ok(self.peer_key()?.authenticate(self.now(), parts).to_bytes())
+    }
+
+    /// Checks a peer message's (or answer's) authenticator before the host
+    /// acts on it: made by a member of this cluster over exactly `parts`,
+    /// and stamped within [`crate::cluster::peer_auth::MAX_AGE_SECS`] of
+    /// this enclave's time.
+    pub fn peer_check(&self, parts: &[&[u8]], auth: &[u8]) -> Result<(), PeerAuthError> {
+        self.peer_key()?.check(self.now(), parts, auth)
     }
 
     fn peer_policy(&self) -> Result<&hush_attest::Policy, JoinError> {
@@ -1048,6 +1079,14 @@ impl EnclaveApi for InProcessEnclave {
 
     fn admit_finish(&self, id: u64, proof: &[u8]) -> Result<Vec<u8>, JoinError> {
         InProcessEnclave::admit_finish(self, id, proof)
+    }
+
+    fn peer_authenticate(&self, parts: &[&[u8]]) -> Result<[u8; PEER_AUTH_LEN], PeerAuthError> {
+        InProcessEnclave::peer_authenticate(self, parts)
+    }
+
+    fn peer_check(&self, parts: &[&[u8]], auth: &[u8]) -> Result<(), PeerAuthError> {
+        InProcessEnclave::peer_check(self, parts, auth)
     }
 
     fn stats(&self) -> EnclaveStats {

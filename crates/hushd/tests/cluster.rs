@@ -37,6 +37,7 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 struct Cluster {
     peers: String,
+    peer_ports: Vec<u16>,
     client_ports: Vec<u16>,
     nodes: Vec<Option<Hushd>>,
 }
@@ -53,6 +54,7 @@ impl Cluster {
             .join(",");
         let mut c = Self {
             peers,
+            peer_ports,
             client_ports,
             nodes: (0..NODES).map(|_| None).collect(),
         };
@@ -340,6 +342,99 @@ fn acknowledged_messages_survive_three_leader_kills() {
             || err.contains("not the leader"),
         "{err}"
     );
+}
+
+/// Anyone can reach a node's peer port. Before peer messages carried the
+/// enclaves' tags, an anonymous `member-add` made the leader add a learner
+/// at the stranger's address and dial it. Now a forged `member-add`,
+/// `append`, `vote` and `snapshot` (no tag, a random tag, another
+/// cluster's kind of tag) are each refused as unauthenticated by every
+/// node, nobody dials the stranger, and the cluster goes on as before.
+#[test]
+fn strangers_on_the_peer_port_forge_nothing() {
+    use hush_wire::grpc::v1::PeerMessage;
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let cluster = Cluster::start();
+    let leader = leader_index(&cluster);
+    let all_voters = || {
+        cluster.nodes.iter().all(|n| {
+            common::http_get(&format!("{}/v1/health", n.as_ref().unwrap().url))
+                .contains("\"voters\":[1,2,3]")
+        })
+    };
+    let start = Instant::now();
+    while !all_voters() {
+        assert!(start.elapsed() < Duration::from_secs(20), "never 3 voters");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let trap = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    trap.set_nonblocking(true).unwrap();
+    let trap_addr = trap.local_addr().unwrap().to_string();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let member_add = serde_json::to_vec(&serde_json::json!({
+        "raft_id": hushd::cluster::membership::raft_id(9, 1),
+        "addr": trap_addr,
+    }))
+    .unwrap();
+    let vote = hushd::cluster::network::encode(&openraft::raft::VoteRequest::<u64>::new(
+        openraft::Vote::new(1_000, hushd::cluster::membership::raft_id(9, 1)),
+        None,
+    ))
+    .unwrap();
+    let mut stamped = now.to_le_bytes().to_vec();
+    stamped.extend_from_slice(&[7u8; 32]);
+    let mut refused = 0;
+    for (node, port) in cluster.peer_ports.iter().enumerate() {
+        for (kind, body) in [
+            ("member-add", member_add.clone()),
+            ("vote", vote.clone()),
+            ("append", vote.clone()),
+            ("snapshot", vote.clone()),
+        ] {
+            for auth in [Vec::new(), vec![0xa5; 40], stamped.clone()] {
+                let msg = PeerMessage {
+                    kind: kind.into(),
+                    body: body.clone(),
+                    to: hushd::cluster::membership::raft_id(node as u64 + 1, 0),
+                    auth,
+                    ..Default::default()
+                };
+                let addr = format!("127.0.0.1:{port}");
+                let status = rt
+                    .block_on(async {
+                        hushd::cluster::network::peer_client(&addr)
+                            .unwrap()
+                            .call(msg)
+                            .await
+                    })
+                    .expect_err("a forged peer message was accepted");
+                assert_eq!(
+                    status.code(),
+                    tonic::Code::Unauthenticated,
+                    "node {}: {kind}: {status:?}",
+                    node + 1
+                );
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(refused, 3 * 4 * 3);
+    // Nobody dialed the stranger's address, the leader is the same, every
+    // node still counts the same three voters, and writes go through.
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(
+        trap.accept().is_err(),
+        "a node dialed the address in a forged member-add"
+    );
+    assert!(all_voters(), "the membership changed");
+    assert_eq!(leader_index(&cluster), leader);
 }
 
 /// The index of the node that accepts a write now.

@@ -18,15 +18,20 @@
 //!   quorum holds it.
 //! - [`snapshot`]: a replica's whole state, sealed, for a node that
 //!   catches up after the log it needs was purged.
+//! - [`peer_auth`]: tags on the hosts' peer messages (raft's and the
+//!   membership request), made and checked by the enclaves under a key
+//!   from the cluster secret, so that no stranger can forge one.
 
 pub mod join;
 pub mod log;
+pub mod peer_auth;
 pub mod replica;
 pub mod secret;
 pub mod snapshot;
 
 pub use join::{Admission, JoinError, Joiner, JoinerAwaitingSecret};
 pub use log::{EntryError, SEALED_ENTRY_LEN};
+pub use peer_auth::{PEER_AUTH_LEN, PeerAuthError};
 pub use replica::ApplyError;
 pub use secret::{CLUSTER_SECRET_LEN, ClusterSecret};
 pub use snapshot::SnapshotError;

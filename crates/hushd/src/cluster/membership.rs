@@ -14,8 +14,10 @@
 //! secret, a new epoch), not revived node by node.
 
 use super::network;
+use super::peer_auth;
 use super::types::TypeConfig;
 use anyhow::{Result, bail};
+use hush_enclave::EnclaveApi;
 use hush_wire::grpc::v1::PeerMessage;
 use openraft::{BasicNode, ChangeMembers, Raft};
 use serde::{Deserialize, Serialize};
@@ -121,6 +123,7 @@ pub async fn admit(raft: &Raft<TypeConfig>, request: AddRequest) -> Result<(), S
 /// On a node that has joined the enclaves: asks the peers at `peers` in
 /// turn to admit it until the leader has.
 pub async fn become_voter(
+    enclave: &dyn EnclaveApi,
     raft_id: u64,
     own: &str,
     peers: &[String],
@@ -132,16 +135,8 @@ pub async fn become_voter(
     })?;
     loop {
         for addr in peers {
-            let mut client = network::peer_client(addr)?;
-            let asked = client
-                .call(PeerMessage {
-                    kind: "member-add".into(),
-                    body: body.clone(),
-                    ..Default::default()
-                })
-                .await;
-            match asked {
-                Ok(_) => {
+            match ask_to_admit(enclave, addr, &body).await {
+                Ok(()) => {
                     tracing::info!("admitted as a voter (asked {addr})");
                     return Ok(());
                 }
@@ -153,6 +148,21 @@ pub async fn become_voter(
         }
         tokio::time::sleep(RETRY).await;
     }
+}
+
+/// One request to the peer at `addr` to admit this node, tagged by this
+/// node's enclave; only an answer its enclave accepts counts as yes.
+async fn ask_to_admit(enclave: &dyn EnclaveApi, addr: &str, body: &[u8]) -> Result<(), Status> {
+    let mut client =
+        network::peer_client(addr).map_err(|e| Status::invalid_argument(e.to_string()))?;
+    let mut msg = PeerMessage {
+        kind: "member-add".into(),
+        body: body.to_vec(),
+        ..Default::default()
+    };
+    peer_auth::sign_message(enclave, &mut msg)?;
+    let answer = client.call(msg.clone()).await?.into_inner();
+    peer_auth::check_answer(enclave, &msg.auth, &answer)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 
 pub mod membership;
 pub mod network;
+pub mod peer_auth;
 pub mod proposer;
 pub mod store;
 pub mod types;
@@ -257,8 +258,26 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Status> {
 
 #[tonic::async_trait]
 impl Peer for PeerService {
+    /// One peer message.
     async fn call(&self, req: Request<PeerMessage>) -> Result<Response<PeerMessage>, Status> {
         let msg = req.into_inner();
+        // Raft's messages and membership requests come only from members'
+        // enclaves: nothing else is read before the tag is checked, and
+        // the answer is tagged to this message.
+        if !peer_auth::is_authenticated(&msg.kind) {
+            return self.join_step(msg).await;
+        }
+        peer_auth::check_message(&*self.enclave, &msg)?;
+        let request_auth = msg.auth.clone();
+        let mut answer = self.raft_step(msg).await?.into_inner();
+        peer_auth::sign_answer(&*self.enclave, &request_auth, &mut answer)?;
+        Ok(Response::new(answer))
+    }
+}
+
+impl PeerService {
+    /// An authenticated message: raft's, or a membership request.
+    async fn raft_step(&self, msg: PeerMessage) -> Result<Response<PeerMessage>, Status> {
         let raft = || {
             self.raft
                 .get()
@@ -303,6 +322,16 @@ impl Peer for PeerService {
                 membership::admit(&raft, request).await?;
                 json("member-added", &())
             }
+            other => Err(Status::invalid_argument(format!(
+                "unknown peer message {other:?}"
+            ))),
+        }
+    }
+
+    /// The join handshake, attested inside the enclaves (not tagged: the
+    /// joiner holds no cluster secret yet).
+    async fn join_step(&self, msg: PeerMessage) -> Result<Response<PeerMessage>, Status> {
+        match msg.kind.as_str() {
             "join-hello" => {
                 let enclave = self.enclave.clone();
                 let (handle, reply) =
@@ -449,7 +478,9 @@ pub async fn start(
     let raft = Raft::new(
         raft_id,
         Arc::new(config.validate()?),
-        network::Network,
+        network::Network {
+            enclave: enclave.clone(),
+        },
         log.clone(),
         store::StateMachine::new(enclave.clone()),
     )
@@ -462,7 +493,7 @@ pub async fn start(
             .await
             .context("cannot initialize the cluster")?;
     } else {
-        membership::become_voter(raft_id, &own, &members, &stop).await?;
+        membership::become_voter(&*enclave, raft_id, &own, &members, &stop).await?;
     }
     let proposals = proposer::Proposer {
         raft: raft.clone(),

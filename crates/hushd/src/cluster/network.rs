@@ -2,8 +2,12 @@
 //! openraft's append, vote and snapshot messages in postcard (a compact
 //! binary serde encoding: the sealed entries go as raw bytes), the
 //! membership request as JSON, and the enclaves' join handshake as bytes.
+//! Every raft message and answer is tagged by the sending enclave and
+//! checked by the receiving one ([`super::peer_auth`]).
 
+use super::peer_auth;
 use super::types::TypeConfig;
+use hush_enclave::EnclaveApi;
 use hush_wire::grpc::v1::PeerMessage;
 use hush_wire::grpc::v1::peer_client::PeerClient;
 use openraft::BasicNode;
@@ -15,6 +19,7 @@ use openraft::raft::{
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::sync::Arc;
 use tonic::transport::{Channel, Endpoint};
 
 type NodeId = u64;
@@ -51,13 +56,17 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, postcard::Error> {
 }
 
 /// Makes clients to peers.
-pub struct Network;
+pub struct Network {
+    /// This node's enclave, which tags its messages and checks answers.
+    pub enclave: Arc<dyn EnclaveApi>,
+}
 
 /// A client to one peer.
 pub struct Peer {
     client: Option<PeerClient<Channel>>,
     /// The raft id its messages are for.
     target: NodeId,
+    enclave: Arc<dyn EnclaveApi>,
 }
 
 impl RaftNetworkFactory<TypeConfig> for Network {
@@ -67,6 +76,7 @@ impl RaftNetworkFactory<TypeConfig> for Network {
         Peer {
             client: peer_client(&node.addr).ok(),
             target,
+            enclave: self.enclave.clone(),
         }
     }
 }
@@ -86,21 +96,25 @@ impl Peer {
             RPCError::Unreachable(Unreachable::new(&std::io::Error::other("bad peer address")))
         })?;
         let body = encode(req).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
-        let answer = client
-            .call(PeerMessage {
-                kind: kind.to_owned(),
-                body,
-                handle: 0,
-                to: self.target,
-                data,
-            })
-            .await
-            .map_err(|s| {
-                RPCError::Unreachable(Unreachable::new(&std::io::Error::other(
-                    s.message().to_owned(),
-                )))
-            })?
-            .into_inner();
+        let unreachable = |s: tonic::Status| {
+            RPCError::Unreachable(Unreachable::new(&std::io::Error::other(
+                s.message().to_owned(),
+            )))
+        };
+        let mut msg = PeerMessage {
+            kind: kind.to_owned(),
+            body,
+            handle: 0,
+            to: self.target,
+            data,
+            auth: Vec::new(),
+        };
+        peer_auth::sign_message(&*self.enclave, &mut msg).map_err(unreachable)?;
+        let request_auth = msg.auth.clone();
+        let answer = client.call(msg).await.map_err(unreachable)?.into_inner();
+        // An answer no member's enclave made (a stranger at the peer's
+        // address) counts as no answer at all.
+        peer_auth::check_answer(&*self.enclave, &request_auth, &answer).map_err(unreachable)?;
         let result: Result<Resp, E> =
             decode(&answer.body).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
         result.map_err(|e| RPCError::RemoteError(openraft::error::RemoteError::new(0, e)))
