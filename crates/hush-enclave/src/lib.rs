@@ -28,7 +28,10 @@ pub use service::{
     cluster_epoch, request_len,
 };
 pub use services::broker::{ConfigError, OCCUPANCY_STEPS, SWEEP_SLICES, Store, StoreConfig};
-pub use services::directory::{Directory, DirectoryConfig, DirectoryConfigError, Verification};
+pub use services::directory::{
+    Directory, DirectoryConfig, DirectoryConfigError, MIN_ATTESTED_CODE_RELEASE_REQUESTS,
+    Verification,
+};
 pub use services::rendezvous::{Rendezvous, RendezvousConfig};
 pub use services::{ServiceId, TrustedService};
 pub use session::SessionError;

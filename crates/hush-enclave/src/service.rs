@@ -203,12 +203,16 @@ pub struct EnclaveConfig {
 impl EnclaveConfig {
     /// A small enclave for tests (this crate's, and other crates' through
     /// the `test-util` feature): this store, 16-entry directory and
-    /// rendezvous services, `max_sessions` sessions that expire after
+    /// rendezvous services (codes leave the directory on every tick), `max_sessions` sessions that expire after
     /// `session_idle_secs` idle, development evidence, no joins.
     pub fn small(store: StoreConfig, max_sessions: usize, session_idle_secs: u64) -> Self {
         Self {
             store,
-            directory: DirectoryConfig::new(16).expect("16 accounts is a valid directory"),
+            directory: DirectoryConfig {
+                code_release_requests: 1,
+                code_release_secs: 1,
+                ..DirectoryConfig::new(16).expect("16 accounts is a valid directory")
+            },
             rendezvous: RendezvousConfig::new(16).expect("16 computations is valid"),
             max_sessions,
             session_idle_secs,
@@ -370,7 +374,19 @@ impl InProcessEnclave {
         Self::build(config, now, Secrets::Cluster(secret))
     }
 
-    fn build(config: EnclaveConfig, now: u64, secrets: Secrets<'_>) -> Result<Self, AttestError> {
+    fn build(
+        mut config: EnclaveConfig,
+        now: u64,
+        secrets: Secrets<'_>,
+    ) -> Result<Self, AttestError> {
+        if config.attestation != AttestationMode::Dev {
+            // The host configures the enclave; with evidence that means
+            // something, it cannot shrink the codes' anonymity set.
+            let d = &mut config.directory;
+            d.code_release_requests = d
+                .code_release_requests
+                .max(crate::MIN_ATTESTED_CODE_RELEASE_REQUESTS);
+        }
         let static_key = StaticKey::generate()
             .map_err(|_| AttestError::Malformed("Noise key generation failed"))?;
         let report_data = ReportData::for_noise_key(static_key.public());

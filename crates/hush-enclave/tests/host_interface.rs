@@ -28,12 +28,31 @@ use hush_wire::{
 const START: u64 = 1_000;
 
 fn enclave(capacity: u32, ttl: u64, max_sessions: usize) -> InProcessEnclave {
+    enclave_with(
+        capacity,
+        ttl,
+        max_sessions,
+        hush_enclave::DirectoryConfig {
+            // Codes on every tick, except where batching is the point.
+            code_release_requests: 1,
+            code_release_secs: 1,
+            ..hush_enclave::DirectoryConfig::new(16).unwrap()
+        },
+    )
+}
+
+fn enclave_with(
+    capacity: u32,
+    ttl: u64,
+    max_sessions: usize,
+    directory: hush_enclave::DirectoryConfig,
+) -> InProcessEnclave {
     let config = EnclaveConfig {
         store: StoreConfig::new(capacity, ttl)
             .unwrap()
             .with_max_recipients(4)
             .unwrap(),
-        directory: hush_enclave::DirectoryConfig::new(16).unwrap(),
+        directory,
         rendezvous: hush_enclave::RendezvousConfig::new(16).unwrap(),
         max_sessions,
         session_idle_secs: 600,
@@ -773,4 +792,102 @@ fn rendezvous_replies_are_bound_to_their_requests() {
         h.e.call(ServiceId::Rendezvous, &s.id(), &f1),
         Err(SessionError::Replay)
     );
+}
+
+/// The host chooses when to tick and what time to give, and before
+/// batching it could tick after every directory request and read which
+/// one made a code. Now codes leave only in batches of at least
+/// `code_release_requests` directory requests (of anyone, of any kind)
+/// and `code_release_secs` apart: however the host ticks, a code comes
+/// out with the codes of its whole batch, never with its request alone.
+#[test]
+fn the_host_cannot_tick_a_code_out_of_its_batch() {
+    use hush_enclave::ServiceId;
+    use hush_wire::directory::{AccountFlags, DirectoryOp, DirectoryRequest, Identifier};
+    let config = hush_enclave::DirectoryConfig::new(16).unwrap();
+    assert_eq!(config.code_release_requests, 8, "the default anonymity set");
+    let batch = config.code_release_requests as usize;
+    let mut h = Host::new(enclave_with(64, 600, 16, config));
+    let email = |n: usize| Identifier::email(&format!("user{n}@example.org")).unwrap();
+    // Eight clients, each on its own session; three of them register.
+    let registering = [1usize, 4, 6];
+    let people: Vec<Identity> = (0..batch)
+        .map(|n| Identity::generate(&format!("p{n}")))
+        .collect();
+    let mut now = START;
+    for (n, who) in people.iter().enumerate() {
+        let s = h.handshake();
+        h.prove(&s, Proofs::Valid(&[who]));
+        let op = if registering.contains(&n) {
+            DirectoryOp::Register {
+                identifier: email(n),
+                device: hush_client::directory::device_record(who, who),
+                flags: AccountFlags::default(),
+            }
+        } else {
+            DirectoryOp::Lookup {
+                identifier: email(100 + n),
+            }
+        };
+        let (_, sealed) = s.seal_directory_request(&DirectoryRequest {
+            acting_as: who.public(),
+            op,
+        });
+        h.e.call(ServiceId::Directory, &s.id(), &sealed).unwrap();
+        if n + 1 < batch {
+            // The host's best tries: tick at once, many times, and far
+            // ahead in time. Nothing comes out before the batch is full.
+            for _ in 0..5 {
+                h.tick(now);
+            }
+            now += 3_600;
+            h.tick(now);
+            assert!(
+                h.e.take_verifications().is_empty(),
+                "a code left after request {n}, before its batch of {batch} was full"
+            );
+        }
+    }
+    h.tick(now + 1);
+    let mut released: Vec<Identifier> =
+        h.e.take_verifications()
+            .iter()
+            .map(|v| Identifier::decode(&v.identifier).unwrap())
+            .collect();
+    released.sort_by_key(|i| i.as_str().to_owned());
+    let mut want: Vec<Identifier> = registering.iter().map(|n| email(*n)).collect();
+    want.sort_by_key(|i| i.as_str().to_owned());
+    assert_eq!(released, want, "the batch's three codes, together");
+
+    // The next batch: full at once, it still waits for the time.
+    let s = h.handshake();
+    h.prove(&s, Proofs::Valid(&[&people[0]]));
+    for n in 0..batch {
+        let op = if n == 0 {
+            DirectoryOp::Register {
+                identifier: email(50),
+                device: hush_client::directory::device_record(&people[0], &people[0]),
+                flags: AccountFlags::default(),
+            }
+        } else {
+            DirectoryOp::Show
+        };
+        let (_, sealed) = s.seal_directory_request(&DirectoryRequest {
+            acting_as: people[0].public(),
+            op,
+        });
+        h.e.call(ServiceId::Directory, &s.id(), &sealed).unwrap();
+    }
+    h.tick(now + 2);
+    assert!(
+        h.e.take_verifications().is_empty(),
+        "released 1 s after the last batch"
+    );
+    h.tick(
+        now + 1
+            + hush_enclave::DirectoryConfig::new(16)
+                .unwrap()
+                .code_release_secs,
+    );
+    assert_eq!(h.e.take_verifications().len(), 1);
 }

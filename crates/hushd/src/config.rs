@@ -55,6 +55,15 @@ pub struct Settings {
     pub max_accounts: u32,
     /// Computations the rendezvous service holds (power of two).
     pub max_computations: u32,
+    /// Directory requests a batch of verification codes waits for before
+    /// it leaves the enclave (its anonymity set); none: 8, or 1 with dev
+    /// attestation. Hardware attestation needs at least 8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_release_requests: Option<u32>,
+    /// Seconds between batches of verification codes, at least; none: 10,
+    /// or 1 with dev attestation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_release_secs: Option<u64>,
     /// Where verification codes go: the dev sender appends
     /// `identifier code` lines to this file.
     pub verification_file: PathBuf,
@@ -132,6 +141,8 @@ impl Default for Settings {
             max_recipients: None,
             max_accounts: DEFAULT_MAX_ACCOUNTS,
             max_computations: DEFAULT_MAX_COMPUTATIONS,
+            code_release_requests: None,
+            code_release_secs: None,
             verification_file: std::env::temp_dir().join(DEFAULT_VERIFICATION_FILE),
             smtp_url: None,
             mail_from: "hush <noreply@localhost>".into(),
@@ -222,6 +233,17 @@ pub struct Args {
     #[arg(long, env = "HUSH_MAX_COMPUTATIONS")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_computations: Option<u32>,
+    /// Directory requests a batch of verification codes waits for before
+    /// it leaves the enclave, its anonymity set [default: 8; 1 with dev
+    /// attestation]; at least 8 with hardware attestation.
+    #[arg(long, env = "HUSH_CODE_RELEASE_REQUESTS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_release_requests: Option<u32>,
+    /// Seconds between batches of verification codes, at least [default:
+    /// 10; 1 with dev attestation].
+    #[arg(long, env = "HUSH_CODE_RELEASE_SECS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code_release_secs: Option<u64>,
     /// File the dev verification sender appends "identifier code" lines to
     /// [default: hushd-verification-codes.txt in the temp directory].
     #[arg(long, env = "HUSH_VERIFICATION_FILE")]
@@ -452,6 +474,16 @@ impl Settings {
         {
             bail!("tcp_listen {tcp} is already the gRPC or metrics address: give it its own port");
         }
+        let directory = self.directory_config()?;
+        if self.attestation != "dev"
+            && directory.code_release_requests < hush_enclave::MIN_ATTESTED_CODE_RELEASE_REQUESTS
+        {
+            bail!(
+                "code_release_requests {} is below {} (the least anonymity set for verification codes with hardware attestation)",
+                directory.code_release_requests,
+                hush_enclave::MIN_ATTESTED_CODE_RELEASE_REQUESTS
+            );
+        }
         if self.snapshot_every == 0 {
             bail!("snapshot_every must be at least 1 (log entries between snapshots)");
         }
@@ -557,14 +589,36 @@ impl Settings {
         Ok(shown)
     }
 
+    /// The directory's settings: codes leave in batches, by default of 8
+    /// requests and 10 s apart, or on every tick with dev attestation
+    /// (which hides nothing from the host anyway).
+    fn directory_config(&self) -> Result<DirectoryConfig> {
+        let base = DirectoryConfig::new(self.max_accounts).context(
+            "invalid max_accounts (set by --max-accounts, HUSH_MAX_ACCOUNTS or the config file)",
+        )?;
+        let dev = self.attestation == "dev";
+        DirectoryConfig {
+            code_release_requests: self
+                .code_release_requests
+                .unwrap_or(if dev { 1 } else { base.code_release_requests }),
+            code_release_secs: self
+                .code_release_secs
+                .unwrap_or(if dev { 1 } else { base.code_release_secs }),
+            ..base
+        }
+        .checked()
+        .context("invalid code release (set by --code-release-requests, --code-release-secs or the config file)")
+    }
+
     /// The enclave's settings.
     pub fn enclave_config(&self) -> Result<EnclaveConfig> {
         Ok(EnclaveConfig {
             store: self.store_config()?,
-            directory: DirectoryConfig::new(self.max_accounts)
-                .context("invalid max_accounts (set by --max-accounts, HUSH_MAX_ACCOUNTS or the config file)")?,
+            directory: self.directory_config()?,
             rendezvous: RendezvousConfig::new(self.max_computations).map_err(|e| {
-                anyhow::anyhow!("{e} (set by --max-computations, HUSH_MAX_COMPUTATIONS or the config file)")
+                anyhow::anyhow!(
+                    "{e} (set by --max-computations, HUSH_MAX_COMPUTATIONS or the config file)"
+                )
             })?,
             max_sessions: self.max_sessions,
             session_idle_secs: self.session_idle_timeout.as_secs(),

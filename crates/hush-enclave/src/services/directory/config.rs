@@ -29,11 +29,28 @@ pub struct DirectoryConfig {
     pub lookups_per_session: u32,
     /// Look-ups one account may make per day.
     pub lookups_per_account_per_day: u32,
+    /// Directory requests (of any kind, from anyone) a batch of
+    /// verification codes waits for before it leaves the enclave: the
+    /// batch's anonymity set ([`super::outbox`]).
+    pub code_release_requests: u32,
+    /// Seconds of the enclave's time between two batches, at least.
+    pub code_release_secs: u64,
 }
+
+/// Default [`DirectoryConfig::code_release_requests`].
+pub const DEFAULT_CODE_RELEASE_REQUESTS: u32 = 8;
+/// The least [`DirectoryConfig::code_release_requests`] an enclave with
+/// hardware attestation accepts (it raises a smaller one): the host
+/// configures the enclave, and must not be able to shrink the anonymity
+/// set to one.
+pub const MIN_ATTESTED_CODE_RELEASE_REQUESTS: u32 = DEFAULT_CODE_RELEASE_REQUESTS;
+/// Default [`DirectoryConfig::code_release_secs`].
+pub const DEFAULT_CODE_RELEASE_SECS: u64 = 10;
 
 impl DirectoryConfig {
     /// Defaults for `max_accounts` accounts: codes valid 15 minutes, 5
-    /// attempts, 64 look-ups per session and 256 per account per day.
+    /// attempts, 64 look-ups per session and 256 per account per day,
+    /// codes released in batches of at least 8 directory requests and 10 s.
     pub fn new(max_accounts: u32) -> Result<Self, DirectoryConfigError> {
         Self {
             max_accounts,
@@ -41,6 +58,8 @@ impl DirectoryConfig {
             max_code_attempts: 5,
             lookups_per_session: 64,
             lookups_per_account_per_day: 256,
+            code_release_requests: DEFAULT_CODE_RELEASE_REQUESTS,
+            code_release_secs: DEFAULT_CODE_RELEASE_SECS,
         }
         .checked()
     }
@@ -58,6 +77,8 @@ impl DirectoryConfig {
                 self.lookups_per_account_per_day as u64,
                 "lookups_per_account_per_day",
             ),
+            (self.code_release_requests as u64, "code_release_requests"),
+            (self.code_release_secs, "code_release_secs"),
         ] {
             if v == 0 {
                 return Err(DirectoryConfigError::Zero(what));

@@ -44,7 +44,10 @@ mod pending;
 #[cfg(test)]
 mod tests;
 
-pub use config::{DirectoryConfig, DirectoryConfigError, MAX_ACCOUNTS};
+pub use config::{
+    DEFAULT_CODE_RELEASE_REQUESTS, DEFAULT_CODE_RELEASE_SECS, DirectoryConfig,
+    DirectoryConfigError, MAX_ACCOUNTS, MIN_ATTESTED_CODE_RELEASE_REQUESTS,
+};
 pub use outbox::Verification;
 
 use crate::cluster::snapshot::{Visit, visit_array, visit_rng, visit_u32, visit_u64};
@@ -209,8 +212,11 @@ struct PrivateOutcome {
 }
 
 impl Directory {
-    /// Its replicated state, for a snapshot (not the outbox, which every
-    /// tick drains).
+    /// Its replicated state, for a snapshot. Not the outbox: its length
+    /// changes with the requests, and a snapshot's must not. A node that
+    /// installs a snapshot starts with an empty batch, so codes of a batch
+    /// not yet released when it became leader are never sent (their users
+    /// ask again).
     pub(crate) fn visit(&mut self, v: &mut dyn Visit) {
         self.keys.visit(v);
         visit_array(v, &mut *self.private);
@@ -235,7 +241,7 @@ impl Directory {
             next_account: 0,
             hash: KeyedHash::new(secret),
             codes: KeyedHash::new(secret).stream(CODES_DOMAIN),
-            outbox: Outbox::default(),
+            outbox: Outbox::new(config.code_release_requests, config.code_release_secs),
             config,
             now: 0,
         }
@@ -567,11 +573,12 @@ impl Directory {
         out
     }
 
-    /// Background work on the public schedule: hands the second's
-    /// registrations to the host and moves waiting map writes into the map.
+    /// Background work on the public schedule: hands a batch of
+    /// registrations' codes to the host when one is due ([`outbox`]) and
+    /// moves waiting map writes into the map.
     pub fn tick(&mut self, now: u64) {
         self.now = self.now.max(now);
-        self.outbox.tick();
+        self.outbox.tick(self.now);
         self.pending.drain(&mut self.keys, &self.hash);
     }
 }

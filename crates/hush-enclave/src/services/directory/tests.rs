@@ -119,8 +119,14 @@ impl Harness {
     }
 }
 
+/// 16 accounts; codes leave on every tick (the batching has its own
+/// tests: `codes_leave_in_batches_*`).
 fn small() -> DirectoryConfig {
-    DirectoryConfig::new(16).unwrap()
+    DirectoryConfig {
+        code_release_requests: 1,
+        code_release_secs: 1,
+        ..DirectoryConfig::new(16).unwrap()
+    }
 }
 
 fn wrong(code: VerificationCode) -> VerificationCode {
@@ -390,7 +396,10 @@ fn several_identifiers_per_account_and_phone_numbers() {
 
 #[test]
 fn a_full_directory_says_so() {
-    let mut h = Harness::new(DirectoryConfig::new(2).unwrap());
+    let mut h = Harness::new(DirectoryConfig {
+        max_accounts: 2,
+        ..small()
+    });
     h.sign_up(1, &email(1));
     h.sign_up(2, &email(2));
     assert_eq!(h.register(3, &email(3)), DirectoryStatus::DirectoryFull);
@@ -803,12 +812,52 @@ fn outbox_releases_codes_only_on_the_tick() {
     assert!(h.d.take_verifications().is_empty());
 }
 
+/// Codes leave in batches: not before the batch holds
+/// `code_release_requests` requests (whatever they are), nor before
+/// `code_release_secs` have passed since the last batch; then every real
+/// code of the batch leaves together, and only real ones.
+#[test]
+fn codes_leave_in_batches_of_requests_and_time() {
+    let config = DirectoryConfig {
+        code_release_requests: 4,
+        code_release_secs: 10,
+        ..small()
+    };
+    let mut h = Harness::new(config);
+    assert_eq!(h.register(1, &email(1)), DirectoryStatus::Ok);
+    h.lookup(2, &email(7));
+    assert_eq!(h.register(3, &email(3)), DirectoryStatus::Ok);
+    // Three requests: however far the time moves, nothing leaves.
+    for t in [1, 2, 100, 10_000] {
+        h.d.tick(T0 + t);
+        assert!(h.d.take_verifications().is_empty(), "after {t} s");
+    }
+    h.lookup(2, &email(8));
+    h.d.tick(T0 + 10_001);
+    let mut got: Vec<Identifier> =
+        h.d.take_verifications()
+            .iter()
+            .map(|v| Identifier::decode(&v.identifier).unwrap())
+            .collect();
+    got.sort_by_key(|i| i.as_str().to_owned());
+    assert_eq!(got, vec![email(1), email(3)]);
+    // Four more at once: they wait for the time, 10 s after the last batch.
+    assert_eq!(h.register(4, &email(4)), DirectoryStatus::Ok);
+    for _ in 0..3 {
+        h.lookup(2, &email(9));
+    }
+    h.d.tick(T0 + 10_010);
+    assert!(h.d.take_verifications().is_empty(), "9 s after the last");
+    h.d.tick(T0 + 10_011);
+    assert_eq!(h.d.take_verifications().len(), 1);
+}
+
 /// Replicas hold the same secret and apply the same requests in order: they
 /// must then send the same codes and give the same answers, whatever each
 /// one's ORAM randomness (which changes only the physical layout).
 #[test]
 fn replicas_with_one_secret_send_the_same_codes_and_answers() {
-    let config = DirectoryConfig::new(16).unwrap();
+    let config = small();
     let (mut a, mut b) = (Harness::new(config), Harness::new(config));
     for n in 1..=6u8 {
         let id = email(n);
