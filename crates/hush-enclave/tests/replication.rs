@@ -699,6 +699,9 @@ fn a_replica_that_missed_the_log_catches_up_from_a_snapshot() {
 fn a_snapshot_has_one_length_whatever_the_services_hold() {
     let r = cluster(1);
     let empty = r[0].snapshot().unwrap().sealed.len();
+    let length = |when: &str| {
+        assert_eq!(r[0].snapshot().unwrap().sealed.len(), empty, "{when}");
+    };
     let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
     let s = connect(&r[0], &alice);
     for n in 0..5 {
@@ -706,8 +709,39 @@ fn a_snapshot_has_one_length_whatever_the_services_hold() {
         broker(&r, 0, &s, create(&alice, &bob, id, &"x".repeat(n * 40)));
     }
     register(&r, 0, &s, &alice, "alice@example.org");
+    length("messages stored, a code in the outbox");
     tick(&r, 0, 1_001);
-    assert_eq!(r[0].snapshot().unwrap().sealed.len(), empty);
+    // Every service's queued state, taken before a tick moves it: the
+    // directory's map writes waiting for the tick (a verified identifier),
+    // and the rendezvous service's list entries waiting to move (a
+    // create queues one per member, and each request moves only one).
+    let code = codes(&r)[0][0].1;
+    let verify = DirectoryRequest {
+        acting_as: alice.public(),
+        op: DirectoryOp::Verify {
+            identifier: Identifier::email("alice@example.org").unwrap(),
+            code: hush_wire::directory::VerificationCode::new(code).unwrap(),
+        },
+    };
+    let verified = DirectoryResponse::decode(&replicated(
+        &r,
+        0,
+        &s,
+        ServiceId::Directory,
+        &verify.encode(),
+        hush_wire::consts::DIRECTORY_RESPONSE_LEN,
+    ))
+    .unwrap();
+    assert_eq!(
+        verified.status,
+        hush_wire::directory::DirectoryStatus::Ok,
+        "the verification queues a map write"
+    );
+    length("a directory map write waiting for the tick");
+    create_computation(&r, 0, &s, &alice, &bob, "one");
+    length("a rendezvous create's list entries queued");
+    tick(&r, 0, 1_002);
+    length("after the tick moved them");
     // Two snapshots of one state are sealed under different nonces.
     assert_ne!(
         r[0].snapshot().unwrap().sealed,
