@@ -139,7 +139,9 @@ impl Drop for Hushd {
     }
 }
 
-/// The `hush` CLI binary, built if this test run did not build it.
+/// The `hush` CLI binary of this source tree: cargo builds it once per
+/// test process (a no-op when it is fresh), so a test never runs a stale
+/// `hush` left in the target directory by an earlier build.
 pub fn hush_bin() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_BIN_EXE_hushd"))
         .parent()
@@ -148,19 +150,17 @@ pub fn hush_bin() -> PathBuf {
     let bin = dir.join("hush");
     static BUILD: std::sync::Once = std::sync::Once::new();
     BUILD.call_once(|| {
-        if !bin.exists() {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let profile_release = dir.ends_with("release");
-            let mut cmd = Command::new(cargo);
-            cmd.args(["build", "-p", "hush-client", "--bin", "hush"]);
-            if profile_release {
-                cmd.arg("--release");
-            }
-            assert!(
-                cmd.status().expect("cargo runs").success(),
-                "building the hush CLI"
-            );
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let profile_release = dir.ends_with("release");
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--locked", "-p", "hush-client", "--bin", "hush"]);
+        if profile_release {
+            cmd.arg("--release");
         }
+        assert!(
+            cmd.status().expect("cargo runs").success(),
+            "building the hush CLI"
+        );
     });
     bin
 }
