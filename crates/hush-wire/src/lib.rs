@@ -19,6 +19,7 @@
 //!
 //! [`tcp`] frames the broker's sealed requests for the plain-TCP transport.
 
+pub mod blob_transfer;
 mod card;
 pub mod codec;
 pub mod consts;

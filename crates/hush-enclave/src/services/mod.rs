@@ -6,10 +6,14 @@
 //! - [`broker`]: mailboxes of fixed-size messages;
 //! - [`directory`]: accounts, devices and identifiers, with oblivious
 //!   look-up;
-//! - [`rendezvous`]: quorum computations and key matching.
+//! - [`rendezvous`]: quorum computations and key matching;
+//! - [`blobs`]: attachments, mixed before the host stores them (not a
+//!   [`TrustedService`]: its requests carry a body and a download is two
+//!   calls, around the host's read of the store).
 //!
 //! The oblivious building blocks they share are in [`crate::oblivious`].
 
+pub mod blobs;
 pub mod broker;
 pub mod directory;
 pub mod rendezvous;
