@@ -32,6 +32,8 @@ put("wire", "message", b"\x04" + message)
 put("wire", "payload", b"\x05" + framed("hi"))
 put("wire", "sealed", b"\x06" + sealed)
 put("wire", "hex", b"\x07" + b"01" * 16)
+put("wire", "blob_request", b"\x0c" + bytes([1, 2]) + bytes(6) + ID + A + b"\x09" * 32 + bytes(40))
+put("wire", "blob_answer", b"\x0c" + bytes([4]) + bytes(7) + b"\x09" * 32 + bytes(24))
 put("wire", "hex_key", b"\x07" + b"aB" * 32)
 card = A + b"\x04" * 32 + b"\x05" * 64
 put("wire", "card", b"\x08" + card)

@@ -25,6 +25,7 @@ fn replica() -> &'static InProcessEnclave {
             attestation: AttestationMode::Dev,
             collateral: None,
             peer_policy: None,
+            blobs: hush_enclave::BlobConfig::new(16, 60),
         };
         InProcessEnclave::start_replica(config, 1_000, &ClusterSecret::generate()).unwrap()
     })
@@ -43,10 +44,16 @@ fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
     let (key, evidence) = node();
     let policy = Policy::dev();
-    match which % 5 {
+    match which % 6 {
         0 => {
             assert!(replica().apply(rest).is_err(), "only sealed entries apply");
             assert_eq!(replica().applied_seq(), 0);
+        }
+        5 => {
+            // A peer message's authenticator: arbitrary bytes never pass
+            // (the tag is a MAC under a key only members hold).
+            let (auth, parts) = rest.split_at(rest.len().min(40));
+            assert!(replica().peer_check(&[parts, b"append"], auth).is_err());
         }
         4 => {
             assert!(

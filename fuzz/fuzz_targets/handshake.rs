@@ -1,6 +1,6 @@
-//! The enclave's session entry points (handshake, key proofs, queries) and
-//! the client's handshake reader, on arbitrary bytes: no panic, and the
-//! session table stays bounded.
+//! The enclave's session entry points (handshake, key proofs, queries,
+//! attachments) and the client's handshake reader, on arbitrary bytes: no
+//! panic, and the session table stays bounded.
 #![no_main]
 
 use hush_attest::Policy;
@@ -24,6 +24,7 @@ fn enclave() -> &'static InProcessEnclave {
             attestation: AttestationMode::Dev,
             collateral: None,
             peer_policy: None,
+            blobs: hush_enclave::BlobConfig::new(16, 60),
         };
         InProcessEnclave::start(config, 1_000).unwrap()
     })
@@ -32,7 +33,7 @@ fn enclave() -> &'static InProcessEnclave {
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
     let e = enclave();
-    match which % 4 {
+    match which % 5 {
         0 => {
             let _ = e.handshake(rest);
         }
@@ -49,6 +50,25 @@ fuzz_target!(|data: &[u8]| {
                 let _ = e.query(&id, &rest[16..]);
                 let _ = e.prove_keys(&id, &rest[16..]);
             }
+        }
+        4 => {
+            // A real session: an arbitrary blob request record, sealed so
+            // that it opens, with an arbitrary body; then as a download.
+            let hs = Handshake::start().unwrap();
+            let reply = e.handshake(&hs.message).unwrap();
+            let s = hs.finish(reply.session, &reply.message, &Policy::dev()).unwrap();
+            let mut record = [0u8; hush_wire::blob_transfer::BLOB_REQUEST_LEN];
+            let n = rest.len().min(record.len());
+            record[..n].copy_from_slice(&rest[..n]);
+            let (_, sealed) = s.seal_bytes(&record);
+            let mut body = rest.get(n..).unwrap_or_default().to_vec();
+            let _ = e.blob_upload(&s.id(), &sealed, &mut body);
+            let (_, sealed) = s.seal_bytes(&record);
+            if let Ok(hush_enclave::BlobStep::Fetch(plan)) = e.blob_download_begin(&s.id(), &sealed) {
+                let _ = e.blob_download_finish(plan.ticket, Some(&body));
+            }
+            e.tick(1_000 + u64::from(which));
+            let _ = e.take_blob_writes();
         }
         _ => {
             // The client reading an arbitrary server handshake message.

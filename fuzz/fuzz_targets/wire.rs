@@ -3,6 +3,7 @@
 //! encoding per value).
 #![no_main]
 
+use hush_wire::blob_transfer::{BlobAnswer, BlobRequest};
 use hush_wire::consts::{KEY_PROOF_REQUEST_LEN, REQUEST_LEN, RESPONSE_LEN};
 use hush_wire::{
     Card, EnvelopeHeader, EnvelopePlaintext, FixedCodec, KeyProofRequest, KeyProofResponse,
@@ -20,7 +21,7 @@ fn canonical<T: FixedCodec>(bytes: &[u8]) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
-    match which % 12 {
+    match which % 13 {
         0 => {
             canonical::<Request>(rest);
             if let Ok(rec) = RequestRecord::from_bytes(rest) {
@@ -74,6 +75,13 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(reply) = TcpReply::decode(rest) {
                 assert_eq!(&reply.to_frame()[TCP_LENGTH_LEN..], rest);
             }
+        }
+        12 => {
+            // Attachments through the session: the enclave decodes
+            // requests (it reads them by offset, the client encodes them
+            // with this codec), clients decode answers.
+            canonical::<BlobRequest>(rest);
+            canonical::<BlobAnswer>(rest);
         }
         _ => {
             if let Ok(s) = std::str::from_utf8(rest) {

@@ -91,7 +91,7 @@ struct QueryStream {
 /// Requests buffered on a stream.
 const STREAM_BUFFER: usize = 16;
 
-fn rpc_error(url: &str, s: tonic::Status) -> ClientError {
+pub(crate) fn rpc_error(url: &str, s: tonic::Status) -> ClientError {
     match s.code() {
         Code::Unauthenticated => ClientError::SessionLost,
         Code::Unavailable
@@ -444,6 +444,11 @@ impl Client {
     /// The connection (HTTP/2 channel) this client talks over.
     pub fn channel(&self) -> Channel {
         self.channel.clone()
+    }
+
+    /// The server this client talks to now.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The current session.

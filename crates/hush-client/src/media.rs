@@ -1,15 +1,23 @@
 //! Attachments: a file encrypted with a fresh key, padded to a size class,
-//! stored as a blob on the host, and announced in an end-to-end encrypted
-//! [`hush_wire::EnvelopeKind::Attachment`] envelope carrying the blob's id,
-//! key and digest. The host never sees a key, a name or a size finer than
-//! the class.
+//! handed to the enclave inside the session (sealed again under a one-time
+//! transfer key: [`hush_wire::blob_transfer`]), and announced in an
+//! end-to-end encrypted [`hush_wire::EnvelopeKind::Attachment`] envelope
+//! carrying the blob's id, key and digest. The host never sees a key, a
+//! name, a blob id or a size finer than the class, and cannot match an
+//! upload to a download beyond the enclave's mix.
 
+use crate::session::ClientSession;
 use crate::{Client, ClientError};
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hush_wire::blob_transfer::{
+    BLOB_ANSWER_LEN, BODY_AAD, BlobAnswer, BlobOp, BlobRequest, BlobStatus, TransferKey, body_len,
+    class_of,
+};
 use hush_wire::grpc::v1::blobs_client::BlobsClient;
-use hush_wire::grpc::v1::{GetBlobRequest, PutBlobRequest};
+use hush_wire::grpc::v1::{DownloadBlobRequest, UploadBlobRequest};
 use hush_wire::media::{Attachment, BLOB_CLASSES, BlobId, MAX_FILE_LEN, blob_class};
+use hush_wire::{FixedCodec, PublicKey};
 use sha2::{Digest, Sha256};
 
 /// Why an attachment could not be made or opened.
@@ -32,6 +40,9 @@ pub enum MediaError {
     /// The blob did not decrypt, or its content is malformed.
     #[error("the attachment's blob does not decrypt with the message's key")]
     Undecryptable,
+    /// The server refused the upload or download.
+    #[error("{0}")]
+    Refused(BlobStatus),
 }
 
 /// An encrypted file ready to upload, and the attachment that describes it.
@@ -85,6 +96,119 @@ pub fn open_file(attachment: &Attachment, blob: &[u8]) -> Result<Vec<u8>, MediaE
     Ok(plain[8..8 + len].to_vec())
 }
 
+/// Seals `blob` under a fresh transfer key: the key and the body.
+fn seal_body(blob: &[u8]) -> Result<(TransferKey, Vec<u8>), ClientError> {
+    let key: [u8; 32] = rand::random();
+    let body = ChaCha20Poly1305::new(Key::from_slice(&key))
+        .encrypt(
+            Nonce::from_slice(&[0; 12]),
+            chacha20poly1305::aead::Payload {
+                msg: blob,
+                aad: BODY_AAD,
+            },
+        )
+        .map_err(|_| ClientError::Protocol("blob encryption failed"))?;
+    Ok((TransferKey(key), body))
+}
+
+/// An upload, sealed for the session: what `hush.v1.Blobs/Upload` carries.
+pub struct SealedUpload {
+    /// The request's nonce (its answer is sealed under it).
+    pub nonce: u64,
+    /// The sealed blob request.
+    pub sealed: Vec<u8>,
+    /// The blob under the request's transfer key.
+    pub body: Vec<u8>,
+}
+
+/// Seals `file`'s upload on `session`, charged to `acting_as` (a key the
+/// session proved).
+pub fn seal_upload(
+    session: &ClientSession,
+    acting_as: PublicKey,
+    file: &SealedFile,
+) -> Result<SealedUpload, ClientError> {
+    let class = class_of(file.blob.len()).ok_or(ClientError::Protocol("not a blob class"))?;
+    let (transfer_key, body) = seal_body(&file.blob)?;
+    let request = BlobRequest {
+        op: BlobOp::Upload,
+        class: class as u8,
+        blob: file.attachment.blob,
+        acting_as: Some(acting_as),
+        transfer_key,
+    };
+    let (nonce, sealed) = session.seal_bytes(&request.encode());
+    Ok(SealedUpload {
+        nonce,
+        sealed,
+        body,
+    })
+}
+
+/// Opens an upload's (or a download's) sealed answer.
+pub fn open_answer(
+    session: &ClientSession,
+    nonce: u64,
+    sealed: &[u8],
+) -> Result<BlobAnswer, ClientError> {
+    Ok(BlobAnswer::decode(&session.open_bytes(
+        nonce,
+        sealed,
+        BLOB_ANSWER_LEN,
+    )?)?)
+}
+
+/// Seals the download of `attachment`'s blob on `session`: the nonce and
+/// the sealed request `hush.v1.Blobs/Download` carries.
+pub fn seal_download(
+    session: &ClientSession,
+    attachment: &Attachment,
+) -> Result<(u64, Vec<u8>), ClientError> {
+    let class = blob_class(attachment.size as usize)
+        .and_then(class_of)
+        .ok_or(MediaError::Corrupt)?;
+    let request = BlobRequest {
+        op: BlobOp::Download,
+        class: class as u8,
+        blob: attachment.blob,
+        acting_as: None,
+        transfer_key: TransferKey([0; 32]),
+    };
+    Ok(session.seal_bytes(&request.encode()))
+}
+
+/// Opens a download's answer and body, and the file in it.
+pub fn open_download(
+    session: &ClientSession,
+    nonce: u64,
+    sealed: &[u8],
+    body: &[u8],
+    attachment: &Attachment,
+) -> Result<Vec<u8>, ClientError> {
+    let answer = open_answer(session, nonce, sealed)?;
+    match answer.status {
+        BlobStatus::Ok => {}
+        BlobStatus::NotFound => return Err(MediaError::Missing.into()),
+        other => return Err(MediaError::Refused(other).into()),
+    }
+    let class = blob_class(attachment.size as usize)
+        .and_then(class_of)
+        .ok_or(MediaError::Corrupt)?;
+    if body.len() != body_len(class) {
+        return Err(ClientError::Protocol("a blob body of the wrong length"));
+    }
+    let blob = ChaCha20Poly1305::new(Key::from_slice(&answer.transfer_key.0))
+        .decrypt(
+            Nonce::from_slice(&[0; 12]),
+            chacha20poly1305::aead::Payload {
+                msg: body,
+                aad: BODY_AAD,
+            },
+        )
+        .map_err(|_| ClientError::Protocol("the blob body does not open"))?;
+    Ok(open_file(attachment, &blob)?)
+}
+
 impl Client {
     fn blobs(&self) -> BlobsClient<tonic::transport::Channel> {
         BlobsClient::new(self.channel())
@@ -92,37 +216,74 @@ impl Client {
             .max_encoding_message_size(BLOB_CLASSES[4] + 1024)
     }
 
-    /// Stores a sealed file's blob on the server.
-    pub async fn put_blob(&self, file: &SealedFile) -> Result<(), ClientError> {
-        self.blobs()
-            .put(PutBlobRequest {
-                id: file.attachment.blob.0.to_vec(),
-                data: file.blob.clone(),
-            })
-            .await
-            .map_err(|s| ClientError::Rpc(format!("storing the attachment: {}", s.message())))?;
-        Ok(())
+    /// Hands a sealed file's blob to the enclave, charged to `acting_as`
+    /// (a key this session proved). Reconnects once if the session was
+    /// lost; an upload that landed before is answered "already exists",
+    /// which counts as stored.
+    pub async fn upload_blob(
+        &mut self,
+        acting_as: PublicKey,
+        file: &SealedFile,
+    ) -> Result<(), ClientError> {
+        let mut retried = false;
+        loop {
+            let up = seal_upload(self.session(), acting_as, file)?;
+            let answer = self
+                .blobs()
+                .upload(UploadBlobRequest {
+                    session_id: self.session().id().0.to_vec(),
+                    sealed: up.sealed,
+                    body: up.body,
+                })
+                .await;
+            let answer = match answer {
+                Ok(a) => a.into_inner(),
+                Err(s) => match crate::client::rpc_error(self.url(), s) {
+                    ClientError::SessionLost if !retried => {
+                        retried = true;
+                        self.reconnect().await?;
+                        continue;
+                    }
+                    e => return Err(e),
+                },
+            };
+            return match open_answer(self.session(), up.nonce, &answer.sealed)?.status {
+                BlobStatus::Ok => Ok(()),
+                BlobStatus::AlreadyExists if retried => Ok(()),
+                other => Err(MediaError::Refused(other).into()),
+            };
+        }
     }
 
-    /// Fetches and opens an attachment's file.
-    pub async fn fetch_attachment(&self, attachment: &Attachment) -> Result<Vec<u8>, ClientError> {
-        let blob = match self
-            .blobs()
-            .get(GetBlobRequest {
-                id: attachment.blob.0.to_vec(),
-            })
-            .await
-        {
-            Ok(r) => r.into_inner().data,
-            Err(s) if s.code() == tonic::Code::NotFound => return Err(MediaError::Missing.into()),
-            Err(s) => {
-                return Err(ClientError::Rpc(format!(
-                    "fetching the attachment: {}",
-                    s.message()
-                )));
+    /// Fetches and opens an attachment's file through the session.
+    pub async fn fetch_attachment(
+        &mut self,
+        attachment: &Attachment,
+    ) -> Result<Vec<u8>, ClientError> {
+        let mut retried = false;
+        loop {
+            let (nonce, sealed) = seal_download(self.session(), attachment)?;
+            let r = self
+                .blobs()
+                .download(DownloadBlobRequest {
+                    session_id: self.session().id().0.to_vec(),
+                    sealed,
+                })
+                .await;
+            match r {
+                Ok(r) => {
+                    let r = r.into_inner();
+                    return open_download(self.session(), nonce, &r.sealed, &r.body, attachment);
+                }
+                Err(s) => match crate::client::rpc_error(self.url(), s) {
+                    ClientError::SessionLost if !retried => {
+                        retried = true;
+                        self.reconnect().await?;
+                    }
+                    e => return Err(e),
+                },
             }
-        };
-        Ok(open_file(attachment, &blob)?)
+        }
     }
 }
 

@@ -23,10 +23,11 @@ mod test_support;
 pub use message_stage::Ticket;
 pub use opened_query::{AnswerToSeal, OpenedQuery};
 pub use service::{
-    Applied, AttestationMode, EnclaveApi, EnclaveConfig, EnclaveStats, HandshakeReply,
+    Applied, AttestationMode, BlobStep, EnclaveApi, EnclaveConfig, EnclaveStats, HandshakeReply,
     InProcessEnclave, Proposal, ProposeError, PublishedEvidence, SealedSnapshot, StartError,
     cluster_epoch, request_len,
 };
+pub use services::blobs::{BlobConfig, ReadPlan, StorageId, StoredObject};
 pub use services::broker::{ConfigError, OCCUPANCY_STEPS, SWEEP_SLICES, Store, StoreConfig};
 pub use services::directory::{
     Directory, DirectoryConfig, DirectoryConfigError, MIN_ATTESTED_CODE_RELEASE_REQUESTS,

@@ -12,6 +12,7 @@ use crate::cluster::snapshot::{Counter, Reader, SnapshotError, Visit, Writer};
 use crate::message_stage::{MessageStage, Ticket};
 use crate::opened_query::{AnswerToSeal, OpenedQuery};
 use crate::oram::DefaultFactory;
+use crate::services::blobs::{BlobConfig, Blobs, ReadPlan, StoredObject};
 use crate::services::broker::Store as BrokerStore;
 use crate::services::directory::{Directory, DirectoryConfig, Verification};
 use crate::services::rendezvous::{Rendezvous, RendezvousConfig};
@@ -22,6 +23,9 @@ use crate::session::noise::{self, StaticKey};
 use crate::session::table::{Session, SessionTable};
 use crate::{Store, StoreConfig};
 use hush_attest::{AttestError, Evidence, ReportData};
+use hush_wire::blob_transfer::{
+    BLOB_REQUEST_LEN, BlobAnswer, BlobOp, BlobStatus, TransferKey, body_len,
+};
 use hush_wire::consts::KEY_PROOF_REQUEST_LEN;
 use hush_wire::{KeyProofResponse, KeyProofStatus, RequestRecord, SessionId};
 use std::path::PathBuf;
@@ -124,6 +128,49 @@ pub trait EnclaveApi: Send + Sync + 'static {
     fn peer_authenticate(&self, parts: &[&[u8]]) -> Result<[u8; PEER_AUTH_LEN], PeerAuthError>;
     /// See [`InProcessEnclave::peer_check`].
     fn peer_check(&self, parts: &[&[u8]], auth: &[u8]) -> Result<(), PeerAuthError>;
+
+    /// Attachments ([`crate::services::blobs`]): a sealed upload request
+    /// and its body; returns the sealed answer. The blob joins its class's
+    /// mix.
+    fn blob_upload(
+        &self,
+        session: &SessionId,
+        sealed: &[u8],
+        body: &mut [u8],
+    ) -> Result<Vec<u8>, SessionError>;
+    /// A sealed download request, first half: which stored object the host
+    /// must fetch (and then delete), or the answer at once (BUSY).
+    fn blob_download_begin(
+        &self,
+        session: &SessionId,
+        sealed: &[u8],
+    ) -> Result<BlobStep, SessionError>;
+    /// Second half: the object fetched (none if the plan named none or
+    /// the store lost it); returns the sealed answer and the body.
+    fn blob_download_finish(
+        &self,
+        ticket: u64,
+        object: Option<&[u8]>,
+    ) -> Result<(Vec<u8>, Vec<u8>), SessionError>;
+    /// Objects the blob service wrote (its mixes, on the tick), for the
+    /// host to store.
+    fn take_blob_writes(&self) -> Vec<StoredObject>;
+}
+
+/// Where a download stands after its first half.
+#[derive(Debug)]
+pub enum BlobStep {
+    /// Answered already (BUSY, or a malformed request): the sealed answer
+    /// and a body of the class's length.
+    Answered {
+        /// The sealed [`hush_wire::blob_transfer::BlobAnswer`].
+        answer: Vec<u8>,
+        /// Zeros.
+        body: Vec<u8>,
+    },
+    /// Fetch `read` from the store, delete it there, then call
+    /// [`EnclaveApi::blob_download_finish`] with `ticket`.
+    Fetch(ReadPlan),
 }
 
 /// What the enclave publishes about itself.
@@ -182,6 +229,8 @@ pub struct EnclaveConfig {
     pub directory: DirectoryConfig,
     /// Rendezvous limits.
     pub rendezvous: RendezvousConfig,
+    /// Attachment limits.
+    pub blobs: BlobConfig,
     /// Largest number of sessions.
     pub max_sessions: usize,
     /// Seconds of inactivity after which a session expires.
@@ -203,7 +252,8 @@ pub struct EnclaveConfig {
 impl EnclaveConfig {
     /// A small enclave for tests (this crate's, and other crates' through
     /// the `test-util` feature): this store, 16-entry directory and
-    /// rendezvous services (codes leave the directory on every tick), `max_sessions` sessions that expire after
+    /// rendezvous services (codes leave the directory on every tick), 64
+    /// attachments written on every tick, `max_sessions` sessions that expire after
     /// `session_idle_secs` idle, development evidence, no joins.
     pub fn small(store: StoreConfig, max_sessions: usize, session_idle_secs: u64) -> Self {
         Self {
@@ -214,6 +264,10 @@ impl EnclaveConfig {
                 ..DirectoryConfig::new(16).expect("16 accounts is a valid directory")
             },
             rendezvous: RendezvousConfig::new(16).expect("16 computations is valid"),
+            blobs: BlobConfig {
+                mix: 1,
+                ..BlobConfig::new(64, store.ttl_secs)
+            },
             max_sessions,
             session_idle_secs,
             attestation: AttestationMode::Dev,
@@ -249,6 +303,10 @@ pub struct InProcessEnclave {
     /// sweep step runs exactly when it moves forward.
     now: AtomicU64,
     dummies: DummyProofs,
+    /// Attachments (not replicated: each node mixes and stores its own).
+    blobs: Mutex<Blobs>,
+    /// Downloads half-way: their session and request nonce, by ticket.
+    blob_reads: Mutex<std::collections::BTreeMap<u64, (Arc<Session>, u64)>>,
     /// Set when this enclave is a replica of a cluster: requests then go
     /// through the replicated log ([`Self::propose`], [`Self::apply`]).
     replica: Mutex<Option<Replica>>,
@@ -386,6 +444,11 @@ impl InProcessEnclave {
             d.code_release_requests = d
                 .code_release_requests
                 .max(crate::MIN_ATTESTED_CODE_RELEASE_REQUESTS);
+            // Nor shrink an attachment's mix.
+            config.blobs.mix = config
+                .blobs
+                .mix
+                .max(crate::services::blobs::MIN_ATTESTED_MIX);
         }
         let static_key = StaticKey::generate()
             .map_err(|_| AttestError::Malformed("Noise key generation failed"))?;
@@ -450,6 +513,12 @@ impl InProcessEnclave {
             rendezvous: Mutex::new(rendezvous),
             now: AtomicU64::new(now),
             dummies: DummyProofs::generate(),
+            blobs: Mutex::new({
+                let mut b = Blobs::new(config.blobs);
+                b.tick(now);
+                b
+            }),
+            blob_reads: Mutex::new(std::collections::BTreeMap::new()),
             replica: Mutex::new(replica),
             cluster_secret: Mutex::new(match secrets {
                 Secrets::Cluster(secret) => Some(ClusterSecret::from_bytes(*secret.as_bytes())),
@@ -1033,6 +1102,13 @@ impl EnclaveApi for InProcessEnclave {
             lock(&self.directory).tick(now);
             lock(&self.rendezvous).tick(now);
         }
+        if now > before {
+            // Not replicated: every node mixes its own attachments.
+            let mut blobs = lock(&self.blobs);
+            blobs.tick(now);
+            let pending: std::collections::BTreeSet<u64> = blobs.reading_tickets().collect();
+            lock(&self.blob_reads).retain(|t, _| pending.contains(t));
+        }
         lock(&self.sessions).expire(now);
     }
 
@@ -1103,6 +1179,74 @@ impl EnclaveApi for InProcessEnclave {
 
     fn peer_check(&self, parts: &[&[u8]], auth: &[u8]) -> Result<(), PeerAuthError> {
         InProcessEnclave::peer_check(self, parts, auth)
+    }
+
+    fn blob_upload(
+        &self,
+        id: &SessionId,
+        sealed: &[u8],
+        body: &mut [u8],
+    ) -> Result<Vec<u8>, SessionError> {
+        let session = self.session(id)?;
+        let (nonce, request) = self.open(&session, sealed, BLOB_REQUEST_LEN)?;
+        let keys = *lock(&session.keys);
+        let answer = lock(&self.blobs).upload(&request, body, &keys);
+        Ok(noise::seal(&session.transport, nonce, &answer))
+    }
+
+    fn blob_download_begin(&self, id: &SessionId, sealed: &[u8]) -> Result<BlobStep, SessionError> {
+        let session = self.session(id)?;
+        let (nonce, request) = self.open(&session, sealed, BLOB_REQUEST_LEN)?;
+        let class = request[hush_wire::blob_transfer::offsets::CLASS] as usize;
+        let plan = if request[0] == BlobOp::Download as u8 {
+            lock(&self.blobs).download_begin(&request)
+        } else {
+            Err(BlobStatus::InvalidRequest)
+        };
+        match plan {
+            Ok(plan) => {
+                lock(&self.blob_reads).insert(plan.ticket, (session, nonce));
+                Ok(BlobStep::Fetch(plan))
+            }
+            Err(status) => {
+                let answer = BlobAnswer {
+                    status,
+                    transfer_key: TransferKey([0; 32]),
+                };
+                let len = hush_wire::media::BLOB_CLASSES
+                    .get(class)
+                    .map_or(0, |_| body_len(class));
+                Ok(BlobStep::Answered {
+                    answer: noise::seal(
+                        &session.transport,
+                        nonce,
+                        &hush_wire::FixedCodec::encode(&answer),
+                    ),
+                    body: vec![0; len],
+                })
+            }
+        }
+    }
+
+    fn blob_download_finish(
+        &self,
+        ticket: u64,
+        object: Option<&[u8]>,
+    ) -> Result<(Vec<u8>, Vec<u8>), SessionError> {
+        let (session, nonce) = lock(&self.blob_reads)
+            .remove(&ticket)
+            .ok_or(SessionError::UnknownTicket)?;
+        let served = lock(&self.blobs)
+            .download_finish(ticket, object)
+            .ok_or(SessionError::UnknownTicket)?;
+        Ok((
+            noise::seal(&session.transport, nonce, &served.answer),
+            served.body,
+        ))
+    }
+
+    fn take_blob_writes(&self) -> Vec<StoredObject> {
+        lock(&self.blobs).take_writes()
     }
 
     fn stats(&self) -> EnclaveStats {

@@ -1,6 +1,10 @@
 //! docs/PROTOCOL.md's sizes table must match the code: every row names a
 //! constant and its value, and every constant listed here has a row.
 
+use hush_wire::blob_transfer::{
+    BLOB_ANSWER_LEN, BLOB_REQUEST_LEN, SEALED_BLOB_ANSWER_LEN, SEALED_BLOB_REQUEST_LEN,
+    STORED_OVERHEAD,
+};
 use hush_wire::consts::*;
 use hush_wire::tcp::{TCP_ANSWER_BODY_LEN, TCP_REQUEST_BODY_LEN};
 
@@ -31,6 +35,11 @@ fn the_documented_sizes_are_the_real_ones() {
         ("SEALED_RESPONSE_LEN", SEALED_RESPONSE_LEN),
         ("TCP_REQUEST_BODY_LEN", TCP_REQUEST_BODY_LEN),
         ("TCP_ANSWER_BODY_LEN", TCP_ANSWER_BODY_LEN),
+        ("BLOB_REQUEST_LEN", BLOB_REQUEST_LEN),
+        ("SEALED_BLOB_REQUEST_LEN", SEALED_BLOB_REQUEST_LEN),
+        ("BLOB_ANSWER_LEN", BLOB_ANSWER_LEN),
+        ("SEALED_BLOB_ANSWER_LEN", SEALED_BLOB_ANSWER_LEN),
+        ("STORED_OVERHEAD", STORED_OVERHEAD),
         ("KEY_PROOF_REQUEST_LEN", KEY_PROOF_REQUEST_LEN),
         ("SEALED_KEY_PROOF_REQUEST_LEN", SEALED_KEY_PROOF_REQUEST_LEN),
         (

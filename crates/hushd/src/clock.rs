@@ -1,9 +1,11 @@
 //! The clock: hands the enclave the time once a second, and the rest of
 //! each second's expiry sweep in slices between, on the enclave thread
 //! between queries (the sweep runs on this public schedule),
+//! hands the host the attachments the enclave mixed on the tick to store,
 //! and refreshes the coarse gauges. Every figure comes from the enclave
 //! already coarse: the host does no rounding that could hide anything.
 
+use crate::blobs::BlobStore;
 use crate::enclave_thread::EnclaveThread;
 use crate::verification::{self, CodeSender};
 use std::sync::Arc;
@@ -25,6 +27,7 @@ pub fn unix_now() -> u64 {
 pub async fn run(
     enclave: EnclaveThread,
     sender: Arc<dyn CodeSender>,
+    blobs: Arc<dyn BlobStore>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut interval = tokio::time::interval(TICK);
@@ -45,10 +48,13 @@ pub async fn run(
         let ticked = enclave
             .run(|e| {
                 e.tick(unix_now());
-                (e.stats(), e.take_verifications())
+                (e.stats(), e.take_verifications(), e.take_blob_writes())
             })
             .await;
-        if let Some((stats, codes)) = ticked {
+        if let Some((stats, codes, writes)) = ticked {
+            if !writes.is_empty() {
+                tokio::spawn(crate::blobs::store_writes(blobs.clone(), writes));
+            }
             // In a cluster every replica makes the same codes; the leader
             // sends them (and reports the cluster's figures).
             let send = match enclave.cluster() {

@@ -24,6 +24,9 @@ pub const DEFAULT_CAPACITY: u32 = 4096;
 pub const DEFAULT_MAX_ACCOUNTS: u32 = 1024;
 /// Default rendezvous size, in computations.
 pub const DEFAULT_MAX_COMPUTATIONS: u32 = 1024;
+/// Default number of attachments the enclave tracks.
+pub const DEFAULT_MAX_BLOBS: u32 = 4096;
+
 /// Where the dev verification sender writes codes, in the temp directory.
 pub const DEFAULT_VERIFICATION_FILE: &str = "hushd-verification-codes.txt";
 /// Where blobs go by default, in the temp directory.
@@ -84,6 +87,14 @@ pub struct Settings {
     pub blob_dir: PathBuf,
     /// Most blob storage, in MiB.
     pub blob_quota_mib: u64,
+    /// Attachments the enclave keeps track of (stored and mixing).
+    pub max_blobs: u32,
+    /// Attachments of one size a mix waits for before the enclave writes
+    /// it to the store (the anonymity set of an upload and its downloads);
+    /// none: 8, or 1 with dev attestation. Hardware attestation needs at
+    /// least 8.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob_mix: Option<u32>,
     /// Largest number of open sessions.
     pub max_sessions: usize,
     /// Idle time after which a session expires.
@@ -143,6 +154,8 @@ impl Default for Settings {
             max_computations: DEFAULT_MAX_COMPUTATIONS,
             code_release_requests: None,
             code_release_secs: None,
+            max_blobs: DEFAULT_MAX_BLOBS,
+            blob_mix: None,
             verification_file: std::env::temp_dir().join(DEFAULT_VERIFICATION_FILE),
             smtp_url: None,
             mail_from: "hush <noreply@localhost>".into(),
@@ -276,6 +289,17 @@ pub struct Args {
     #[arg(long, env = "HUSH_S3_ENDPOINT")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub s3_endpoint: Option<String>,
+    /// Attachments the enclave keeps track of, stored and mixing [default: 4096].
+    #[arg(long, env = "HUSH_MAX_BLOBS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_blobs: Option<u32>,
+    /// Attachments of one size a mix waits for before the enclave writes
+    /// it to the store, the anonymity set of an upload and its downloads
+    /// [default: 8; 1 with dev attestation]; at least 8 with hardware
+    /// attestation.
+    #[arg(long, env = "HUSH_BLOB_MIX")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob_mix: Option<u32>,
     /// Directory for attachment blobs [default: hushd-blobs in the temp directory].
     #[arg(long, env = "HUSH_BLOB_DIR")]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -475,6 +499,19 @@ impl Settings {
             bail!("tcp_listen {tcp} is already the gRPC or metrics address: give it its own port");
         }
         let directory = self.directory_config()?;
+        if self.max_blobs == 0 {
+            bail!("max_blobs must be at least 1");
+        }
+        let mix = self.blob_config().mix;
+        if mix == 0 {
+            bail!("blob_mix must be at least 1");
+        }
+        if self.attestation != "dev" && mix < hush_enclave::services::blobs::MIN_ATTESTED_MIX {
+            bail!(
+                "blob_mix {mix} is below {} (the least anonymity set for attachments with hardware attestation)",
+                hush_enclave::services::blobs::MIN_ATTESTED_MIX
+            );
+        }
         if self.attestation != "dev"
             && directory.code_release_requests < hush_enclave::MIN_ATTESTED_CODE_RELEASE_REQUESTS
         {
@@ -610,11 +647,27 @@ impl Settings {
         .context("invalid code release (set by --code-release-requests, --code-release-secs or the config file)")
     }
 
+    /// The blob service's settings: mixes of 8, or of 1 with dev
+    /// attestation (which hides nothing from the host anyway); objects
+    /// live as long as messages.
+    fn blob_config(&self) -> hush_enclave::BlobConfig {
+        let dev = self.attestation == "dev";
+        hush_enclave::BlobConfig {
+            mix: self.blob_mix.unwrap_or(if dev {
+                1
+            } else {
+                hush_enclave::services::blobs::DEFAULT_MIX
+            }),
+            ..hush_enclave::BlobConfig::new(self.max_blobs, self.ttl.as_secs())
+        }
+    }
+
     /// The enclave's settings.
     pub fn enclave_config(&self) -> Result<EnclaveConfig> {
         Ok(EnclaveConfig {
             store: self.store_config()?,
             directory: self.directory_config()?,
+            blobs: self.blob_config(),
             rendezvous: RendezvousConfig::new(self.max_computations).map_err(|e| {
                 anyhow::anyhow!(
                     "{e} (set by --max-computations, HUSH_MAX_COMPUTATIONS or the config file)"

@@ -20,11 +20,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use hush_wire::grpc::v1::blobs_server::Blobs;
 use hush_wire::grpc::v1::broker_server::Broker;
 use hush_wire::grpc::v1::directory_server::Directory;
 use hush_wire::grpc::v1::rendezvous_server::Rendezvous;
-use hush_wire::grpc::v1::{Frame, GetBlobRequest, HandshakeRequest, PutBlobRequest};
+use hush_wire::grpc::v1::{DownloadBlobRequest, Frame, HandshakeRequest, UploadBlobRequest};
 use serde::{Deserialize, Serialize};
 use tonic::{Code, Request, Status};
 
@@ -37,8 +36,8 @@ pub const PATHS: [&str; 10] = [
     "/v1/broker/query",
     "/v1/directory/query",
     "/v1/rendezvous/query",
-    "/v1/blobs/put",
-    "/v1/blobs/get",
+    "/v1/blobs/upload",
+    "/v1/blobs/download",
     "/v1/health",
     "/v1/evidence",
     "/v1/openapi.json",
@@ -159,15 +158,10 @@ struct JsonHandshake {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct JsonPut {
-    id: String,
-    data: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct JsonGet {
-    id: String,
+struct JsonUpload {
+    session_id: String,
+    sealed: String,
+    body: String,
 }
 
 /// A route for one sealed-frame RPC: the JSON frame in, the service's
@@ -224,28 +218,33 @@ pub fn routes(s: Services) -> axum::Router {
         .route("/v1/directory/query", frame_route!(d, query, frame_limit))
         .route("/v1/rendezvous/query", frame_route!(r, query, frame_limit))
         .route(
-            "/v1/blobs/put",
+            "/v1/blobs/upload",
             post(move |body: Bytes| async move {
-                let j: JsonPut = parse(&body)?;
-                let req = PutBlobRequest {
-                    id: bytes("id", &j.id)?,
-                    data: bytes("data", &j.data)?,
+                let j: JsonUpload = parse(&body)?;
+                let req = UploadBlobRequest {
+                    session_id: bytes("session_id", &j.session_id)?,
+                    sealed: bytes("sealed", &j.sealed)?,
+                    body: bytes("body", &j.body)?,
                 };
-                p.put(Request::new(req)).await.map_err(HttpError)?;
-                Ok::<_, HttpError>(Json(serde_json::json!({})))
+                let r = p.upload(req).await.map_err(HttpError)?;
+                Ok::<_, HttpError>(Json(serde_json::json!({
+                    "sealed": B64.encode(r.sealed),
+                })))
             })
             .layer(DefaultBodyLimit::max(MAX_BLOB_BODY)),
         )
         .route(
-            "/v1/blobs/get",
+            "/v1/blobs/download",
             post(move |body: Bytes| async move {
-                let j: JsonGet = parse(&body)?;
-                let req = GetBlobRequest {
-                    id: bytes("id", &j.id)?,
+                let f = parse::<JsonFrame>(&body)?;
+                let req = DownloadBlobRequest {
+                    session_id: bytes("session_id", &f.session_id)?,
+                    sealed: bytes("sealed", &f.sealed)?,
                 };
-                let r = g.get(Request::new(req)).await.map_err(HttpError)?;
+                let r = g.download(req).await.map_err(HttpError)?;
                 Ok::<_, HttpError>(Json(serde_json::json!({
-                    "data": B64.encode(r.into_inner().data),
+                    "sealed": B64.encode(r.sealed),
+                    "body": B64.encode(r.body),
                 })))
             })
             .layer(frame_limit),

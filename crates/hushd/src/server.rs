@@ -193,7 +193,7 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
     let blob_store = blob_store(&settings).await?;
-    let blob_service = BlobService::new(blob_store.clone());
+    let blob_service = BlobService::new(enclave.clone(), blob_store.clone());
     let mut http = crate::http::routes(crate::http::Services {
         broker: broker_service,
         directory: directory_service,
@@ -264,7 +264,7 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
     if let Some(l) = tcp_listener {
         tokio::spawn(crate::tcp::serve(l, thread.clone(), stop.clone()));
     }
-    let clock_task = tokio::spawn(clock::run(thread, sender, stop.clone()));
+    let clock_task = tokio::spawn(clock::run(thread, sender, blob_store.clone(), stop.clone()));
     tokio::spawn(crate::blobs::expire_loop(
         blob_store,
         settings.ttl,

@@ -131,26 +131,48 @@ fn a_message_goes_through_plain_http_json() {
     assert_eq!(code, 200);
     assert!(doc["paths"]["/v1/broker/query"].is_object());
 
-    // Blobs: put, get back, and a missing one is a 404 like gRPC's NOT_FOUND.
-    // A fresh id: the test hushd's blob directory may outlive one run.
-    let blob_id = B64.encode(rand_id());
-    let data = B64.encode(vec![1u8; 64 * 1024]);
+    // Attachments: alice uploads a blob in her session, bob downloads it
+    // in his (after the enclave's mix is written); an unknown blob answers
+    // NOT_FOUND inside the sealed answer, with a body of the same length.
+    let file = hush_client::media::seal_file(b"a picture", "cat.png", "image/png").unwrap();
+    let up = hush_client::media::seal_upload(&sa, alice.public(), &file).unwrap();
     let (code, r) = http(
         &addr,
         "POST",
-        "/v1/blobs/put",
-        &json!({"id": blob_id, "data": data}),
+        "/v1/blobs/upload",
+        &json!({
+            "session_id": B64.encode(sa.id().0),
+            "sealed": B64.encode(&up.sealed),
+            "body": B64.encode(&up.body),
+        }),
     );
     assert_eq!(code, 200, "{r}");
-    let (code, r) = http(&addr, "POST", "/v1/blobs/get", &json!({"id": blob_id}));
-    assert_eq!((code, &r["data"]), (200, &json!(data)));
-    let (code, r) = http(
-        &addr,
-        "POST",
-        "/v1/blobs/get",
-        &json!({"id": B64.encode([8u8; 16])}),
-    );
-    assert_eq!((code, r["code"].as_str()), (404, Some("NOT_FOUND")), "{r}");
+    let answer = hush_client::media::open_answer(&sa, up.nonce, &b64(&r["sealed"])).unwrap();
+    assert_eq!(answer.status, hush_wire::blob_transfer::BlobStatus::Ok);
+    let download = |attachment: &hush_wire::media::Attachment| {
+        let (nonce, sealed) = hush_client::media::seal_download(&sb, attachment).unwrap();
+        let (code, r) = http(
+            &addr,
+            "POST",
+            "/v1/blobs/download",
+            &json!({"session_id": B64.encode(sb.id().0), "sealed": B64.encode(&sealed)}),
+        );
+        assert_eq!(code, 200, "{r}");
+        assert_eq!(b64(&r["body"]).len(), (1 << 16) + 16);
+        hush_client::media::open_download(
+            &sb,
+            nonce,
+            &b64(&r["sealed"]),
+            &b64(&r["body"]),
+            attachment,
+        )
+    };
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(download(&file.attachment).unwrap(), b"a picture");
+    let mut unknown = file.attachment.clone();
+    unknown.blob = hush_wire::media::BlobId(rand_id());
+    let e = download(&unknown).unwrap_err();
+    assert!(e.to_string().contains("gone"), "{e}");
 }
 
 #[test]

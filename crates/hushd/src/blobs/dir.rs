@@ -1,4 +1,5 @@
-//! Blobs in a local directory: one file per blob, named by its id.
+//! Stored objects in a local directory: one file per object, named by
+//! the storage id the enclave gave it.
 
 use super::{BlobStore, check_size};
 use hush_wire::media::BlobId;
@@ -96,6 +97,16 @@ impl BlobDir {
         }
     }
 
+    /// Deletes an object (gone already: nothing to do).
+    pub fn delete_now(&self, id: &BlobId) {
+        let path = self.path(id);
+        if let Ok(meta) = std::fs::metadata(&path)
+            && std::fs::remove_file(&path).is_ok()
+        {
+            self.used.fetch_sub(meta.len(), Ordering::Relaxed);
+        }
+    }
+
     /// Deletes blobs stored more than `ttl` ago. Returns how many.
     pub fn expire_now(&self, ttl: Duration) -> usize {
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
@@ -129,6 +140,10 @@ impl BlobStore for BlobDir {
         tokio::task::block_in_place(|| self.get_now(&id))
     }
 
+    async fn delete(&self, id: BlobId) {
+        tokio::task::block_in_place(|| self.delete_now(&id))
+    }
+
     async fn expire(&self, ttl: Duration) -> usize {
         tokio::task::block_in_place(|| self.expire_now(ttl))
     }
@@ -149,9 +164,11 @@ mod tests {
     #[test]
     fn blobs_are_stored_once_fetched_and_expired() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobDir::open(dir.path().join("b"), 3 << 16).unwrap();
+        let object = (1 << 16) + hush_wire::blob_transfer::STORED_OVERHEAD;
+        let quota = 3 * object as u64;
+        let store = BlobDir::open(dir.path().join("b"), quota).unwrap();
         let id = BlobId([1; 16]);
-        let data = vec![7u8; 1 << 16];
+        let data = vec![7u8; object];
         store.put_now(&id, &data).unwrap();
         assert_eq!(store.get_now(&id).unwrap(), data);
         assert_eq!(
@@ -176,10 +193,15 @@ mod tests {
             store.put_now(&BlobId([6; 16]), &data).unwrap_err().code(),
             tonic::Code::ResourceExhausted
         );
-        assert_eq!(store.used_now(), 3 << 16);
+        assert_eq!(store.used_now(), quota);
+        // Deleting frees room; reopening counts what is left.
+        store.delete_now(&BlobId([5; 16]));
+        store.delete_now(&BlobId([5; 16]));
+        assert_eq!(store.used_now(), quota - object as u64);
+        store.put_now(&BlobId([5; 16]), &data).unwrap();
         // Reopening counts them again; expiry removes them and frees room.
-        let store = BlobDir::open(dir.path().join("b"), 3 << 16).unwrap();
-        assert_eq!(store.used_now(), 3 << 16);
+        let store = BlobDir::open(dir.path().join("b"), quota).unwrap();
+        assert_eq!(store.used_now(), quota);
         assert_eq!(store.expire_now(Duration::from_secs(3600)), 0);
         assert_eq!(store.expire_now(Duration::ZERO), 3);
         assert_eq!(store.used_now(), 0);

@@ -1,12 +1,19 @@
-//! The gRPC `hush.v1.Blobs` service and where blobs live: encrypted,
-//! padded files the clients store for their attachments. Nothing here is
-//! trusted or secret: the host holds ciphertext of a few fixed sizes, and
-//! learns a blob's size class, id and when it is stored and fetched (see
-//! docs/LEAKAGE.md). Blobs expire with the message TTL.
+//! The gRPC `hush.v1.Blobs` service and where stored objects live.
 //!
-//! The embedded default keeps them in a local directory, one file per blob
-//! named by its id ([`dir`]); with the `s3` feature, an S3-compatible store
-//! through `object_store` ([`object`]).
+//! Blobs travel inside the session: an upload's sealed request and body go
+//! to the enclave, which keeps the blob in its mix and later hands this
+//! host objects to store (sealed under its storage key, named by its own
+//! random storage ids: [`store_writes`], after each tick). A download's
+//! sealed request makes the enclave name one stored object to fetch; this
+//! host fetches it, deletes it (the enclave writes it again with its next
+//! mix) and hands it back, and returns the enclave's sealed answer and
+//! body. Nothing here is trusted or secret: the host learns a request's
+//! size class, and which objects are written, read and deleted (see
+//! docs/LEAKAGE.md). Objects expire `ttl` after they are written.
+//!
+//! The embedded default keeps them in a local directory, one file per
+//! object ([`dir`]); with the `s3` feature, an S3-compatible store through
+//! `object_store` ([`object`]).
 
 mod dir;
 #[cfg(feature = "s3")]
@@ -14,8 +21,13 @@ pub mod object;
 
 pub use dir::BlobDir;
 
+use crate::rpc;
+use hush_enclave::{BlobStep, EnclaveApi, StoredObject};
+use hush_wire::blob_transfer::STORED_OVERHEAD;
 use hush_wire::grpc::v1::blobs_server::Blobs;
-use hush_wire::grpc::v1::{GetBlobRequest, GetBlobResponse, PutBlobRequest, PutBlobResponse};
+use hush_wire::grpc::v1::{
+    DownloadBlobRequest, DownloadBlobResponse, UploadBlobRequest, UploadBlobResponse,
+};
 use hush_wire::media::{BLOB_CLASSES, BlobId};
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,29 +37,35 @@ use tonic::{Request, Response, Status};
 /// and some framing.
 pub const MAX_BLOB_MESSAGE: usize = BLOB_CLASSES[BLOB_CLASSES.len() - 1] + 1024;
 
-/// Where blobs live: a local directory ([`BlobDir`], the default) or, with
-/// the `s3` feature, any S3-compatible object store ([`object::ObjectBlobs`]).
+/// Where stored objects live: a local directory ([`BlobDir`], the default)
+/// or, with the `s3` feature, any S3-compatible object store
+/// ([`object::ObjectBlobs`]). Objects are named by 16-byte storage ids.
 #[tonic::async_trait]
 pub trait BlobStore: Send + Sync + 'static {
-    /// Stores a blob of a valid size class under a new id.
+    /// Stores an object of a valid size under a new id.
     async fn put(&self, id: BlobId, data: Vec<u8>) -> Result<(), Status>;
-    /// Fetches a blob.
+    /// Fetches an object.
     async fn get(&self, id: BlobId) -> Result<Vec<u8>, Status>;
-    /// Deletes blobs stored more than `ttl` ago; returns how many.
+    /// Deletes an object, if it is there.
+    async fn delete(&self, id: BlobId);
+    /// Deletes objects stored more than `ttl` ago; returns how many.
     async fn expire(&self, ttl: Duration) -> usize;
     /// Bytes held (for the gauge).
     fn used(&self) -> u64;
-    /// Where blobs go, for the start-up banner.
+    /// Where objects go, for the start-up banner.
     fn describe(&self) -> String;
 }
 
-/// Checks a blob's size against the classes.
+/// Checks an object's size: a blob class and the enclave's sealing.
 pub fn check_size(data: &[u8]) -> Result<(), Status> {
-    if BLOB_CLASSES.contains(&data.len()) {
+    if BLOB_CLASSES
+        .iter()
+        .any(|c| c + STORED_OVERHEAD == data.len())
+    {
         Ok(())
     } else {
         Err(Status::invalid_argument(format!(
-            "a blob is exactly one of {BLOB_CLASSES:?} bytes, got {}",
+            "a stored object is a blob class {BLOB_CLASSES:?} plus {STORED_OVERHEAD} bytes, got {}",
             data.len()
         )))
     }
@@ -56,50 +74,110 @@ pub fn check_size(data: &[u8]) -> Result<(), Status> {
 /// The service.
 #[derive(Clone)]
 pub struct BlobService {
+    enclave: Arc<dyn EnclaveApi>,
     store: Arc<dyn BlobStore>,
 }
 
 impl BlobService {
-    /// Serves `store`.
-    pub fn new(store: Arc<dyn BlobStore>) -> Self {
-        Self { store }
+    /// Serves the enclave's blobs, kept in `store`.
+    pub fn new(enclave: Arc<dyn EnclaveApi>, store: Arc<dyn BlobStore>) -> Self {
+        Self { enclave, store }
+    }
+
+    /// An upload: the enclave's sealed answer.
+    pub async fn upload(&self, req: UploadBlobRequest) -> Result<UploadBlobResponse, Status> {
+        let id = rpc::session_id(&req.session_id)?;
+        let enclave = self.enclave.clone();
+        let mut body = req.body;
+        let sealed = rpc::call("blob_upload", move || {
+            enclave.blob_upload(&id, &req.sealed, &mut body)
+        })
+        .await?;
+        Ok(UploadBlobResponse { sealed })
+    }
+
+    /// A download: fetches (and deletes) the object the enclave names,
+    /// then returns the enclave's sealed answer and body.
+    pub async fn download(&self, req: DownloadBlobRequest) -> Result<DownloadBlobResponse, Status> {
+        let id = rpc::session_id(&req.session_id)?;
+        let enclave = self.enclave.clone();
+        let step = rpc::call("blob_download", move || {
+            enclave.blob_download_begin(&id, &req.sealed)
+        })
+        .await?;
+        let plan = match step {
+            BlobStep::Answered { answer, body } => {
+                return Ok(DownloadBlobResponse {
+                    sealed: answer,
+                    body,
+                });
+            }
+            BlobStep::Fetch(plan) => plan,
+        };
+        let object = match plan.read {
+            Some(name) => {
+                let name = BlobId(name.0);
+                let object = match self.store.get(name).await {
+                    Ok(o) => Some(o),
+                    Err(e) => {
+                        tracing::warn!("a stored object the enclave asked for: {}", e.message());
+                        None
+                    }
+                };
+                self.store.delete(name).await;
+                metrics::gauge!("hush_blob_bytes").set(self.store.used() as f64);
+                object
+            }
+            None => None,
+        };
+        let enclave = self.enclave.clone();
+        let (sealed, body) = rpc::call("blob_download_finish", move || {
+            enclave.blob_download_finish(plan.ticket, object.as_deref())
+        })
+        .await?;
+        Ok(DownloadBlobResponse { sealed, body })
     }
 }
 
-fn blob_id(b: &[u8]) -> Result<BlobId, Status> {
-    BlobId::from_bytes(b).map_err(|_| Status::invalid_argument("a blob id is 16 bytes"))
-}
-
-fn count(op: &'static str, r: &Result<impl Sized, Status>) {
-    let outcome = match r {
-        Ok(_) => "ok",
-        Err(s) => match s.code() {
-            tonic::Code::NotFound => "not_found",
-            tonic::Code::AlreadyExists => "exists",
-            tonic::Code::InvalidArgument => "invalid",
-            tonic::Code::ResourceExhausted => "full",
-            _ => "error",
-        },
-    };
-    metrics::counter!("hush_blob_requests_total", "op" => op, "outcome" => outcome).increment(1);
+/// Stores the objects the enclave wrote (its mixes). A store that refuses
+/// one (full, failing) loses that blob: counted, and logged without ids.
+pub async fn store_writes(store: Arc<dyn BlobStore>, writes: Vec<StoredObject>) {
+    for w in writes {
+        let r = store.put(BlobId(w.id.0), w.bytes).await;
+        let outcome = match &r {
+            Ok(()) => "ok",
+            Err(s) if s.code() == tonic::Code::ResourceExhausted => "full",
+            Err(_) => "error",
+        };
+        metrics::counter!("hush_blob_objects_written_total", "outcome" => outcome).increment(1);
+        if let Err(e) = r {
+            tracing::warn!(
+                "an attachment was lost: the store refused its object: {}",
+                e.message()
+            );
+        }
+    }
+    metrics::gauge!("hush_blob_bytes").set(store.used() as f64);
 }
 
 #[tonic::async_trait]
 impl Blobs for BlobService {
-    async fn put(&self, req: Request<PutBlobRequest>) -> Result<Response<PutBlobResponse>, Status> {
-        let req = req.into_inner();
-        let id = blob_id(&req.id)?;
-        let r = self.store.put(id, req.data).await;
-        count("put", &r);
-        metrics::gauge!("hush_blob_bytes").set(self.store.used() as f64);
-        r.map(|()| Response::new(PutBlobResponse {}))
+    async fn upload(
+        &self,
+        req: Request<UploadBlobRequest>,
+    ) -> Result<Response<UploadBlobResponse>, Status> {
+        BlobService::upload(self, req.into_inner())
+            .await
+            .map(Response::new)
     }
 
-    async fn get(&self, req: Request<GetBlobRequest>) -> Result<Response<GetBlobResponse>, Status> {
-        let id = blob_id(&req.into_inner().id)?;
-        let r = self.store.get(id).await;
-        count("get", &r);
-        r.map(|data| Response::new(GetBlobResponse { data }))
+    async fn download(
+        &self,
+        req: Request<DownloadBlobRequest>,
+    ) -> Result<Response<DownloadBlobResponse>, Status> {
+        BlobService::download(self, req.into_inner())
+            .await
+            .map(Response::new)
     }
 }
 

@@ -119,6 +119,15 @@ impl BlobStore for ObjectBlobs {
         }
     }
 
+    async fn delete(&self, id: BlobId) {
+        let path = self.path(&id);
+        if let Ok(meta) = self.store.head(&path).await
+            && self.store.delete(&path).await.is_ok()
+        {
+            self.used.fetch_sub(meta.size, Ordering::Relaxed);
+        }
+    }
+
     async fn expire(&self, ttl: Duration) -> usize {
         let cutoff = chrono::Utc::now() - chrono::Duration::from_std(ttl).unwrap_or_default();
         let old: Vec<_> = match self
@@ -160,11 +169,13 @@ mod tests {
     #[tokio::test]
     async fn the_object_store_backend_keeps_the_same_rules() {
         let mem = Arc::new(object_store::memory::InMemory::new());
-        let s = ObjectBlobs::open(mem.clone(), "blobs", 2 << 16, "memory".into())
+        let object = (1 << 16) + hush_wire::blob_transfer::STORED_OVERHEAD;
+        let quota = 2 * object as u64;
+        let s = ObjectBlobs::open(mem.clone(), "blobs", quota, "memory".into())
             .await
             .unwrap();
         let id = BlobId([1; 16]);
-        let data = vec![7u8; 1 << 16];
+        let data = vec![7u8; object];
         s.put(id, data.clone()).await.unwrap();
         assert_eq!(s.get(id).await.unwrap(), data);
         assert_eq!(
@@ -190,10 +201,10 @@ mod tests {
                 .code(),
             tonic::Code::ResourceExhausted
         );
-        let again = ObjectBlobs::open(mem, "blobs", 2 << 16, "memory".into())
+        let again = ObjectBlobs::open(mem, "blobs", quota, "memory".into())
             .await
             .unwrap();
-        assert_eq!(again.used(), 2 << 16);
+        assert_eq!(again.used(), quota);
         assert_eq!(again.expire(Duration::from_secs(3600)).await, 0);
         assert_eq!(again.expire(Duration::ZERO).await, 2);
         assert_eq!(

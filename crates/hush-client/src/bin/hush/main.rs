@@ -936,7 +936,7 @@ async fn run(cli: Cli) -> Result<()> {
             let plaintext = match (&text, &file, &location) {
                 (_, Some(_), Some(_)) => anyhow::bail!("give --file or --location, not both"),
                 (_, None, Some(at)) => media::location(at, text.as_deref())?,
-                (None, Some(path), None) => media::attach(&client, path).await?,
+                (None, Some(path), None) => media::attach(&mut client, me.public(), path).await?,
                 (Some(_), Some(_), _) => anyhow::bail!("give a text or --file, not both"),
                 (Some(t), None, None) => text_envelope(&text_arg(t)?)?,
                 (None, None, None) => {

@@ -31,7 +31,11 @@ fn media_type(path: &Path) -> &'static str {
 }
 
 /// Encrypts and uploads `path`; returns the attachment envelope.
-pub async fn attach(client: &Client, path: &Path) -> Result<EnvelopePlaintext> {
+pub async fn attach(
+    client: &mut Client,
+    sender: hush_wire::PublicKey,
+    path: &Path,
+) -> Result<EnvelopePlaintext> {
     let meta =
         std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
     if meta.len() as usize > MAX_FILE_LEN {
@@ -47,7 +51,7 @@ pub async fn attach(client: &Client, path: &Path) -> Result<EnvelopePlaintext> {
         .and_then(|n| n.to_str())
         .context("the file needs a UTF-8 name")?;
     let sealed = seal_file(&file, name, media_type(path))?;
-    client.put_blob(&sealed).await?;
+    client.upload_blob(sender, &sealed).await?;
     Ok(EnvelopePlaintext::new(
         EnvelopeKind::Attachment,
         &sealed.attachment.encode(),

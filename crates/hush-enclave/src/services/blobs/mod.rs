@@ -561,6 +561,11 @@ impl Blobs {
         }
     }
 
+    /// Downloads half-way.
+    pub fn reading_tickets(&self) -> impl Iterator<Item = u64> + '_ {
+        self.reading.keys().copied()
+    }
+
     /// The objects written since the last call, for the host to store.
     pub fn take_writes(&mut self) -> Vec<StoredObject> {
         std::mem::take(&mut self.writes)
