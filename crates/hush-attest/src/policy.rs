@@ -247,6 +247,24 @@ impl Policy {
         Ok(Verified::Hardware(Box::new(claims)))
     }
 
+    /// Checks hardware `evidence` at `now` like [`Self::verify_at`], but
+    /// not which key it binds: for an auditor checking a quote offline
+    /// without the handshake it came from. The claims carry the report
+    /// data; the caller must say that no key was checked.
+    pub fn verify_unbound_at(&self, evidence: &Evidence, now: u64) -> Result<Claims, AttestError> {
+        match evidence.format {
+            Format::Dev => Err(AttestError::FormatRejected("dev")),
+            f @ (Format::Tdx | Format::Sgx | Format::SevSnp) => {
+                if evidence.collateral.is_empty() {
+                    return Err(AttestError::NoCollateral(f.name()));
+                }
+                let claims = self.hardware_claims(evidence, now)?;
+                self.check(&claims, now)?;
+                Ok(claims)
+            }
+        }
+    }
+
     /// Verifies hardware evidence with its collateral into claims.
     #[cfg(feature = "hardware")]
     fn hardware_claims(&self, evidence: &Evidence, now: u64) -> Result<Claims, AttestError> {

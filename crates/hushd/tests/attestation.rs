@@ -114,3 +114,121 @@ fn hush_server_verify_says_dev_evidence_proves_nothing() {
     );
     assert!(!r.ok && r.stderr.contains("policy.toml"), "{}", r.stderr);
 }
+
+/// `hush evidence verify` checks evidence with no server: a real TDX
+/// sample (Intel's, see hush-attest's testdata/README.md) with its
+/// collateral, at a time the collateral was valid, against a policy that
+/// lists its measurements; the binding is reported as not checked when no
+/// key is given, and refused for a key it does not bind. Expired
+/// collateral, another build's measurements, and a server's published
+/// dev evidence without --allow-dev-attestation are refused with the
+/// reason.
+#[test]
+fn hush_evidence_verify_checks_a_file_offline() {
+    use hush_attest::claims::Measurements;
+    let testdata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../hush-attest/testdata");
+    let quote = testdata.join("tdx_quote");
+    let collateral = testdata.join("tdx_quote_collateral.json");
+    // 2025-07-01 (inside the collateral's validity) and 2025-08-01 (after).
+    let (july, august) = ("2025-07-01T00:00:00Z", "1754006400");
+    let claims = hush_attest::dcap::verify(
+        &std::fs::read(&quote).unwrap(),
+        &std::fs::read(&collateral).unwrap(),
+        1_751_328_000,
+        false,
+    )
+    .unwrap();
+    let Measurements::Tdx { mrtd, rtmrs } = &claims.measurements else {
+        panic!("a TDX sample")
+    };
+    let home = tempfile::tempdir().unwrap();
+    let policy = home.path().join("policy.toml");
+    let rule = format!(
+        "max_collateral_age = \"10000days\"\n[[tdx]]\nmrtd = \"{}\"\nrtmr0 = \"{}\"\n",
+        hex::encode(mrtd),
+        hex::encode(rtmrs[0])
+    );
+    std::fs::write(&policy, &rule).unwrap();
+    let p = policy.to_str().unwrap();
+    let (q, c) = (quote.to_str().unwrap(), collateral.to_str().unwrap());
+    let run = |args: &[&str]| hush_env(home.path(), "http://127.0.0.1:1", args, &[]);
+    let base = [
+        "--policy",
+        p,
+        "evidence",
+        "verify",
+        q,
+        "--tee",
+        "tdx",
+        "--collateral",
+        c,
+    ];
+
+    let ok = run(&[&base[..], &["--at", july]].concat());
+    assert!(ok.ok, "{}", ok.stderr);
+    assert!(ok.stdout.contains("verified tdx evidence"), "{}", ok.stdout);
+    assert!(ok.stdout.contains(&hex::encode(mrtd)), "{}", ok.stdout);
+    assert!(ok.stdout.contains("NOT CHECKED"), "{}", ok.stdout);
+    let json = run(&[&["--json"][..], &base[..], &["--at", july]].concat());
+    assert!(json.ok, "{}", json.stderr);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        (v["verified"].as_bool(), v["key_checked"].as_bool()),
+        (Some(true), Some(false))
+    );
+
+    let wrong_key = run(&[&base[..], &["--at", july, "--key", &"11".repeat(32)]].concat());
+    assert!(!wrong_key.ok);
+    assert!(
+        wrong_key.stderr.to_lowercase().contains("key"),
+        "{}",
+        wrong_key.stderr
+    );
+    let expired = run(&[&base[..], &["--at", august]].concat());
+    assert!(!expired.ok, "{}", expired.stdout);
+    std::fs::write(&policy, rule.replace(&hex::encode(mrtd), &"ab".repeat(48))).unwrap();
+    let other = run(&[&base[..], &["--at", july]].concat());
+    assert!(!other.ok, "{}", other.stdout);
+    let bad_time = run(&[&base[..], &["--at", "yesterday"]].concat());
+    assert!(
+        !bad_time.ok && bad_time.stderr.contains("RFC 3339"),
+        "{}",
+        bad_time.stderr
+    );
+
+    // A server's /v1/evidence JSON: dev evidence, refused unless allowed,
+    // and its key is checked.
+    let server = Hushd::start(&[]);
+    let published = home.path().join("evidence.json");
+    let addr = server.url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "GET /v1/evidence HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let body = resp.split("\r\n\r\n").nth(1).unwrap();
+    std::fs::write(&published, body).unwrap();
+    let pe = published.to_str().unwrap();
+    let refused = run(&["evidence", "verify", pe]);
+    assert!(!refused.ok, "{}", refused.stdout);
+    let allowed = hush_env(
+        home.path(),
+        "http://127.0.0.1:1",
+        &["evidence", "verify", pe],
+        &[("HUSH_ALLOW_DEV_ATTESTATION", "1")],
+    );
+    assert!(
+        allowed.ok && allowed.stdout.contains("proves NOTHING"),
+        "{}",
+        allowed.stderr
+    );
+    let not_evidence = run(&["evidence", "verify", p]);
+    assert!(
+        !not_evidence.ok && not_evidence.stderr.contains("--tee"),
+        "{}",
+        not_evidence.stderr
+    );
+}

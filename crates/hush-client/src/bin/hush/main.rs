@@ -14,6 +14,7 @@
 
 mod account;
 mod calc;
+mod evidence;
 mod group;
 mod media;
 mod policy;
@@ -110,6 +111,9 @@ enum Command {
     /// The server itself: verify its attestation.
     #[command(subcommand)]
     Server(server::ServerCommand),
+    /// Attestation evidence from a file: verify it offline.
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
     /// Key matching among participants (rendezvous).
     #[command(subcommand, name = "match")]
     Match(calc::MatchCommand),
@@ -1161,6 +1165,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Calc(cmd) => calc::calc(&ctx, cmd).await?,
         Command::Match(cmd) => calc::matching(&ctx, cmd).await?,
         Command::Server(cmd) => server::server(&ctx, cmd).await?,
+        Command::Evidence(cmd) => evidence::evidence(&ctx, cmd)?,
         Command::Completions { shell } => {
             // Into a buffer: clap_complete panics on a closed pipe.
             let mut buf = Vec::new();

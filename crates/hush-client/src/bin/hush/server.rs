@@ -54,19 +54,26 @@ fn when(secs: u64) -> String {
         .to_string()
 }
 
-fn print_claims(ctx: &Ctx, c: &Claims, key: &[u8; 32], epoch: u64) {
+/// Prints verified claims: the key they bind (none: not checked, and
+/// the report data shown instead) and the server's epoch, if known.
+pub(crate) fn print_claims(ctx: &Ctx, c: &Claims, key: Option<&[u8; 32]>, epoch: Option<u64>) {
     if ctx.json {
         let m: serde_json::Map<_, _> = measurements(&c.measurements)
             .into_iter()
             .map(|(k, v)| (k, serde_json::Value::String(v)))
             .collect();
-        println!(
-            "{}",
-            json!({"verified": true, "tee": c.tee.name(), "measurements": m,
-                   "tcb_status": c.tcb_status, "advisories": c.advisory_ids, "debug": c.debug,
-                   "collateral_issued": when(c.collateral_issued),
-                   "noise_static_key": hex::encode(key), "epoch": format!("{epoch:016x}")})
-        );
+        let mut v = json!({"verified": true, "tee": c.tee.name(), "measurements": m,
+               "tcb_status": c.tcb_status, "advisories": c.advisory_ids, "debug": c.debug,
+               "collateral_issued": when(c.collateral_issued),
+               "key_checked": key.is_some(),
+               "report_data": hex::encode(c.report_data)});
+        if let Some(key) = key {
+            v["noise_static_key"] = json!(hex::encode(key));
+        }
+        if let Some(epoch) = epoch {
+            v["epoch"] = json!(format!("{epoch:016x}"));
+        }
+        println!("{v}");
         return;
     }
     println!("verified {} evidence, accepted by the policy", c.tee.name());
@@ -81,11 +88,21 @@ fn print_claims(ctx: &Ctx, c: &Claims, key: &[u8; 32], epoch: u64) {
     println!("  tcb status     {}{advisories}", c.tcb_status);
     println!("  debug          {}", if c.debug { "yes" } else { "no" });
     println!("  collateral     issued {}", when(c.collateral_issued));
-    println!(
-        "  binds key      {} (the key this handshake used)",
-        hex::encode(key)
-    );
-    println!("  epoch          {epoch:016x}");
+    match key {
+        Some(key) => println!(
+            "  binds key      {} (the key this handshake used)",
+            hex::encode(key)
+        ),
+        None => {
+            println!("  report data    {}", hex::encode(c.report_data));
+            println!(
+                "  binds key      NOT CHECKED: no key was given (--key HEX, or the /v1/evidence JSON, which names it)"
+            );
+        }
+    }
+    if let Some(epoch) = epoch {
+        println!("  epoch          {epoch:016x}");
+    }
 }
 
 pub async fn server(ctx: &Ctx, cmd: ServerCommand) -> Result<()> {
@@ -114,7 +131,7 @@ pub async fn server(ctx: &Ctx, cmd: ServerCommand) -> Result<()> {
                     }
                 }
                 Verified::Hardware(c) => {
-                    print_claims(ctx, c, session.server_key(), session.epoch())
+                    print_claims(ctx, c, Some(session.server_key()), Some(session.epoch()))
                 }
             }
             Ok(())
