@@ -7,6 +7,7 @@
 //! ```
 
 mod backend;
+mod blobs;
 mod client_cpus;
 mod directory;
 mod load;
@@ -54,6 +55,8 @@ enum Command {
     Directory(directory::DirectoryArgs),
     /// Rendezvous submits and results per second, in process.
     Rendezvous(rendezvous::RendezvousArgs),
+    /// Attachments through the enclave: upload, mix, download, per class.
+    Blobs(blobs::BlobsArgs),
 }
 
 #[derive(Parser, Clone)]
@@ -318,5 +321,6 @@ fn main() -> Result<()> {
         Command::Flood(a) => runtime()?.block_on(soak::flood(a)),
         Command::Directory(a) => directory::run(a),
         Command::Rendezvous(a) => rendezvous::run(a),
+        Command::Blobs(a) => blobs::run(a),
     }
 }
