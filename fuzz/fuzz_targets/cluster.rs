@@ -25,6 +25,7 @@ fn replica() -> &'static InProcessEnclave {
             attestation: AttestationMode::Dev,
             collateral: None,
             peer_policy: None,
+        delivery: None,
             blobs: hush_enclave::BlobConfig::new(16, 60),
         };
         InProcessEnclave::start_replica(config, 1_000, &ClusterSecret::generate()).unwrap()

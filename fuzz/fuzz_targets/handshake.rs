@@ -24,6 +24,7 @@ fn enclave() -> &'static InProcessEnclave {
             attestation: AttestationMode::Dev,
             collateral: None,
             peer_policy: None,
+        delivery: None,
             blobs: hush_enclave::BlobConfig::new(16, 60),
         };
         InProcessEnclave::start(config, 1_000).unwrap()

@@ -15,8 +15,7 @@ use hush_client::Identity;
 use hush_client::media::{open_answer, open_download, seal_download, seal_file, seal_upload};
 use hush_client::session::Handshake;
 use hush_enclave::{
-    AttestationMode, BlobConfig, BlobStep, EnclaveApi, EnclaveConfig, InProcessEnclave,
-    StoreConfig,
+    AttestationMode, BlobConfig, BlobStep, EnclaveApi, EnclaveConfig, InProcessEnclave, StoreConfig,
 };
 use hush_wire::blob_transfer::BlobStatus;
 use hush_wire::media::BLOB_CLASSES;
@@ -61,6 +60,7 @@ pub fn run(args: BlobsArgs) -> Result<()> {
         attestation: AttestationMode::Dev,
         collateral: None,
         peer_policy: None,
+        delivery: None,
     };
     let e = InProcessEnclave::start(config, now)?;
     let who = Identity::generate("bench");

@@ -29,6 +29,9 @@ pub use service::{
 };
 pub use services::blobs::{BlobConfig, ReadPlan, StorageId, StoredObject};
 pub use services::broker::{ConfigError, OCCUPANCY_STEPS, SWEEP_SLICES, Store, StoreConfig};
+pub use services::directory::delivery::{
+    DeliveryConfig, DeliveryError, DeliveryIo, DeliveryStart, Endpoint,
+};
 pub use services::directory::{
     Directory, DirectoryConfig, DirectoryConfigError, MIN_ATTESTED_CODE_RELEASE_REQUESTS,
     Verification,

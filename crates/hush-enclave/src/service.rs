@@ -14,6 +14,9 @@ use crate::opened_query::{AnswerToSeal, OpenedQuery};
 use crate::oram::DefaultFactory;
 use crate::services::blobs::{BlobConfig, Blobs, ReadPlan, StoredObject};
 use crate::services::broker::Store as BrokerStore;
+use crate::services::directory::delivery::{
+    Deliveries, DeliveryConfig, DeliveryError, DeliveryIo, DeliveryStart,
+};
 use crate::services::directory::{Directory, DirectoryConfig, Verification};
 use crate::services::rendezvous::{Rendezvous, RendezvousConfig};
 use crate::services::{Caller, ServiceId, TrustedService};
@@ -155,6 +158,13 @@ pub trait EnclaveApi: Send + Sync + 'static {
     /// Objects the blob service wrote (its mixes, on the tick), for the
     /// host to store.
     fn take_blob_writes(&self) -> Vec<StoredObject>;
+    /// Verification codes the enclave delivers itself over TLS
+    /// ([`crate::services::directory::delivery`]): the connections the
+    /// host must open, made with the codes' batch (call after
+    /// [`EnclaveApi::take_verifications`]).
+    fn take_deliveries(&self) -> Vec<DeliveryStart>;
+    /// One round of a delivery: the provider's bytes in, TLS records out.
+    fn delivery_io(&self, id: u64, incoming: &[u8]) -> Result<DeliveryIo, DeliveryError>;
 }
 
 /// Where a download stands after its first half.
@@ -231,6 +241,11 @@ pub struct EnclaveConfig {
     pub rendezvous: RendezvousConfig,
     /// Attachment limits.
     pub blobs: BlobConfig,
+    /// Providers the enclave delivers verification codes to over TLS
+    /// itself (none: with dev attestation the host's senders get them;
+    /// with hardware attestation codes of a kind with no provider never
+    /// leave the enclave).
+    pub delivery: Option<DeliveryConfig>,
     /// Largest number of sessions.
     pub max_sessions: usize,
     /// Seconds of inactivity after which a session expires.
@@ -268,6 +283,7 @@ impl EnclaveConfig {
                 mix: 1,
                 ..BlobConfig::new(64, store.ttl_secs)
             },
+            delivery: None,
             max_sessions,
             session_idle_secs,
             attestation: AttestationMode::Dev,
@@ -305,6 +321,10 @@ pub struct InProcessEnclave {
     dummies: DummyProofs,
     /// Attachments (not replicated: each node mixes and stores its own).
     blobs: Mutex<Blobs>,
+    /// Codes delivered over TLS from here, and whether the host may
+    /// receive the others (dev attestation only).
+    deliveries: Mutex<Option<Deliveries>>,
+    host_may_read_codes: bool,
     /// Downloads half-way: their session and request nonce, by ticket.
     blob_reads: Mutex<std::collections::BTreeMap<u64, (Arc<Session>, u64)>>,
     /// Set when this enclave is a replica of a cluster: requests then go
@@ -519,6 +539,14 @@ impl InProcessEnclave {
                 b
             }),
             blob_reads: Mutex::new(std::collections::BTreeMap::new()),
+            deliveries: Mutex::new(match config.delivery.clone() {
+                Some(d) => Some(
+                    Deliveries::new(d)
+                        .map_err(|_| AttestError::Malformed("the code delivery configuration"))?,
+                ),
+                None => None,
+            }),
+            host_may_read_codes: config.attestation == AttestationMode::Dev,
             replica: Mutex::new(replica),
             cluster_secret: Mutex::new(match secrets {
                 Secrets::Cluster(secret) => Some(ClusterSecret::from_bytes(*secret.as_bytes())),
@@ -1087,7 +1115,36 @@ impl EnclaveApi for InProcessEnclave {
     }
 
     fn take_verifications(&self) -> Vec<Verification> {
-        lock(&self.directory).take_verifications()
+        let released = lock(&self.directory).take_verifications();
+        let mut deliveries = lock(&self.deliveries);
+        let now = self.now();
+        let mut for_host = Vec::new();
+        for v in released {
+            let kind = hush_wire::directory::Identifier::decode(&v.identifier).map(|i| i.kind());
+            match (deliveries.as_mut(), kind) {
+                (Some(d), Ok(kind)) if d.handles(kind) => {
+                    d.start(&v, now);
+                }
+                // No provider of the enclave's: only a dev host may see it.
+                _ if self.host_may_read_codes => for_host.push(v),
+                _ => {}
+            }
+        }
+        for_host
+    }
+
+    fn take_deliveries(&self) -> Vec<DeliveryStart> {
+        lock(&self.deliveries)
+            .as_mut()
+            .map(Deliveries::take_starts)
+            .unwrap_or_default()
+    }
+
+    fn delivery_io(&self, id: u64, incoming: &[u8]) -> Result<DeliveryIo, DeliveryError> {
+        lock(&self.deliveries)
+            .as_mut()
+            .ok_or(DeliveryError::Unknown)?
+            .io(id, incoming)
     }
 
     fn tick(&self, now: u64) {
@@ -1108,6 +1165,10 @@ impl EnclaveApi for InProcessEnclave {
             blobs.tick(now);
             let pending: std::collections::BTreeSet<u64> = blobs.reading_tickets().collect();
             lock(&self.blob_reads).retain(|t, _| pending.contains(t));
+            drop(blobs);
+            if let Some(d) = lock(&self.deliveries).as_mut() {
+                d.expire(now);
+            }
         }
         lock(&self.sessions).expire(now);
     }

@@ -59,6 +59,7 @@ fn enclave_with(
         attestation: AttestationMode::Dev,
         collateral: None,
         peer_policy: None,
+        delivery: None,
         blobs: hush_enclave::BlobConfig::new(64, 600),
     };
     InProcessEnclave::start(config, START).unwrap()

@@ -26,6 +26,7 @@ pub fn unix_now() -> u64 {
 /// codes the directory produced to `sender`.
 pub async fn run(
     enclave: EnclaveThread,
+    direct: Arc<dyn hush_enclave::EnclaveApi>,
     sender: Arc<dyn CodeSender>,
     blobs: Arc<dyn BlobStore>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
@@ -48,10 +49,11 @@ pub async fn run(
         let ticked = enclave
             .run(|e| {
                 e.tick(unix_now());
-                (e.stats(), e.take_verifications(), e.take_blob_writes())
+                let codes = e.take_verifications();
+                (e.stats(), codes, e.take_deliveries(), e.take_blob_writes())
             })
             .await;
-        if let Some((stats, codes, writes)) = ticked {
+        if let Some((stats, codes, deliveries, writes)) = ticked {
             if !writes.is_empty() {
                 tokio::spawn(crate::blobs::store_writes(blobs.clone(), writes));
             }
@@ -63,6 +65,10 @@ pub async fn run(
             };
             if send {
                 tokio::spawn(verification::deliver(sender.clone(), codes));
+                // Codes the enclave sends over its own TLS: carry the bytes.
+                for d in deliveries {
+                    tokio::spawn(crate::delivery::carry(direct.clone(), d));
+                }
             }
             metrics::gauge!("hush_sessions_open").set(stats.sessions as f64);
             metrics::gauge!("hush_store_occupancy_ratio")

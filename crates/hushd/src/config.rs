@@ -76,6 +76,10 @@ pub struct Settings {
     pub mail_from: String,
     /// HTTP(S) webhook for codes sent by SMS (dev file when unset).
     pub sms_webhook: Option<String>,
+    /// PEM file of the roots the enclave trusts for its TLS to smtps:// and
+    /// https:// code providers (none: Mozilla's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_roots: Option<PathBuf>,
     /// Where attachment blobs go: "dir" (blob_dir) or "s3" (needs the
     /// `s3` feature; s3_bucket, optional s3_endpoint, AWS_* credentials).
     pub blob_store: String,
@@ -160,6 +164,7 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: "hush <noreply@localhost>".into(),
             sms_webhook: None,
+            tls_roots: None,
             blob_store: "dir".into(),
             s3_bucket: None,
             s3_endpoint: None,
@@ -276,6 +281,11 @@ pub struct Args {
     #[arg(long, env = "HUSH_SMS_WEBHOOK")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sms_webhook: Option<String>,
+    /// PEM file of the roots the enclave trusts for its own TLS to smtps://
+    /// and https:// code providers [default: Mozilla's roots].
+    #[arg(long, env = "HUSH_TLS_ROOTS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_roots: Option<PathBuf>,
     /// Where attachment blobs go: "dir" or "s3" (built with --features s3)
     /// [default: dir].
     #[arg(long, env = "HUSH_BLOB_STORE")]
@@ -499,6 +509,21 @@ impl Settings {
             bail!("tcp_listen {tcp} is already the gRPC or metrics address: give it its own port");
         }
         let directory = self.directory_config()?;
+        self.delivery_config()?;
+        if self.attestation != "dev" {
+            for (what, url, tls) in [
+                ("smtp_url", &self.smtp_url, "smtps://"),
+                ("sms_webhook", &self.sms_webhook, "https://"),
+            ] {
+                if let Some(u) = url
+                    && !u.starts_with(tls)
+                {
+                    bail!(
+                        "{what} must be {tls}... with hardware attestation: the enclave delivers codes over TLS itself, and a plain URL would hand the host every code"
+                    );
+                }
+            }
+        }
         if self.max_blobs == 0 {
             bail!("max_blobs must be at least 1");
         }
@@ -662,12 +687,76 @@ impl Settings {
         }
     }
 
+    /// The providers the enclave delivers codes to over its own TLS: an
+    /// smtps:// smtp_url and an https:// sms_webhook (plain ones stay with
+    /// the host's senders, for development).
+    pub fn delivery_config(&self) -> Result<Option<hush_enclave::DeliveryConfig>> {
+        let endpoint = |url: &str, default_port: u16| -> Result<hush_enclave::Endpoint> {
+            let u = url::Url::parse(url).with_context(|| format!("{url:?} is not a URL"))?;
+            let host = u
+                .host_str()
+                .with_context(|| format!("{url:?} names no host"))?
+                .trim_matches(['[', ']'])
+                .to_owned();
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(s)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            Ok(hush_enclave::Endpoint {
+                host,
+                port: u.port().unwrap_or(default_port),
+                path: u.path().to_owned(),
+                user: (!u.username().is_empty()).then(|| decode(u.username())),
+                password: u.password().map(decode),
+            })
+        };
+        let email = match &self.smtp_url {
+            Some(u) if u.starts_with("smtps://") => Some(endpoint(u, 465).context("smtp_url")?),
+            _ => None,
+        };
+        let sms = match &self.sms_webhook {
+            Some(u) if u.starts_with("https://") => Some(endpoint(u, 443).context("sms_webhook")?),
+            _ => None,
+        };
+        if email.is_none() && sms.is_none() {
+            return Ok(None);
+        }
+        let roots = match &self.tls_roots {
+            None => Vec::new(),
+            Some(path) => {
+                use rustls_pki_types::pem::PemObject;
+                let certs: Vec<Vec<u8>> = rustls_pki_types::CertificateDer::pem_file_iter(path)
+                    .with_context(|| format!("tls_roots {}", path.display()))?
+                    .map(|c| c.map(|c| c.to_vec()))
+                    .collect::<std::result::Result<_, _>>()
+                    .with_context(|| {
+                        format!("tls_roots {}: not PEM certificates", path.display())
+                    })?;
+                if certs.is_empty() {
+                    bail!("tls_roots {} holds no certificate", path.display());
+                }
+                certs
+            }
+        };
+        let config = hush_enclave::DeliveryConfig {
+            email,
+            sms,
+            mail_from: self.mail_from.clone(),
+            roots,
+        };
+        hush_enclave::services::directory::delivery::Deliveries::new(config.clone())
+            .context("the enclave's code delivery")?;
+        Ok(Some(config))
+    }
+
     /// The enclave's settings.
     pub fn enclave_config(&self) -> Result<EnclaveConfig> {
         Ok(EnclaveConfig {
             store: self.store_config()?,
             directory: self.directory_config()?,
             blobs: self.blob_config(),
+            delivery: self.delivery_config()?,
             rendezvous: RendezvousConfig::new(self.max_computations).map_err(|e| {
                 anyhow::anyhow!(
                     "{e} (set by --max-computations, HUSH_MAX_COMPUTATIONS or the config file)"
@@ -694,7 +783,7 @@ impl Settings {
 }
 
 /// `scheme://user:password@host` with the password replaced by `***`.
-fn redact_password(url: &str) -> String {
+pub(crate) fn redact_password(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_owned();
     };
@@ -828,6 +917,80 @@ mod tests {
             parse(&["--config", file.to_str().unwrap()]).unwrap_err()
         );
         assert!(e.contains("nor \"off\""), "{e}");
+    }
+
+    /// With hardware attestation, codes must leave through the enclave's
+    /// own TLS, and the code and attachment anonymity sets cannot shrink.
+    #[test]
+    fn hardware_attestation_keeps_codes_and_attachments_private() {
+        let tsm = ["--attestation", "tsm", "--tsm-path", "/tmp/tsm"];
+        for (flag, url) in [
+            ("--smtp-url", "smtp://mail.example.org"),
+            ("--sms-webhook", "http://sms.example.org/send"),
+        ] {
+            let e = format!(
+                "{:#}",
+                parse(&[&tsm[..], &[flag, url]].concat()).unwrap_err()
+            );
+            assert!(e.contains("the enclave delivers codes over TLS"), "{e}");
+        }
+        for (flag, value, says) in [
+            (
+                "--code-release-requests",
+                "2",
+                "code_release_requests 2 is below 8",
+            ),
+            ("--blob-mix", "1", "blob_mix 1 is below 8"),
+        ] {
+            let e = format!(
+                "{:#}",
+                parse(&[&tsm[..], &[flag, value]].concat()).unwrap_err()
+            );
+            assert!(e.contains(says), "{e}");
+        }
+        let s = parse(
+            &[
+                &tsm[..],
+                &[
+                    "--smtp-url",
+                    "smtps://me:p%40ss@mail.example.org",
+                    "--sms-webhook",
+                    "https://sms.example.org:8443/send",
+                ],
+            ]
+            .concat(),
+        )
+        .unwrap();
+        let d = s.delivery_config().unwrap().unwrap();
+        let email = d.email.unwrap();
+        assert_eq!((email.host.as_str(), email.port), ("mail.example.org", 465));
+        assert_eq!(email.password.as_deref(), Some("p@ss"));
+        let sms = d.sms.unwrap();
+        assert_eq!((sms.port, sms.path.as_str()), (8443, "/send"));
+        assert!(d.roots.is_empty(), "Mozilla's roots by default");
+        let c = s.enclave_config().unwrap();
+        assert_eq!((c.directory.code_release_requests, c.blobs.mix), (8, 8));
+        // Dev keeps the host's plain senders, and codes every tick.
+        let dev = parse(&["--smtp-url", "smtp://mail.example.org"]).unwrap();
+        assert!(dev.delivery_config().unwrap().is_none());
+        assert_eq!(
+            dev.enclave_config()
+                .unwrap()
+                .directory
+                .code_release_requests,
+            1
+        );
+        let e = format!(
+            "{:#}",
+            parse(&[
+                "--tls-roots",
+                "/nonexistent.pem",
+                "--smtp-url",
+                "smtps://x.org"
+            ])
+            .unwrap_err()
+        );
+        assert!(e.contains("tls_roots"), "{e}");
     }
 
     #[test]

@@ -11,7 +11,9 @@ use crate::directory::DirectoryService;
 use crate::enclave_thread::EnclaveThread;
 use crate::rendezvous::RendezvousService;
 use crate::rpc::{MAX_REQUEST_MESSAGE, MAX_RESPONSE_MESSAGE};
-use crate::verification::{ByKind, CodeSender, DevFileSender, SmtpSender, WebhookSender};
+use crate::verification::{
+    ByKind, CodeSender, DevFileSender, EnclaveTls, NoProvider, SmtpSender, WebhookSender,
+};
 use crate::{clock, shutdown, telemetry};
 use anyhow::{Context, Result};
 use hush_enclave::{EnclaveApi, InProcessEnclave};
@@ -209,12 +211,27 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
         .max_encoding_message_size(MAX_BLOB_MESSAGE);
     let dev: Arc<dyn CodeSender> = Arc::new(DevFileSender::new(settings.verification_file.clone()));
     let sender: Arc<dyn CodeSender> = Arc::new(ByKind {
+        // smtps:// and https:// providers get codes from the enclave over
+        // its own TLS (delivery.rs); these host senders are for plain ones,
+        // which hardware attestation refuses.
         email: match &settings.smtp_url {
+            Some(url) if url.starts_with("smtps://") => {
+                Arc::new(EnclaveTls(crate::config::redact_password(url)))
+            }
             Some(url) => Arc::new(SmtpSender::new(url, &settings.mail_from)?),
+            None if settings.attestation != "dev" => {
+                Arc::new(NoProvider("email (set smtp_url = smtps://...)"))
+            }
             None => dev.clone(),
         },
         phone: match &settings.sms_webhook {
+            Some(url) if url.starts_with("https://") => {
+                Arc::new(EnclaveTls(crate::config::redact_password(url)))
+            }
             Some(url) => Arc::new(WebhookSender::new(url)?),
+            None if settings.attestation != "dev" => {
+                Arc::new(NoProvider("phone numbers (set sms_webhook = https://...)"))
+            }
             None => dev,
         },
     });
@@ -264,7 +281,13 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
     if let Some(l) = tcp_listener {
         tokio::spawn(crate::tcp::serve(l, thread.clone(), stop.clone()));
     }
-    let clock_task = tokio::spawn(clock::run(thread, sender, blob_store.clone(), stop.clone()));
+    let clock_task = tokio::spawn(clock::run(
+        thread,
+        enclave.clone(),
+        sender,
+        blob_store.clone(),
+        stop.clone(),
+    ));
     tokio::spawn(crate::blobs::expire_loop(
         blob_store,
         settings.ttl,

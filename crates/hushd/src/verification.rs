@@ -1,11 +1,15 @@
 //! Delivering verification codes: the directory hands the host an
 //! identifier and a code on each tick, and a sender delivers them.
 //!
-//! The host necessarily learns both (as any mail or SMS provider would);
-//! see docs/LEAKAGE.md. Codes are never logged.
+//! These senders are the host's, so the host learns both identifier and
+//! code: for development (dev attestation) only. With an smtps:// or
+//! https:// provider the enclave delivers the code over its own TLS
+//! instead (`delivery.rs`), and hardware attestation refuses anything
+//! else. Codes are never logged.
 //!
 //! - dev (the default for both kinds): appends `identifier code` lines to
-//!   a file, for local development and tests;
+//!   a file, for local development and tests. UNSAFE outside development:
+//!   whoever reads the file can register that identifier to any key;
 //! - email: SMTP through `lettre` (`smtp_url`, e.g. `smtp://host:25` or
 //!   `smtps://user:password@host`, and `mail_from`);
 //! - SMS: a POST of `{"to": "+41...", "code": "123456", "text": "..."}`
@@ -25,6 +29,37 @@ pub trait CodeSender: Send + Sync + 'static {
     fn send(&self, identifier: &Identifier, code: VerificationCode) -> Result<()>;
     /// Where codes go, for the start-up banner.
     fn describe(&self) -> String;
+}
+
+/// A kind whose codes the enclave delivers over its own TLS
+/// (`delivery.rs`): the host never holds one of them to send.
+pub struct EnclaveTls(pub String);
+
+impl CodeSender for EnclaveTls {
+    fn send(&self, _: &Identifier, _: VerificationCode) -> Result<()> {
+        anyhow::bail!("codes of this kind are delivered by the enclave, never by the host")
+    }
+
+    fn describe(&self) -> String {
+        format!("sent by the enclave over its own TLS to {}", self.0)
+    }
+}
+
+/// A kind with no provider under hardware attestation: its codes stay in
+/// the enclave, so identifiers of that kind cannot be verified.
+pub struct NoProvider(pub &'static str);
+
+impl CodeSender for NoProvider {
+    fn send(&self, _: &Identifier, _: VerificationCode) -> Result<()> {
+        anyhow::bail!("no provider for this kind of identifier")
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "NOT SENT for {}: no TLS provider is configured, and with hardware attestation the host never gets a code",
+            self.0
+        )
+    }
 }
 
 /// Appends `identifier code` lines to a file.
@@ -52,7 +87,10 @@ impl CodeSender for DevFileSender {
     }
 
     fn describe(&self) -> String {
-        format!("appended to {} (dev sender)", self.path.display())
+        format!(
+            "appended to {} (dev sender, UNSAFE outside development: whoever reads the file can verify those identifiers)",
+            self.path.display()
+        )
     }
 }
 

@@ -190,3 +190,296 @@ fn bad_sender_settings_are_explained() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("mail_from"), "{err}");
 }
+
+/// The raw bytes a TLS sink received on the wire (what the host relayed).
+type Wire = std::sync::Arc<std::sync::Mutex<Vec<u8>>>;
+
+/// A TCP stream that keeps a copy of every byte read from it.
+struct Recording {
+    inner: std::net::TcpStream,
+    seen: Wire,
+}
+
+impl Read for Recording {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.seen.lock().unwrap().extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+impl Write for Recording {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn tls_data(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/tls")
+        .join(name)
+}
+
+/// A TLS server for the test certificate (localhost, 127.0.0.1): each
+/// connection, after the handshake, is handed to `serve` as a line reader
+/// over the decrypted stream; the raw bytes go to `wire`.
+fn tls_sink<F>(serve: F) -> (u16, Wire)
+where
+    F: Fn(&mut BufReader<rustls::StreamOwned<rustls::ServerConnection, Recording>>)
+        + Send
+        + Sync
+        + 'static,
+{
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(tls_data("server.pem"))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(tls_data("server.key")).unwrap();
+    let config = std::sync::Arc::new(
+        rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let wire: Wire = Default::default();
+    let (w, serve) = (wire.clone(), std::sync::Arc::new(serve));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let (config, w, serve) = (config.clone(), w.clone(), serve.clone());
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+                let conn = rustls::ServerConnection::new(config).unwrap();
+                let tls = rustls::StreamOwned::new(
+                    conn,
+                    Recording {
+                        inner: stream,
+                        seen: w,
+                    },
+                );
+                serve(&mut BufReader::new(tls));
+            });
+        }
+    });
+    (port, wire)
+}
+
+/// An SMTP server over implicit TLS: hands each mail's recipient and text
+/// (and the AUTH line) over.
+fn smtps_sink() -> (u16, Wire, mpsc::Receiver<(String, String, String)>) {
+    let (tx, rx) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let (port, wire) = tls_sink(move |lines| {
+        let say = |lines: &mut BufReader<_>, s: &str| {
+            let w: &mut rustls::StreamOwned<rustls::ServerConnection, Recording> = lines.get_mut();
+            let _ = w.write_all(format!("{s}\r\n").as_bytes());
+            let _ = w.flush();
+        };
+        say(lines, "220 tls sink ESMTP");
+        let (mut auth, mut rcpt, mut data) = (String::new(), String::new(), String::new());
+        let mut line = String::new();
+        while lines.read_line(&mut line).unwrap_or(0) > 0 {
+            let cmd = line.trim_end().to_owned();
+            line.clear();
+            let upper = cmd.to_ascii_uppercase();
+            if upper.starts_with("EHLO") {
+                say(lines, "250-tls sink");
+                say(lines, "250 AUTH PLAIN");
+            } else if upper.starts_with("AUTH PLAIN") {
+                auth = cmd[10..].trim().to_owned();
+                say(lines, "235 ok");
+            } else if upper.starts_with("RCPT TO:") {
+                rcpt = cmd[8..].trim().trim_matches(['<', '>']).to_owned();
+                say(lines, "250 ok");
+            } else if upper == "DATA" {
+                say(lines, "354 go on");
+                loop {
+                    let mut l = String::new();
+                    if lines.read_line(&mut l).unwrap_or(0) == 0 || l == ".\r\n" {
+                        break;
+                    }
+                    data.push_str(&l);
+                }
+                say(lines, "250 queued");
+                let _ = tx
+                    .lock()
+                    .unwrap()
+                    .send((rcpt.clone(), data.clone(), auth.clone()));
+            } else if upper == "QUIT" {
+                say(lines, "221 bye");
+                break;
+            } else {
+                say(lines, "250 ok");
+            }
+        }
+    });
+    (port, wire, rx)
+}
+
+/// An HTTPS webhook: answers 204 and hands each request's body over.
+fn https_sink() -> (u16, Wire, mpsc::Receiver<String>) {
+    let (tx, rx) = mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let (port, wire) = tls_sink(move |reader| {
+        let mut len = 0;
+        loop {
+            let mut l = String::new();
+            if reader.read_line(&mut l).unwrap_or(0) == 0 || l == "\r\n" {
+                break;
+            }
+            if let Some(v) = l.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; len];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let w = reader.get_mut();
+        let _ = w.write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n");
+        let _ = w.flush();
+        let _ = tx.lock().unwrap().send(String::from_utf8(body).unwrap());
+    });
+    (port, wire, rx)
+}
+
+/// With an smtps:// and an https:// provider, the enclave delivers each
+/// code over TLS it runs itself, checking the provider's certificate: the
+/// host relays TLS records that hold neither the code, nor the address,
+/// nor the SMTP password, and no code reaches the dev file. A user
+/// completes registration with the code the provider received. With
+/// roots the provider's certificate does not chain to, nothing is sent.
+#[test]
+fn codes_leave_the_enclave_over_its_own_tls() {
+    let (smtp_port, smtp_wire, mails) = smtps_sink();
+    let (sms_port, sms_wire, posts) = https_sink();
+    let dir = tempfile::tempdir().unwrap();
+    let dev_file = dir.path().join("codes.txt");
+    let smtp = format!("smtps://hush-mailer:s3cret-pw@127.0.0.1:{smtp_port}");
+    let sms = format!("https://127.0.0.1:{sms_port}/sms");
+    let ca = tls_data("ca.pem");
+    let server = Hushd::start(&[
+        "--smtp-url",
+        &smtp,
+        "--mail-from",
+        "hush <noreply@example.org>",
+        "--sms-webhook",
+        &sms,
+        "--tls-roots",
+        ca.to_str().unwrap(),
+        "--verification-file",
+        dev_file.to_str().unwrap(),
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--allow-dev-attestation"];
+        all.extend_from_slice(args);
+        let r = hush(home.path(), &server.url, &all);
+        assert!(r.ok, "{args:?}: {}{}", r.stdout, r.stderr);
+        r.stdout
+    };
+    run(&["id", "new", "alice"]);
+    run(&[
+        "account",
+        "register",
+        "--as",
+        "alice",
+        "--email",
+        "alice@example.org",
+    ]);
+    let (to, mail, auth) = mails.recv_timeout(Duration::from_secs(20)).expect("a mail");
+    assert_eq!(to, "alice@example.org");
+    assert!(
+        mail.contains("Subject: Your hush verification code"),
+        "{mail}"
+    );
+    assert_eq!(
+        auth, "AGh1c2gtbWFpbGVyAHMzY3JldC1wdw==",
+        "AUTH PLAIN hush-mailer / s3cret-pw"
+    );
+    let code = code_in(&mail);
+    run(&["account", "verify", "--as", "alice", &code]);
+
+    run(&[
+        "account",
+        "register",
+        "--as",
+        "alice",
+        "--phone",
+        "+41 79 123 45 67",
+    ]);
+    let post = posts
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a webhook call");
+    let body: serde_json::Value = serde_json::from_str(&post).unwrap();
+    assert_eq!(body["to"], "+41791234567");
+    let sms_code = body["code"].as_str().unwrap().to_owned();
+    run(&["account", "verify", "--as", "alice", &sms_code]);
+    let shown: serde_json::Value =
+        serde_json::from_str(&run(&["--json", "account", "show", "--as", "alice"])).unwrap();
+    assert_eq!(shown["verified_identifiers"], 2);
+
+    // What the host carried: TLS records, holding none of the secrets.
+    for (wire, secrets) in [
+        (
+            &smtp_wire,
+            vec![code.as_str(), "alice@example.org", "s3cret-pw"],
+        ),
+        (&sms_wire, vec![sms_code.as_str(), "+41791234567"]),
+    ] {
+        let bytes = wire.lock().unwrap().clone();
+        assert!(bytes.len() > 500, "the sink saw {} bytes", bytes.len());
+        assert_eq!(bytes[0], 0x16, "a TLS handshake record first");
+        for s in secrets {
+            assert!(
+                !bytes.windows(s.len()).any(|w| w == s.as_bytes()),
+                "{s:?} crossed the host in the clear"
+            );
+        }
+    }
+    assert!(!dev_file.exists(), "a code reached the host's dev file");
+    drop(server);
+
+    // A provider whose certificate does not chain to the configured roots
+    // gets nothing: the enclave refuses the handshake.
+    let (port, wire, mails) = smtps_sink();
+    let other = tls_data("other_ca.pem");
+    let server = Hushd::start(&[
+        "--smtp-url",
+        &format!("smtps://127.0.0.1:{port}"),
+        "--tls-roots",
+        other.to_str().unwrap(),
+        "--verification-file",
+        dev_file.to_str().unwrap(),
+    ]);
+    let r = hush(
+        home.path(),
+        &server.url,
+        &[
+            "--allow-dev-attestation",
+            "account",
+            "register",
+            "--as",
+            "alice",
+            "--email",
+            "carol@example.org",
+        ],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    assert!(
+        mails.recv_timeout(Duration::from_secs(5)).is_err(),
+        "a mail went to an untrusted server"
+    );
+    assert!(!wire.lock().unwrap().is_empty(), "the enclave did try");
+    assert!(!dev_file.exists(), "the code fell back to the host");
+}

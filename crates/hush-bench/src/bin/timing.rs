@@ -712,6 +712,7 @@ fn timing_enclave() -> InProcessEnclave {
         attestation: AttestationMode::Dev,
         collateral: None,
         peer_policy: None,
+        delivery: None,
         blobs: hush_enclave::BlobConfig::new(64, 600),
     };
     InProcessEnclave::start(config, NOW).unwrap()

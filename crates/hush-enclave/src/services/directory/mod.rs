@@ -39,6 +39,7 @@
 mod account;
 mod blocks;
 mod config;
+pub mod delivery;
 pub mod outbox;
 mod pending;
 #[cfg(test)]
