@@ -1250,6 +1250,20 @@ impl EnclaveApi for InProcessEnclave {
     ) -> Result<Vec<u8>, SessionError> {
         let session = self.session(id)?;
         let (nonce, request) = self.open(&session, sealed, BLOB_REQUEST_LEN)?;
+        if !session.sent_key_proof() {
+            // Public: this session never sent a key proof, so no key of it
+            // can be proven; refused without joining the mix, so a
+            // stranger's uploads cannot fill the host's store.
+            let answer = BlobAnswer {
+                status: BlobStatus::KeyNotProven,
+                transfer_key: TransferKey([0; 32]),
+            };
+            return Ok(noise::seal(
+                &session.transport,
+                nonce,
+                &hush_wire::FixedCodec::encode(&answer),
+            ));
+        }
         let keys = *lock(&session.keys);
         let answer = lock(&self.blobs).upload(&request, body, &keys);
         Ok(noise::seal(&session.transport, nonce, &answer))

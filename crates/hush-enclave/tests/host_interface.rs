@@ -893,3 +893,59 @@ fn the_host_cannot_tick_a_code_out_of_its_batch() {
     );
     assert_eq!(h.e.take_verifications().len(), 1);
 }
+
+/// Attachments and who may fill the host's store: a session that never
+/// sent a key proof (a public fact) is refused without its upload joining
+/// the mix, so a stranger cannot fill the store; a session whose proofs
+/// failed (a secret) is refused inside the sealed answer, and its upload
+/// is written like a proven one's, so the host cannot tell the two apart.
+#[test]
+fn only_sessions_that_sent_key_proofs_reach_the_attachment_mix() {
+    use hush_client::media::{open_answer, seal_file, seal_upload};
+    use hush_wire::blob_transfer::BlobStatus;
+    let mut h = Host::new(enclave_with(
+        64,
+        600,
+        8,
+        hush_enclave::DirectoryConfig::new(16).unwrap(),
+    ));
+    let alice = Identity::generate("alice");
+    let file = seal_file(b"a picture", "cat.png", "image/png").unwrap();
+    let upload = |h: &mut Host, s: &ClientSession| {
+        let up = seal_upload(s, alice.public(), &file).unwrap();
+        let mut body = up.body;
+        let answer = h.e.blob_upload(&s.id(), &up.sealed, &mut body).unwrap();
+        h.note(format!("blob_upload -> {}", answer.len()));
+        open_answer(s, up.nonce, &answer).unwrap().status
+    };
+    let written = |h: &mut Host, now: u64| {
+        h.tick(now);
+        h.e.take_blob_writes().len()
+    };
+    // Mixes of 8 (the default): count what is waiting by writing them.
+    let stranger = h.handshake();
+    for _ in 0..8 {
+        assert_eq!(upload(&mut h, &stranger), BlobStatus::KeyNotProven);
+    }
+    assert_eq!(
+        written(&mut h, START + 1),
+        0,
+        "a stranger's uploads joined the mix"
+    );
+    let failed = h.handshake();
+    h.prove(&failed, Proofs::Invalid(&[&alice]));
+    let proven = h.handshake();
+    h.prove(&proven, Proofs::Valid(&[&alice]));
+    for _ in 0..4 {
+        assert_eq!(upload(&mut h, &failed), BlobStatus::KeyNotProven);
+    }
+    assert_eq!(upload(&mut h, &proven), BlobStatus::Ok);
+    for _ in 0..3 {
+        assert_eq!(upload(&mut h, &proven), BlobStatus::AlreadyExists);
+    }
+    assert_eq!(
+        written(&mut h, START + 2),
+        8,
+        "failed proofs' and refused uploads are written like a stored one"
+    );
+}

@@ -71,6 +71,12 @@ impl Session {
     pub fn mark_keyed(&self) {
         self.keyed.store(true, Ordering::Relaxed);
     }
+
+    /// Whether the host forwarded a key-proof frame for this session
+    /// (public: it did so itself), whatever the proofs held.
+    pub fn sent_key_proof(&self) -> bool {
+        self.keyed.load(Ordering::Relaxed)
+    }
 }
 
 /// The table.
