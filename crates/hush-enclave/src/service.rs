@@ -1116,21 +1116,12 @@ impl EnclaveApi for InProcessEnclave {
 
     fn take_verifications(&self) -> Vec<Verification> {
         let released = lock(&self.directory).take_verifications();
-        let mut deliveries = lock(&self.deliveries);
-        let now = self.now();
-        let mut for_host = Vec::new();
-        for v in released {
-            let kind = hush_wire::directory::Identifier::decode(&v.identifier).map(|i| i.kind());
-            match (deliveries.as_mut(), kind) {
-                (Some(d), Ok(kind)) if d.handles(kind) => {
-                    d.start(&v, now);
-                }
-                // No provider of the enclave's: only a dev host may see it.
-                _ if self.host_may_read_codes => for_host.push(v),
-                _ => {}
-            }
-        }
-        for_host
+        crate::services::directory::delivery::route(
+            released,
+            lock(&self.deliveries).as_mut(),
+            self.host_may_read_codes,
+            self.now(),
+        )
     }
 
     fn take_deliveries(&self) -> Vec<DeliveryStart> {

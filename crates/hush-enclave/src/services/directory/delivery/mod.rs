@@ -279,6 +279,30 @@ impl Deliveries {
     }
 }
 
+/// Where released codes go: those of a kind the enclave has a provider
+/// for become deliveries; the others are returned for the host's senders
+/// only if `host_may_read` (dev attestation), and dropped otherwise, so
+/// with hardware attestation no code ever reaches the host.
+pub fn route(
+    released: Vec<Verification>,
+    mut deliveries: Option<&mut Deliveries>,
+    host_may_read: bool,
+    now: u64,
+) -> Vec<Verification> {
+    let mut for_host = Vec::new();
+    for v in released {
+        let kind = Identifier::decode(&v.identifier).map(|i| i.kind());
+        match (deliveries.as_deref_mut(), kind) {
+            (Some(d), Ok(kind)) if d.handles(kind) => {
+                d.start(&v, now);
+            }
+            _ if host_may_read => for_host.push(v),
+            _ => {}
+        }
+    }
+    for_host
+}
+
 impl Delivery {
     /// Feeds `incoming` to TLS and the dialogue; writes TLS records to
     /// `outgoing`. Some(..) once over.
@@ -335,5 +359,57 @@ impl Delivery {
             }
         }
         ended
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(id: &Identifier) -> Verification {
+        Verification {
+            identifier: id.encode(),
+            code: 424_242,
+        }
+    }
+
+    #[test]
+    fn codes_reach_the_host_only_in_dev_and_only_without_a_provider() {
+        let email = Identifier::email("alice@example.org").unwrap();
+        let phone = Identifier::phone("+41446681800").unwrap();
+        let mut d = Deliveries::new(DeliveryConfig {
+            email: Some(Endpoint {
+                host: "mail.example.org".into(),
+                port: 465,
+                path: String::new(),
+                user: None,
+                password: None,
+            }),
+            sms: None,
+            mail_from: "noreply@example.org".into(),
+            roots: Vec::new(),
+        })
+        .unwrap();
+        let both = || vec![code(&email), code(&phone)];
+        // Hardware attestation: the email is delivered by the enclave, the
+        // phone number (no provider) is dropped: nothing for the host.
+        assert!(route(both(), Some(&mut d), false, 1_000).is_empty());
+        let starts = d.take_starts();
+        assert_eq!(starts.len(), 1);
+        assert_eq!(
+            (starts[0].host.as_str(), starts[0].port),
+            ("mail.example.org", 465)
+        );
+        assert!(route(both(), None, false, 1_000).is_empty());
+        // Dev: what the enclave has no provider for goes to the host.
+        let to_host = route(both(), Some(&mut d), true, 1_000);
+        assert_eq!(to_host.len(), 1);
+        assert_eq!(Identifier::decode(&to_host[0].identifier).unwrap(), phone);
+        assert_eq!(route(both(), None, true, 1_000).len(), 2);
+        // Deliveries the host never carries are dropped in time.
+        assert_eq!(d.len(), 2);
+        d.expire(1_000 + DELIVERY_TIMEOUT_SECS + 1);
+        assert!(d.is_empty());
+        assert!(matches!(d.io(0, b""), Err(DeliveryError::Unknown)));
     }
 }
