@@ -448,6 +448,21 @@ fn codes_leave_the_enclave_over_its_own_tls() {
         }
     }
     assert!(!dev_file.exists(), "a code reached the host's dev file");
+    // Nor does hushd's memory hold the texts the codes went out in (the
+    // enclave zeroizes them once sent). The SMTP password, which is
+    // configuration, is found, so the scan works. (With dev attestation
+    // the enclave is in hushd's process; in a TEE its memory is not the
+    // host's at all.)
+    assert!(server.memory_contains(b"s3cret-pw"), "control");
+    for text in [
+        format!("verification code is {code}"),
+        format!("\"code\":\"{sms_code}\""),
+    ] {
+        assert!(
+            !server.memory_contains(text.as_bytes()),
+            "{text:?} is still in hushd's memory"
+        );
+    }
     drop(server);
 
     // A provider whose certificate does not chain to the configured roots

@@ -5,6 +5,7 @@
 
 use super::{Dialogue, Endpoint};
 use base64::Engine;
+use std::io::Write;
 use zeroize::Zeroizing;
 
 /// One code's webhook request.
@@ -16,7 +17,6 @@ pub struct Webhook {
 impl Webhook {
     /// The request sending `code` to the phone number `to`.
     pub fn new(endpoint: &Endpoint, to: &str, code: &str) -> Self {
-        let body = Zeroizing::new(serde_json_like(to, code).into_bytes());
         let auth = endpoint
             .user
             .as_ref()
@@ -36,16 +36,19 @@ impl Webhook {
         } else {
             &endpoint.path
         };
-        let mut request = Zeroizing::new(
-            format!(
-                "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
-                 Content-Length: {}\r\n{auth}Connection: close\r\n\r\n",
-                endpoint.host,
-                body.len()
-            )
-            .into_bytes(),
+        let body_len = json_body_len(to, code);
+        // One buffer sized up front: growing it would leave copies of the
+        // code in freed memory.
+        let capacity = 512 + endpoint.host.len() + path.len() + auth.len() + body_len;
+        let mut request = Zeroizing::new(Vec::with_capacity(capacity));
+        let _ = write!(
+            &mut *request,
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+             Content-Length: {body_len}\r\n{auth}Connection: close\r\n\r\n",
+            endpoint.host,
         );
-        request.extend_from_slice(&body);
+        write_json_body(&mut request, to, code);
+        debug_assert_eq!(request.capacity(), capacity, "no reallocation");
         Self {
             request: Some(request),
             buffered: Vec::new(),
@@ -53,35 +56,42 @@ impl Webhook {
     }
 }
 
-/// The JSON body. A phone number is `+` and digits and a code six digits,
-/// so nothing needs escaping.
-fn serde_json_like(to: &str, code: &str) -> String {
-    format!(
+/// The JSON body: a phone number is `+` and digits and a code six
+/// digits, so nothing needs escaping.
+fn write_json_body(out: &mut Vec<u8>, to: &str, code: &str) {
+    let _ = write!(
+        out,
         "{{\"to\":\"{to}\",\"code\":\"{code}\",\"text\":\"Your hush verification code is {code}.\"}}"
-    )
+    );
+}
+
+fn json_body_len(to: &str, code: &str) -> usize {
+    let mut counter = Vec::new();
+    write_json_body(&mut counter, to, "000000");
+    counter.len() + code.len() - 6
 }
 
 impl Dialogue for Webhook {
-    fn advance(&mut self, received: &[u8]) -> (Vec<u8>, Option<Result<(), String>>) {
+    fn advance(&mut self, received: &[u8]) -> (Zeroizing<Vec<u8>>, Option<Result<(), String>>) {
         if let Some(request) = self.request.take() {
-            return (request.to_vec(), None);
+            return (request, None);
         }
         self.buffered.extend_from_slice(received);
         let Some(end) = self.buffered.windows(2).position(|w| w == b"\r\n") else {
-            return (Vec::new(), None);
+            return (Zeroizing::new(Vec::new()), None);
         };
         let status = std::str::from_utf8(&self.buffered[..end])
             .ok()
             .and_then(|l| l.split(' ').nth(1))
             .and_then(|c| c.parse::<u16>().ok());
         match status {
-            Some(s) if (200..300).contains(&s) => (Vec::new(), Some(Ok(()))),
+            Some(s) if (200..300).contains(&s) => (Zeroizing::new(Vec::new()), Some(Ok(()))),
             Some(s) => (
-                Vec::new(),
+                Zeroizing::new(Vec::new()),
                 Some(Err(format!("the SMS webhook answered HTTP {s}"))),
             ),
             None => (
-                Vec::new(),
+                Zeroizing::new(Vec::new()),
                 Some(Err("the SMS webhook did not answer HTTP".into())),
             ),
         }
@@ -104,7 +114,7 @@ mod tests {
         let mut w = Webhook::new(&e, "+41446681800", "123456");
         let (req, done) = w.advance(b"");
         assert!(done.is_none());
-        let req = String::from_utf8(req).unwrap();
+        let req = String::from_utf8(req.to_vec()).unwrap();
         assert!(
             req.starts_with("POST /send HTTP/1.1\r\nHost: sms.example.org\r\n"),
             "{req}"

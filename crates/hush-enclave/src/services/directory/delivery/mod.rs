@@ -109,7 +109,8 @@ pub(crate) trait Dialogue: Send {
     /// whether the dialogue is over (and how).
     /// Called on every round once TLS is up, first with whatever came
     /// (possibly nothing: a dialogue that speaks first sends then).
-    fn advance(&mut self, received: &[u8]) -> (Vec<u8>, Option<Result<(), String>>);
+    /// What to send is zeroized when dropped: it may hold the code.
+    fn advance(&mut self, received: &[u8]) -> (Zeroizing<Vec<u8>>, Option<Result<(), String>>);
 }
 
 struct Delivery {

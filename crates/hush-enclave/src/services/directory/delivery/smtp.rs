@@ -8,6 +8,10 @@ use super::{Dialogue, Endpoint};
 use base64::Engine;
 use zeroize::Zeroizing;
 
+/// Room for the message: headers, two addresses of at most 254 bytes
+/// (identifiers are shorter) and the text.
+const MESSAGE_CAPACITY: usize = 1024;
+
 /// Where the dialogue is: which reply it waits for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -56,12 +60,21 @@ impl Smtp {
             let raw = Zeroizing::new(format!("\0{u}\0{p}"));
             Zeroizing::new(base64::engine::general_purpose::STANDARD.encode(raw.as_bytes()))
         });
-        let message = Zeroizing::new(format!(
-            "From: {from}\r\nTo: <{to}>\r\nSubject: Your hush verification code\r\n\
-             MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
-             Your hush verification code is {code}.\r\n\r\n\
-             If you did not ask for it, ignore this message.\r\n.\r\n"
-        ));
+        // Written into one buffer sized up front: growing it would leave
+        // copies of the code in freed memory.
+        let mut message = Zeroizing::new(String::with_capacity(MESSAGE_CAPACITY));
+        let _ = std::fmt::Write::write_fmt(
+            &mut *message,
+            format_args!(
+                "From: {from}\r\nTo: <{to}>\r\nSubject: Your hush verification code\r\n\
+                 MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+                 Your hush verification code is {code}.\r\n\r\n\
+                 If you did not ask for it, ignore this message.\r\n.\r\n"
+            ),
+        );
+        if message.capacity() != MESSAGE_CAPACITY {
+            return None;
+        }
         Some(Self {
             step: Step::Greeting,
             buffered: Vec::new(),
@@ -89,10 +102,15 @@ impl Smtp {
     }
 }
 
+/// A command to send, copied into a buffer that is zeroized when dropped.
+fn line(bytes: &[u8]) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(bytes.to_vec())
+}
+
 impl Dialogue for Smtp {
-    fn advance(&mut self, received: &[u8]) -> (Vec<u8>, Option<Result<(), String>>) {
+    fn advance(&mut self, received: &[u8]) -> (Zeroizing<Vec<u8>>, Option<Result<(), String>>) {
         self.buffered.extend_from_slice(received);
-        let mut out = Vec::new();
+        let mut out = Zeroizing::new(Vec::with_capacity(MESSAGE_CAPACITY + 64));
         while let Some(code) = self.take_reply() {
             let ok = match self.step {
                 Step::Greeting => code == 220,
@@ -105,25 +123,31 @@ impl Dialogue for Smtp {
             if !ok {
                 let what = format!("{:?}", self.step).to_uppercase();
                 return (
-                    b"QUIT\r\n".to_vec(),
+                    Zeroizing::new(b"QUIT\r\n".to_vec()),
                     Some(Err(format!(
                         "the SMTP server refused at {what} (reply {code})"
                     ))),
                 );
             }
-            let (next, send): (Step, Vec<u8>) = match self.step {
-                Step::Greeting => (Step::Ehlo, b"EHLO hush\r\n".to_vec()),
+            let (next, send): (Step, Zeroizing<Vec<u8>>) = match self.step {
+                Step::Greeting => (Step::Ehlo, line(b"EHLO hush\r\n")),
                 Step::Ehlo | Step::Auth => match (&self.auth, self.step) {
-                    (Some(a), Step::Ehlo) => (Step::Auth, format!("AUTH PLAIN {}\r\n", **a).into()),
+                    (Some(a), Step::Ehlo) => (
+                        Step::Auth,
+                        Zeroizing::new(format!("AUTH PLAIN {}\r\n", **a).into_bytes()),
+                    ),
                     _ => (
                         Step::MailFrom,
-                        format!("MAIL FROM:<{}>\r\n", self.from).into(),
+                        line(format!("MAIL FROM:<{}>\r\n", self.from).as_bytes()),
                     ),
                 },
-                Step::MailFrom => (Step::RcptTo, format!("RCPT TO:<{}>\r\n", self.to).into()),
-                Step::RcptTo => (Step::Data, b"DATA\r\n".to_vec()),
-                Step::Data => (Step::Message, self.message.as_bytes().to_vec()),
-                Step::Message => (Step::Quit, b"QUIT\r\n".to_vec()),
+                Step::MailFrom => (
+                    Step::RcptTo,
+                    Zeroizing::new(format!("RCPT TO:<{}>\r\n", self.to).into_bytes()),
+                ),
+                Step::RcptTo => (Step::Data, line(b"DATA\r\n")),
+                Step::Data => (Step::Message, line(self.message.as_bytes())),
+                Step::Message => (Step::Quit, line(b"QUIT\r\n")),
                 Step::Quit => return (out, Some(Ok(()))),
             };
             out.extend_from_slice(&send);
@@ -173,10 +197,10 @@ mod tests {
         ] {
             let (out, done) = s.advance(reply.as_bytes());
             assert!(done.is_none());
-            sent.extend(out);
+            sent.extend_from_slice(&out);
         }
         let (out, done) = s.advance(b"250 queued\r\n");
-        sent.extend(out);
+        sent.extend_from_slice(&out);
         assert_eq!(done, Some(Ok(())));
         let text = String::from_utf8(sent).unwrap();
         assert!(text.starts_with("EHLO hush\r\nAUTH PLAIN AHUAcHc=\r\nMAIL FROM:<noreply@x.org>\r\nRCPT TO:<bob@example.org>\r\nDATA\r\n"), "{text}");
@@ -186,7 +210,7 @@ mod tests {
         let mut s = Smtp::new(&endpoint(None), "noreply@x.org", "bob@example.org", "1").unwrap();
         s.advance(b"220 hi\r\n");
         let (out, _) = s.advance(b"250 ok\r\n");
-        assert_eq!(out, b"MAIL FROM:<noreply@x.org>\r\n");
+        assert_eq!(&out[..], b"MAIL FROM:<noreply@x.org>\r\n");
         s.advance(b"250 ok\r\n");
         let (_, done) = s.advance(b"550 5.1.1 <bob@example.org> unknown\r\n");
         let e = done.unwrap().unwrap_err();
@@ -194,8 +218,8 @@ mod tests {
         assert!(!e.contains("bob"));
         // Replies split across reads still parse.
         let mut s = Smtp::new(&endpoint(None), "a@b.c", "d@e.f", "1").unwrap();
-        assert_eq!(s.advance(b"22").0, b"");
-        assert_eq!(s.advance(b"0 hi\r\n").0, b"EHLO hush\r\n");
+        assert!(s.advance(b"22").0.is_empty());
+        assert_eq!(&s.advance(b"0 hi\r\n").0[..], b"EHLO hush\r\n");
         // Addresses that would break the dialogue are refused.
         assert!(Smtp::new(&endpoint(None), "a@b.c", "d@e.f>\r\nRCPT TO:<x@y.z", "1").is_none());
     }
