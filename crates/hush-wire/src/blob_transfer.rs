@@ -183,6 +183,8 @@ pub enum BlobStatus {
     InvalidRequest = 5,
     /// The upload's key is not proven on this session.
     KeyNotProven = 6,
+    /// The key the upload is charged to has used its day's allowance.
+    QuotaExceeded = 7,
 }
 
 impl BlobStatus {
@@ -201,6 +203,7 @@ impl BlobStatus {
             4 => Self::Busy,
             5 => Self::InvalidRequest,
             6 => Self::KeyNotProven,
+            7 => Self::QuotaExceeded,
             other => return Err(WireError::UnknownStatus(other)),
         })
     }
@@ -218,6 +221,9 @@ impl std::fmt::Display for BlobStatus {
             }
             Self::InvalidRequest => "the server refused the attachment request as malformed",
             Self::KeyNotProven => "the sending identity's key is not proven on this session",
+            Self::QuotaExceeded => {
+                "this identity has uploaded as many attachments as it may today; try tomorrow"
+            }
         })
     }
 }

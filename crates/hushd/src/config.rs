@@ -93,6 +93,8 @@ pub struct Settings {
     pub blob_quota_mib: u64,
     /// Attachments the enclave keeps track of (stored and mixing).
     pub max_blobs: u32,
+    /// MiB of attachments one proven key may upload per day.
+    pub blob_daily_mib_per_key: u64,
     /// Attachments of one size a mix waits for before the enclave writes
     /// it to the store (the anonymity set of an upload and its downloads);
     /// none: 8, or 1 with dev attestation. Hardware attestation needs at
@@ -159,6 +161,7 @@ impl Default for Settings {
             code_release_requests: None,
             code_release_secs: None,
             max_blobs: DEFAULT_MAX_BLOBS,
+            blob_daily_mib_per_key: 256,
             blob_mix: None,
             verification_file: std::env::temp_dir().join(DEFAULT_VERIFICATION_FILE),
             smtp_url: None,
@@ -303,6 +306,11 @@ pub struct Args {
     #[arg(long, env = "HUSH_MAX_BLOBS")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_blobs: Option<u32>,
+    /// MiB of attachments one proven key may upload per day, counted in
+    /// the enclave [default: 256].
+    #[arg(long, env = "HUSH_BLOB_DAILY_MIB_PER_KEY")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blob_daily_mib_per_key: Option<u64>,
     /// Attachments of one size a mix waits for before the enclave writes
     /// it to the store, the anonymity set of an upload and its downloads
     /// [default: 8; 1 with dev attestation]; at least 8 with hardware
@@ -683,6 +691,7 @@ impl Settings {
             } else {
                 hush_enclave::services::blobs::DEFAULT_MIX
             }),
+            per_key_daily_bytes: self.blob_daily_mib_per_key.saturating_mul(1 << 20),
             ..hush_enclave::BlobConfig::new(self.max_blobs, self.ttl.as_secs())
         }
     }

@@ -78,7 +78,15 @@ pub struct BlobConfig {
     pub mix: u32,
     /// Seconds an object lives after it was written.
     pub ttl_secs: u64,
+    /// Bytes of attachments one proven key may upload per day (of the
+    /// enclave's time), counted in the enclave.
+    pub per_key_daily_bytes: u64,
 }
+
+/// Default [`BlobConfig::per_key_daily_bytes`]: 256 MiB.
+pub const DEFAULT_PER_KEY_DAILY_BYTES: u64 = 256 << 20;
+/// Seconds in a quota day.
+const DAY: u64 = 86_400;
 
 impl BlobConfig {
     /// `max_blobs` blobs living `ttl_secs`, mixes of [`DEFAULT_MIX`].
@@ -87,6 +95,7 @@ impl BlobConfig {
             max_blobs: max_blobs.max(1),
             mix: DEFAULT_MIX,
             ttl_secs,
+            per_key_daily_bytes: DEFAULT_PER_KEY_DAILY_BYTES,
         }
     }
 
@@ -173,6 +182,15 @@ impl ConditionallySelectable for Entry {
     }
 }
 
+/// One key's uploads today. The table has one entry per blob the service
+/// tracks, so it fills only as fast as the blob table can.
+#[derive(Clone, Copy, Default)]
+struct Allowance {
+    key: [u8; KEY_LEN],
+    day: u64,
+    bytes: u64,
+}
+
 struct Reading {
     class: usize,
     /// The slot whose object the host fetches ([`NO_SLOT`]: none).
@@ -186,6 +204,7 @@ struct Reading {
 pub struct Blobs {
     config: BlobConfig,
     table: Vec<Entry>,
+    allowances: Vec<Allowance>,
     mixes: [Vec<Held>; CLASSES],
     writes: Vec<StoredObject>,
     storage_key: Zeroizing<[u8; 32]>,
@@ -210,6 +229,7 @@ impl Blobs {
         Self {
             config,
             table: vec![Entry::default(); config.max_blobs as usize],
+            allowances: vec![Allowance::default(); config.max_blobs as usize],
             mixes: Default::default(),
             writes: Vec::new(),
             storage_key: key,
@@ -300,7 +320,36 @@ impl Blobs {
             slot = sel_u32(slot, i as u32, take);
             free |= take;
         }
+        // The key's allowance today: its entry, or the first one not of
+        // today (a new day, or a key not seen today). Every entry is
+        // touched the same way whatever is found.
+        // Days count from 1: an entry of day 0 was never used.
+        let today = self.now / DAY + 1;
+        let size = BLOB_CLASSES[class] as u64;
+        let mut mine = Choice::from(0);
+        let mut spare = Choice::from(0);
+        let (mut mine_at, mut spare_at) = (0u32, 0u32);
+        let mut used = 0u64;
+        for (i, a) in self.allowances.iter().enumerate() {
+            let current = subtle::ConstantTimeEq::ct_eq(&a.day, &today);
+            let hit = current & eq_bytes(&a.key, &acting_as) & !mine;
+            mine_at = sel_u32(mine_at, i as u32, hit);
+            used = u64::conditional_select(&used, &a.bytes, hit);
+            mine |= hit;
+            let take = !current & !spare;
+            spare_at = sel_u32(spare_at, i as u32, take);
+            spare |= take;
+        }
+        let slot_at = sel_u32(spare_at, mine_at, mine);
+        let has_allowance = mine | spare;
+        let within = le_u64(used.saturating_add(size), self.config.per_key_daily_bytes);
+
         let mut status = BlobStatus::Ok.code();
+        status = sel_u8(
+            status,
+            BlobStatus::QuotaExceeded.code(),
+            !has_allowance | !within,
+        );
         status = sel_u8(status, BlobStatus::Full.code(), !free);
         status = sel_u8(status, BlobStatus::AlreadyExists.code(), exists);
         status = sel_u8(status, BlobStatus::KeyNotProven.code(), !authorized);
@@ -321,6 +370,19 @@ impl Blobs {
         for (i, e) in self.table.iter_mut().enumerate() {
             let here = ok & eq_u32(i as u32, slot);
             *e = Entry::conditional_select(e, &new, here);
+        }
+        let charged = Allowance {
+            key: acting_as,
+            day: today,
+            bytes: used.saturating_add(size),
+        };
+        for (i, a) in self.allowances.iter_mut().enumerate() {
+            let here = ok & eq_u32(i as u32, slot_at);
+            a.day = u64::conditional_select(&a.day, &charged.day, here);
+            a.bytes = u64::conditional_select(&a.bytes, &charged.bytes, here);
+            for (d, s) in a.key.iter_mut().zip(charged.key) {
+                *d = u8::conditional_select(d, &s, here);
+            }
         }
         self.mixes[class].push(Held {
             slot: sel_u32(NO_SLOT, slot, ok),

@@ -270,3 +270,35 @@ fn an_object_the_host_altered_or_withheld_is_lost_not_served() {
     );
     assert_eq!(h.download(1).0, BlobStatus::NotFound);
 }
+
+/// Each proven key may upload so many bytes a day, counted in the enclave:
+/// beyond, its uploads are refused inside the sealed answer (and still
+/// join the mix like any refused upload); another key, or the next day,
+/// has its own allowance.
+#[test]
+fn each_key_has_a_daily_allowance() {
+    let mut h = Host {
+        b: Blobs::new(BlobConfig {
+            mix: 64,
+            per_key_daily_bytes: 2 * BLOB_CLASSES[CLASS] as u64,
+            ..BlobConfig::new(32, 600)
+        }),
+        store: HashMap::new(),
+        written: Vec::new(),
+        now: T0,
+    };
+    h.b.tick(T0);
+    assert_eq!(h.upload(1, 1, &blob(1)), BlobStatus::Ok);
+    assert_eq!(h.upload(1, 2, &blob(2)), BlobStatus::Ok);
+    assert_eq!(h.upload(1, 3, &blob(3)), BlobStatus::QuotaExceeded);
+    assert_eq!(h.upload(2, 4, &blob(4)), BlobStatus::Ok, "another key");
+    assert_eq!(
+        h.b.mixing(CLASS),
+        4,
+        "the refused upload joined the mix too"
+    );
+    assert_eq!(h.download(3).0, BlobStatus::NotFound);
+    h.now += 86_400;
+    h.b.tick(h.now);
+    assert_eq!(h.upload(1, 5, &blob(5)), BlobStatus::Ok, "a new day");
+}
