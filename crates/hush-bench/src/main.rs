@@ -6,6 +6,7 @@
 //! cargo run --release -p hush-bench --features mc-oblivious -- store --log2 16 --log2 20
 //! ```
 
+mod apply;
 mod backend;
 mod blobs;
 mod client_cpus;
@@ -57,6 +58,8 @@ enum Command {
     Rendezvous(rendezvous::RendezvousArgs),
     /// Attachments through the enclave: upload, mix, download, per class.
     Blobs(blobs::BlobsArgs),
+    /// How long a replica takes to apply an entry of each service.
+    Apply(apply::ApplyArgs),
 }
 
 #[derive(Parser, Clone)]
@@ -322,5 +325,6 @@ fn main() -> Result<()> {
         Command::Directory(a) => directory::run(a),
         Command::Rendezvous(a) => rendezvous::run(a),
         Command::Blobs(a) => blobs::run(a),
+        Command::Apply(a) => apply::run(a),
     }
 }
