@@ -2,11 +2,16 @@
 # Three hushd nodes on loopback, replicating through raft (dev
 # attestation: a demo, not a deployment).
 #
-#   scripts/cluster.sh start         # build, start nodes 1-3, wait for a leader
+#   scripts/cluster.sh start         # build, start nodes 1-3, wait until all three vote
 #   scripts/cluster.sh status        # each node's role (GET /v1/health)
 #   scripts/cluster.sh kill-leader   # SIGKILL the leader (a new one takes over)
-#   scripts/cluster.sh restart N     # start node N again (it rejoins, empty, and catches up)
+#   scripts/cluster.sh restart N     # start node N again; wait until it votes again
 #   scripts/cluster.sh stop          # stop every node
+#
+# start and restart return only once every node is a voter of the
+# leader's committed configuration (or fail naming the node that is not):
+# nodes keep nothing across a restart, so a restarted node is a new member
+# and the cluster survives another failure only once it votes.
 #
 # Clients: --server 127.0.0.1:7901,127.0.0.1:7902,127.0.0.1:7903
 # Nodes serve clients on 790N and peers on 791N; logs in target/cluster/.
@@ -18,10 +23,17 @@ servers="127.0.0.1:7901,127.0.0.1:7902,127.0.0.1:7903"
 
 health() { curl -fsS --max-time 1 "http://127.0.0.1:790$1/v1/health" 2>/dev/null || true; }
 
+# Whether process $1 runs (a killed one not yet reaped does not).
+running() {
+    local state
+    state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+    [ -n "$state" ] && [ "${state#Z}" = "$state" ]
+}
+
 start_node() {
     local n=$1
     mkdir -p "$dir"
-    if [ -f "$dir/node$n.pid" ] && kill -0 "$(cat "$dir/node$n.pid")" 2>/dev/null; then
+    if [ -f "$dir/node$n.pid" ] && running "$(cat "$dir/node$n.pid")"; then
         echo "node $n is already running"
         return
     fi
@@ -39,21 +51,47 @@ leader() {
     done
 }
 
+# Empty when every node is up, a voter of the committed configuration,
+# and the leader's committed voters are exactly 1, 2 and 3; otherwise
+# what is missing.
+missing() {
+    local l n h why=""
+    l=$(leader)
+    [ -n "$l" ] || { echo "no leader"; return; }
+    health "$l" | grep -q '"voters":\[1,2,3\]' ||
+        why="the leader's committed voters are $(health "$l" | sed -n 's/.*"voters":\(\[[^]]*\]\).*/\1/p'), not [1,2,3]; "
+    for n in 1 2 3; do
+        h=$(health "$n")
+        if [ -z "$h" ]; then
+            why="${why}node $n is not serving (still joining, or down: see $dir/node$n.log); "
+        elif ! echo "$h" | grep -q '"voter":true'; then
+            why="${why}node $n is not a voter yet; "
+        elif ! echo "$h" | grep -q "\"leader\":$l"; then
+            why="${why}node $n does not follow node $l; "
+        fi
+    done
+    echo "${why%; }"
+}
+
+# Waits up to $1 seconds (of the clock) for missing() to be empty.
+wait_complete() {
+    local m="" until=$((SECONDS + $1))
+    while [ "$SECONDS" -lt "$until" ]; do
+        m=$(missing)
+        [ -z "$m" ] && return 0
+        sleep 0.2
+    done
+    echo "the cluster is not complete after $1 s: $m" >&2
+    return 1
+}
+
 case "${1:-}" in
 start)
     cargo build -q --release --locked -p hushd -p hush-client
     for n in 1 2 3; do start_node "$n"; done
-    for _ in $(seq 100); do
-        l=$(leader)
-        if [ -n "$l" ]; then
-            echo "leader: node $l"
-            echo "try: target/release/hush --server $servers --allow-dev-attestation send --as alice --to bob hi"
-            exit 0
-        fi
-        sleep 0.2
-    done
-    echo "no leader after 20 s; see $dir/node*.log" >&2
-    exit 1
+    wait_complete "${HUSH_CLUSTER_WAIT:-60}" || exit 1
+    echo "leader: node $(leader); voters: nodes 1, 2 and 3"
+    echo "try: target/release/hush --server $servers --allow-dev-attestation send --as alice --to bob hi"
     ;;
 status)
     for n in 1 2 3; do
@@ -62,13 +100,23 @@ status)
     done
     ;;
 kill-leader)
-    l=$(leader)
-    [ -n "$l" ] || { echo "no leader to kill" >&2; exit 1; }
-    kill -9 "$(cat "$dir/node$l.pid")"
+    # An election may be under way: give it a few seconds.
+    until=$((SECONDS + 10))
+    while [ "$SECONDS" -lt "$until" ]; do
+        l=$(leader)
+        [ -n "$l" ] && break
+        sleep 0.2
+    done
+    [ -n "$l" ] || { echo "no leader to kill (after 10 s)" >&2; exit 1; }
+    pid=$(cat "$dir/node$l.pid")
+    kill -9 "$pid"
+    while running "$pid"; do sleep 0.05; done
     echo "killed node $l (SIGKILL); restart it with: scripts/cluster.sh restart $l"
     ;;
 restart)
     start_node "${2:?which node?}"
+    wait_complete "${HUSH_CLUSTER_WAIT:-60}" || exit 1
+    echo "node $2 is a voter again; leader: node $(leader)"
     ;;
 stop)
     for n in 1 2 3; do
@@ -80,7 +128,7 @@ stop)
     echo "stopped"
     ;;
 *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

@@ -7,6 +7,7 @@
 
 use crate::ClientError;
 use crate::e2e::{self, SealedPayload, VerifiedCard};
+use crate::error::Tried;
 use crate::identity::Identity;
 use crate::session::{ClientSession, Handshake};
 use crate::tcp::{Exchanged, TcpTransport};
@@ -54,6 +55,59 @@ pub struct Read {
     pub listing: MailboxListing,
 }
 
+/// When a client gives up: a point in time and the budget it was set
+/// from (for the error message).
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    at: tokio::time::Instant,
+    secs: u64,
+}
+
+impl Deadline {
+    /// `within` from now.
+    pub fn after(within: std::time::Duration) -> Self {
+        Self {
+            at: tokio::time::Instant::now() + within,
+            secs: within.as_secs(),
+        }
+    }
+
+    fn timed_out(&self, tried: &Tried) -> ClientError {
+        ClientError::TimedOut {
+            secs: self.secs,
+            tried: tried.clone(),
+        }
+    }
+}
+
+/// Runs `fut` until `deadline` (if any); `None` when the deadline passed.
+pub(crate) async fn until<T>(
+    deadline: Option<Deadline>,
+    fut: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    match deadline {
+        Some(d) => tokio::time::timeout_at(d.at, fut).await.ok(),
+        None => Some(fut.await),
+    }
+}
+
+/// Why an attempt on a server failed, for [`Tried`].
+fn reason(e: &ClientError) -> String {
+    match e {
+        ClientError::Unreachable { reason, .. } | ClientError::NoLeader { reason, .. } => {
+            reason.clone()
+        }
+        e => e.to_string(),
+    }
+}
+
+/// The client address a "not the leader: node N is at HOST:PORT" answer
+/// names, if any.
+fn leader_hint(reason: &str) -> Option<&str> {
+    let (_, rest) = reason.split_once(" is at ")?;
+    rest.split([';', ' ']).next().filter(|a| !a.is_empty())
+}
+
 /// A connected, attested client acting as one or more proven keys.
 pub struct Client {
     url: String,
@@ -72,6 +126,10 @@ pub struct Client {
     stream: Option<QueryStream>,
     /// The broker's requests over plain TCP instead of gRPC, when set.
     tcp: Option<TcpTransport>,
+    /// When to give up, if ever.
+    deadline: Option<Deadline>,
+    /// The servers tried for the current request, and why each failed.
+    tried: Tried,
 }
 
 /// The services, all over the same session.
@@ -198,25 +256,53 @@ impl Client {
         policy: Policy,
         keypairs: Vec<schnorrkel::Keypair>,
     ) -> Result<Self, ClientError> {
+        Self::connect_by(url, policy, keypairs, None).await
+    }
+
+    /// Like [`Client::connect`], giving up at `deadline` (then, and for
+    /// every later request of this client, with an error naming every
+    /// server tried and why each failed).
+    pub async fn connect_by(
+        url: &str,
+        policy: Policy,
+        keypairs: Vec<schnorrkel::Keypair>,
+        deadline: Option<Deadline>,
+    ) -> Result<Self, ClientError> {
         check_key_count(&keypairs)?;
         let servers = server_list(url)?;
+        let mut tried = Tried::default();
         let mut last = None;
         for url in &servers {
-            let result = async {
+            let attempt = async {
                 let channel = dial(url).await?;
                 Self::over(channel, url, policy.clone(), keypairs.clone()).await
-            }
-            .await;
+            };
+            let Some(result) = until(deadline, attempt).await else {
+                tried.note(url, "no answer before the deadline");
+                return Err(deadline.expect("a deadline passed").timed_out(&tried));
+            };
             match result {
                 Ok(mut client) => {
                     client.servers = servers.clone();
+                    client.deadline = deadline;
                     return Ok(client);
                 }
-                Err(e @ ClientError::Unreachable { .. }) => last = Some(e),
+                Err(e @ (ClientError::Unreachable { .. } | ClientError::NoLeader { .. })) => {
+                    tried.note(url, reason(&e));
+                    last = Some(e);
+                }
                 Err(e) => return Err(e),
             }
         }
-        Err(last.expect("at least one server"))
+        match servers.len() {
+            1 => Err(last.expect("one server")),
+            _ => Err(ClientError::NoServer(tried)),
+        }
+    }
+
+    /// Gives up on every later request at `deadline`.
+    pub fn set_deadline(&mut self, deadline: Option<Deadline>) {
+        self.deadline = deadline;
     }
 
     /// Attempts per request: with several servers, enough to ride out
@@ -228,41 +314,79 @@ impl Client {
         }
     }
 
-    /// Moves to the next server of the cluster, with a new session.
-    async fn fail_over(&mut self) -> Result<(), ClientError> {
+    /// Moves to another server of the cluster, with a new session: the
+    /// one `hint` names (the leader, as a follower saw it) if it is in the
+    /// list, else the next one that answers (a dead one is skipped).
+    async fn fail_over(&mut self, hint: Option<String>) -> Result<(), ClientError> {
         let at = self
             .servers
             .iter()
             .position(|s| *s == self.url)
             .unwrap_or(0);
         let n = self.servers.len();
-        // The next server that answers (a dead one is skipped).
+        let hinted = hint
+            .and_then(|h| server_url(&h).ok())
+            .filter(|h| self.servers.contains(h) && *h != self.url);
+        let order: Vec<String> = hinted
+            .into_iter()
+            .chain((1..=n).map(|step| self.servers[(at + step) % n].clone()))
+            .collect();
         let mut fresh = None;
         let mut last = None;
-        for step in 1..=n {
-            let next = self.servers[(at + step) % n].clone();
+        for next in order {
             let attempt = async {
                 let channel = dial(&next).await?;
                 Self::over(channel, &next, self.policy.clone(), self.keypairs.clone()).await
             };
-            match attempt.await {
+            let Some(result) = until(self.deadline, attempt).await else {
+                self.tried.note(&next, "no answer before the deadline");
+                return Err(self.timed_out());
+            };
+            match result {
                 Ok(c) => {
                     fresh = Some(c);
                     break;
                 }
-                Err(e) => last = Some(e),
+                Err(e) => {
+                    self.tried.note(&next, reason(&e));
+                    last = Some(e);
+                }
             }
         }
         let Some(fresh) = fresh else {
             return Err(last.expect("at least one server"));
         };
         let servers = std::mem::take(&mut self.servers);
-        let (attempts, streaming) = (self.attempts, self.streaming);
+        let tried = std::mem::take(&mut self.tried);
+        let (attempts, streaming, deadline) = (self.attempts, self.streaming, self.deadline);
         *self = fresh;
         self.servers = servers;
         self.attempts = attempts;
         self.streaming = streaming;
+        self.deadline = deadline;
+        self.tried = tried;
         Ok(())
+    }
+
+    /// When this client gives up, if ever.
+    pub(crate) fn deadline(&self) -> Option<Deadline> {
+        self.deadline
+    }
+
+    /// The error for a passed deadline, noting that the current server
+    /// had not answered.
+    pub(crate) fn gave_up(&mut self) -> ClientError {
+        let url = self.url.clone();
+        self.tried.note(&url, "no answer before the deadline");
+        self.timed_out()
+    }
+
+    /// The error for a passed deadline.
+    fn timed_out(&self) -> ClientError {
+        match self.deadline {
+            Some(d) => d.timed_out(&self.tried),
+            None => ClientError::NoServer(self.tried.clone()),
+        }
     }
 
     /// Like [`Client::connect`], over an existing channel (one HTTP/2
@@ -299,6 +423,8 @@ impl Client {
             streaming: false,
             stream: None,
             tcp: None,
+            deadline: None,
+            tried: Tried::default(),
         })
     }
 
@@ -515,34 +641,71 @@ impl Client {
     ) -> Result<(Vec<u8>, bool), ClientError> {
         let mut retried = false;
         let mut attempt = 1;
+        let cluster = self.servers.len() > 1;
+        self.tried = Tried::default();
         loop {
-            match self.service_once(service, plaintext, response_len).await {
+            let Some(outcome) = until(
+                self.deadline,
+                self.service_once(service, plaintext, response_len),
+            )
+            .await
+            else {
+                let url = self.url.clone();
+                self.tried.note(&url, "no answer before the deadline");
+                return Err(self.timed_out());
+            };
+            match outcome {
                 Ok(r) => return Ok((r, retried)),
                 Err(
                     e @ (ClientError::SessionLost
                     | ClientError::Unreachable { .. }
                     | ClientError::NoLeader { .. }),
-                ) if attempt < self.attempt_limit() => {
+                ) => {
+                    let url = self.url.clone();
+                    self.tried.note(&url, reason(&e));
+                    if attempt >= self.attempt_limit() {
+                        return Err(if cluster {
+                            ClientError::NoServer(self.tried.clone())
+                        } else {
+                            e
+                        });
+                    }
                     tracing::info!(
                         "{e}; reconnecting (attempt {} of {})",
                         attempt + 1,
-                        self.attempts
+                        self.attempt_limit()
                     );
                     retried = true;
                     attempt += 1;
-                    let again = if self.servers.len() > 1 {
-                        self.fail_over().await
+                    let again = if cluster {
+                        let hint = leader_hint(&reason(&e)).map(str::to_owned);
+                        self.fail_over(hint).await
                     } else {
                         self.reconnect().await
                     };
-                    if let Err(e) = again {
-                        if attempt >= self.attempt_limit() {
-                            return Err(e);
+                    let pause = match again {
+                        Err(e @ ClientError::TimedOut { .. }) => return Err(e),
+                        Err(e) if attempt >= self.attempt_limit() => {
+                            return Err(if cluster {
+                                ClientError::NoServer(self.tried.clone())
+                            } else {
+                                e
+                            });
                         }
-                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                    } else if self.servers.len() > 1 {
+                        Err(_) => 200,
                         // Give an election time between servers.
-                        tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+                        Ok(()) if cluster => 150,
+                        Ok(()) => 0,
+                    };
+                    if pause > 0
+                        && until(
+                            self.deadline,
+                            tokio::time::sleep(std::time::Duration::from_millis(pause)),
+                        )
+                        .await
+                        .is_none()
+                    {
+                        return Err(self.timed_out());
                     }
                 }
                 Err(e) => return Err(e),

@@ -4,6 +4,38 @@ use hush_wire::directory::DirectoryStatus;
 use hush_wire::{KeyProofStatus, Status};
 use thiserror::Error;
 
+/// Every server a client tried and the last reason each failed, in the
+/// order they were first tried.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tried(pub Vec<(String, String)>);
+
+impl Tried {
+    /// Records that `url` failed for `reason` (its last reason is kept).
+    pub fn note(&mut self, url: &str, reason: impl Into<String>) {
+        let reason = reason.into();
+        match self.0.iter_mut().find(|(u, _)| u == url) {
+            Some((_, r)) => *r = reason,
+            None => self.0.push((url.to_owned(), reason)),
+        }
+    }
+}
+
+impl std::fmt::Display for Tried {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("no server was reached");
+        }
+        f.write_str("servers tried: ")?;
+        for (i, (url, reason)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{url}: {reason}")?;
+        }
+        Ok(())
+    }
+}
+
 /// What went wrong talking to a hush broker.
 #[derive(Debug, Error)]
 pub enum ClientError {
@@ -25,6 +57,18 @@ pub enum ClientError {
         /// Why.
         reason: String,
     },
+    /// The deadline (`--timeout`) passed before any server answered.
+    #[error("no answer within {secs} s (--timeout, HUSH_TIMEOUT); {tried}")]
+    TimedOut {
+        /// The deadline, in seconds from the start.
+        secs: u64,
+        /// Every server tried, and why each failed.
+        tried: Tried,
+    },
+    /// Every server of a cluster was tried, each as often as allowed, and
+    /// none could take the request.
+    #[error("no server could take the request; {0}")]
+    NoServer(Tried),
     /// More keys than one session can prove.
     #[error("a session proves at most 4 keys, {0} were given; use one session per group of 4")]
     TooManyKeys(usize),

@@ -61,11 +61,13 @@ pub mod status;
 mod tcp;
 
 #[cfg(feature = "native")]
-pub use client::{Client, DEFAULT_ATTEMPTS, INBOX_REQUESTS, MAX_GRPC_MESSAGE, Read, server_url};
+pub use client::{
+    Client, DEFAULT_ATTEMPTS, Deadline, INBOX_REQUESTS, MAX_GRPC_MESSAGE, Read, server_url,
+};
 #[cfg(feature = "native")]
 pub use contacts::{Contact, Contacts};
 pub use e2e::{Opened, SealedPayload, VerifiedCard};
-pub use error::ClientError;
+pub use error::{ClientError, Tried};
 pub use identity::Identity;
 #[cfg(feature = "native")]
 pub use identity::Keystore;

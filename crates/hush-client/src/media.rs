@@ -6,6 +6,7 @@
 //! name, a blob id or a size finer than the class, and cannot match an
 //! upload to a download beyond the enclave's mix.
 
+use crate::client::until;
 use crate::session::ClientSession;
 use crate::{Client, ClientError};
 use chacha20poly1305::aead::{Aead, KeyInit};
@@ -228,14 +229,15 @@ impl Client {
         let mut retried = false;
         loop {
             let up = seal_upload(self.session(), acting_as, file)?;
-            let answer = self
-                .blobs()
-                .upload(UploadBlobRequest {
-                    session_id: self.session().id().0.to_vec(),
-                    sealed: up.sealed,
-                    body: up.body,
-                })
-                .await;
+            let mut blobs = self.blobs();
+            let call = blobs.upload(UploadBlobRequest {
+                session_id: self.session().id().0.to_vec(),
+                sealed: up.sealed,
+                body: up.body,
+            });
+            let Some(answer) = until(self.deadline(), call).await else {
+                return Err(self.gave_up());
+            };
             let answer = match answer {
                 Ok(a) => a.into_inner(),
                 Err(s) => match crate::client::rpc_error(self.url(), s) {
@@ -263,13 +265,14 @@ impl Client {
         let mut retried = false;
         loop {
             let (nonce, sealed) = seal_download(self.session(), attachment)?;
-            let r = self
-                .blobs()
-                .download(DownloadBlobRequest {
-                    session_id: self.session().id().0.to_vec(),
-                    sealed,
-                })
-                .await;
+            let mut blobs = self.blobs();
+            let call = blobs.download(DownloadBlobRequest {
+                session_id: self.session().id().0.to_vec(),
+                sealed,
+            });
+            let Some(r) = until(self.deadline(), call).await else {
+                return Err(self.gave_up());
+            };
             match r {
                 Ok(r) => {
                     let r = r.into_inner();

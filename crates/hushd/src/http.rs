@@ -260,6 +260,8 @@ pub fn routes(s: Services) -> axum::Router {
                         "role": node.role(),
                         "leader": node.leader_id(),
                         "voters": node.voters(),
+                        "voter": node.is_voter(),
+                        "applied_index": node.applied_index(),
                     }),
                 })
             }),

@@ -145,6 +145,7 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
             let node = crate::cluster::start(
                 id,
                 peers,
+                &settings.listen.to_string(),
                 settings.snapshot_every,
                 enclave.clone(),
                 stop.clone(),

@@ -4,36 +4,54 @@
 //! configured id (`--node-id`) in the high 32 bits and a random
 //! incarnation in the low 32.
 //!
-//! A node that has joined the cluster's enclaves ([`super::start`]) asks
-//! each peer in turn to admit it ([`become_voter`]); the leader
-//! ([`admit`]) adds it as a learner, waits until it holds the log as it
-//! stood, and then makes it a voter in place of any older incarnation of
-//! the same configured id, which it removes. Until then the old
-//! incarnation still counts toward the majority, and only a leader
-//! admits: a cluster that has lost its majority is started anew (a new
-//! secret, a new epoch), not revived node by node.
+//! Admission runs in two halves, so that neither depends on one call's
+//! timing:
+//! - a node that has joined the cluster's enclaves ([`super::start`])
+//!   asks the peers in turn to record it as a learner ([`admit`], on the
+//!   leader; a learner of an older incarnation of the same node is
+//!   dropped then), and then waits until it sees itself a voter in a
+//!   committed configuration ([`become_voter`]), asking again if a change
+//!   of leader lost its learner entry;
+//! - the leader, whichever node it is, promotes every learner that has
+//!   caught up ([`promote_loop`]): one configuration change at a time, the
+//!   learner in place of any older incarnation of its configured id.
+//!
+//! Until the new incarnation is a voter the old one still counts toward
+//! the majority, and only a leader admits: a cluster that has lost its
+//! majority is started anew (a new secret, a new epoch), not revived node
+//! by node. So an operator restarts one node at a time and waits until it
+//! is a voter again (`scripts/cluster.sh restart` does) before another
+//! may fail.
 
+use super::Peers;
 use super::network;
 use super::peer_auth;
-use super::types::TypeConfig;
+use super::types::{Member, TypeConfig};
 use anyhow::{Result, bail};
 use hush_enclave::EnclaveApi;
 use hush_wire::grpc::v1::PeerMessage;
-use openraft::{BasicNode, ChangeMembers, Raft};
+use openraft::{ChangeMembers, Raft, RaftMetrics, ServerState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tonic::Status;
 
 /// Bits of a raft id that hold the incarnation.
 const INCARNATION_BITS: u32 = 32;
 
-/// How long the leader waits for a new member to catch up before it
-/// answers "retry" (the peer call's own timeout is 5 s).
-pub const CATCH_UP_WAIT: Duration = Duration::from_secs(2);
+/// How often the leader looks for learners to promote.
+const PROMOTE_EVERY: Duration = Duration::from_millis(200);
 
-/// How long a node waits between rounds of asking its peers to admit it.
+/// A learner this close to the leader's last log entry has caught up: it
+/// becomes a voter (what it still lacks reaches it with the next appends).
+const CAUGHT_UP_MARGIN: u64 = 64;
+
+/// How long a node waits between rounds of asking its peers to record it.
 const RETRY: Duration = Duration::from_millis(300);
+
+/// How long a recorded learner waits to be promoted before it asks again
+/// (a new leader may have lost the uncommitted entry that recorded it).
+const ASK_AGAIN: Duration = Duration::from_secs(3);
 
 /// The raft id of incarnation `incarnation` of node `configured`.
 pub fn raft_id(configured: u64, incarnation: u32) -> u64 {
@@ -45,63 +63,62 @@ pub fn configured_id(raft_id: u64) -> u64 {
     raft_id >> INCARNATION_BITS
 }
 
-/// A node's request to be admitted as a voter.
+/// A node's request to be admitted.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AddRequest {
     /// Its raft id.
     pub raft_id: u64,
-    /// Its peer address.
-    pub addr: String,
+    /// Its addresses.
+    pub member: Member,
 }
 
 fn unavailable(what: &str, e: impl std::fmt::Display) -> Status {
     Status::unavailable(format!("{what}: {e}; retry"))
 }
 
-/// On the leader: admits `request`'s node as a voter, replacing older
-/// incarnations of its configured id. Idempotent: a node already a voter
-/// is admitted at once.
-pub async fn admit(raft: &Raft<TypeConfig>, request: AddRequest) -> Result<(), Status> {
-    if configured_id(request.raft_id) == 0 {
-        return Err(Status::invalid_argument("raft id 0 is not a node"));
+/// Whether the configuration `metrics` show is committed here (applied,
+/// which only a committed entry is) and not a joint one mid-change.
+fn settled(metrics: &RaftMetrics<u64, Member>) -> bool {
+    let config = &metrics.membership_config;
+    config.membership().get_joint_config().len() == 1
+        && config.log_id().map(|l| l.index) <= metrics.last_applied.map(|l| l.index)
+}
+
+/// Whether `raft_id` is a voter of a committed configuration in `metrics`.
+pub fn is_committed_voter(metrics: &RaftMetrics<u64, Member>, raft_id: u64) -> bool {
+    settled(metrics)
+        && metrics
+            .membership_config
+            .membership()
+            .voter_ids()
+            .any(|v| v == raft_id)
+}
+
+/// On the leader: records `request`'s node as a learner, dropping
+/// learners left by older incarnations of its configured id (one process
+/// runs a configured id). Idempotent; [`promote_loop`] makes it a voter.
+pub async fn admit(
+    raft: &Raft<TypeConfig>,
+    peers: &Peers,
+    request: AddRequest,
+) -> Result<(), Status> {
+    let node = configured_id(request.raft_id);
+    if !peers.0.contains_key(&node) {
+        return Err(Status::invalid_argument(format!(
+            "node {node} is not in this node's --peers"
+        )));
     }
     let metrics = raft.metrics().borrow().clone();
     if metrics.current_leader != Some(metrics.id) {
         return Err(Status::unavailable("not the leader; ask another peer"));
     }
     let config = metrics.membership_config.membership().clone();
-    if !config.voter_ids().any(|v| v == request.raft_id) {
-        if config.get_node(&request.raft_id).is_none() {
-            raft.add_learner(request.raft_id, BasicNode::new(&request.addr), false)
-                .await
-                .map_err(|e| unavailable("cannot add the learner", e))?;
-        }
-        // Caught up: it holds the log as it stood when it asked.
-        let target = metrics.last_log_index.unwrap_or(0);
-        raft.wait(Some(CATCH_UP_WAIT))
-            .metrics(
-                |m| {
-                    m.replication
-                        .as_ref()
-                        .and_then(|r| r.get(&request.raft_id).copied().flatten())
-                        .is_some_and(|l| l.index >= target)
-                },
-                "the new member has caught up",
-            )
+    if config.get_node(&request.raft_id).is_none() {
+        raft.add_learner(request.raft_id, request.member, false)
             .await
-            .map_err(|_| Status::unavailable("the new member is still catching up; retry"))?;
-        let node = configured_id(request.raft_id);
-        let voters: BTreeSet<u64> = config
-            .voter_ids()
-            .filter(|v| configured_id(*v) != node)
-            .chain([request.raft_id])
-            .collect();
-        raft.change_membership(ChangeMembers::ReplaceAllVoters(voters), false)
-            .await
-            .map_err(|e| unavailable("membership change not committed", e))?;
-        tracing::info!("node {node} (a new incarnation) is a voter");
+            .map_err(|e| unavailable("cannot add the learner", e))?;
+        tracing::info!("node {node} (a new incarnation) is a learner");
     }
-    // Learners left by incarnations that died before becoming voters.
     let config = raft
         .metrics()
         .borrow()
@@ -110,7 +127,7 @@ pub async fn admit(raft: &Raft<TypeConfig>, request: AddRequest) -> Result<(), S
         .clone();
     let stale: BTreeSet<u64> = config
         .learner_ids()
-        .filter(|l| configured_id(*l) == configured_id(request.raft_id))
+        .filter(|l| configured_id(*l) == node && *l != request.raft_id)
         .collect();
     if !stale.is_empty() {
         raft.change_membership(ChangeMembers::RemoveNodes(stale), false)
@@ -120,37 +137,94 @@ pub async fn admit(raft: &Raft<TypeConfig>, request: AddRequest) -> Result<(), S
     Ok(())
 }
 
+/// On every node, while it leads: promotes learners that have caught up.
+pub async fn promote_loop(raft: Raft<TypeConfig>, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(PROMOTE_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+        if let Err(e) = promote_once(&raft).await {
+            tracing::debug!("promotion not committed: {e}");
+        }
+    }
+}
+
+/// One round of [`promote_loop`]: at most one configuration change.
+async fn promote_once(raft: &Raft<TypeConfig>) -> Result<(), String> {
+    let metrics = raft.metrics().borrow().clone();
+    if metrics.current_leader != Some(metrics.id)
+        || metrics.state != ServerState::Leader
+        || !settled(&metrics)
+    {
+        return Ok(());
+    }
+    let config = metrics.membership_config.membership().clone();
+    let last = metrics.last_log_index.unwrap_or(0);
+    let caught_up = |learner: u64| {
+        metrics
+            .replication
+            .as_ref()
+            .and_then(|r| r.get(&learner).copied().flatten())
+            .is_some_and(|l| l.index + CAUGHT_UP_MARGIN >= last)
+    };
+    let Some(learner) = config.learner_ids().find(|l| caught_up(*l)) else {
+        return Ok(());
+    };
+    let node = configured_id(learner);
+    let voters: BTreeSet<u64> = config
+        .voter_ids()
+        .filter(|v| configured_id(*v) != node)
+        .chain([learner])
+        .collect();
+    raft.change_membership(ChangeMembers::ReplaceAllVoters(voters), false)
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("node {node} (a new incarnation) is a voter");
+    Ok(())
+}
+
 /// On a node that has joined the enclaves: asks the peers at `peers` in
-/// turn to admit it until the leader has.
+/// turn to record it until the leader has, then waits until it is a
+/// voter in a committed configuration.
 pub async fn become_voter(
     enclave: &dyn EnclaveApi,
-    raft_id: u64,
-    own: &str,
+    raft: &Raft<TypeConfig>,
+    request: AddRequest,
     peers: &[String],
     stop: &tokio::sync::watch::Receiver<bool>,
 ) -> Result<()> {
-    let body = serde_json::to_vec(&AddRequest {
-        raft_id,
-        addr: own.to_owned(),
-    })?;
+    let me = request.raft_id;
+    let body = serde_json::to_vec(&request)?;
+    let mut metrics = raft.metrics();
+    let mut asked: Option<Instant> = None;
     loop {
-        for addr in peers {
-            match ask_to_admit(enclave, addr, &body).await {
-                Ok(()) => {
-                    tracing::info!("admitted as a voter (asked {addr})");
-                    return Ok(());
+        let now = metrics.borrow_and_update().clone();
+        if is_committed_voter(&now, me) {
+            tracing::info!("a voter of the cluster");
+            return Ok(());
+        }
+        let recorded = now.membership_config.membership().get_node(&me).is_some();
+        if asked.is_none_or(|at| !recorded && at.elapsed() >= ASK_AGAIN) {
+            for addr in peers {
+                match ask_to_admit(enclave, addr, &body).await {
+                    Ok(()) => {
+                        tracing::info!("recorded as a learner (asked {addr}); catching up");
+                        asked = Some(Instant::now());
+                        break;
+                    }
+                    Err(e) => tracing::debug!("admission through {addr}: {}", e.message()),
                 }
-                Err(e) => tracing::debug!("admission through {addr}: {}", e.message()),
             }
         }
         if *stop.borrow() {
             bail!("stopped before being admitted to the cluster");
         }
-        tokio::time::sleep(RETRY).await;
+        let _ = tokio::time::timeout(RETRY, metrics.changed()).await;
     }
 }
 
-/// One request to the peer at `addr` to admit this node, tagged by this
+/// One request to the peer at `addr` to record this node, tagged by this
 /// node's enclave; only an answer its enclave accepts counts as yes.
 async fn ask_to_admit(enclave: &dyn EnclaveApi, addr: &str, body: &[u8]) -> Result<(), Status> {
     let mut client =

@@ -2,13 +2,16 @@
 //! through a raft log (openraft) of the enclaves' sealed entries.
 //!
 //! - Start-up ([`start`]): the node with the lowest id founds the cluster
-//!   (its enclave makes the cluster secret) when no peer is a member yet;
-//!   every other node's enclave joins through a member's, by the mutually
-//!   attested handshake of `hush_enclave::cluster::join`, and then asks
-//!   the leader to make it a voter ([`membership`]). A node keeps nothing
-//!   across a restart, so each start is a new member: its raft id is its
-//!   configured id with a fresh incarnation, and the leader replaces the
-//!   old incarnation by the new one once the new one has caught up.
+//!   (its enclave makes the cluster secret) only when every other node
+//!   answers and none is a member (the cluster's first start); a restarted
+//!   founder, like every other node, joins: its enclave joins through a
+//!   member's, by the mutually attested handshake of
+//!   `hush_enclave::cluster::join`, and then it is admitted as a voter
+//!   ([`membership`]). A node keeps nothing across a restart, so each
+//!   start is a new member: its raft id is its configured id with a fresh
+//!   incarnation, and the leader replaces the old incarnation by the new
+//!   one once the new one has caught up. [`start`] returns once this node
+//!   is a voter in a committed configuration.
 //! - A request ([`Node::submit`]): only the leader takes it; its enclave
 //!   turns the client's sealed frame into a sealed entry chained after the
 //!   log's last one, raft replicates it, and when a quorum holds it every
@@ -29,14 +32,14 @@ use hush_enclave::{EnclaveApi, ServiceId};
 use hush_wire::SessionId;
 use hush_wire::grpc::v1::PeerMessage;
 use hush_wire::grpc::v1::peer_server::{Peer, PeerServer};
-use openraft::{BasicNode, Config, Raft};
+use openraft::{Config, Raft};
 use proposer::{Change, not_leader};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tonic::{Request, Response, Status};
-use types::TypeConfig;
+use types::{Member, TypeConfig};
 
 /// Log entries between snapshots, by default.
 pub const DEFAULT_SNAPSHOT_EVERY: u64 = 100_000;
@@ -92,6 +95,8 @@ pub struct Node {
     peers: Peers,
     /// The proposer task's queue.
     proposals: proposer::Proposals,
+    /// The configuration as of the last entry applied here (committed).
+    applied: store::AppliedMembership,
 }
 
 impl Node {
@@ -104,20 +109,36 @@ impl Node {
             .map(membership::configured_id)
     }
 
-    /// The voters' configured ids, in order (an id appears twice while a
-    /// new incarnation of a node replaces its old one).
+    /// The voters' configured ids in the committed configuration as of
+    /// the last entry applied here, in order: every node that has applied
+    /// as far reports the same (an id appears twice in the joint
+    /// configuration while a new incarnation of a node replaces its old
+    /// one).
     pub fn voters(&self) -> Vec<u64> {
-        let mut voters: Vec<u64> = self
-            .raft
-            .metrics()
-            .borrow()
-            .membership_config
+        let applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
+        let mut voters: Vec<u64> = applied
             .membership()
             .voter_ids()
             .map(membership::configured_id)
             .collect();
         voters.sort_unstable();
         voters
+    }
+
+    /// Whether this incarnation is a voter of the committed configuration
+    /// as of the last entry applied here.
+    pub fn is_voter(&self) -> bool {
+        let applied = self.applied.lock().unwrap_or_else(|e| e.into_inner());
+        applied.membership().voter_ids().any(|v| v == self.raft_id)
+    }
+
+    /// The index of the last log entry applied here.
+    pub fn applied_index(&self) -> u64 {
+        self.raft
+            .metrics()
+            .borrow()
+            .last_applied
+            .map_or(0, |l| l.index)
     }
 
     /// This node's role, for health and metrics.
@@ -219,6 +240,8 @@ pub async fn tick_loop(node: Arc<Node>, mut stop: tokio::sync::watch::Receiver<b
 pub struct PeerService {
     enclave: Arc<dyn EnclaveApi>,
     raft: Arc<OnceLock<Raft<TypeConfig>>>,
+    /// The cluster's nodes (only they are admitted).
+    peers: Peers,
     /// One membership change at a time.
     changes: Arc<tokio::sync::Mutex<()>>,
 }
@@ -319,7 +342,7 @@ impl PeerService {
                 let request: membership::AddRequest = parse(&msg.body)?;
                 let raft = raft()?;
                 let _one_at_a_time = self.changes.lock().await;
-                membership::admit(&raft, request).await?;
+                membership::admit(&raft, &self.peers, request).await?;
                 json("member-added", &())
             }
             other => Err(Status::invalid_argument(format!(
@@ -338,7 +361,14 @@ impl PeerService {
                     tokio::task::spawn_blocking(move || enclave.admit_start(&msg.body))
                         .await
                         .map_err(|_| Status::internal("enclave task failed"))?
-                        .map_err(|e| Status::failed_precondition(e.to_string()))?;
+                        .map_err(|e| match e {
+                            // Its own code: a founder founds only when
+                            // every peer answers this.
+                            hush_enclave::cluster::JoinError::NotMember => {
+                                Status::not_found(e.to_string())
+                            }
+                            e => Status::failed_precondition(e.to_string()),
+                        })?;
                 Ok(Response::new(PeerMessage {
                     kind: "join-reply".into(),
                     body: reply,
@@ -363,8 +393,22 @@ impl PeerService {
     }
 }
 
+/// Why a join through a peer did not happen.
+enum JoinFailure {
+    /// The peer answered that its enclave is not a member of a cluster.
+    NotMember,
+    /// Anything else (unreachable, refused, not attested).
+    Other(anyhow::Error),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for JoinFailure {
+    fn from(e: E) -> Self {
+        Self::Other(e.into())
+    }
+}
+
 /// Joins through `addr`'s enclave: hello, reply, proof, secret.
-async fn join_through(enclave: &Arc<dyn EnclaveApi>, addr: &str) -> Result<()> {
+async fn join_through(enclave: &Arc<dyn EnclaveApi>, addr: &str) -> Result<(), JoinFailure> {
     let mut client = network::peer_client(addr)?;
     let hello = enclave.join_start()?;
     let reply = client
@@ -373,7 +417,11 @@ async fn join_through(enclave: &Arc<dyn EnclaveApi>, addr: &str) -> Result<()> {
             body: hello,
             ..Default::default()
         })
-        .await?
+        .await
+        .map_err(|s| match s.code() {
+            tonic::Code::NotFound => JoinFailure::NotMember,
+            _ => JoinFailure::Other(s.into()),
+        })?
         .into_inner();
     let proof = enclave.join_reply(&reply.body)?;
     let secret = client
@@ -394,6 +442,7 @@ async fn join_through(enclave: &Arc<dyn EnclaveApi>, addr: &str) -> Result<()> {
 pub async fn start(
     id: u64,
     peers: Peers,
+    client_addr: &str,
     snapshot_every: u64,
     enclave: Arc<dyn EnclaveApi>,
     stop: tokio::sync::watch::Receiver<bool>,
@@ -407,6 +456,7 @@ pub async fn start(
     let service = PeerService {
         enclave: enclave.clone(),
         raft: raft_cell.clone(),
+        peers: peers.clone(),
         changes: Arc::default(),
     };
     let listen: SocketAddr = own.parse()?;
@@ -430,8 +480,10 @@ pub async fn start(
         }
     });
 
-    // Join through any member; the lowest id founds the cluster if no
-    // peer is a member yet (the first start). A restarted node joins.
+    // Join through any member. The lowest id founds the cluster only when
+    // every other node answers that it is not a member (the cluster's
+    // first start): a restarted founder that merely failed to reach a
+    // member must not found a second cluster beside the first.
     let founder = *peers.0.keys().next().expect("at least two peers");
     let members: Vec<String> = peers
         .0
@@ -440,21 +492,35 @@ pub async fn start(
         .map(|(_, a)| a.clone())
         .collect();
     let mut founded = false;
+    let mut waiting_said = false;
     'joined: loop {
+        let mut fresh = 0;
         for addr in &members {
             match join_through(&enclave, addr).await {
                 Ok(()) => {
                     tracing::info!("joined the cluster through {addr}");
                     break 'joined;
                 }
-                Err(e) => tracing::debug!("join through {addr}: {e:#}"),
+                Err(JoinFailure::NotMember) => fresh += 1,
+                Err(JoinFailure::Other(e)) => tracing::debug!("join through {addr}: {e:#}"),
             }
         }
-        if id == founder {
+        if id == founder && fresh == members.len() {
             enclave.found_cluster()?;
             founded = true;
-            tracing::info!("no peer is a member yet: founded the cluster");
+            tracing::info!("every peer answered and none is a member: founded the cluster");
             break;
+        }
+        if !waiting_said {
+            tracing::info!(
+                "waiting for a member to join through{}",
+                if id == founder {
+                    " (or for every peer, to found the cluster)"
+                } else {
+                    ""
+                }
+            );
+            waiting_said = true;
         }
         if *stop.borrow() {
             bail!("stopped before joining the cluster");
@@ -475,25 +541,42 @@ pub async fn start(
     };
     let raft_id = membership::raft_id(id, rand::random());
     let log = store::LogStore::default();
+    let state_machine = store::StateMachine::new(enclave.clone());
+    let applied = state_machine.membership();
     let raft = Raft::new(
         raft_id,
         Arc::new(config.validate()?),
         network::Network {
             enclave: enclave.clone(),
+            peers: peers.clone(),
         },
         log.clone(),
-        store::StateMachine::new(enclave.clone()),
+        state_machine,
     )
     .await?;
     let _ = raft_cell.set(raft.clone());
+    let me = Member {
+        peer: own.clone(),
+        client: client_addr.to_owned(),
+    };
+    // Whoever leads promotes learners that have caught up.
+    tokio::spawn(membership::promote_loop(raft.clone(), stop.clone()));
     if founded {
         // The founder starts alone; the others join as they come up.
-        let members = BTreeMap::from([(raft_id, BasicNode::new(&own))]);
+        let members = BTreeMap::from([(raft_id, me)]);
         raft.initialize(members)
             .await
             .context("cannot initialize the cluster")?;
+        let mut metrics = raft.metrics();
+        while !membership::is_committed_voter(&metrics.borrow_and_update(), raft_id) {
+            metrics.changed().await.context("raft stopped")?;
+        }
     } else {
-        membership::become_voter(&*enclave, raft_id, &own, &members, &stop).await?;
+        let request = membership::AddRequest {
+            raft_id,
+            member: me,
+        };
+        membership::become_voter(&*enclave, &raft, request, &members, &stop).await?;
     }
     let proposals = proposer::Proposer {
         raft: raft.clone(),
@@ -509,5 +592,6 @@ pub async fn start(
         raft,
         peers,
         proposals,
+        applied,
     }))
 }

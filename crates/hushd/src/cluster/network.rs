@@ -4,13 +4,20 @@
 //! membership request as JSON, and the enclaves' join handshake as bytes.
 //! Every raft message and answer is tagged by the sending enclave and
 //! checked by the receiving one ([`super::peer_auth`]).
+//!
+//! A node dials each peer at that peer's address in its own `--peers`,
+//! not at the address the peer announced when it joined: where a peer is
+//! reached from depends on who reaches it (a NAT, a container network, or
+//! the nemesis test's fault-injecting proxies, one per direction).
 
+use super::Peers;
+use super::membership::configured_id;
 use super::peer_auth;
+use super::types::Member;
 use super::types::TypeConfig;
 use hush_enclave::EnclaveApi;
 use hush_wire::grpc::v1::PeerMessage;
 use hush_wire::grpc::v1::peer_client::PeerClient;
-use openraft::BasicNode;
 use openraft::error::{NetworkError, RPCError, RaftError, Unreachable};
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
@@ -59,6 +66,8 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, postcard::Error> {
 pub struct Network {
     /// This node's enclave, which tags its messages and checks answers.
     pub enclave: Arc<dyn EnclaveApi>,
+    /// Where this node reaches its peers.
+    pub peers: Peers,
 }
 
 /// A client to one peer.
@@ -72,9 +81,14 @@ pub struct Peer {
 impl RaftNetworkFactory<TypeConfig> for Network {
     type Network = Peer;
 
-    async fn new_client(&mut self, target: NodeId, node: &BasicNode) -> Peer {
+    async fn new_client(&mut self, target: NodeId, node: &Member) -> Peer {
+        let addr = self
+            .peers
+            .0
+            .get(&configured_id(target))
+            .unwrap_or(&node.peer);
         Peer {
-            client: peer_client(&node.addr).ok(),
+            client: peer_client(addr).ok(),
             target,
             enclave: self.enclave.clone(),
         }
@@ -91,7 +105,7 @@ impl Peer {
         kind: &str,
         req: &Req,
         data: Vec<u8>,
-    ) -> Result<Resp, RPCError<NodeId, BasicNode, E>> {
+    ) -> Result<Resp, RPCError<NodeId, Member, E>> {
         let client = self.client.as_mut().ok_or_else(|| {
             RPCError::Unreachable(Unreachable::new(&std::io::Error::other("bad peer address")))
         })?;
@@ -126,7 +140,7 @@ impl RaftNetwork<TypeConfig> for Peer {
         &mut self,
         rpc: AppendEntriesRequest<TypeConfig>,
         _option: RPCOption,
-    ) -> Result<AppendEntriesResponse<NodeId>, RPCError<NodeId, BasicNode, RaftError<NodeId>>> {
+    ) -> Result<AppendEntriesResponse<NodeId>, RPCError<NodeId, Member, RaftError<NodeId>>> {
         self.call("append", &rpc, Vec::new()).await
     }
 
@@ -136,7 +150,7 @@ impl RaftNetwork<TypeConfig> for Peer {
         _option: RPCOption,
     ) -> Result<
         InstallSnapshotResponse<NodeId>,
-        RPCError<NodeId, BasicNode, RaftError<NodeId, openraft::error::InstallSnapshotError>>,
+        RPCError<NodeId, Member, RaftError<NodeId, openraft::error::InstallSnapshotError>>,
     > {
         let data = std::mem::take(&mut rpc.data);
         self.call("snapshot", &rpc, data).await
@@ -146,7 +160,7 @@ impl RaftNetwork<TypeConfig> for Peer {
         &mut self,
         rpc: VoteRequest<NodeId>,
         _option: RPCOption,
-    ) -> Result<VoteResponse<NodeId>, RPCError<NodeId, BasicNode, RaftError<NodeId>>> {
+    ) -> Result<VoteResponse<NodeId>, RPCError<NodeId, Member, RaftError<NodeId>>> {
         self.call("vote", &rpc, Vec::new()).await
     }
 }

@@ -12,8 +12,8 @@ use super::types::{LogData, Sealed, TypeConfig};
 use super::{Peers, membership};
 use hush_enclave::{EnclaveApi, ServiceId};
 use hush_wire::SessionId;
+use openraft::Raft;
 use openraft::error::{ClientWriteError, RaftError};
-use openraft::{BasicNode, Raft};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tonic::Status;
@@ -72,15 +72,26 @@ pub struct Proposer {
     pub peers: Peers,
 }
 
-/// "Not the leader", naming the leader if known.
-pub fn not_leader(raft: &Raft<TypeConfig>, peers: &Peers) -> Status {
-    let leader = raft.metrics().borrow().current_leader;
-    match leader.map(membership::configured_id) {
-        Some(id) => Status::unavailable(format!(
-            "not the leader: node {id} (peer address {}) is; ask another server",
-            peers.0.get(&id).map_or("unknown", String::as_str)
-        )),
-        None => Status::unavailable(
+/// "Not the leader", naming the leader and its client address if known
+/// (clients parse "is at HOST:PORT" to go there next).
+pub fn not_leader(raft: &Raft<TypeConfig>, _peers: &Peers) -> Status {
+    let metrics = raft.metrics().borrow().clone();
+    let leader = metrics.current_leader;
+    let client = leader.and_then(|l| {
+        metrics
+            .membership_config
+            .membership()
+            .get_node(&l)
+            .map(|m| m.client.clone())
+    });
+    match (leader.map(membership::configured_id), client) {
+        (Some(id), Some(client)) => {
+            Status::unavailable(format!("not the leader: node {id} is at {client}; ask it"))
+        }
+        (Some(id), None) => {
+            Status::unavailable(format!("not the leader: node {id} is; ask another server"))
+        }
+        (None, _) => Status::unavailable(
             "no leader: the cluster is electing one or has lost its majority; retry shortly",
         ),
     }
@@ -180,7 +191,7 @@ fn answer(
     waiting: Vec<oneshot::Sender<Outcome>>,
     done: Result<
         openraft::raft::ClientWriteResponse<TypeConfig>,
-        RaftError<u64, ClientWriteError<u64, BasicNode>>,
+        RaftError<u64, ClientWriteError<u64, super::types::Member>>,
     >,
     raft: &Raft<TypeConfig>,
     peers: &Peers,

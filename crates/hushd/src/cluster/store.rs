@@ -7,7 +7,7 @@
 //! sealed (`hush_enclave::cluster::snapshot`), which the host keeps and
 //! forwards as opaque bytes of a length fixed by the configuration.
 
-use super::types::{Applied, LogData, Sealed, TypeConfig};
+use super::types::{Applied, LogData, Member, Sealed, TypeConfig};
 use hush_enclave::EnclaveApi;
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage, RaftStateMachine, Snapshot};
 use openraft::{
@@ -143,7 +143,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 /// A snapshot this node holds: its place in the log and the sealed state.
 #[derive(Clone)]
 struct Held {
-    meta: SnapshotMeta<NodeId, openraft::BasicNode>,
+    meta: SnapshotMeta<NodeId, Member>,
     sealed: Arc<Vec<u8>>,
 }
 
@@ -156,22 +156,43 @@ impl Held {
     }
 }
 
+/// The cluster's configuration as of the last applied entry: committed,
+/// so every node reports the same one once it has applied as far (shared
+/// with the node, which reports it in health).
+pub type AppliedMembership = Arc<Mutex<StoredMembership<NodeId, Member>>>;
+
 /// The state machine: the enclave's services.
 pub struct StateMachine {
     enclave: Arc<dyn EnclaveApi>,
     last_applied: Option<LogId<NodeId>>,
-    membership: StoredMembership<NodeId, openraft::BasicNode>,
+    membership: AppliedMembership,
     /// The last snapshot built or installed (shared with its builders).
     held: Arc<Mutex<Option<Held>>>,
 }
 
 impl StateMachine {
+    /// The configuration as of the last applied entry.
+    pub fn membership(&self) -> AppliedMembership {
+        self.membership.clone()
+    }
+
+    fn stored_membership(&self) -> StoredMembership<NodeId, Member> {
+        self.membership
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn set_membership(&self, m: StoredMembership<NodeId, Member>) {
+        *self.membership.lock().unwrap_or_else(|e| e.into_inner()) = m;
+    }
+
     /// The state machine over `enclave` (a replica).
     pub fn new(enclave: Arc<dyn EnclaveApi>) -> Self {
         Self {
             enclave,
             last_applied: None,
-            membership: StoredMembership::default(),
+            membership: AppliedMembership::default(),
             held: Arc::default(),
         }
     }
@@ -200,14 +221,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
 
     async fn applied_state(
         &mut self,
-    ) -> Result<
-        (
-            Option<LogId<NodeId>>,
-            StoredMembership<NodeId, openraft::BasicNode>,
-        ),
-        StorageError<NodeId>,
-    > {
-        Ok((self.last_applied, self.membership.clone()))
+    ) -> Result<(Option<LogId<NodeId>>, StoredMembership<NodeId, Member>), StorageError<NodeId>>
+    {
+        Ok((self.last_applied, self.stored_membership()))
     }
 
     async fn apply<I>(&mut self, entries: I) -> Result<Vec<Applied>, StorageError<NodeId>>
@@ -221,7 +237,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             match e.payload {
                 EntryPayload::Blank => out.push(Applied::default()),
                 EntryPayload::Membership(m) => {
-                    self.membership = StoredMembership::new(Some(e.log_id), m);
+                    self.set_membership(StoredMembership::new(Some(e.log_id), m));
                     out.push(Applied::default());
                 }
                 EntryPayload::Normal(LogData(batch)) => {
@@ -274,7 +290,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             .map(|s| Held {
                 meta: SnapshotMeta {
                     last_log_id: self.last_applied,
-                    last_membership: self.membership.clone(),
+                    last_membership: self.stored_membership(),
                     snapshot_id: format!(
                         "{}-{}-{:08x}",
                         self.last_applied.map_or(0, |l| l.index),
@@ -296,7 +312,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
 
     async fn install_snapshot(
         &mut self,
-        meta: &SnapshotMeta<NodeId, openraft::BasicNode>,
+        meta: &SnapshotMeta<NodeId, Member>,
         snapshot: Box<Cursor<Vec<u8>>>,
     ) -> Result<(), StorageError<NodeId>> {
         let sealed = snapshot.into_inner();
@@ -316,7 +332,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         );
         metrics::counter!("hush_cluster_snapshots_installed_total").increment(1);
         self.last_applied = meta.last_log_id;
-        self.membership = meta.last_membership.clone();
+        self.set_membership(meta.last_membership.clone());
         *self.held.lock().unwrap_or_else(|e| e.into_inner()) = Some(Held {
             meta: meta.clone(),
             sealed: Arc::new(sealed),

@@ -13,7 +13,27 @@ openraft::declare_raft_types!(
     pub TypeConfig:
         D = LogData,
         R = Applied,
+        Node = Member,
 );
+
+/// What the cluster's configuration records of a member: where its peers
+/// reach it (as it announced itself; each node dials its peers at the
+/// addresses of its own `--peers`, see [`super::network`]) and where
+/// clients reach it, so that a follower's "not the leader" can name the
+/// leader's client address.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    /// Its peer address (`HOST:PORT`).
+    pub peer: String,
+    /// Its client address (`HOST:PORT`, hushd's `--listen`).
+    pub client: String,
+}
+
+impl std::fmt::Display for Member {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "peers at {}, clients at {}", self.peer, self.client)
+    }
+}
 
 /// Sealed bytes from an enclave (an entry or an answer): bytes in the
 /// peers' binary encoding, base64 in JSON.

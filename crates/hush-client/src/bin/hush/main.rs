@@ -63,6 +63,16 @@ struct Cli {
     /// evidence can be accepted (with --allow-dev-attestation).
     #[arg(long, global = true, env = "HUSH_POLICY")]
     policy: Option<std::path::PathBuf>,
+    /// Give up SECS seconds after the first connection (0: never), with
+    /// an error naming every server tried and why each failed.
+    #[arg(
+        long,
+        global = true,
+        env = "HUSH_TIMEOUT",
+        default_value_t = 30,
+        value_name = "SECS"
+    )]
+    timeout: u64,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
@@ -306,6 +316,10 @@ enum ContactCommand {
 
 struct Ctx {
     cli_server: String,
+    /// --timeout, in seconds (0: none).
+    timeout: u64,
+    /// When this run gives up: set at its first connection.
+    deadline: std::cell::OnceCell<Option<hush_client::Deadline>>,
     tcp: Option<String>,
     allow_dev: bool,
     policy_file: Option<std::path::PathBuf>,
@@ -337,6 +351,15 @@ impl Ctx {
         })
     }
 
+    /// When this run gives up (--timeout): fixed at its first connection,
+    /// so passphrase prompts before it do not count.
+    fn deadline(&self) -> Option<hush_client::Deadline> {
+        *self.deadline.get_or_init(|| {
+            (self.timeout > 0)
+                .then(|| hush_client::Deadline::after(std::time::Duration::from_secs(self.timeout)))
+        })
+    }
+
     async fn connect(&self, id: &Identity) -> Result<Client> {
         let mut client = self.connect_grpc(id).await?;
         if let Some(addr) = &self.tcp {
@@ -348,7 +371,7 @@ impl Ctx {
     }
 
     async fn connect_grpc(&self, id: &Identity) -> Result<Client> {
-        Client::connect(&self.cli_server, self.policy()?, vec![id.keypair()]).await.map_err(|e| {
+        Client::connect_by(&self.cli_server, self.policy()?, vec![id.keypair()], self.deadline()).await.map_err(|e| {
             let hint = if matches!(e, hush_client::ClientError::Attestation(_)) && !self.allow_dev {
                 "\nhint: a local hushd uses dev attestation; pass --allow-dev-attestation (or HUSH_ALLOW_DEV_ATTESTATION=1) to accept it"
             } else {
@@ -733,6 +756,8 @@ async fn run(cli: Cli) -> Result<()> {
         Keystore::open(home.clone()).with_passphrase_source(std::sync::Arc::new(ask_passphrase));
     let ctx = Ctx {
         cli_server: cli.server.clone(),
+        timeout: cli.timeout,
+        deadline: std::cell::OnceCell::new(),
         tcp: cli.tcp.clone(),
         allow_dev,
         policy_file: cli.policy.clone(),

@@ -109,7 +109,7 @@ pub async fn server(ctx: &Ctx, cmd: ServerCommand) -> Result<()> {
     match cmd {
         ServerCommand::Verify => {
             let policy = ctx.policy()?;
-            let client = Client::connect(&ctx.cli_server, policy, Vec::new())
+            let client = Client::connect_by(&ctx.cli_server, policy, Vec::new(), ctx.deadline())
                 .await
                 .map_err(|e| anyhow::anyhow!("{}: {e}", ctx.cli_server))?;
             let session = client.session();
