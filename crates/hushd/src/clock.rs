@@ -8,18 +8,44 @@
 use crate::blobs::BlobStore;
 use crate::enclave_thread::EnclaveThread;
 use crate::verification::{self, CodeSender};
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Interval between ticks.
 pub const TICK: Duration = Duration::from_secs(1);
 
-/// Seconds since the Unix epoch.
+/// A file holding signed seconds to add to the host's clock, re-read at
+/// each reading (`--clock-offset-file`, for fault-injection tests: the
+/// host controls the time the enclave is handed in any case).
+static OFFSET_FILE: OnceLock<PathBuf> = OnceLock::new();
+
+/// The last offset read from [`OFFSET_FILE`] (kept when the file cannot
+/// be read or parsed).
+static OFFSET: AtomicI64 = AtomicI64::new(0);
+
+/// Shifts this process's clock by the seconds in `path` from now on.
+pub fn set_offset_file(path: PathBuf) {
+    let _ = OFFSET_FILE.set(path);
+}
+
+/// Seconds since the Unix epoch (shifted by the offset file, if any).
 pub fn unix_now() -> u64 {
-    SystemTime::now()
+    let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
-        .unwrap_or(0)
+        .unwrap_or(0);
+    if let Some(path) = OFFSET_FILE.get() {
+        if let Some(offset) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|t| t.trim().parse::<i64>().ok())
+        {
+            OFFSET.store(offset, Ordering::Relaxed);
+        }
+        return now.saturating_add_signed(OFFSET.load(Ordering::Relaxed));
+    }
+    now
 }
 
 /// Ticks until `shutdown` fires; after each tick, hands the verification

@@ -146,6 +146,11 @@ pub struct Settings {
     /// is then purged, and a node that needs it catches up from the
     /// snapshot.
     pub snapshot_every: u64,
+    /// For fault-injection tests: a file of signed seconds added to the
+    /// host's clock, re-read each second (the host controls the enclave's
+    /// time in any case).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock_offset_file: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -185,6 +190,7 @@ impl Default for Settings {
             broker_threads: None,
             demo: "auto".into(),
             snapshot_every: crate::cluster::DEFAULT_SNAPSHOT_EVERY,
+            clock_offset_file: None,
             node_id: None,
             peers: None,
             peer_policy: None,
@@ -405,6 +411,11 @@ pub struct Args {
     #[arg(long, env = "HUSH_SNAPSHOT_EVERY", value_name = "ENTRIES")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot_every: Option<u64>,
+    /// For fault-injection tests: add the signed seconds in FILE (re-read
+    /// each second) to this host's clock.
+    #[arg(long, hide = true, value_name = "FILE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub clock_offset_file: Option<PathBuf>,
 }
 
 impl Args {

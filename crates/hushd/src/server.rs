@@ -70,6 +70,9 @@ async fn blob_store(settings: &Settings) -> Result<Arc<dyn BlobStore>> {
 /// `cpus.enclave` if any (the caller has already confined itself, and so
 /// the runtime's workers, to `cpus.others`).
 pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>) -> Result<()> {
+    if let Some(path) = &settings.clock_offset_file {
+        clock::set_offset_file(path.clone());
+    }
     let listener = TcpListener::bind(settings.listen).await.with_context(|| {
         format!(
             "cannot listen on {} (is another hushd running? use --listen)",

@@ -21,17 +21,6 @@ use std::time::{Duration, Instant};
 const NODES: u64 = 3;
 const RECIPIENTS: usize = 16;
 
-/// A free port below the ephemeral range, so that no outgoing connection
-/// takes it between this check and hushd binding it.
-fn free_port() -> u16 {
-    loop {
-        let port = 20_000 + rand::random::<u16>() % 12_000;
-        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
-
 /// The cluster tests run one at a time: each starts three nodes.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -44,8 +33,8 @@ struct Cluster {
 
 impl Cluster {
     fn start() -> Self {
-        let peer_ports: Vec<u16> = (0..NODES).map(|_| free_port()).collect();
-        let client_ports: Vec<u16> = (0..NODES).map(|_| free_port()).collect();
+        let peer_ports: Vec<u16> = (0..NODES).map(|_| common::free_port()).collect();
+        let client_ports: Vec<u16> = (0..NODES).map(|_| common::free_port()).collect();
         let peers = peer_ports
             .iter()
             .enumerate()
@@ -58,16 +47,29 @@ impl Cluster {
             client_ports,
             nodes: (0..NODES).map(|_| None).collect(),
         };
-        for i in 0..NODES as usize {
-            c.start_node(i);
+        // Together: the founder founds once every peer answers.
+        let started: Vec<Hushd> = std::thread::scope(|s| {
+            let c = &c;
+            let starts: Vec<_> = (0..NODES as usize)
+                .map(|i| s.spawn(move || c.launch(i)))
+                .collect();
+            starts.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for (i, node) in started.into_iter().enumerate() {
+            c.nodes[i] = Some(node);
         }
         c
     }
 
     fn start_node(&mut self, i: usize) {
+        self.nodes[i] = Some(self.launch(i));
+    }
+
+    /// Starts node `i`; returns once it votes.
+    fn launch(&self, i: usize) -> Hushd {
         let listen = format!("127.0.0.1:{}", self.client_ports[i]);
         let id = (i + 1).to_string();
-        self.nodes[i] = Some(Hushd::start_on(
+        Hushd::start_on(
             &listen,
             &[
                 "--node-id",
@@ -85,7 +87,7 @@ impl Cluster {
                 "--snapshot-every",
                 "25",
             ],
-        ));
+        )
     }
 
     fn urls(&self) -> Vec<String> {

@@ -3,10 +3,24 @@
 
 #![allow(dead_code)]
 
+pub mod history;
+pub mod proxy;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+/// A free port below the ephemeral range, so that no outgoing connection
+/// takes it between this check and hushd binding it.
+pub fn free_port() -> u16 {
+    loop {
+        let port = 20_000 + rand::random::<u16>() % 12_000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
 
 /// A running hushd, killed on drop.
 pub struct Hushd {

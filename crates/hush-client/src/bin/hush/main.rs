@@ -981,6 +981,19 @@ async fn run(cli: Cli) -> Result<()> {
                 let already = match client.send(&me, &card, id, &plaintext).await {
                     Ok(()) => false,
                     Err(e) if retry && e.status() == Some(hush_wire::Status::AlreadyExists) => true,
+                    // No answer: it may have been stored. The same id makes
+                    // a retry safe (a new one could store it twice).
+                    Err(
+                        e @ (hush_client::ClientError::TimedOut { .. }
+                        | hush_client::ClientError::NoServer(_)
+                        | hush_client::ClientError::NoLeader { .. }
+                        | hush_client::ClientError::Unreachable { .. }),
+                    ) => {
+                        return Err(anyhow::anyhow!(
+                            "{e}\nthe message may have been stored; retry with the same id, which cannot store it twice: --id {}",
+                            id.to_hex()
+                        ));
+                    }
                     Err(e) => return Err(e.into()),
                 };
                 if ctx.json {

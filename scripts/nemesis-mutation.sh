@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The nemesis test's positive control: applies a deliberately broken
+# commit (scripts/mutations/forged-acks.patch: every follower's
+# acknowledgment of appended entries is forged, so the leader commits and
+# answers clients before a quorum holds the entries), runs the nemesis,
+# and succeeds only if the nemesis FAILS; the patch is always reverted.
+#
+#   scripts/nemesis-mutation.sh [SEED...]     # default: seeds 1 2 3
+set -uo pipefail
+cd "$(dirname "$0")/.."
+patch=scripts/mutations/forged-acks.patch
+git apply --check "$patch" || { echo "the mutation no longer applies: update $patch" >&2; exit 2; }
+git apply "$patch"
+trap 'git apply -R "$patch"' EXIT
+caught=0
+seeds=${*:-1 2 3}
+runs=$(echo $seeds | wc -w)
+for seed in $seeds; do
+    if HUSH_NEMESIS_SEED=$seed HUSH_NEMESIS_FAULTS=${HUSH_NEMESIS_FAULTS:-100} \
+        cargo test -q -p hushd --test nemesis the_cluster -- --nocapture >"target/nemesis-mutation-$seed.log" 2>&1; then
+        echo "seed $seed: the nemesis PASSED with forged acknowledgments (not caught)"
+    else
+        caught=$((caught + 1))
+        echo "seed $seed: caught: $(grep -a -m1 -E 'no linearization|not whole|panicked at' -A1 "target/nemesis-mutation-$seed.log" | tail -1)"
+    fi
+done
+echo "caught in $caught of $runs runs"
+[ "$caught" -eq "$runs" ]
