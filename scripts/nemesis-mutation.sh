@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The nemesis test's positive control: applies a deliberately broken
-# commit (scripts/mutations/forged-acks.patch: every follower's
-# acknowledgment of appended entries is forged, so the leader commits and
-# answers clients before a quorum holds the entries), runs the nemesis,
-# and succeeds only if the nemesis FAILS; the patch is always reverted.
+# commit (scripts/mutations/forged-acks.patch: a follower the leader
+# cannot reach counts as having acknowledged, so a leader cut off from the
+# others commits and answers clients before a quorum holds the entries),
+# runs the nemesis, and succeeds only if the nemesis FAILS; the patch is
+# always reverted. A mutation that does not build is an error, not a catch.
 #
 #   scripts/nemesis-mutation.sh [SEED...]     # default: seeds 1 2 3
 set -uo pipefail
@@ -12,6 +13,7 @@ patch=scripts/mutations/forged-acks.patch
 git apply --check "$patch" || { echo "the mutation no longer applies: update $patch" >&2; exit 2; }
 git apply "$patch"
 trap 'git apply -R "$patch"' EXIT
+cargo test -q -p hushd --test nemesis --no-run || { echo "the mutated tree does not build" >&2; exit 2; }
 caught=0
 seeds=${*:-1 2 3}
 runs=$(echo $seeds | wc -w)

@@ -343,6 +343,18 @@ impl Client {
                 return Err(self.timed_out());
             };
             match result {
+                // One cluster's replicas share its epoch; another
+                // cluster's answers would silently contradict this one's.
+                Ok(c) if c.session.epoch() != self.session.epoch() => {
+                    let e = ClientError::OtherCluster {
+                        url: c.url.clone(),
+                        theirs: c.session.epoch(),
+                        previous: self.url.clone(),
+                        ours: self.session.epoch(),
+                    };
+                    self.tried.note(&next, e.to_string());
+                    last = Some(e);
+                }
                 Ok(c) => {
                     fresh = Some(c);
                     break;

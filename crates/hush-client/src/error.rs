@@ -69,6 +69,22 @@ pub enum ClientError {
     /// none could take the request.
     #[error("no server could take the request; {0}")]
     NoServer(Tried),
+    /// Two servers of one `--server` list belong to different clusters
+    /// (their enclaves' epochs differ): what one stored the other does not
+    /// hold, so the client stops rather than mix their answers.
+    #[error(
+        "{url} belongs to another cluster (epoch {theirs:016x}) than {previous} (epoch {ours:016x}): the server list names two clusters, or a node founded a second one; fix the list or the cluster"
+    )]
+    OtherCluster {
+        /// The server just reached.
+        url: String,
+        /// Its epoch.
+        theirs: u64,
+        /// The server this client talked to before.
+        previous: String,
+        /// That one's epoch.
+        ours: u64,
+    },
     /// More keys than one session can prove.
     #[error("a session proves at most 4 keys, {0} were given; use one session per group of 4")]
     TooManyKeys(usize),

@@ -39,8 +39,14 @@ impl Hushd {
         Self::start_on("127.0.0.1:0", args)
     }
 
-    /// Starts hushd listening on `listen`.
+    /// Starts hushd listening on `listen`; returns once it serves (a
+    /// cluster node: once it votes), or panics after 3 minutes.
     pub fn start_on(listen: &str, args: &[&str]) -> Self {
+        Self::start_within(listen, args, Duration::from_secs(180))
+    }
+
+    /// Like [`Hushd::start_on`], giving up (and killing it) after `limit`.
+    pub fn start_within(listen: &str, args: &[&str], limit: Duration) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hushd"))
             .args(["--listen", listen, "--metrics-listen", "127.0.0.1:0"])
             .args(args)
@@ -49,12 +55,31 @@ impl Hushd {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("hushd starts");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        // Lines arrive through a thread that keeps draining stdout, so
+        // hushd never blocks on a full pipe.
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = std::time::Instant::now() + limit;
         let mut url = None;
         let mut metrics = None;
         let mut tcp = None;
-        for line in lines.by_ref() {
-            let line = line.expect("hushd stdout");
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = match rx.recv_timeout(left) {
+                Ok(line) => line,
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("hushd {args:?} did not start within {limit:?}");
+                }
+            };
             if let Some(rest) = line.strip_prefix("hushd: oblivious message broker listening on ") {
                 url = Some(rest.trim().to_owned());
             } else if let Some(rest) = line.strip_prefix("hushd: metrics on ") {
@@ -66,8 +91,6 @@ impl Hushd {
                 break;
             }
         }
-        // Keep draining stdout so hushd never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
         Self {
             child,
             url: url.expect("hushd printed its address"),
