@@ -43,11 +43,21 @@ for run in $(seq "$runs"); do
             sent=$((sent + 1))
         done
     }
-    if step start scripts/cluster.sh start && send10; then
+    # A start that reports success must have all three voting (checked
+    # here independently of cluster.sh's own wait).
+    complete() {
+        local st; st=$(scripts/cluster.sh status)
+        [ "$(echo "$st" | grep -c '"voter":true')" -eq 3 ] &&
+            [ "$(echo "$st" | grep -c '"voters":\[1,2,3\]')" -eq 3 ] &&
+            [ "$(echo "$st" | grep -o '"leader":[0-9]' | sort -u | wc -l)" -eq 1 ] ||
+            { echo "reported complete, but: $st"; return 1; }
+    }
+    if step start scripts/cluster.sh start && step "start check" complete && send10; then
         for round in 1 2; do
             out=$(scripts/cluster.sh kill-leader 2>&1) || { why="kill-leader $round: $out"; break; }
             killed=$(echo "$out" | sed -n 's/^killed node \([0-9]\).*/\1/p')
             step "restart $killed" scripts/cluster.sh restart "$killed" || break
+            step "restart check" complete || break
             send10 || break
         done
     fi

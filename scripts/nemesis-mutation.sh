@@ -23,7 +23,10 @@ for seed in $seeds; do
         echo "seed $seed: the nemesis PASSED with forged acknowledgments (not caught)"
     else
         caught=$((caught + 1))
-        echo "seed $seed: caught: $(grep -a -m1 -E 'no linearization|not whole|panicked at' -A1 "target/nemesis-mutation-$seed.log" | tail -1)"
+        log="target/nemesis-mutation-$seed.log"
+        why=$(grep -a -m1 'ids have no linearization' "$log" ||
+            grep -a -m1 -E 'not whole|did not start|panicked at' -A1 "$log" | tail -1)
+        echo "seed $seed: caught: $why"
     fi
 done
 echo "caught in $caught of $runs runs"

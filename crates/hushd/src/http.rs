@@ -261,7 +261,6 @@ pub fn routes(s: Services) -> axum::Router {
                         "leader": node.leader_id(),
                         "voters": node.voters(),
                         "voter": node.is_voter(),
-                        "applied_index": node.applied_index(),
                     }),
                 })
             }),

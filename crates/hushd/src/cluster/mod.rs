@@ -132,15 +132,6 @@ impl Node {
         applied.membership().voter_ids().any(|v| v == self.raft_id)
     }
 
-    /// The index of the last log entry applied here.
-    pub fn applied_index(&self) -> u64 {
-        self.raft
-            .metrics()
-            .borrow()
-            .last_applied
-            .map_or(0, |l| l.index)
-    }
-
     /// This node's role, for health and metrics.
     pub fn role(&self) -> &'static str {
         let m = self.raft.metrics().borrow().clone();
