@@ -47,18 +47,23 @@ impl Cluster {
             client_ports,
             nodes: (0..NODES).map(|_| None).collect(),
         };
-        // Together: the founder founds once every peer answers.
+        c.start_all();
+        c
+    }
+
+    /// Starts every node together: a founder founds only once every peer
+    /// answers that it is not a member.
+    fn start_all(&mut self) {
         let started: Vec<Hushd> = std::thread::scope(|s| {
-            let c = &c;
+            let c = &*self;
             let starts: Vec<_> = (0..NODES as usize)
                 .map(|i| s.spawn(move || c.launch(i)))
                 .collect();
             starts.into_iter().map(|h| h.join().unwrap()).collect()
         });
         for (i, node) in started.into_iter().enumerate() {
-            c.nodes[i] = Some(node);
+            self.nodes[i] = Some(node);
         }
-        c
     }
 
     fn start_node(&mut self, i: usize) {
@@ -637,9 +642,7 @@ fn a_computation_outlives_the_leader_that_created_it() {
     for i in 0..NODES as usize {
         cluster.kill(i);
     }
-    for i in 0..NODES as usize {
-        cluster.start_node(i);
-    }
+    cluster.start_all();
     let mut pc = Failover::new(cluster.urls(), vec![people[0].clone()]);
     let err = pc
         .run(Duration::from_secs(30), async |c| {
