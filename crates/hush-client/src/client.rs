@@ -940,6 +940,19 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_followers_leader_hint_is_its_client_address() {
+        assert_eq!(
+            leader_hint("not the leader: node 2 is at 127.0.0.1:7902; ask it"),
+            Some("127.0.0.1:7902")
+        );
+        assert_eq!(
+            leader_hint("not the leader: node 2 is; ask another server"),
+            None
+        );
+        assert_eq!(leader_hint("no leader: the cluster is electing one"), None);
+    }
     use crate::Identity;
 
     #[tokio::test]

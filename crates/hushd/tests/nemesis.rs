@@ -782,4 +782,24 @@ fn a_restarted_founder_cut_off_from_its_peers_founds_no_second_cluster() {
         })
         .unwrap();
     assert_eq!(r.status, Status::Ok, "the message is gone");
+
+    // A follower asked alone names the leader's client address (not its
+    // peer address), which a client given the whole list tries next.
+    let leader = cluster.leader().expect("a leader");
+    let follower = (leader + 1) % NODES;
+    let err = rt
+        .block_on(async {
+            let url = format!("127.0.0.1:{}", cluster.client_ports[follower]);
+            let mut c = Client::connect(&url, Policy::dev(), keys()).await?;
+            c.set_attempts(1);
+            let request = Request {
+                acting_as: recipient.public(),
+                op: WireOp::List,
+            };
+            c.execute(&request).await
+        })
+        .unwrap_err()
+        .to_string();
+    let at = format!("is at 127.0.0.1:{}", cluster.client_ports[leader]);
+    assert!(err.contains("not the leader") && err.contains(&at), "{err}");
 }
