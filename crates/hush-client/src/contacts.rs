@@ -70,8 +70,8 @@ impl Contacts {
             path: path.clone(),
             source,
         };
-        std::fs::create_dir_all(&self.dir).map_err(io)?;
-        std::fs::write(&path, format!("{}\n", card.to_text())).map_err(io)
+        crate::private_file::create_dir_all(&self.dir).map_err(io)?;
+        crate::private_file::replace(&path, format!("{}\n", card.to_text()).as_bytes()).map_err(io)
     }
 
     /// Loads contact `name`.
@@ -118,7 +118,8 @@ impl Contacts {
             text.push_str(&hex::encode(d.record().encode()));
             text.push('\n');
         }
-        std::fs::write(&path, text).map_err(|source| KeystoreError::Io { path, source })
+        crate::private_file::replace(&path, text.as_bytes())
+            .map_err(|source| KeystoreError::Io { path, source })
     }
 
     /// The devices of contact `name`, checked against its identity key;

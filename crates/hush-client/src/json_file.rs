@@ -31,8 +31,8 @@ pub(crate) fn save<T: Serialize>(path: &Path, value: &T) -> Result<(), KeystoreE
         source,
     };
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
+        crate::private_file::create_dir_all(dir).map_err(io)?;
     }
     let text = serde_json::to_string_pretty(value).expect("serialisable");
-    std::fs::write(path, text + "\n").map_err(io)
+    crate::private_file::replace(path, (text + "\n").as_bytes()).map_err(io)
 }

@@ -255,8 +255,8 @@ impl Keystore {
             source,
         };
         let parent = path.parent().expect("has a parent");
-        std::fs::create_dir_all(parent).map_err(io)?;
-        write_private(&path, file_for(&id, passphrase).as_bytes()).map_err(io)?;
+        crate::private_file::create_dir_all(parent).map_err(io)?;
+        crate::private_file::create_new(&path, file_for(&id, passphrase).as_bytes()).map_err(io)?;
         Ok(id)
     }
 
@@ -398,30 +398,9 @@ fn file_for(id: &Identity, passphrase: Option<&str>) -> Zeroizing<String> {
     Zeroizing::new(serde_json::to_string_pretty(&file).expect("serializable"))
 }
 
-/// Replaces `path` with `data` atomically (a private temporary file, then
-/// a rename), so a crash leaves the old file or the new one, never half.
+/// Replaces `path` with `data` atomically, owner-only.
 fn replace_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    let tmp = path.with_extension("json.tmp");
-    let _ = std::fs::remove_file(&tmp);
-    write_private(&tmp, data)?;
-    std::fs::rename(&tmp, path)
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(data)
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, data: &[u8]) -> std::io::Result<()> {
-    std::fs::write(path, data)
+    crate::private_file::replace(path, data)
 }
 
 #[cfg(test)]

@@ -51,6 +51,8 @@ pub mod media;
 #[cfg(feature = "native")]
 pub mod passphrase;
 #[cfg(feature = "native")]
+mod private_file;
+#[cfg(feature = "native")]
 pub mod read_state;
 #[cfg(feature = "native")]
 pub mod rendezvous;

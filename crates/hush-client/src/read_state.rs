@@ -80,10 +80,12 @@ impl ReadStates {
             path: path.clone(),
             source,
         };
-        std::fs::create_dir_all(&self.dir).map_err(io)?;
-        std::fs::write(
+        crate::private_file::create_dir_all(&self.dir).map_err(io)?;
+        crate::private_file::replace(
             &path,
-            serde_json::to_string(&state.read).expect("serialisable"),
+            serde_json::to_string(&state.read)
+                .expect("serialisable")
+                .as_bytes(),
         )
         .map_err(io)
     }

@@ -76,9 +76,13 @@ impl DevFileSender {
 
 impl CodeSender for DevFileSender {
     fn send(&self, identifier: &Identifier, code: VerificationCode) -> Result<()> {
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true);
+        // Whoever reads the codes can verify those identifiers: a file it
+        // creates is readable by hushd's user only.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut f = options
             .open(&self.path)
             .with_context(|| format!("cannot open {}", self.path.display()))?;
         writeln!(f, "{identifier} {code}")
@@ -248,4 +252,25 @@ pub async fn deliver(sender: Arc<dyn CodeSender>, batch: Vec<Verification>) {
         }
     })
     .await;
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_dev_codes_file_is_readable_by_hushds_user_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("codes.txt");
+        let sender = DevFileSender::new(path.clone());
+        let id = Identifier::email("alice@example.org").unwrap();
+        sender
+            .send(&id, VerificationCode::new(123_456).unwrap())
+            .unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("alice@example.org "), "{text}");
+    }
 }

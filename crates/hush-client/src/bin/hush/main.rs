@@ -747,10 +747,25 @@ fn text_envelope(text: &str) -> Result<EnvelopePlaintext> {
     EnvelopePlaintext::new(EnvelopeKind::Text, text.as_bytes()).context("message too long")
 }
 
+/// A yes/no environment variable: 1, true, yes, on (any case) or 0, false,
+/// no, off, empty; anything else is an error rather than a silent no.
+fn env_flag(name: &str, value: Option<&str>) -> Result<bool> {
+    let Some(value) = value else {
+        return Ok(false);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => anyhow::bail!("{name}={value:?} is not 1, true, yes or on (nor 0, false, no or off)"),
+    }
+}
+
 async fn run(cli: Cli) -> Result<()> {
     let allow_dev = cli.allow_dev_attestation
-        || std::env::var("HUSH_ALLOW_DEV_ATTESTATION")
-            .is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
+        || env_flag(
+            "HUSH_ALLOW_DEV_ATTESTATION",
+            std::env::var("HUSH_ALLOW_DEV_ATTESTATION").ok().as_deref(),
+        )?;
     let home = cli.home.clone().unwrap_or_else(Keystore::default_dir);
     let keys =
         Keystore::open(home.clone()).with_passphrase_source(std::sync::Arc::new(ask_passphrase));
@@ -1283,5 +1298,23 @@ fn main() {
             eprintln!("error: {e:#}");
         }
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::env_flag;
+
+    #[test]
+    fn yes_and_no_flags_take_the_usual_spellings_and_refuse_others() {
+        for yes in ["1", "true", "TRUE", "yes", "Yes", "on"] {
+            assert!(env_flag("X", Some(yes)).unwrap(), "{yes}");
+        }
+        for no in ["0", "false", "no", "off", ""] {
+            assert!(!env_flag("X", Some(no)).unwrap(), "{no}");
+        }
+        assert!(!env_flag("X", None).unwrap());
+        let err = env_flag("X", Some("maybe")).unwrap_err().to_string();
+        assert!(err.contains("X=\"maybe\""), "{err}");
     }
 }
