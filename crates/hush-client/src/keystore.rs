@@ -74,6 +74,14 @@ pub enum KeystoreError {
     /// The passphrase did not open the identity.
     #[error("wrong passphrase for identity {0:?}")]
     WrongPassphrase(String),
+    /// A protected secret hush will not open as it is.
+    #[error("cannot open the protected secret in {path}: {reason}")]
+    Protected {
+        /// The identity file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// A protected secret that is damaged.
     #[error("the protected secret in {path} is damaged: {reason}")]
     Damaged {
@@ -321,6 +329,10 @@ impl Keystore {
                     passphrase::ProtectError::Damaged(reason) => KeystoreError::Damaged {
                         path: path.clone(),
                         reason,
+                    },
+                    e @ passphrase::ProtectError::TooMuchWork(_) => KeystoreError::Protected {
+                        path: path.clone(),
+                        reason: e.to_string(),
                     },
                 })?;
                 if secret.len() != SECRET_LEN {
