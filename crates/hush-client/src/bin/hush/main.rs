@@ -629,21 +629,37 @@ fn describe(o: &Opened, name_of: impl Fn(&PublicKey) -> String, m: &Message, me:
 /// Set by `--raw`: received text is printed as it is.
 static RAW: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
-/// Text someone else wrote, safe for a terminal: control characters shown
-/// escaped (unless `--raw`).
+/// Text someone else wrote, safe for a terminal: control characters,
+/// and the invisible characters that reorder or hide text (bidirectional
+/// overrides, isolates and marks; zero-width spaces and joiners), shown
+/// escaped (unless `--raw`): "invoice \u{202e}fdp.exe" must not read as
+/// "invoice exe.pdf".
 fn safe_text(s: &str) -> String {
     if RAW.get().copied().unwrap_or(false) {
         return s.to_owned();
     }
     s.chars()
         .flat_map(|c| {
-            if c.is_control() {
+            if c.is_control() || is_invisible_format(c) {
                 c.escape_default().collect::<Vec<_>>()
             } else {
                 vec![c]
             }
         })
         .collect()
+}
+
+/// Invisible characters that reorder or hide text on a terminal.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}'                      // Arabic letter mark
+            | '\u{200b}'..='\u{200f}'   // zero-width space, joiners, LTR/RTL marks
+            | '\u{202a}'..='\u{202e}'   // bidi embeddings and overrides
+            | '\u{2060}'..='\u{2064}'   // word joiner, invisible operators
+            | '\u{2066}'..='\u{2069}'   // bidi isolates
+            | '\u{feff}' // zero-width no-break space
+    )
 }
 
 /// Environment variable scripts use to give a passphrase.
@@ -1304,6 +1320,14 @@ fn main() {
 #[cfg(test)]
 mod tests {
     use super::env_flag;
+
+    #[test]
+    fn text_that_would_reorder_or_hide_itself_is_escaped() {
+        let shown = super::safe_text("invoice \u{202e}fdp.exe and a\u{200b}b");
+        assert_eq!(shown, "invoice \\u{202e}fdp.exe and a\\u{200b}b");
+        // Ordinary text in any script is left alone.
+        assert_eq!(super::safe_text("héllo שלום 你好"), "héllo שלום 你好");
+    }
 
     #[test]
     fn yes_and_no_flags_take_the_usual_spellings_and_refuse_others() {
