@@ -176,6 +176,13 @@ fn two_accounts_find_each_other_and_reach_every_device() {
         assert_eq!(inbox[0]["from_name"], "bob");
     }
 
+    // The longest text (787 bytes) reaches both of a contact's devices
+    // when the sender has no other device to copy it to (it was refused
+    // as "too long to copy to your other devices").
+    let long = "x".repeat(787);
+    let sent = bob.json(&["send", "--as", "bob", "--to", "alice", &long]);
+    assert_eq!(sent["devices"], 2);
+
     // Alice answers from her phone: bob gets it, and her other device
     // (alice) gets a copy of what she sent.
     let sent = alice.json(&["send", "--as", "alice-phone", "--to", "bob", "hi bob"]);
