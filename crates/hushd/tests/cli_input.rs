@@ -95,3 +95,25 @@ fn received_control_characters_are_escaped_unless_raw() {
     );
     assert!(raw.ok && raw.stdout.contains(evil), "{:?}", raw.stdout);
 }
+
+/// A policy file with `allow_dev = true` warns on every use, as the flag
+/// does (it used to accept dev evidence silently).
+#[test]
+fn a_policy_that_allows_dev_evidence_warns() {
+    let server = Hushd::start(&[]);
+    let home = tempfile::tempdir().unwrap();
+    let policy = home.path().join("dev-policy.toml");
+    std::fs::write(&policy, "allow_dev = true\n").unwrap();
+    let run = hush_env(
+        home.path(),
+        &server.url,
+        &["--policy", policy.to_str().unwrap(), "server", "verify"],
+        &[],
+    );
+    assert!(run.ok, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: accepting DEV attestation"),
+        "{}",
+        run.stderr
+    );
+}

@@ -341,14 +341,19 @@ impl Ctx {
             Some(path) => Policy::load(path)?,
             None => Policy::default(),
         };
-        Ok(if self.allow_dev {
-            eprintln!(
-                "warning: accepting DEV attestation: the server's code and secrecy are NOT verified (local development only)"
-            );
+        let policy = if self.allow_dev {
             policy.allowing_dev()
         } else {
             policy
-        })
+        };
+        // On every use, whichever way it was allowed (flag, variable, or
+        // allow_dev = true in the policy file).
+        if policy.allows_dev() {
+            eprintln!(
+                "warning: accepting DEV attestation: the server's code and secrecy are NOT verified (local development only)"
+            );
+        }
+        Ok(policy)
     }
 
     /// When this run gives up (--timeout): fixed at its first connection,
