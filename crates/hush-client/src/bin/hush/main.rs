@@ -301,7 +301,8 @@ enum ContactCommand {
         card: Option<String>,
         #[command(flatten)]
         identifier: IdentifierArgs,
-        /// Your identity, for a look-up (it must have a verified account).
+        /// Your identity, for a look-up (it must have a verified account)
+        /// [default: your only identity, if you have one].
         #[arg(long = "as")]
         me: Option<String>,
     },
@@ -924,8 +925,26 @@ async fn run(cli: Cli) -> Result<()> {
                     card
                 }
                 (None, Some(identifier)) => {
-                    let me =
-                        me.context("a look-up acts as one of your identities: add --as NAME")?;
+                    // With one identity in the home, it is the one.
+                    let me = match me {
+                        Some(me) => me,
+                        None => {
+                            let (ids, _) = ctx.keys.list_public()?;
+                            match &ids[..] {
+                                [only] => only.name.clone(),
+                                [] => anyhow::bail!(
+                                    "a look-up acts as one of your identities, and you have none: create one with `hush id new NAME`"
+                                ),
+                                _ => anyhow::bail!(
+                                    "a look-up acts as one of your identities: add --as NAME (you have {})",
+                                    ids.iter()
+                                        .map(|i| i.name.as_str())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            }
+                        }
+                    };
                     let me = ctx.keys.load(&me)?;
                     let mut client = ctx.connect(&me).await?;
                     let account = client
