@@ -1,6 +1,6 @@
 //! A nemesis test in the manner of Jepsen: three hushd nodes on loopback,
 //! every peer link through a fault-injecting proxy of its own direction
-//! (`common::proxy`; this machine's tests run without network namespaces),
+//! (`common::proxy`: CI may lack root and iproute2 for network namespaces),
 //! clients creating, reading, deleting and listing messages concurrently,
 //! and a nemesis that, from a fixed seed, kills nodes with SIGKILL and
 //! restarts them (each restart a new incarnation that must be readmitted),
