@@ -44,10 +44,15 @@ ln -sf "$(command -v lld)" "$tools/lld/rust-lld"
 
 out=$root/web/pkg
 
+# hushd embeds this wasm (the /demo page), so it must carry no build paths
+# either: the source tree and cargo's home are remapped, as for hushd
+# itself (scripts/lib/build-hushd.sh; scripts/reproduce.sh checks).
+cargo_home="$(cd "${CARGO_HOME:-$HOME/.cargo}" && pwd -P)"
+
 PATH=$tools/lld:/usr/bin:$PATH \
 RUSTC=/usr/bin/rustc \
 RUSTC_BOOTSTRAP=1 \
-RUSTFLAGS='--cfg getrandom_backend="wasm_js"' \
+RUSTFLAGS="--cfg getrandom_backend=\"wasm_js\" --remap-path-prefix=$root=/hush --remap-path-prefix=$cargo_home=/cargo" \
 CARGO_PROFILE_RELEASE_DEBUG=0 \
 CARGO_PROFILE_RELEASE_OPT_LEVEL=s \
 CARGO_PROFILE_RELEASE_LTO=true \
