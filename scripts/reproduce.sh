@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Is the hushd TEE image reproducible?
+#
+#   scripts/reproduce.sh            # full check (~20 min on 2 cores)
+#   scripts/reproduce.sh --quick    # CI's cheaper check (~8 min cold)
+#   HUSH_REPRO_LEAK=1 scripts/reproduce.sh --quick   # must FAIL: shows the
+#                                   # check catches a leaked build path
+#
+# Full: clones this repository's HEAD twice, into two directories of
+# different names and depths, builds hushd and hush-init there one after
+# the other (scripts/lib/build-hushd.sh: pinned toolchain, --locked, paths
+# remapped, SOURCE_DATE_EPOCH), builds the image from each
+# (scripts/build-image.sh), and compares the SHA-256 of every output. Any
+# difference fails.
+#
+# Quick (CI): one build, in this checkout. Fails when a binary holds a path
+# of this build (this checkout's directory, cargo's or rustup's home, the
+# user's home) or today's date, the usual ways two builds come to differ;
+# then builds the initrd twice and compares it byte for byte.
+#
+# Either way it prints the hashes, the values docs/DEPLOYING.md lists.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/build-hushd.sh
+started=$(date +%s)
+
+if [ "${1:-}" = "--quick" ]; then
+    bin="$(build_hushd .)"
+    check_no_leaks "$bin/hushd" . && check_no_leaks "$bin/hush-init" . || {
+        echo "reproduce: FAILED: a build path or date is in the binary (see above)" >&2
+        exit 1
+    }
+    out="$(mktemp -d)"
+    trap 'rm -rf "$out"' EXIT
+    scripts/build-image.sh --out "$out/a" >/dev/null
+    touch "$bin/hushd" "$bin/hush-init" # other mtimes must not matter
+    scripts/build-image.sh --out "$out/b" >/dev/null
+    if ! cmp -s "$out/a/SHA256SUMS" "$out/b/SHA256SUMS"; then
+        diff "$out/a/SHA256SUMS" "$out/b/SHA256SUMS" >&2 || true
+        echo "reproduce: FAILED: two builds of the image differ" >&2
+        exit 1
+    fi
+    cat "$out/a/SHA256SUMS"
+    echo "reproduce: no build path or date in hushd or hush-init; the image built twice is identical ($(( $(date +%s) - started )) s)" >&2
+    exit 0
+fi
+
+repo="$(pwd -P)"
+commit="$(git rev-parse HEAD)"
+if ! git diff --quiet HEAD -- ':!target'; then
+    echo "reproduce: note: uncommitted changes are not part of the check (it builds $commit)" >&2
+fi
+base="$(mktemp -d "${TMPDIR:-/tmp}/hush-repro.XXXXXX")"
+trap 'rm -rf "$base"' EXIT
+dirs=("$base/first/hush" "$base/second/build/elsewhere")
+for i in 0 1; do
+    d="${dirs[$i]}"
+    mkdir -p "$(dirname "$d")"
+    git clone -q --no-local "$repo" "$d"
+    git -C "$d" checkout -q "$commit"
+    echo "reproduce: build $((i + 1)) of 2 in $d" >&2
+    (cd "$d" && scripts/build-image.sh --out "$d/out" >/dev/null)
+    (source scripts/lib/build-hushd.sh && check_no_leaks "$d/out/hushd" "$d" && check_no_leaks "$d/out/hush-init" "$d")
+done
+if ! cmp -s "${dirs[0]}/out/SHA256SUMS" "${dirs[1]}/out/SHA256SUMS"; then
+    diff "${dirs[0]}/out/SHA256SUMS" "${dirs[1]}/out/SHA256SUMS" >&2 || true
+    echo "reproduce: FAILED: two clean builds of $commit differ" >&2
+    exit 1
+fi
+cat "${dirs[0]}/out/SHA256SUMS"
+echo "reproduce: two clean builds of $commit, in two directories, are identical ($(( $(date +%s) - started )) s)" >&2
