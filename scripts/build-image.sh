@@ -7,7 +7,8 @@
 #
 # Output (default target/image/ATTESTATION/):
 #   vmlinuz      Debian's cloud kernel, pinned (scripts/lib/inputs.sh)
-#   initrd.cpio  /init (hush-init), /usr/bin/hushd, /etc/hush/hushd.toml,
+#   initrd.cpio  /init (hush-init), /usr/bin/hushd, /etc/hush/hushd.toml
+#                (packaging/image/hushd.toml),
 #                /etc/hush/modules and the modules it lists; nothing else:
 #                no shell, no login, no sshd
 #   cmdline      the kernel command line (measured with the rest)
@@ -73,19 +74,11 @@ for m in "${modules[@]}"; do
     echo "/lib/modules/$name" >>"$root/etc/hush/modules"
 done
 
-# hushd's configuration. Everything a deployment may change without
-# changing the measurement comes from outside the image (collateral, via
-# fw_cfg); everything else is here and measured.
-{
-    echo "# hushd in the TEE image (scripts/build-image.sh; docs/DEPLOYING.md)."
-    echo "listen = \"0.0.0.0:7878\""
-    echo "metrics_listen = \"0.0.0.0:7879\""
-    echo "attestation = \"$attestation\""
-    echo "demo = \"off\""
-    echo "blob_store = \"dir\""
-    echo "blob_dir = \"/var/lib/hush/blobs\""
-    echo "verification_file = \"/run/hush/verification-codes.txt\""
-} >"$root/etc/hush/hushd.toml"
+# hushd's configuration (measured with the rest of the initrd).
+sed "s/^attestation = \"tsm\"$/attestation = \"$attestation\"/" packaging/image/hushd.toml \
+    >"$root/etc/hush/hushd.toml"
+grep -q "^attestation = \"$attestation\"$" "$root/etc/hush/hushd.toml" ||
+    { echo "packaging/image/hushd.toml has no attestation = \"tsm\" line to set" >&2; exit 1; }
 
 mkdir -p "$out"
 rm -f "$out"/{vmlinuz,initrd.cpio,cmdline,SHA256SUMS}

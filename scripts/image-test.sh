@@ -8,8 +8,11 @@
 # IMAGE_DIR names one, boots it with TCG (no KVM needed) and user
 # networking that forwards a loopback port to the guest's hushd, then, with
 # the hush CLI on the host: alice sends bob a message, bob reads it back.
-# Also checks that the guest runs nothing but hush-init and hushd, from the
-# guest's own serial log. About a minute (the kernel boots in ~10 s).
+# Also checks that the guest runs nothing but hush-init and hushd, that
+# scripts/measure.sh's policy for it is one the client reads (and refuses
+# the dev evidence with), and that the TEE image (--attestation tsm),
+# booted where there is no TEE, stops with hushd's error rather than run
+# unattested. About a minute (the kernel boots in ~10 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,32 +66,48 @@ if ! grep -qF "$text" <<<"$got"; then
     exit 1
 fi
 echo "image-test: a message sent through the guest's hushd was read back" >&2
+
+# The policy scripts/measure.sh writes for this image is one the client
+# reads, and it pins hardware evidence: the guest's dev evidence is refused.
+scripts/measure.sh "$image" --out "$work/policy.toml" >/dev/null
+if verdict="$(target/debug/hush --server "http://127.0.0.1:$port" --policy "$work/policy.toml" server verify 2>&1)"; then
+    echo "image-test: a measured policy accepted dev evidence: $verdict" >&2
+    exit 1
+fi
+if ! grep -qi "dev" <<<"$verdict"; then
+    echo "image-test: the measured policy was refused for another reason: $verdict" >&2
+    exit 1
+fi
+echo "image-test: the measured policy is read, and refuses the guest's dev evidence: $(tail -1 <<<"$verdict")" >&2
 echo "image-test: the guest's hush-init said:" >&2
 grep "hush-init:" "$work/serial.log" | sed 's/^/  /' >&2
 
 # The guest runs no shell or other service: its only programs are
 # /init (hush-init) and /usr/bin/hushd (listed from the initrd itself).
-programs="$(python3 - "$image/initrd.cpio" <<'PY'
-import sys
-data = open(sys.argv[1], "rb").read()
-off = 0
-while True:
-    h = data[off:off + 110]
-    mode = int(h[14:22], 16); size = int(h[54:62], 16); namesize = int(h[94:102], 16)
-    name = data[off + 110:off + 110 + namesize - 1].decode()
-    if name == "TRAILER!!!":
-        break
-    start = (off + 110 + namesize + 3) & ~3
-    body = data[start:start + 4]
-    if mode & 0o170000 == 0o100000 and mode & 0o111:
-        print(name)
-    elif body == b"\x7fELF" and not name.endswith(".ko"):
-        print(name)
-    off = (start + size + 3) & ~3
-PY
-)"
+# (Nothing without an execute bit can be run: execve refuses it.)
+programs="$(python3 scripts/lib/cpio-cat.py "$image/initrd.cpio" --programs)"
 if [ "$(echo $programs)" != "init usr/bin/hushd" ]; then
     echo "image-test: the initrd holds other programs: $programs" >&2
     exit 1
 fi
 echo "image-test: the guest's only programs are: $(echo $programs)" >&2
+
+# The TEE image outside a TEE: hushd finds no configfs-tsm, says so, and
+# hush-init powers the guest off.
+tsm_image="$work/tsm"
+scripts/build-image.sh --attestation tsm --out "$tsm_image" >/dev/null
+timeout 180 qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 \
+    -kernel "$tsm_image/vmlinuz" -initrd "$tsm_image/initrd.cpio" -append "$(cat "$tsm_image/cmdline")" \
+    -netdev user,id=n0 -device virtio-net-pci,netdev=n0 \
+    -display none -monitor none -serial "file:$work/tsm-serial.log" -no-reboot || {
+    echo "image-test: the TEE image outside a TEE did not power off within 180 s:" >&2
+    tail -20 "$work/tsm-serial.log" >&2
+    exit 1
+}
+if ! grep -q "cannot start the enclave with TSM attestation" "$work/tsm-serial.log" ||
+    ! grep -q "hush-init: hushd exited" "$work/tsm-serial.log"; then
+    echo "image-test: the TEE image outside a TEE stopped without hushd's TSM error:" >&2
+    tail -20 "$work/tsm-serial.log" >&2
+    exit 1
+fi
+echo "image-test: the TEE image outside a TEE refuses to start: $(grep -m1 "cannot start the enclave" "$work/tsm-serial.log" | cut -c1-120)..." >&2

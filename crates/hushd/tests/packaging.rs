@@ -113,3 +113,113 @@ fn completions_and_manual_pages_come_from_the_clis() {
         "{man}"
     );
 }
+
+#[test]
+fn the_tee_image_configuration_is_valid_and_asks_for_tsm_evidence() {
+    let file = repo().join("packaging/image/hushd.toml");
+    check_config(&["--config".into(), file.display().to_string()]);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let config: toml::Table = text.parse().unwrap();
+    // scripts/build-image.sh swaps exactly this line for the dev image.
+    assert!(text.lines().any(|l| l == "attestation = \"tsm\""));
+    assert_eq!(config["listen"].as_str(), Some("0.0.0.0:7878"));
+    assert_eq!(config["demo"].as_str(), Some("off"));
+    // Nothing the guest keeps may point at a disk the host could read.
+    for key in ["blob_dir", "verification_file"] {
+        let path = config[key].as_str().unwrap();
+        assert!(
+            path.starts_with("/run/hush") || path.starts_with("/var/lib/hush"),
+            "{key} = {path}: outside the guest's in-memory directories"
+        );
+    }
+}
+
+/// The Gramine manifest template with Gramine's placeholders filled in as
+/// `gramine-manifest` would (paths of an installed Gramine).
+fn gramine_manifest() -> toml::Table {
+    let template =
+        std::fs::read_to_string(repo().join("packaging/gramine/hushd.manifest.template")).unwrap();
+    let rendered = template
+        .replace(
+            "{{ gramine.libos }}",
+            "/usr/lib/x86_64-linux-gnu/gramine/libsysdb.so",
+        )
+        .replace(
+            "{{ gramine.runtimedir() }}",
+            "/usr/lib/x86_64-linux-gnu/gramine/runtime/glibc",
+        )
+        .replace("{{ log_level }}", "error");
+    assert!(
+        !rendered.contains("{{"),
+        "a placeholder this test does not know: {}",
+        rendered.lines().find(|l| l.contains("{{")).unwrap()
+    );
+    rendered.parse().expect("the manifest is TOML")
+}
+
+#[test]
+fn the_gramine_manifest_runs_hushd_with_its_configuration_and_trusts_exactly_its_files() {
+    let m = gramine_manifest();
+    let libos = &m["libos"];
+    let loader = &m["loader"];
+    let sgx = &m["sgx"];
+    assert_eq!(libos["entrypoint"].as_str(), Some("/usr/bin/hushd"));
+    let argv: Vec<&str> = loader["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(argv, ["/usr/bin/hushd", "--config", "/etc/hush/hushd.toml"]);
+    assert_eq!(
+        sgx["debug"].as_bool(),
+        Some(false),
+        "a debug enclave is readable by the host"
+    );
+    assert_eq!(sgx["remote_attestation"].as_str(), Some("dcap"));
+
+    // Every file the enclave sees from the host is a trusted (measured)
+    // file, and every trusted file is one it sees (or Gramine's own).
+    let mut mounted = std::collections::BTreeSet::new();
+    for mount in m["fs"]["mounts"].as_array().unwrap() {
+        if mount.get("type").and_then(|t| t.as_str()) == Some("tmpfs") {
+            continue;
+        }
+        let uri = mount["uri"].as_str().unwrap().to_string();
+        // A directory is trusted as "file:DIR/" (everything under it).
+        let dir = format!("{uri}/");
+        mounted.insert(if uri.ends_with("/runtime/glibc") {
+            dir
+        } else {
+            uri
+        });
+    }
+    let trusted: std::collections::BTreeSet<String> = sgx["trusted_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap().to_string())
+        .collect();
+    let libos_uri = loader["entrypoint"]["uri"].as_str().unwrap().to_string();
+    let mut expected = mounted.clone();
+    expected.insert(libos_uri);
+    assert_eq!(trusted, expected, "trusted files and mounted files differ");
+    assert!(
+        !sgx.as_table().unwrap().contains_key("allowed_files"),
+        "an allowed (unmeasured) file would let the host change what hushd reads"
+    );
+    for mount in m["fs"]["mounts"].as_array().unwrap() {
+        assert!(
+            mount["path"].as_str() != Some("/etc/hush/hushd.toml")
+                || mount["uri"].as_str() == Some("file:hushd.toml"),
+            "the configuration comes from the measured hushd.toml"
+        );
+    }
+
+    // The configuration it measures is a valid one that asks for Gramine's
+    // evidence.
+    let config = repo().join("packaging/gramine/hushd.toml");
+    check_config(&["--config".into(), config.display().to_string()]);
+    let config: toml::Table = std::fs::read_to_string(&config).unwrap().parse().unwrap();
+    assert_eq!(config["attestation"].as_str(), Some("gramine"));
+}
