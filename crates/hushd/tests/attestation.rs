@@ -232,3 +232,127 @@ fn hush_evidence_verify_checks_a_file_offline() {
         not_evidence.stderr
     );
 }
+
+/// `hush evidence pin` prints the entry that pins a sample's measurements:
+/// a policy made of it accepts that evidence, and refuses it once one pinned
+/// value changes; expired or debug-less-verified evidence gets no entry.
+#[test]
+fn hush_evidence_pin_prints_a_policy_that_accepts_exactly_that_evidence() {
+    let testdata = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../hush-attest/testdata");
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| hush_env(home.path(), "http://127.0.0.1:1", args, &[]);
+    // (sample, collateral, --tee, a time inside the collateral's validity)
+    let samples = [
+        (
+            "tdx_quote",
+            "tdx_quote_collateral.json",
+            "tdx",
+            "2025-07-01T00:00:00Z",
+        ),
+        (
+            "report_milan.hex",
+            "vcek_milan.der",
+            "sev-snp",
+            "2026-11-01T00:00:00Z",
+        ),
+    ];
+    for (sample, collateral, tee, at) in samples {
+        let (q, c) = (testdata.join(sample), testdata.join(collateral));
+        let (q, c) = (q.to_str().unwrap(), c.to_str().unwrap());
+        let pinned = run(&[
+            "evidence",
+            "pin",
+            q,
+            "--tee",
+            tee,
+            "--collateral",
+            c,
+            "--at",
+            at,
+        ]);
+        assert!(pinned.ok, "{sample}: {}", pinned.stderr);
+        let entry = if tee == "tdx" {
+            "[[tdx]]"
+        } else {
+            "[[sev_snp]]"
+        };
+        assert!(pinned.stdout.contains(entry), "{}", pinned.stdout);
+
+        let policy = home.path().join(format!("{tee}.toml"));
+        let verify = |policy_text: &str| {
+            std::fs::write(&policy, policy_text).unwrap();
+            let p = policy.to_str().unwrap();
+            run(&[
+                "--policy",
+                p,
+                "evidence",
+                "verify",
+                q,
+                "--tee",
+                tee,
+                "--collateral",
+                c,
+                "--at",
+                at,
+            ])
+        };
+        let accepted = verify(&format!(
+            "max_collateral_age = \"10000days\"\n{}",
+            pinned.stdout
+        ));
+        assert!(
+            accepted.ok,
+            "{sample}: {}\n{}",
+            accepted.stderr, pinned.stdout
+        );
+
+        // Change one hex digit of the first pinned value: refused.
+        let line = pinned
+            .stdout
+            .lines()
+            .find(|l| l.starts_with("mrtd = ") || l.starts_with("measurement = "))
+            .unwrap();
+        let value = line.split('"').nth(1).unwrap();
+        let flipped = format!(
+            "{}{}",
+            if value.starts_with('0') { '1' } else { '0' },
+            &value[1..]
+        );
+        let refused = verify(&format!(
+            "max_collateral_age = \"10000days\"\n{}",
+            pinned.stdout.replace(value, &flipped)
+        ));
+        assert!(!refused.ok, "{sample}: a changed measurement was accepted");
+        assert!(
+            refused.stderr.contains("not in this client's policy"),
+            "{}",
+            refused.stderr
+        );
+
+        // Long after the collateral expired: nothing is pinned.
+        let late = run(&[
+            "evidence",
+            "pin",
+            q,
+            "--tee",
+            tee,
+            "--collateral",
+            c,
+            "--at",
+            "2040-01-01T00:00:00Z",
+        ]);
+        assert!(
+            !late.ok && late.stdout.is_empty(),
+            "{sample}: {}",
+            late.stdout
+        );
+    }
+    // Without collateral there is nothing to verify with.
+    let q = testdata.join("tdx_quote");
+    let bare = run(&["evidence", "pin", q.to_str().unwrap(), "--tee", "tdx"]);
+    assert!(
+        !bare.ok && bare.stderr.contains("--collateral"),
+        "{}",
+        bare.stderr
+    );
+}

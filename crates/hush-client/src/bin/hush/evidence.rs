@@ -4,6 +4,11 @@
 //! `--tee`), against the policy (`--policy FILE`), with collateral from
 //! the file or `--collateral`, at `--at TIME` or now. A refusal exits
 //! non-zero with the check that failed.
+//!
+//! `hush evidence pin FILE`: verifies the same way, with no policy, and
+//! prints the policy entry that pins exactly these measurements: for an
+//! operator who booted an image once on a machine they trust and wants
+//! clients to accept that image and nothing else (docs/DEPLOYING.md).
 
 use crate::Ctx;
 use anyhow::{Context, Result, bail};
@@ -34,6 +39,21 @@ pub enum EvidenceCommand {
         key: Option<String>,
         /// FILE is a raw quote or report of this TEE: tdx, sgx or sev-snp
         /// (a SEV-SNP report may be hex).
+        #[arg(long)]
+        tee: Option<String>,
+    },
+    /// Verify evidence from a file (signature chain and collateral, no
+    /// policy) and print a policy entry pinning its measurements.
+    Pin {
+        /// The evidence, as for `verify`.
+        file: PathBuf,
+        /// Collateral to verify with, replacing the file's.
+        #[arg(long)]
+        collateral: Option<PathBuf>,
+        /// Verify as of this time [default: now].
+        #[arg(long)]
+        at: Option<String>,
+        /// FILE is a raw quote or report of this TEE: tdx, sgx or sev-snp.
         #[arg(long)]
         tee: Option<String>,
     },
@@ -116,13 +136,21 @@ fn read(file: &Path, tee: Option<&str>) -> Result<(Evidence, Option<[u8; 32]>)> 
 }
 
 pub fn evidence(ctx: &Ctx, cmd: EvidenceCommand) -> Result<()> {
-    let EvidenceCommand::Verify {
-        file,
-        collateral,
-        at,
-        key,
-        tee,
-    } = cmd;
+    let (file, collateral, at, key, tee) = match cmd {
+        EvidenceCommand::Verify {
+            file,
+            collateral,
+            at,
+            key,
+            tee,
+        } => (file, collateral, at, key, tee),
+        EvidenceCommand::Pin {
+            file,
+            collateral,
+            at,
+            tee,
+        } => return pin(&file, collateral.as_deref(), at.as_deref(), tee.as_deref()),
+    };
     let (mut evidence, file_key) = read(&file, tee.as_deref())?;
     if let Some(path) = &collateral {
         evidence.collateral = hush_attest::collateral::load(path, evidence.format)
@@ -156,6 +184,82 @@ pub fn evidence(ctx: &Ctx, cmd: EvidenceCommand) -> Result<()> {
         None => {
             let c = policy.verify_unbound_at(&evidence, now)?;
             crate::server::print_claims(ctx, &c, None, None);
+        }
+    }
+    Ok(())
+}
+
+/// `hush evidence pin`: the policy entry for these measurements, printed
+/// only once the evidence verifies with its collateral and is not debug.
+fn pin(file: &Path, collateral: Option<&Path>, at: Option<&str>, tee: Option<&str>) -> Result<()> {
+    use hush_attest::claims::Measurements;
+    use hush_attest::{dcap, snp};
+    let (mut evidence, _) = read(file, tee)?;
+    if let Some(path) = collateral {
+        evidence.collateral = hush_attest::collateral::load(path, evidence.format)
+            .with_context(|| format!("--collateral {}", path.display()))?;
+    }
+    let now = time(at)?;
+    if evidence.collateral.is_empty() && evidence.format != Format::Dev {
+        bail!(
+            "the evidence carries no collateral to verify it with: give --collateral (PCCS JSON for TDX and SGX, the VCEK for SEV-SNP)"
+        );
+    }
+    let claims = match evidence.format {
+        Format::Dev => bail!("dev evidence proves nothing: there is no measurement to pin"),
+        Format::Tdx | Format::Sgx => {
+            dcap::verify(&evidence.quote, &evidence.collateral, now, false)?
+        }
+        Format::SevSnp => snp::verify(&evidence.quote, &evidence.collateral, now)?,
+    };
+    if claims.debug {
+        bail!(
+            "the {} TEE runs in debug mode (the host can read its memory): not pinning it",
+            claims.tee.name()
+        );
+    }
+    println!(
+        "# Pinned by `hush evidence pin` from {}: {} evidence, verified with its collateral (TCB {}).",
+        file.display(),
+        claims.tee.name(),
+        claims.tcb_status
+    );
+    match &claims.measurements {
+        Measurements::Tdx { mrtd, rtmrs } => {
+            println!("[[tdx]]");
+            println!("mrtd = \"{}\"", hex::encode(mrtd));
+            for (i, r) in rtmrs.iter().enumerate().take(3) {
+                println!("rtmr{i} = \"{}\"", hex::encode(r));
+            }
+            println!(
+                "# rtmr3 = \"{}\"  (only if the image extends RTMR3 the same way every boot)",
+                hex::encode(rtmrs[3])
+            );
+        }
+        Measurements::Sgx {
+            mrenclave,
+            mrsigner,
+            isv_prod_id,
+            isv_svn,
+        } => {
+            println!("[[sgx]]");
+            println!("mrenclave = \"{}\"", hex::encode(mrenclave));
+            println!(
+                "# or every build its signer releases: mrsigner = \"{}\", isv_prod_id = {isv_prod_id}, min_isv_svn = {isv_svn}",
+                hex::encode(mrsigner)
+            );
+        }
+        Measurements::SevSnp {
+            measurement,
+            policy,
+            reported_tcb,
+        } => {
+            println!("[[sev_snp]]");
+            println!("measurement = \"{}\"", hex::encode(measurement));
+            println!("policy = {policy:#x}");
+            println!(
+                "# this platform reported TCB {reported_tcb}: add min_tcb at AMD's current recommendation"
+            );
         }
     }
     Ok(())
