@@ -12,7 +12,7 @@
 
 use crate::Ctx;
 use anyhow::{Context, Result, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use hush_attest::{Evidence, Format, Measurement, ReportData, Verified};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -21,42 +21,53 @@ use std::path::{Path, PathBuf};
 pub enum EvidenceCommand {
     /// Verify evidence from a file against your policy, offline.
     Verify {
-        /// The evidence: the JSON of a server's /v1/evidence, hush's
-        /// encoded evidence, or (with --tee) a raw quote or report.
-        file: PathBuf,
-        /// Collateral to verify with, replacing the file's: PCCS JSON for
-        /// TDX and SGX, the VCEK (DER) for SEV-SNP; a file or a directory.
-        #[arg(long)]
-        collateral: Option<PathBuf>,
-        /// Verify as of this time (RFC 3339, e.g. 2025-07-01T00:00:00Z, or
-        /// seconds since the epoch) [default: now].
-        #[arg(long)]
-        at: Option<String>,
+        #[command(flatten)]
+        source: Source,
         /// The Noise key (hex) the evidence must bind [default: the one
         /// the /v1/evidence JSON names; none for other files: the binding
         /// is then not checked, and the output says so].
         #[arg(long)]
         key: Option<String>,
-        /// FILE is a raw quote or report of this TEE: tdx, sgx or sev-snp
-        /// (a SEV-SNP report may be hex).
-        #[arg(long)]
-        tee: Option<String>,
     },
     /// Verify evidence from a file (signature chain and collateral, no
     /// policy) and print a policy entry pinning its measurements.
     Pin {
-        /// The evidence, as for `verify`.
-        file: PathBuf,
-        /// Collateral to verify with, replacing the file's.
-        #[arg(long)]
-        collateral: Option<PathBuf>,
-        /// Verify as of this time [default: now].
-        #[arg(long)]
-        at: Option<String>,
-        /// FILE is a raw quote or report of this TEE: tdx, sgx or sev-snp.
-        #[arg(long)]
-        tee: Option<String>,
+        #[command(flatten)]
+        source: Source,
     },
+}
+
+/// The evidence a command reads, and what to verify it with and when.
+#[derive(Args)]
+pub struct Source {
+    /// The evidence: the JSON of a server's /v1/evidence, hush's
+    /// encoded evidence, or (with --tee) a raw quote or report.
+    file: PathBuf,
+    /// Collateral to verify with, replacing the file's: PCCS JSON for
+    /// TDX and SGX, the VCEK (DER) for SEV-SNP; a file or a directory.
+    #[arg(long)]
+    collateral: Option<PathBuf>,
+    /// Verify as of this time (RFC 3339, e.g. 2025-07-01T00:00:00Z, or
+    /// seconds since the epoch) [default: now].
+    #[arg(long)]
+    at: Option<String>,
+    /// FILE is a raw quote or report of this TEE: tdx, sgx or sev-snp
+    /// (a SEV-SNP report may be hex).
+    #[arg(long)]
+    tee: Option<String>,
+}
+
+impl Source {
+    /// The evidence (with `--collateral` in place of its own), the key a
+    /// /v1/evidence JSON names, and the time to verify at.
+    fn load(&self) -> Result<(Evidence, Option<[u8; 32]>, u64)> {
+        let (mut evidence, key) = read(&self.file, self.tee.as_deref())?;
+        if let Some(path) = &self.collateral {
+            evidence.collateral = hush_attest::collateral::load(path, evidence.format)
+                .with_context(|| format!("--collateral {}", path.display()))?;
+        }
+        Ok((evidence, key, time(self.at.as_deref())?))
+    }
 }
 
 /// The time `at` names, or now.
@@ -136,27 +147,11 @@ fn read(file: &Path, tee: Option<&str>) -> Result<(Evidence, Option<[u8; 32]>)> 
 }
 
 pub fn evidence(ctx: &Ctx, cmd: EvidenceCommand) -> Result<()> {
-    let (file, collateral, at, key, tee) = match cmd {
-        EvidenceCommand::Verify {
-            file,
-            collateral,
-            at,
-            key,
-            tee,
-        } => (file, collateral, at, key, tee),
-        EvidenceCommand::Pin {
-            file,
-            collateral,
-            at,
-            tee,
-        } => return pin(&file, collateral.as_deref(), at.as_deref(), tee.as_deref()),
+    let (source, key) = match cmd {
+        EvidenceCommand::Verify { source, key } => (source, key),
+        EvidenceCommand::Pin { source } => return pin(&source),
     };
-    let (mut evidence, file_key) = read(&file, tee.as_deref())?;
-    if let Some(path) = &collateral {
-        evidence.collateral = hush_attest::collateral::load(path, evidence.format)
-            .with_context(|| format!("--collateral {}", path.display()))?;
-    }
-    let now = time(at.as_deref())?;
+    let (evidence, file_key, now) = source.load()?;
     let key = match key.as_deref() {
         Some(k) => Some(key_arg(k)?),
         None => file_key,
@@ -191,15 +186,10 @@ pub fn evidence(ctx: &Ctx, cmd: EvidenceCommand) -> Result<()> {
 
 /// `hush evidence pin`: the policy entry for these measurements, printed
 /// only once the evidence verifies with its collateral and is not debug.
-fn pin(file: &Path, collateral: Option<&Path>, at: Option<&str>, tee: Option<&str>) -> Result<()> {
+fn pin(source: &Source) -> Result<()> {
     use hush_attest::claims::Measurements;
     use hush_attest::{dcap, snp};
-    let (mut evidence, _) = read(file, tee)?;
-    if let Some(path) = collateral {
-        evidence.collateral = hush_attest::collateral::load(path, evidence.format)
-            .with_context(|| format!("--collateral {}", path.display()))?;
-    }
-    let now = time(at)?;
+    let (evidence, _, now) = source.load()?;
     if evidence.collateral.is_empty() && evidence.format != Format::Dev {
         bail!(
             "the evidence carries no collateral to verify it with: give --collateral (PCCS JSON for TDX and SGX, the VCEK for SEV-SNP)"
@@ -220,7 +210,7 @@ fn pin(file: &Path, collateral: Option<&Path>, at: Option<&str>, tee: Option<&st
     }
     println!(
         "# Pinned by `hush evidence pin` from {}: {} evidence, verified with its collateral (TCB {}).",
-        file.display(),
+        source.file.display(),
         claims.tee.name(),
         claims.tcb_status
     );
