@@ -42,7 +42,7 @@ build_hushd() {
         export CFLAGS="-ffile-prefix-map=$src=/hush -ffile-prefix-map=$cargo_home=/cargo"
         if [ -n "${HUSH_REPRO_LEAK:-}" ]; then
             # A deliberate leak, to show that the check catches one: build
-            # without remapping the source tree.
+            # without remapping any path.
             RUSTFLAGS="-C target-cpu=x86-64-v3 -C target-feature=+crt-static"
             export RUSTFLAGS
         fi
