@@ -18,11 +18,23 @@
 # user's home) or today's date, the usual ways two builds come to differ;
 # then builds the initrd twice and compares it byte for byte.
 #
-# Either way it prints the hashes, the values docs/DEPLOYING.md lists.
+# Either way it then measures both images (scripts/measure.sh) and
+# compares their policies, and prints the hashes and the policy, the values
+# docs/DEPLOYING.md lists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/build-hushd.sh
 started=$(date +%s)
+
+# same_policy DIR_A DIR_B: scripts/measure.sh on both images gives the
+# same policy (its comment naming the commit aside).
+same_policy() {
+    scripts/measure.sh "$1" >/dev/null && scripts/measure.sh "$2" >/dev/null
+    if ! diff <(grep -v '^#' "$1/policy.toml") <(grep -v '^#' "$2/policy.toml") >&2; then
+        echo "reproduce: FAILED: the two images' policies differ" >&2
+        exit 1
+    fi
+}
 
 if [ "${1:-}" = "--quick" ]; then
     bin="$(build_hushd .)"
@@ -40,8 +52,9 @@ if [ "${1:-}" = "--quick" ]; then
         echo "reproduce: FAILED: two builds of the image differ" >&2
         exit 1
     fi
-    cat "$out/a/SHA256SUMS"
-    echo "reproduce: no build path or date in hushd or hush-init; the image built twice is identical ($(( $(date +%s) - started )) s)" >&2
+    same_policy "$out/a" "$out/b"
+    cat "$out/a/SHA256SUMS" "$out/a/policy.toml"
+    echo "reproduce: no build path or date in hushd or hush-init; the image built twice is identical, and so is its policy ($(( $(date +%s) - started )) s)" >&2
     exit 0
 fi
 
@@ -67,5 +80,6 @@ if ! cmp -s "${dirs[0]}/out/SHA256SUMS" "${dirs[1]}/out/SHA256SUMS"; then
     echo "reproduce: FAILED: two clean builds of $commit differ" >&2
     exit 1
 fi
-cat "${dirs[0]}/out/SHA256SUMS"
-echo "reproduce: two clean builds of $commit, in two directories, are identical ($(( $(date +%s) - started )) s)" >&2
+same_policy "${dirs[0]}/out" "${dirs[1]}/out"
+cat "${dirs[0]}/out/SHA256SUMS" "${dirs[0]}/out/policy.toml"
+echo "reproduce: two clean builds of $commit, in two directories, are identical, and so are their policies ($(( $(date +%s) - started )) s)" >&2
