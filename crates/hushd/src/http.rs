@@ -101,6 +101,46 @@ impl IntoResponse for HttpError {
     }
 }
 
+/// Adds the answers for what no route serves, with the `{code, error}`
+/// body of every other error: an unknown path is 404 NOT_FOUND, a known
+/// path with the wrong method 405 UNIMPLEMENTED. A gRPC call to an unknown
+/// method gets gRPC's own UNIMPLEMENTED. Call it once every HTTP route is
+/// in `router` (the method fallback covers the routes present).
+pub fn with_fallbacks(router: axum::Router) -> axum::Router {
+    router
+        .method_not_allowed_fallback(wrong_method)
+        .fallback(unknown_path)
+}
+
+async fn unknown_path(req: axum::extract::Request) -> Response {
+    let path = req.uri().path().to_owned();
+    let grpc = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"));
+    if grpc {
+        return Status::unimplemented(format!("no gRPC method {path}"))
+            .into_http::<axum::body::Body>();
+    }
+    HttpError(Status::not_found(format!(
+        "nothing is served at {path} (the paths are in /v1/openapi.json)"
+    )))
+    .into_response()
+}
+
+async fn wrong_method(req: axum::extract::Request) -> Response {
+    let body = serde_json::json!({
+        "code": "UNIMPLEMENTED",
+        "error": format!(
+            "{} is not served at {} (the methods are in /v1/openapi.json)",
+            req.method(),
+            req.uri().path()
+        ),
+    });
+    (StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
+}
+
 /// `InvalidArgument` -> `INVALID_ARGUMENT`, as gRPC spells codes.
 fn screaming(camel: &str) -> String {
     let mut out = String::new();

@@ -314,9 +314,9 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
     // /v1/evidence; gRPC is unchanged.
     let serve = tonic::transport::Server::builder()
         .accept_http1(true)
-        .add_routes(tonic::service::Routes::from(
+        .add_routes(tonic::service::Routes::from(crate::http::with_fallbacks(
             crate::attestation::http_route(published.clone()).merge(http),
-        ))
+        )))
         .add_service(AttestationServer::new(AttestationService::new(published)))
         .add_service(health_service)
         .add_service(reflection)

@@ -210,3 +210,73 @@ fn bad_requests_get_grpc_s_errors_as_json() {
         );
     }
 }
+
+/// What no route serves still answers `{code, error}` (docs/PROTOCOL.md
+/// section 10): an unknown path 404, a wrong method 405, and a frame for a
+/// session the enclave does not know 401 (start a new handshake).
+#[test]
+fn unknown_paths_methods_and_sessions_answer_json_with_their_status() {
+    let server = Hushd::start(&[]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let (code, r) = http(&addr, "GET", "/v1/nothing-here", &json!(null));
+    assert_eq!((code, r["code"].as_str()), (404, Some("NOT_FOUND")), "{r}");
+    assert!(
+        r["error"].as_str().unwrap().contains("/v1/nothing-here"),
+        "{r}"
+    );
+    let (code, r) = http(&addr, "POST", "/v1/nothing-here", &json!({}));
+    assert_eq!((code, r["code"].as_str()), (404, Some("NOT_FOUND")), "{r}");
+
+    let (code, r) = http(&addr, "GET", "/v1/broker/query", &json!(null));
+    assert_eq!(
+        (code, r["code"].as_str()),
+        (405, Some("UNIMPLEMENTED")),
+        "{r}"
+    );
+    assert!(r["error"].as_str().unwrap().contains("GET"), "{r}");
+    let (code, r) = http(&addr, "POST", "/v1/health", &json!({}));
+    assert_eq!(
+        (code, r["code"].as_str()),
+        (405, Some("UNIMPLEMENTED")),
+        "{r}"
+    );
+
+    let unknown = json!({
+        "session_id": B64.encode([7u8; 16]),
+        "sealed": B64.encode([0u8; hush_wire::consts::SEALED_REQUEST_LEN]),
+    });
+    let (code, r) = http(&addr, "POST", "/v1/broker/query", &unknown);
+    assert_eq!(
+        (code, r["code"].as_str()),
+        (401, Some("UNAUTHENTICATED")),
+        "{r}"
+    );
+}
+
+/// The HTTP fallbacks leave gRPC alone: a call to a service hushd does not
+/// have gets gRPC's UNIMPLEMENTED with a grpc-status of its own (not a
+/// JSON 404 that a gRPC client can only guess from).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_grpc_method_is_unimplemented() {
+    use hush_wire::grpc::v1::{HandshakeRequest, HandshakeResponse};
+    let server = Hushd::start(&[]);
+    let channel = tonic::transport::Endpoint::from_shared(server.url.clone())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready().await.unwrap();
+    let codec = tonic_prost::ProstCodec::<HandshakeRequest, HandshakeResponse>::default();
+    let path = tonic::codegen::http::uri::PathAndQuery::from_static("/hush.v1.NoSuchService/Call");
+    let err = grpc
+        .unary(
+            tonic::Request::new(HandshakeRequest { message: vec![] }),
+            path,
+            codec,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unimplemented, "{err}");
+    assert!(err.message().contains("no gRPC method"), "{err}");
+}
