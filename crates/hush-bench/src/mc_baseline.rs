@@ -217,6 +217,9 @@ impl McStore {
                 message: None,
                 listing: self.listing(&caller),
             },
+            // The seed's broker has no sender policy (blocking came later,
+            // from Rossby); the baseline workloads never send one.
+            Op::Policy { .. } => plain(Status::InvalidRequest, None),
         }
     }
 
