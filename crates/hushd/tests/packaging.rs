@@ -112,6 +112,31 @@ fn completions_and_manual_pages_come_from_the_clis() {
         man.contains(".TH hush 1") && man.contains("hush\\-send"),
         "{man}"
     );
+    // Every page hush(1) refers to can be printed, and written.
+    let send = run(&hush, &["man", "send"]);
+    assert!(
+        send.contains(".TH hush-send 1") && send.contains("\\-\\-to"),
+        "{send}"
+    );
+    let create = run(&hush, &["man", "group", "create"]);
+    assert!(create.contains(".TH hush-group-create 1"), "{create}");
+    let missing = Command::new(&hush).args(["man", "sned"]).output().unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no command `hush sned`"));
+    let dir = tempfile::tempdir().unwrap();
+    run(&hush, &["man", "--out-dir", dir.path().to_str().unwrap()]);
+    for page in [
+        "hush.1",
+        "hush-send.1",
+        "hush-group-create.1",
+        "hush-evidence-pin.1",
+    ] {
+        assert!(dir.path().join(page).is_file(), "{page} not written");
+    }
+    assert!(
+        !dir.path().join("hush-help.1").exists(),
+        "no page for `help`"
+    );
 }
 
 #[test]

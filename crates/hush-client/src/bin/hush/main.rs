@@ -116,8 +116,16 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), e.g. `hush man > hush.1`.
-    Man,
+    /// Print the manual page (roff), e.g. `hush man > hush.1`; `hush man
+    /// send` prints hush-send(1); `--out-dir DIR` writes every page.
+    Man {
+        /// The command whose page to print, e.g. `send` or `group create`.
+        command: Vec<String>,
+        /// Write hush.1 and every command's page (hush-send.1, ...) into
+        /// this folder instead.
+        #[arg(long, value_name = "DIR", conflicts_with = "command")]
+        out_dir: Option<std::path::PathBuf>,
+    },
     /// The server itself: verify its attestation.
     #[command(subcommand)]
     Server(server::ServerCommand),
@@ -1275,9 +1283,29 @@ async fn run(cli: Cli) -> Result<()> {
             );
             print_all(&buf)?;
         }
-        Command::Man => {
+        Command::Man { command, out_dir } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command().disable_help_subcommand(true);
+            // Gives subcommands their page names (hush-send, ...).
+            cmd.build();
+            if let Some(dir) = out_dir {
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+                clap_mangen::generate_to(cmd, &dir)
+                    .with_context(|| format!("writing the manual pages into {}", dir.display()))?;
+                println!("manual pages written to {}", dir.display());
+                return Ok(());
+            }
+            let mut page = cmd;
+            for name in &command {
+                page = page.find_subcommand(name).cloned().with_context(|| {
+                    format!(
+                        "no command `{}` (see `hush --help`)",
+                        [&["hush".to_owned()][..], &command[..]].concat().join(" ")
+                    )
+                })?;
+            }
             let mut buf = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            clap_mangen::Man::new(page)
                 .render(&mut buf)
                 .context("rendering the manual page")?;
             print_all(&buf)?;
