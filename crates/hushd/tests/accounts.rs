@@ -471,6 +471,12 @@ fn a_group_of_three() {
         "bob,carol",
     ]);
     assert_eq!(made["copies"], 3, "bob, carol and alice's phone");
+    // `group list --as` lists one identity's groups, and names a missing one.
+    let mine = |who: &str| alice.json(&["group", "list", "--as", who]);
+    assert_eq!(mine("alice").as_array().unwrap().len(), 1);
+    assert_eq!(mine("alice-phone").as_array().unwrap().len(), 0);
+    let e = alice.fails(&["group", "list", "--as", "nobody"]);
+    assert!(e.contains("no identity named \"nobody\""), "{e}");
     let inbox = bob.json(&["inbox", "--as", "bob"]);
     assert_eq!(inbox[0]["group"], "friends");
     assert_eq!(inbox[0]["group_kind"], "control");

@@ -60,7 +60,11 @@ pub enum GroupCommand {
         text: String,
     },
     /// List your groups.
-    List,
+    List {
+        /// Only the groups this identity is in [default: every identity's].
+        #[arg(long = "as")]
+        me: Option<String>,
+    },
 }
 
 impl Ctx {
@@ -331,8 +335,14 @@ pub async fn group(ctx: &Ctx, cmd: GroupCommand) -> Result<()> {
                 println!("sent to group {name} ({copies} device(s))");
             }
         }
-        GroupCommand::List => {
-            let groups = ctx.groups.list()?;
+        GroupCommand::List { me } => {
+            let mut groups = ctx.groups.list()?;
+            if let Some(me) = &me {
+                if !ctx.keys.list_public()?.0.iter().any(|i| &i.name == me) {
+                    return Err(hush_client::identity::KeystoreError::Missing(me.clone()).into());
+                }
+                groups.retain(|(_, g)| &g.me == me);
+            }
             if ctx.json {
                 let v: Vec<_> = groups
                     .iter()
