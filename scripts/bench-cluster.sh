@@ -23,7 +23,7 @@ for r in $(seq "$rounds"); do
         single=$(run_load)
         HUSH_CAPACITY=65536 scripts/cluster.sh start >/dev/null
         leader=$(scripts/cluster.sh status | sed -n 's/^node \([0-9]\):.*"role":"leader".*/\1/p' | head -n 1)
-        cluster=$(run_load --server "http://127.0.0.1:790$leader")
+        cluster=$(run_load --server "http://127.0.0.1:$((${HUSH_CLUSTER_PORT:-7900} + leader))")
         scripts/cluster.sh stop >/dev/null
         sleep 1
         s_ops=$(echo "$single" | ops); c_ops=$(echo "$cluster" | ops)

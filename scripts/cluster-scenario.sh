@@ -15,7 +15,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-50}
-servers="127.0.0.1:7901,127.0.0.1:7902,127.0.0.1:7903"
+# The cluster's ports and folder, as scripts/cluster.sh takes them.
+base="${HUSH_CLUSTER_PORT:-7900}"
+cluster_dir="${HUSH_CLUSTER_DIR:-target/cluster}"
+servers="127.0.0.1:$((base + 1)),127.0.0.1:$((base + 2)),127.0.0.1:$((base + 3))"
 keep=target/cluster-scenario
 mkdir -p "$keep"
 cargo build -q --release --locked -p hushd -p hush-client || exit 1
@@ -29,7 +32,7 @@ failed=0
 for run in $(seq "$runs"); do
     started=$(date +%s)
     scripts/cluster.sh stop >/dev/null 2>&1
-    rm -rf target/cluster
+    rm -rf "$cluster_dir"
     # Nodes keep nothing across a stop: each run starts from empty mailboxes.
     why=""
     sent=0
@@ -74,7 +77,7 @@ for run in $(seq "$runs"); do
     if [ -n "$why" ]; then
         failed=$((failed + 1))
         echo "run $run: FAILED after $sent acknowledged sends ($secs s): $why"
-        rm -rf "$keep/run$run" && cp -r target/cluster "$keep/run$run"
+        rm -rf "$keep/run$run" && cp -r "$cluster_dir" "$keep/run$run"
         [ -n "${inbox:-}" ] && echo "$inbox" >"$keep/run$run/inbox.json"
         scripts/cluster.sh status >"$keep/run$run/status.txt" 2>&1
     else

@@ -14,14 +14,29 @@
 # and the cluster survives another failure only once it votes.
 #
 # Clients: --server 127.0.0.1:7901,127.0.0.1:7902,127.0.0.1:7903
-# Nodes serve clients on 790N and peers on 791N; logs in target/cluster/.
+# Nodes serve clients on 790N, peers on 791N and metrics on 792N; logs in
+# target/cluster/. For a second cluster on the same machine, give it other
+# ports and another folder, the same way for every command:
+#   HUSH_CLUSTER_PORT=8000 HUSH_CLUSTER_DIR=target/cluster-b scripts/cluster.sh start
+# (clients on 800N, peers on 801N, metrics on 802N).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dir=target/cluster
-peers="1=127.0.0.1:7911,2=127.0.0.1:7912,3=127.0.0.1:7913"
-servers="127.0.0.1:7901,127.0.0.1:7902,127.0.0.1:7903"
+dir="${HUSH_CLUSTER_DIR:-target/cluster}"
+base="${HUSH_CLUSTER_PORT:-7900}"
+case "$base" in
+    ''|*[!0-9]*) echo "HUSH_CLUSTER_PORT must be a port number, got \"$base\"" >&2; exit 2 ;;
+esac
+if [ "$base" -lt 1024 ] || [ "$base" -gt 65500 ]; then
+    echo "HUSH_CLUSTER_PORT must be 1024 to 65500 (nodes use it + 1 to + 23), got $base" >&2
+    exit 2
+fi
+client_port() { echo $((base + $1)); }
+peer_port() { echo $((base + 10 + $1)); }
+metrics_port() { echo $((base + 20 + $1)); }
+peers="1=127.0.0.1:$(peer_port 1),2=127.0.0.1:$(peer_port 2),3=127.0.0.1:$(peer_port 3)"
+servers="127.0.0.1:$(client_port 1),127.0.0.1:$(client_port 2),127.0.0.1:$(client_port 3)"
 
-health() { curl -fsS --max-time 1 "http://127.0.0.1:790$1/v1/health" 2>/dev/null || true; }
+health() { curl -fsS --max-time 1 "http://127.0.0.1:$(client_port "$1")/v1/health" 2>/dev/null || true; }
 
 # Whether process $1 runs (a killed one not yet reaped does not).
 running() {
@@ -37,12 +52,12 @@ start_node() {
         echo "node $n is already running"
         return
     fi
-    target/release/hushd --listen "127.0.0.1:790$n" --metrics-listen "127.0.0.1:792$n" \
+    target/release/hushd --listen "127.0.0.1:$(client_port "$n")" --metrics-listen "127.0.0.1:$(metrics_port "$n")" \
         --node-id "$n" --peers "$peers" \
         --blob-dir "$dir/blobs$n" --verification-file "$dir/codes$n.txt" \
         >"$dir/node$n.log" 2>&1 &
     echo $! >"$dir/node$n.pid"
-    echo "node $n: clients on 127.0.0.1:790$n, peers on 127.0.0.1:791$n, metrics on 127.0.0.1:792$n (pid $!)"
+    echo "node $n: clients on 127.0.0.1:$(client_port "$n"), peers on 127.0.0.1:$(peer_port "$n"), metrics on 127.0.0.1:$(metrics_port "$n") (pid $!)"
 }
 
 leader() {
