@@ -205,6 +205,8 @@ pub fn hush_bin() -> PathBuf {
 /// Output of one CLI run.
 pub struct Run {
     pub ok: bool,
+    /// The exit code (None if a signal ended it).
+    pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
@@ -227,6 +229,7 @@ pub fn hush_env(home: &std::path::Path, url: &str, args: &[&str], env: &[(&str, 
         .expect("hush runs");
     Run {
         ok: out.status.success(),
+        code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }

@@ -391,7 +391,7 @@ impl Ctx {
             } else {
                 ""
             };
-            anyhow::anyhow!("{e}{hint}")
+            anyhow::Error::new(Hinted { error: e, hint })
         })
     }
 
@@ -1370,7 +1370,64 @@ fn main() {
         } else {
             eprintln!("error: {e:#}");
         }
-        std::process::exit(1);
+        std::process::exit(exit_code(&e));
+    }
+}
+
+/// Exit codes, by what went wrong (README, "Exit codes"): scripts can tell
+/// a refusal by the server from a server they could not reach, or from an
+/// attestation they must not trust. 2 is clap's, for a bad command line.
+mod exit {
+    /// Anything else: bad input, a local file, an identity or contact.
+    pub const OTHER: i32 = 1;
+    /// The server's attestation was refused, or it returned data that does
+    /// not verify (a tampered directory record): do not retry blindly.
+    pub const ATTESTATION: i32 = 3;
+    /// No server could be reached or take the request in time: retry later.
+    pub const UNREACHABLE: i32 = 4;
+    /// The server answered and refused the request (not found, mailbox
+    /// full, key proof refused, ...): retrying the same request will not help.
+    pub const REFUSED: i32 = 5;
+}
+
+/// A client error with a hint for the user after it (its type is kept, for
+/// the exit code).
+#[derive(Debug)]
+struct Hinted {
+    error: hush_client::ClientError,
+    hint: &'static str,
+}
+
+impl std::fmt::Display for Hinted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.error, self.hint)
+    }
+}
+
+// No `source`: the error is shown once, with its hint.
+impl std::error::Error for Hinted {}
+
+fn exit_code(e: &anyhow::Error) -> i32 {
+    use hush_client::ClientError as E;
+    let found = e.chain().find_map(|c| {
+        c.downcast_ref::<E>()
+            .or_else(|| c.downcast_ref::<Hinted>().map(|h| &h.error))
+    });
+    let Some(client) = found else {
+        return exit::OTHER;
+    };
+    match client {
+        E::Attestation(_) | E::BadDevice(_) => exit::ATTESTATION,
+        E::Unreachable { .. }
+        | E::NoLeader { .. }
+        | E::TimedOut { .. }
+        | E::NoServer(_)
+        | E::OtherCluster { .. }
+        | E::SessionLost => exit::UNREACHABLE,
+        E::Status(_) | E::KeyProof(_) | E::Rendezvous(_) | E::Directory(_) | E::Rpc(_) => {
+            exit::REFUSED
+        }
+        _ => exit::OTHER,
     }
 }
 

@@ -111,7 +111,7 @@ pub async fn server(ctx: &Ctx, cmd: ServerCommand) -> Result<()> {
             let policy = ctx.policy()?;
             let client = Client::connect_by(&ctx.cli_server, policy, Vec::new(), ctx.deadline())
                 .await
-                .map_err(|e| anyhow::anyhow!("{}: {e}", ctx.cli_server))?;
+                .map_err(|e| anyhow::Error::new(e).context(ctx.cli_server.clone()))?;
             let session = client.session();
             match session.attestation() {
                 Verified::Dev => {
