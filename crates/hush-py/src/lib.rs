@@ -23,8 +23,115 @@ create_exception!(
     "Anything hush refused, with the reason."
 );
 
+create_exception!(
+    _native,
+    AttestationError,
+    HushError,
+    "The server's attestation was refused by the policy (or it returned a record that does not verify): do not retry blindly."
+);
+create_exception!(
+    _native,
+    UnreachableError,
+    HushError,
+    "No server could be reached or take the request: retry later."
+);
+create_exception!(
+    _native,
+    RefusedError,
+    HushError,
+    "The server answered and refused the request; `status` is the broker's status code (docs/PROTOCOL.md section 2), or None for a refusal without one (a key proof, the directory, the rendezvous)."
+);
+create_exception!(
+    _native,
+    NotFound,
+    RefusedError,
+    "No such message that you may touch (status 1)."
+);
+create_exception!(
+    _native,
+    AlreadyExists,
+    RefusedError,
+    "A message with this id is already there (status 2): a retried send landed."
+);
+create_exception!(
+    _native,
+    MailboxFull,
+    RefusedError,
+    "The recipient's mailbox is full (status 3)."
+);
+create_exception!(
+    _native,
+    StoreFull,
+    RefusedError,
+    "The server's store is full (status 4)."
+);
+create_exception!(
+    _native,
+    TooManyRecipients,
+    RefusedError,
+    "The server tracks as many recipients as it can (status 5)."
+);
+create_exception!(
+    _native,
+    InvalidRequest,
+    RefusedError,
+    "The server found the request malformed (status 6)."
+);
+create_exception!(
+    _native,
+    KeyNotProven,
+    RefusedError,
+    "The request acts as a key this session has not proven (status 7)."
+);
+create_exception!(
+    _native,
+    PolicyFull,
+    RefusedError,
+    "Your mailbox's policy names as many senders as it can (status 8)."
+);
+
 fn err(e: impl std::fmt::Display) -> PyErr {
     HushError::new_err(e.to_string())
+}
+
+/// A client error as the exception of its kind, with `status` set on
+/// refusals.
+fn client_err(py: Python<'_>, e: hush_client::ClientError) -> PyErr {
+    use hush_client::ClientError as E;
+    use hush_wire::Status;
+    let msg = e.to_string();
+    let (error, status) = match &e {
+        E::Attestation(_) | E::BadDevice(_) => (AttestationError::new_err(msg), None),
+        E::Unreachable { .. }
+        | E::NoLeader { .. }
+        | E::TimedOut { .. }
+        | E::NoServer(_)
+        | E::OtherCluster { .. }
+        | E::SessionLost => (UnreachableError::new_err(msg), None),
+        E::Status(s) => {
+            let error = match s {
+                Status::NotFound => NotFound::new_err(msg),
+                Status::AlreadyExists => AlreadyExists::new_err(msg),
+                Status::MailboxFull => MailboxFull::new_err(msg),
+                Status::StoreFull => StoreFull::new_err(msg),
+                Status::TooManyRecipients => TooManyRecipients::new_err(msg),
+                Status::InvalidRequest => InvalidRequest::new_err(msg),
+                Status::KeyNotProven => KeyNotProven::new_err(msg),
+                Status::PolicyFull => PolicyFull::new_err(msg),
+                Status::Ok => RefusedError::new_err(msg),
+            };
+            (error, Some(*s as u8))
+        }
+        E::KeyProof(_) | E::Rendezvous(_) | E::Directory(_) | E::Rpc(_) => {
+            (RefusedError::new_err(msg), None)
+        }
+        _ => (HushError::new_err(msg), None),
+    };
+    if error.is_instance_of::<RefusedError>(py) {
+        // Setting an attribute on a fresh exception cannot fail.
+        let _ = error.value(py).setattr("status", status);
+    }
+    error
 }
 
 /// An identity: a named sr25519 key pair, the same as the CLI's.
@@ -246,7 +353,8 @@ impl Client {
         f: impl AsyncFnOnce(&mut hush_client::Client) -> Result<T, hush_client::ClientError> + Send,
     ) -> PyResult<T> {
         let Self { runtime, client } = self;
-        py.detach(|| runtime.block_on(f(client))).map_err(err)
+        py.detach(|| runtime.block_on(f(client)))
+            .map_err(|e| client_err(py, e))
     }
 }
 
@@ -282,7 +390,7 @@ impl Client {
         let url = url.to_owned();
         let mut client = py
             .detach(|| runtime.block_on(hush_client::Client::connect(&url, policy, keypairs)))
-            .map_err(err)?;
+            .map_err(|e| client_err(py, e))?;
         if let Some(addr) = tcp {
             client.use_tcp(&addr).map_err(err)?;
         }
@@ -375,6 +483,18 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Keystore>()?;
     m.add_class::<Message>()?;
     m.add_class::<Client>()?;
-    m.add("HushError", m.py().get_type::<HushError>())?;
+    let py = m.py();
+    m.add("HushError", py.get_type::<HushError>())?;
+    m.add("AttestationError", py.get_type::<AttestationError>())?;
+    m.add("UnreachableError", py.get_type::<UnreachableError>())?;
+    m.add("RefusedError", py.get_type::<RefusedError>())?;
+    m.add("NotFound", py.get_type::<NotFound>())?;
+    m.add("AlreadyExists", py.get_type::<AlreadyExists>())?;
+    m.add("MailboxFull", py.get_type::<MailboxFull>())?;
+    m.add("StoreFull", py.get_type::<StoreFull>())?;
+    m.add("TooManyRecipients", py.get_type::<TooManyRecipients>())?;
+    m.add("InvalidRequest", py.get_type::<InvalidRequest>())?;
+    m.add("KeyNotProven", py.get_type::<KeyNotProven>())?;
+    m.add("PolicyFull", py.get_type::<PolicyFull>())?;
     Ok(())
 }

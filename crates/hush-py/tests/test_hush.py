@@ -150,3 +150,30 @@ def test_broker_requests_can_go_over_plain_tcp(hushd, home):
     assert [m.text for m in reader.inbox(bob)] == ["over tcp"]
     with pytest.raises(hush.HushError, match="tcp://127.0.0.1:1"):
         hush.Client(url, [bob], allow_dev=True, tcp="127.0.0.1:1").inbox(bob)
+
+
+def test_errors_are_typed_with_their_status(server, home):
+    keys = hush.Keystore()
+    alice, bob = keys.create("alice"), keys.create("bob")
+    # Refused by the server: a subclass per status, with the code.
+    c = hush.Client(server, [alice, bob], allow_dev=True)
+    sent = c.send(alice, bob.card(), "once")
+    with pytest.raises(hush.AlreadyExists) as e:
+        c.send(alice, bob.card(), "once", id=sent)
+    assert isinstance(e.value, hush.RefusedError) and isinstance(e.value, hush.HushError)
+    assert e.value.status == 2
+    c.delete(bob, sent)
+    with pytest.raises(hush.NotFound) as e:
+        c.read(bob, sent)
+    assert e.value.status == 1 and "not found" in str(e.value)
+    # The attestation: refused without permission for dev evidence.
+    with pytest.raises(hush.AttestationError) as e:
+        hush.Client(server, [alice])
+    assert not isinstance(e.value, hush.RefusedError)
+    # Nothing listens there.
+    with pytest.raises(hush.UnreachableError):
+        hush.Client("http://127.0.0.1:1", [alice], allow_dev=True)
+    # Local mistakes stay plain HushErrors.
+    with pytest.raises(hush.HushError) as e:
+        hush.Keystore().load("nobody")
+    assert type(e.value) is hush.HushError

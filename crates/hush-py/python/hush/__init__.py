@@ -11,8 +11,52 @@ inbox, and the CLI's identity and contact files, so an identity made with
 >>> bob_card = hush.Card(text_bob_gave_you)    # `hush id card bob`
 >>> c = hush.Client("http://127.0.0.1:7878", [alice], allow_dev=True)
 >>> c.send(alice, bob_card, "hi bob")
+
+Errors are typed: every one is a ``HushError``; ``AttestationError`` (the
+server's attestation was refused), ``UnreachableError`` (no server could be
+reached: retry later) and ``RefusedError`` (the server refused the request)
+say which kind. A refusal with a broker status is its own subclass of
+``RefusedError`` (``NotFound``, ``AlreadyExists``, ``MailboxFull``,
+``StoreFull``, ``TooManyRecipients``, ``InvalidRequest``, ``KeyNotProven``,
+``PolicyFull``), and ``e.status`` is its code (docs/PROTOCOL.md section 2).
 """
 
-from ._native import Card, Client, HushError, Identity, Keystore, Message
+from ._native import (
+    AlreadyExists,
+    AttestationError,
+    Card,
+    Client,
+    HushError,
+    Identity,
+    InvalidRequest,
+    KeyNotProven,
+    Keystore,
+    MailboxFull,
+    Message,
+    NotFound,
+    PolicyFull,
+    RefusedError,
+    StoreFull,
+    TooManyRecipients,
+    UnreachableError,
+)
 
-__all__ = ["Card", "Client", "HushError", "Identity", "Keystore", "Message"]
+__all__ = [
+    "AlreadyExists",
+    "AttestationError",
+    "Card",
+    "Client",
+    "HushError",
+    "Identity",
+    "InvalidRequest",
+    "KeyNotProven",
+    "Keystore",
+    "MailboxFull",
+    "Message",
+    "NotFound",
+    "PolicyFull",
+    "RefusedError",
+    "StoreFull",
+    "TooManyRecipients",
+    "UnreachableError",
+]
