@@ -537,6 +537,19 @@ fn a_group_of_three() {
     assert_eq!(sent["copies"], 2);
     let e = carol.fails(&["group", "send", "friends", "--as", "carol", "hey"]);
     assert!(e.contains("no longer a member"), "{e}");
+    // A group text's limit (README): 770 bytes go, 771 are refused by name.
+    let longest = "x".repeat(770);
+    let sent = bob.json(&["group", "send", "friends", "--as", "bob", &longest]);
+    assert_eq!(sent["copies"], 2);
+    let e = bob.fails(&[
+        "group",
+        "send",
+        "friends",
+        "--as",
+        "bob",
+        &format!("{longest}x"),
+    ]);
+    assert!(e.contains("at most 770 bytes"), "{e}");
 }
 
 /// The objects in a blob store once it holds `n` (waiting up to 10 s for

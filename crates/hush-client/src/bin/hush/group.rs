@@ -322,6 +322,15 @@ pub async fn group(ctx: &Ctx, cmd: GroupCommand) -> Result<()> {
             if group.left {
                 bail!("you are no longer a member of {name}");
             }
+            // The group's id and the inner envelope's kind travel with it.
+            let max =
+                hush_wire::consts::MAX_ENVELOPE_CONTENT_LEN - hush_wire::group::GROUP_ID_LEN - 1;
+            if text.len() > max {
+                bail!(
+                    "a group text is at most {max} bytes (the group's id travels with it); this one is {} bytes",
+                    text.len()
+                );
+            }
             let inner = crate::text_envelope(&text)?;
             let (copies, requests) = ctx
                 .send_group(&me, &group, &group.member_keys(), &inner)
