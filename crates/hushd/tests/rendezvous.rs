@@ -248,6 +248,12 @@ fn the_cli_finds_computations_by_name_or_id() {
         "{}",
         r.stderr
     );
+    let r = run(0, &["calc", "submit", "--as", "alice", &second, "10.5"]);
+    assert!(
+        !r.ok && r.stderr.contains("not a whole number"),
+        "{}",
+        r.stderr
+    );
     let r = settled(0, &["calc", "submit", "--as", "alice", &second, "6"]);
     assert!(r.ok, "{}", r.stderr);
     let r = settled(0, &["--json", "calc", "list", "--as", "alice"]);

@@ -54,8 +54,9 @@ pub enum CalcCommand {
         me: String,
         /// The computation: its name here, or its id.
         calc: String,
-        /// The number (an integer).
-        #[arg(allow_hyphen_values = true)]
+        /// The number: a whole number (64-bit); scale decimals first,
+        /// e.g. 1050 for 10.50.
+        #[arg(allow_hyphen_values = true, value_parser = whole_number)]
         value: i64,
     },
     /// The result, once a quorum submitted (the first one locks it).
@@ -341,7 +342,10 @@ pub async fn calc(ctx: &Ctx, cmd: CalcCommand) -> Result<()> {
                            "identity": r.identity.map(|k| k.to_hex()), "name": who, "submissions": r.submissions})
                 );
             } else if kind == ComputationType::Average {
-                println!("average of {} submissions: {}", r.submissions, r.value);
+                println!(
+                    "average of {} submissions: {} (a whole number: the enclave divides whole numbers, rounding toward zero)",
+                    r.submissions, r.value
+                );
             } else {
                 println!(
                     "{} of {} submissions: {}",
@@ -427,5 +431,35 @@ pub async fn matching(ctx: &Ctx, cmd: MatchCommand) -> Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+/// A submission: a whole number, with an error that says so for a decimal.
+fn whole_number(s: &str) -> Result<i64, String> {
+    s.trim().parse::<i64>().map_err(|_| {
+        if s.trim().parse::<f64>().is_ok() {
+            format!(
+                "{s} is not a whole number: hush computes on whole numbers (64-bit); scale decimals first, e.g. 1050 for 10.50"
+            )
+        } else {
+            format!("{s} is not a number")
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole_number;
+
+    #[test]
+    fn submissions_are_whole_numbers_and_say_so() {
+        assert_eq!(whole_number("-42"), Ok(-42));
+        assert!(
+            whole_number("10.5")
+                .unwrap_err()
+                .contains("not a whole number")
+        );
+        assert!(whole_number("ten").unwrap_err().contains("not a number"));
+        assert!(whole_number("99999999999999999999").is_err());
     }
 }
