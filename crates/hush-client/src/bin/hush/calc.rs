@@ -20,7 +20,8 @@ use serde_json::json;
 /// What an average/min/max computation computes.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum CalcType {
-    /// The average of the numbers.
+    /// The average of the numbers, as a whole number (the division rounds
+    /// toward zero: 100, 200, 301 average 200).
     Average,
     /// Who submitted the lowest number.
     Min,
@@ -342,10 +343,7 @@ pub async fn calc(ctx: &Ctx, cmd: CalcCommand) -> Result<()> {
                            "identity": r.identity.map(|k| k.to_hex()), "name": who, "submissions": r.submissions})
                 );
             } else if kind == ComputationType::Average {
-                println!(
-                    "average of {} submissions: {} (a whole number: the enclave divides whole numbers, rounding toward zero)",
-                    r.submissions, r.value
-                );
+                println!("average of {} submissions: {}", r.submissions, r.value);
             } else {
                 println!(
                     "{} of {} submissions: {}",
