@@ -26,12 +26,18 @@ cd "$(dirname "$0")/.."
 source scripts/lib/build-hushd.sh
 started=$(date +%s)
 
-# same_policy DIR_A DIR_B: scripts/measure.sh on both images gives the
-# same policy (its comment naming the commit aside).
-same_policy() {
+# same_images DIR_A DIR_B WHAT: the two images' files are identical, and so
+# are the policies scripts/measure.sh writes for them (its comment naming
+# the commit aside); otherwise fail, saying WHAT differ.
+same_images() {
+    if ! cmp -s "$1/SHA256SUMS" "$2/SHA256SUMS"; then
+        diff "$1/SHA256SUMS" "$2/SHA256SUMS" >&2 || true
+        echo "reproduce: FAILED: $3 differ" >&2
+        exit 1
+    fi
     scripts/measure.sh "$1" >/dev/null && scripts/measure.sh "$2" >/dev/null
     if ! diff <(grep -v '^#' "$1/policy.toml") <(grep -v '^#' "$2/policy.toml") >&2; then
-        echo "reproduce: FAILED: the two images' policies differ" >&2
+        echo "reproduce: FAILED: the policies of $3 differ" >&2
         exit 1
     fi
 }
@@ -47,12 +53,7 @@ if [ "${1:-}" = "--quick" ]; then
     scripts/build-image.sh --out "$out/a" >/dev/null
     touch "$bin/hushd" "$bin/hush-init" # other mtimes must not matter
     scripts/build-image.sh --out "$out/b" >/dev/null
-    if ! cmp -s "$out/a/SHA256SUMS" "$out/b/SHA256SUMS"; then
-        diff "$out/a/SHA256SUMS" "$out/b/SHA256SUMS" >&2 || true
-        echo "reproduce: FAILED: two builds of the image differ" >&2
-        exit 1
-    fi
-    same_policy "$out/a" "$out/b"
+    same_images "$out/a" "$out/b" "two builds of the image"
     cat "$out/a/SHA256SUMS" "$out/a/policy.toml"
     echo "reproduce: no build path or date in hushd or hush-init; the image built twice is identical, and so is its policy ($(( $(date +%s) - started )) s)" >&2
     exit 0
@@ -75,11 +76,6 @@ for i in 0 1; do
     (cd "$d" && scripts/build-image.sh --out "$d/out" >/dev/null)
     (source scripts/lib/build-hushd.sh && check_no_leaks "$d/out/hushd" "$d" && check_no_leaks "$d/out/hush-init" "$d")
 done
-if ! cmp -s "${dirs[0]}/out/SHA256SUMS" "${dirs[1]}/out/SHA256SUMS"; then
-    diff "${dirs[0]}/out/SHA256SUMS" "${dirs[1]}/out/SHA256SUMS" >&2 || true
-    echo "reproduce: FAILED: two clean builds of $commit differ" >&2
-    exit 1
-fi
-same_policy "${dirs[0]}/out" "${dirs[1]}/out"
+same_images "${dirs[0]}/out" "${dirs[1]}/out" "two clean builds of $commit"
 cat "${dirs[0]}/out/SHA256SUMS" "${dirs[0]}/out/policy.toml"
 echo "reproduce: two clean builds of $commit, in two directories, are identical, and so are their policies ($(( $(date +%s) - started )) s)" >&2
