@@ -39,4 +39,4 @@ pub use evidence::{
     Evidence, Format, MAX_EVIDENCE_LEN, MAX_QUOTE_LEN, MEASUREMENT_LEN, Measurement,
     REPORT_DATA_LEN, ReportData,
 };
-pub use policy::{DEFAULT_MAX_COLLATERAL_AGE, Policy, Verified};
+pub use policy::{DEFAULT_MAX_COLLATERAL_AGE, Policy, Verified, hardware_claims};

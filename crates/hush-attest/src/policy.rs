@@ -37,6 +37,38 @@ pub const DEFAULT_MAX_COLLATERAL_AGE: Duration = Duration::from_secs(30 * 24 * 3
 /// Intel's TCB status for a platform with every fix applied.
 pub const UP_TO_DATE: &str = "UpToDate";
 
+/// Verifies hardware evidence (TDX, SGX, SEV-SNP) with its own collateral
+/// into claims, judging nothing but the chain to the vendor's root, the
+/// collateral's validity at `now` and, unless `allow_debug`, a DCAP TEE's
+/// debug flag (an SEV-SNP report's debug state is in its claims). A policy
+/// then judges the claims ([`Policy::check`]); `hush evidence pin` and
+/// hushd's start-up check use them as they are.
+#[cfg(feature = "hardware")]
+pub fn hardware_claims(
+    evidence: &Evidence,
+    now: u64,
+    allow_debug: bool,
+) -> Result<Claims, AttestError> {
+    match evidence.format {
+        Format::Dev => Err(AttestError::FormatRejected("dev")),
+        f if evidence.collateral.is_empty() => Err(AttestError::NoCollateral(f.name())),
+        Format::SevSnp => snp::verify(&evidence.quote, &evidence.collateral, now),
+        Format::Tdx | Format::Sgx => {
+            dcap::verify(&evidence.quote, &evidence.collateral, now, allow_debug)
+        }
+    }
+}
+
+/// Without the `hardware` feature, hardware evidence is refused.
+#[cfg(not(feature = "hardware"))]
+pub fn hardware_claims(
+    evidence: &Evidence,
+    _now: u64,
+    _allow_debug: bool,
+) -> Result<Claims, AttestError> {
+    Err(AttestError::HardwareNotBuilt(evidence.format.name()))
+}
+
 /// A verification policy.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -266,18 +298,8 @@ impl Policy {
     }
 
     /// Verifies hardware evidence with its collateral into claims.
-    #[cfg(feature = "hardware")]
     fn hardware_claims(&self, evidence: &Evidence, now: u64) -> Result<Claims, AttestError> {
-        match evidence.format {
-            Format::SevSnp => snp::verify(&evidence.quote, &evidence.collateral, now),
-            _ => dcap::verify(&evidence.quote, &evidence.collateral, now, self.allow_debug),
-        }
-    }
-
-    /// Without the `hardware` feature, hardware evidence is refused.
-    #[cfg(not(feature = "hardware"))]
-    fn hardware_claims(&self, evidence: &Evidence, _now: u64) -> Result<Claims, AttestError> {
-        Err(AttestError::HardwareNotBuilt(evidence.format.name()))
+        hardware_claims(evidence, now, self.allow_debug)
     }
 
     /// Judges verified claims: debug, TCB, collateral age, measurements.

@@ -59,7 +59,7 @@ pub fn json(published: &PublishedEvidence) -> serde_json::Value {
 /// start: dev evidence proves nothing; hardware evidence must verify with
 /// its collateral (a policy then judges its measurements).
 pub fn self_check(published: &PublishedEvidence, now: u64) -> String {
-    use hush_attest::{Evidence, Format, dcap, snp};
+    use hush_attest::{Evidence, Format};
     let e = match Evidence::decode(&published.evidence) {
         Ok(e) => e,
         Err(err) => return format!("WARNING: the evidence does not decode: {err}"),
@@ -74,8 +74,7 @@ pub fn self_check(published: &PublishedEvidence, now: u64) -> String {
                 e.format.name()
             );
         }
-        Format::Tdx | Format::Sgx => dcap::verify(&e.quote, &e.collateral, now, false),
-        Format::SevSnp => snp::verify(&e.quote, &e.collateral, now),
+        Format::Tdx | Format::Sgx | Format::SevSnp => hush_attest::hardware_claims(&e, now, false),
     };
     match verified {
         Ok(c) => format!(

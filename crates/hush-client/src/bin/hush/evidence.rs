@@ -188,20 +188,16 @@ pub fn evidence(ctx: &Ctx, cmd: EvidenceCommand) -> Result<()> {
 /// only once the evidence verifies with its collateral and is not debug.
 fn pin(source: &Source) -> Result<()> {
     use hush_attest::claims::Measurements;
-    use hush_attest::{dcap, snp};
     let (evidence, _, now) = source.load()?;
-    if evidence.collateral.is_empty() && evidence.format != Format::Dev {
+    if evidence.format == Format::Dev {
+        bail!("dev evidence proves nothing: there is no measurement to pin");
+    }
+    if evidence.collateral.is_empty() {
         bail!(
             "the evidence carries no collateral to verify it with: give --collateral (PCCS JSON for TDX and SGX, the VCEK for SEV-SNP)"
         );
     }
-    let claims = match evidence.format {
-        Format::Dev => bail!("dev evidence proves nothing: there is no measurement to pin"),
-        Format::Tdx | Format::Sgx => {
-            dcap::verify(&evidence.quote, &evidence.collateral, now, false)?
-        }
-        Format::SevSnp => snp::verify(&evidence.quote, &evidence.collateral, now)?,
-    };
+    let claims = hush_attest::hardware_claims(&evidence, now, false)?;
     if claims.debug {
         bail!(
             "the {} TEE runs in debug mode (the host can read its memory): not pinning it",
