@@ -1,8 +1,11 @@
-//! The names an identity gave the computations it convened:
+//! The names of an identity's computations:
 //! `$HUSH_HOME/computations/NAME.json`, a map from a computation's name to
 //! its id and type. Names are scoped to their convener; a participant
 //! finds a computation by the name its convener gave it in the service's
-//! list of its computations, or by its id.
+//! list of its computations, or by its id. The names a participant found
+//! that way are kept too (marked `seen`), so that once the service has
+//! forgotten a computation (a restart), naming it is answered "gone"
+//! rather than "no such name".
 
 use crate::identity::{KeystoreError, valid_name};
 use serde::{Deserialize, Serialize};
@@ -17,6 +20,10 @@ pub struct KnownComputation {
     /// Its type (`average`, `min`, `max`, `match`).
     #[serde(rename = "type")]
     pub kind: String,
+    /// Someone else's computation, whose name this identity found in the
+    /// service's list; `false` for one it convened.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub seen: bool,
 }
 
 /// An identity's computations, by name.
@@ -60,6 +67,32 @@ impl LocalComputations {
         book.insert(name.to_owned(), known);
         crate::json_file::save(&self.path(identity)?, &book)
     }
+
+    /// Remembers the names `identity` found in a listing of the service:
+    /// its own names stay as they are; a seen name now naming another
+    /// computation is updated. Writes only when something changed.
+    pub fn remember_seen<'a>(
+        &self,
+        identity: &str,
+        found: impl IntoIterator<Item = (&'a str, KnownComputation)>,
+    ) -> Result<(), KeystoreError> {
+        let mut book = self.load(identity)?;
+        let mut changed = false;
+        for (name, mut known) in found {
+            known.seen = true;
+            match book.get(name) {
+                Some(k) if !k.seen || *k == known => {}
+                _ => {
+                    book.insert(name.to_owned(), known);
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            crate::json_file::save(&self.path(identity)?, &book)?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -74,6 +107,7 @@ mod tests {
         let k = KnownComputation {
             id: "ab".repeat(16),
             kind: "average".into(),
+            seen: false,
         };
         c.remember("alice", "salary", k.clone()).unwrap();
         assert_eq!(c.load("alice").unwrap().get("salary"), Some(&k));
@@ -82,5 +116,37 @@ mod tests {
         assert!(c.load("bob").is_err());
         assert!(c.remember("bob", "x", k).is_err(), "never overwritten");
         assert!(c.load("../x").is_err());
+    }
+
+    #[test]
+    fn seen_names_never_replace_ones_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = LocalComputations::open(dir.path());
+        let own = KnownComputation {
+            id: "ab".repeat(16),
+            kind: "average".into(),
+            seen: false,
+        };
+        c.remember("alice", "salary", own.clone()).unwrap();
+        let other = |id: &str| KnownComputation {
+            id: id.repeat(16),
+            kind: "min".into(),
+            seen: false,
+        };
+        c.remember_seen("alice", [("salary", other("cd")), ("race", other("ef"))])
+            .unwrap();
+        let book = c.load("alice").unwrap();
+        assert_eq!(book["salary"], own);
+        assert!(book["race"].seen && book["race"].id == "ef".repeat(16));
+        // A seen name that now names another computation follows it.
+        c.remember_seen("alice", [("race", other("01"))]).unwrap();
+        assert_eq!(c.load("alice").unwrap()["race"].id, "01".repeat(16));
+        // Files from before `seen` existed read as one's own.
+        std::fs::write(
+            dir.path().join("computations/bob.json"),
+            r#"{"x":{"id":"00000000000000000000000000000000","type":"max"}}"#,
+        )
+        .unwrap();
+        assert!(!c.load("bob").unwrap()["x"].seen);
     }
 }

@@ -101,20 +101,20 @@ pub enum ClientError {
     #[error("protocol error: {0}")]
     Protocol(&'static str),
     /// Bad wire data.
-    #[error("wire format error: {0}")]
+    #[error(transparent)]
     Wire(#[from] hush_wire::WireError),
     /// A key proof was refused.
     #[error("the server refused the key proof: {0:?}")]
     KeyProof(KeyProofStatus),
     /// End-to-end sealing failed.
-    #[error("{0}")]
+    #[error(transparent)]
     E2e(#[from] crate::e2e::E2eError),
     /// A broker operation failed with a status.
     #[error("{0}")]
     Status(Status),
     /// An attachment could not be made or opened.
     #[cfg(feature = "native")]
-    #[error("{0}")]
+    #[error(transparent)]
     Media(#[from] crate::media::MediaError),
     /// A rendezvous operation failed with a status.
     #[error("{0}")]

@@ -160,7 +160,8 @@ async fn a_computation_across_sessions_and_a_restart() {
 
 /// `hush calc` names over separate machines: a participant finds a
 /// computation by the name its convener gave it; two with the same name
-/// need the id; a convener's names are its own.
+/// need the id; a convener's names are its own; after a restart, a name
+/// found before is answered "gone".
 #[test]
 fn the_cli_finds_computations_by_name_or_id() {
     use common::hush_env;
@@ -269,4 +270,48 @@ fn the_cli_finds_computations_by_name_or_id() {
         &["calc", "submit", "--as", "alice", "nothing-like-it", "6"],
     );
     assert!(!r.ok && r.stderr.contains("hush calc list"), "{}", r.stderr);
+
+    // A quorum larger than the participants: said once, refused before
+    // anything is sent.
+    let r = run(
+        1,
+        &[
+            "calc",
+            "create",
+            "--as",
+            "conv1",
+            "big",
+            "--type",
+            "min",
+            "--participants",
+            &alice,
+            "--quorum",
+            "2",
+        ],
+    );
+    assert!(!r.ok, "{}", r.stdout);
+    assert_eq!(
+        r.stderr
+            .matches("the quorum is 1 to the number of participants")
+            .count(),
+        1,
+        "{}",
+        r.stderr
+    );
+
+    // After a restart the service holds nothing: a participant naming a
+    // computation it found before hears that it is gone, not that there
+    // is no such name.
+    let addr = server.listen_addr();
+    let url = server.url.clone();
+    assert!(server.stop());
+    let _again = Hushd::start_on(&addr, &[]);
+    let r = hush_env(
+        homes[0].path(),
+        &url,
+        &["calc", "submit", "--as", "alice", "poll", "7"],
+        &dev,
+    );
+    assert!(!r.ok && r.stderr.contains("gone"), "{}", r.stderr);
+    assert_eq!(r.code, Some(5), "a refusal by the server");
 }

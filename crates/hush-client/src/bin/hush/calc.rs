@@ -23,9 +23,11 @@ pub enum CalcType {
     /// The average of the numbers, as a whole number (the division rounds
     /// toward zero: 100, 200, 301 average 200).
     Average,
-    /// Who submitted the lowest number.
+    /// Who submitted the lowest number (only who: the number itself is
+    /// never shown, to anyone).
     Min,
-    /// Who submitted the highest number.
+    /// Who submitted the highest number (only who: the number itself is
+    /// never shown, to anyone).
     Max,
 }
 
@@ -131,16 +133,24 @@ impl Ctx {
         me: &Identity,
         calc: &str,
     ) -> Result<ComputationId> {
-        if let Some(k) = self.computations.load(me.name())?.get(calc) {
-            return ComputationId::from_hex(&k.id).with_context(|| {
-                format!("a damaged id for {calc} in {}'s computations", me.name())
-            });
+        let book = self.computations.load(me.name())?;
+        let damaged = || format!("a damaged id for {calc} in {}'s computations", me.name());
+        if let Some(k) = book.get(calc).filter(|k| !k.seen) {
+            return ComputationId::from_hex(&k.id).with_context(damaged);
         }
         if let Some(id) = ComputationId::from_hex(calc) {
             return Ok(id);
         }
         let listed = client.rendezvous().list(me.public()).await?;
+        self.remember_listed(me, &listed)?;
         let resolved = resolve_name(&listed, me, calc);
+        let unlisted = listed.adding == 0 && !listed.computations.iter().any(|e| e.name == calc);
+        if let (true, Some(k)) = (unlisted, book.get(calc)) {
+            // Found in an earlier listing, gone from this one: the
+            // operation goes to the service, which says what became of
+            // it (after a restart: gone).
+            return ComputationId::from_hex(&k.id).with_context(damaged);
+        }
         if resolved.is_err() {
             // The operation will not be sent: a request that changes
             // nothing takes its place, so a command that looks a name up
@@ -171,7 +181,12 @@ impl Ctx {
         participants: &[String],
         quorum: u8,
     ) -> Result<()> {
-        if self.computations.load(me.name())?.contains_key(name) {
+        if self
+            .computations
+            .load(me.name())?
+            .get(name)
+            .is_some_and(|k| !k.seen)
+        {
             bail!(
                 "{} has a computation named {name} already; choose another name",
                 me.name()
@@ -192,6 +207,7 @@ impl Ctx {
             KnownComputation {
                 id: id.to_hex(),
                 kind: kind.name().into(),
+                seen: false,
             },
         )?;
         if self.json {
@@ -237,6 +253,25 @@ impl Ctx {
 }
 
 impl Ctx {
+    /// Keeps the names of others' computations `me` found in a listing.
+    fn remember_listed(&self, me: &Identity, listing: &Listing) -> Result<()> {
+        let found = listing
+            .computations
+            .iter()
+            .filter(|e| !e.role.convener)
+            .map(|e| {
+                (
+                    e.name.as_str(),
+                    KnownComputation {
+                        id: e.id.to_hex(),
+                        kind: e.kind.name().into(),
+                        seen: true,
+                    },
+                )
+            });
+        Ok(self.computations.remember_seen(me.name(), found)?)
+    }
+
     fn print_listing(&self, me: &Identity, listing: &Listing) {
         let listed = &listing.computations;
         if self.json {
@@ -362,6 +397,7 @@ pub async fn calc(ctx: &Ctx, cmd: CalcCommand) -> Result<()> {
             let me = ctx.keys.load(&me)?;
             let mut client = ctx.connect(&me).await?;
             let listed = client.rendezvous().list(me.public()).await?;
+            ctx.remember_listed(&me, &listed)?;
             ctx.print_listing(&me, &listed);
             Ok(())
         }

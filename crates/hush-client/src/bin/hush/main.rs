@@ -1366,12 +1366,29 @@ fn main() {
     if let Err(e) = runtime.block_on(run(cli)) {
         if json {
             // Scripts asked for JSON: errors too, on stderr.
-            eprintln!("{}", json!({"error": format!("{e:#}")}));
+            eprintln!("{}", json!({"error": error_line(&e)}));
         } else {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_line(&e));
         }
         std::process::exit(exit_code(&e));
     }
+}
+
+/// An error and its causes on one line, each cause once: a library error
+/// that already quotes its source (`attestation rejected: X`, with X as its
+/// source) is not followed by X again.
+fn error_line(e: &anyhow::Error) -> String {
+    let mut shown = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if shown.is_empty() {
+            shown = text;
+        } else if !shown.contains(&text) {
+            shown.push_str(": ");
+            shown.push_str(&text);
+        }
+    }
+    shown
 }
 
 /// Exit codes, by what went wrong (README, "Exit codes"): scripts can tell
@@ -1441,6 +1458,23 @@ mod tests {
         assert_eq!(shown, "invoice \\u{202e}fdp.exe and a\\u{200b}b");
         // Ordinary text in any script is left alone.
         assert_eq!(super::safe_text("héllo שלום 你好"), "héllo שלום 你好");
+    }
+
+    #[test]
+    fn an_error_quoting_its_source_is_shown_once() {
+        let wire =
+            hush_wire::WireError::InvalidRequest("the quorum is 1 to the number of participants");
+        let e = anyhow::Error::new(hush_client::ClientError::from(wire));
+        assert_eq!(
+            super::error_line(&e),
+            "the quorum is 1 to the number of participants"
+        );
+        // Context that adds something is kept, in order.
+        let e = e.context("creating s");
+        assert_eq!(
+            super::error_line(&e),
+            "creating s: the quorum is 1 to the number of participants"
+        );
     }
 
     #[test]
