@@ -784,3 +784,48 @@ fn receipts_and_typing() {
         "{text}"
     );
 }
+
+/// `group create --members` takes the identities of the home, as
+/// `send --to` does (README's demos run several people in one home), and
+/// names them in what it prints.
+#[test]
+fn a_group_of_identities_in_one_home() {
+    let server = Server::start();
+    let home = User::new(&server, "alice");
+    home.ok(&["id", "new", "bob"]);
+    home.ok(&["id", "new", "carol"]);
+    let made = home.json(&[
+        "group",
+        "create",
+        "trio",
+        "--as",
+        "alice",
+        "--members",
+        "bob,carol",
+    ]);
+    assert_eq!(made["copies"], 2, "{made}");
+    home.ok(&["group", "send", "trio", "--as", "alice", "hello, both"]);
+    for who in ["bob", "carol"] {
+        let inbox = home.json(&["inbox", "--as", who]);
+        // (The home holds alice's copy of the group, so the others' copies
+        // get names of their own.)
+        let got: Vec<_> = inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["group_kind"].as_str(), m["text"].as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [(Some("control"), None), (Some("text"), Some("hello, both"))],
+            "{who}: {inbox}"
+        );
+    }
+    let shown = home.ok(&["group", "list", "--as", "bob"]);
+    assert!(
+        shown.contains("alice") && shown.contains("carol"),
+        "{shown}"
+    );
+    let e = home.fails(&["group", "create", "x", "--as", "alice", "--members", "dave"]);
+    assert!(e.contains("neither a contact nor an identity"), "{e}");
+}

@@ -23,7 +23,7 @@ pub enum GroupCommand {
         /// Your identity.
         #[arg(long = "as")]
         me: String,
-        /// Contacts to add, comma-separated.
+        /// Members to add, comma-separated: contacts, or identities here.
         #[arg(long, value_delimiter = ',', required = true)]
         members: Vec<String>,
     },
@@ -76,11 +76,29 @@ impl Ctx {
         })
     }
 
-    /// The identity key a contact is known by.
-    fn member_key(&self, contact: &str) -> Result<PublicKey> {
-        self.contacts.account_identity(contact).with_context(|| {
-            format!("{contact:?} is not a contact (add them first: hush contact add)")
-        })
+    /// The identity key a member is known by: a contact's account, or the
+    /// account of one of the identities here (as `send --to` takes them).
+    fn member_key(&self, member: &str) -> Result<PublicKey> {
+        if let Ok(key) = self.contacts.account_identity(member) {
+            return Ok(key);
+        }
+        match self.keys.load(member) {
+            Ok(id) => self.account_key(&id),
+            Err(_) => bail!(
+                "{member:?} is neither a contact nor an identity here (add them first: hush contact add)"
+            ),
+        }
+    }
+
+    /// The card of the identity here whose account is `key`, if any.
+    fn local_member_card(&self, key: &PublicKey) -> Result<Option<VerifiedCard>> {
+        for info in self.keys.list_public()?.0 {
+            let id = self.keys.load(&info.name)?;
+            if self.account_key(&id)? == *key {
+                return Ok(Some(hush_client::e2e::card_for(&id)));
+            }
+        }
+        Ok(None)
     }
 
     /// The contact whose account has identity `key`.
@@ -129,7 +147,10 @@ impl Ctx {
                     let card = self.contacts.load(&name)?.card;
                     cards.extend(self.devices_of(&name, &card)?);
                 }
-                None => unknown.push(m.to_hex()),
+                None => match self.local_member_card(m)? {
+                    Some(card) => cards.push(card),
+                    None => unknown.push(m.to_hex()),
+                },
             }
         }
         if !unknown.is_empty() {
@@ -200,10 +221,11 @@ impl Ctx {
         if self.account_key(me).ok() == Some(*key) {
             return format!("{} (you)", me.name());
         }
-        self.contact_of(key)
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| key.to_hex())
+        match self.contact_of(key) {
+            Ok(Some(name)) => name,
+            // An identity here, or the key.
+            _ => self.name_of(key),
+        }
     }
 
     /// The local group with `id` of `me`'s account (any of its devices
