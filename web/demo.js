@@ -36,6 +36,7 @@ class Pane {
     this.q('.send').onclick = () => this.run(() => this.send());
     this.q('.refresh').onclick = () => this.run(() => this.refresh());
     this.q('.their-card').onchange = () => this.run(async () => this.contact());
+    this.q('.their-name').onchange = () => this.run(async () => this.contact());
     const saved = localStorage.getItem('hush-demo-' + this.who);
     if (saved) {
       const { name, secret } = JSON.parse(saved);
@@ -108,7 +109,20 @@ class Pane {
     if (!text) return;
     this.contactCard = WebContact.fromCard(text);
     this.q('.safety').textContent = 'safety number ' + this.contactCard.safetyNumber(this.identity);
-    this.say('contact ' + this.contactCard.publicKey.slice(0, 16) + '… added');
+    this.say(`contact ${this.contactName()} (${this.contactCard.publicKey.slice(0, 16)}…) added`);
+  }
+
+  // The name this pane gave its contact (the card carries none).
+  contactName() {
+    return this.q('.their-name').value.trim() || 'contact';
+  }
+
+  // A sender as people know them: the contact's name, "me", or the
+  // beginning of a key no card here names.
+  senderName(key) {
+    if (this.contactCard && key === this.contactCard.publicKey) return this.contactName();
+    if (key === this.identity.publicKey) return 'me';
+    return key.slice(0, 16) + '…';
   }
 
   async send() {
@@ -138,7 +152,8 @@ class Pane {
       li.className = 'message';
       const from = document.createElement('div');
       from.className = 'from';
-      from.textContent = `from ${m.from.slice(0, 16)}… at ${new Date(m.time * 1000).toLocaleTimeString()}`;
+      from.textContent = `from ${visible(this.senderName(m.from))} at ${new Date(m.time * 1000).toLocaleTimeString()}`;
+      from.title = m.from;
       const text = document.createElement('div');
       text.className = 'text';
       text.textContent = visible(m.text);
@@ -173,6 +188,8 @@ document.getElementById('exchange').onclick = () => {
   }
   a.q('.their-card').value = b.identity.card();
   b.q('.their-card').value = a.identity.card();
+  a.q('.their-name').value = b.identity.name;
+  b.q('.their-name').value = a.identity.name;
   a.run(async () => a.contact());
   b.run(async () => b.contact());
 };

@@ -57,8 +57,11 @@ try {
   const shown = await bob.locator('.inbox .message .text').first().textContent();
   assert.equal(shown, 'hello bob, from the browser \\u{1b}[2J', "alice's message, control characters escaped");
   const from = await bob.locator('.inbox .message .from').first().textContent();
+  // Named as the card exchange named her, not by her key (which the
+  // tooltip keeps).
   const aliceKey = (await alice.locator('.key').textContent()).replace('key ', '');
-  assert.ok(from.startsWith('from ' + aliceKey.slice(0, 16)), `sender shown: ${from}`);
+  assert.ok(from.startsWith('from alice at '), `sender shown by name: ${from}`);
+  assert.equal(await bob.locator('.inbox .message .from').first().getAttribute('title'), aliceKey);
   if (shots) await page.screenshot({ path: join(shots, 'demo-delivered.png') });
 
   // Alice's own inbox is empty: the message is bob's alone.
