@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The `hush` Python package (crates/hush-py, PyO3 + maturin) against a real
 # hushd: builds a wheel, installs it in a fresh virtualenv with pytest, and
-# runs crates/hush-py/tests. Needs python3 with venv (Debian: python3-venv);
-# maturin and pytest come from PyPI.
+# runs crates/hush-py/tests (with the test vectors of docs/vectors/, checked
+# by a second implementation written from the documentation). Needs python3
+# with venv (Debian: python3-venv); maturin, pytest and cryptography come
+# from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +21,13 @@ if ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
 fi
 venv=target/py-venv
 [ -x $venv/bin/python ] || python3 -m venv $venv
-$venv/bin/pip install -q --disable-pip-version-check 'maturin>=1.9,<2' 'pytest>=8,<9'
+# test_vectors.py's second implementation (hushref.py) takes its
+# primitives from `cryptography` and libsodium (ristretto255, by ctypes).
+if ! python3 -c 'import ctypes.util, sys; sys.exit(not ctypes.util.find_library("sodium"))'; then
+    echo "python-test: installing libsodium" >&2
+    apt_install libsodium23
+fi
+$venv/bin/pip install -q --disable-pip-version-check 'maturin>=1.9,<2' 'pytest>=8,<9' 'cryptography>=42'
 
 cargo build -q --locked -p hushd -p hush-client
 rm -rf target/wheels
