@@ -62,7 +62,7 @@ CARGO_PROFILE_RELEASE_PANIC=abort \
         --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort \
         --target-dir "$root/target/web"
 
-"$tools/bin/wasm-bindgen" --target web --no-typescript --out-dir "$out" \
+"$tools/bin/wasm-bindgen" --target web --out-dir "$out" \
     "$root/target/web/wasm32-unknown-unknown/release/hush_web.wasm"
 echo "build-web: $(du -h "$out/hush_web_bg.wasm" | cut -f1) in $out" >&2
 

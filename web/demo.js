@@ -1,22 +1,13 @@
 // The hush browser demo: two panes, alice and bob, each its own identity
 // and its own attested session. Everything secret happens in the
-// WebAssembly client core (pkg/hush_web.js, built from crates/hush-web):
-// this script only moves sealed JSON bodies to hushd's HTTP/JSON API and
-// shows what comes back.
-import init, { PendingHandshake, WebContact, WebIdentity, inboxReadIds } from './pkg/hush_web.js';
+// WebAssembly client core (pkg/hush_web.js, built from crates/hush-web),
+// driven by hush.js (the same module the npm package ships): this script
+// only shows what comes back.
+import { Card, Client, Identity, ready } from './hush.js';
 
 // The demo accepts dev attestation (it is served in dev mode) and says so
 // on the page. This build of the client cannot verify hardware evidence.
 const ALLOW_DEV = true;
-
-async function post(path, body) {
-  const r = await fetch(path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  return await r.text();
-}
 
 // Control characters are shown escaped, never interpreted (as the CLI
 // does without --raw); newlines and tabs stay.
@@ -40,7 +31,7 @@ class Pane {
     const saved = localStorage.getItem('hush-demo-' + this.who);
     if (saved) {
       const { name, secret } = JSON.parse(saved);
-      this.run(() => this.become(WebIdentity.fromSecret(name, secret)));
+      this.run(() => this.become(Identity.fromSecret(name, secret)));
     }
   }
 
@@ -61,7 +52,7 @@ class Pane {
   }
 
   async create() {
-    await this.become(WebIdentity.generate(this.q('.name').value.trim()));
+    await this.become(Identity.generate(this.q('.name').value.trim()));
   }
 
   async become(identity) {
@@ -79,27 +70,8 @@ class Pane {
   }
 
   async connect() {
-    const hs = PendingHandshake.start();
-    const session = hs.finish(await post('/v1/broker/handshake', hs.body()), ALLOW_DEV);
-    const proof = session.proveKey(this.identity);
-    const r = JSON.parse(session.open(proof, await post(proof.path, proof.body)));
-    if (r.status !== 'Ok') throw new Error('the server refused the key proof: ' + r.detail);
-    this.session = session;
-    showAttestation(session);
-  }
-
-  // One sealed request; a lost session (hushd restarted, or idle) is
-  // re-established once and the request sealed again.
-  async call(make) {
-    for (let attempt = 1; ; attempt++) {
-      const out = make(this.session);
-      try {
-        return JSON.parse(this.session.open(out, await post(out.path, out.body)));
-      } catch (e) {
-        if (attempt > 1 || !String(e.message).includes('UNAUTHENTICATED')) throw e;
-        await this.connect();
-      }
-    }
+    this.client = await Client.connect('', { allowDev: ALLOW_DEV });
+    showAttestation(this.client);
   }
 
   contact() {
@@ -107,7 +79,7 @@ class Pane {
     this.contactCard = null;
     this.q('.safety').textContent = '';
     if (!text) return;
-    this.contactCard = WebContact.fromCard(text);
+    this.contactCard = Card.parse(text);
     this.q('.safety').textContent = 'safety number ' + this.contactCard.safetyNumber(this.identity);
     this.say(`contact ${this.contactName()} (${this.contactCard.publicKey.slice(0, 16)}…) added`);
   }
@@ -128,9 +100,7 @@ class Pane {
   async send() {
     if (!this.contactCard) this.contact();
     if (!this.contactCard) throw new Error("paste your contact's card first (or press Exchange cards)");
-    const text = this.q('.text').value;
-    const r = await this.call((s) => s.send(this.identity, this.contactCard, text));
-    if (r.status !== 'Ok') throw new Error(r.detail);
+    await this.client.send(this.identity, this.contactCard, this.q('.text').value);
     this.q('.text').value = '';
     this.say('sent');
   }
@@ -138,13 +108,7 @@ class Pane {
   // The fixed-shape inbox: one list, then a read for every mailbox slot.
   async refresh() {
     this.say('checking…');
-    const listed = await this.call((s) => s.list(this.identity));
-    if (listed.status !== 'Ok') throw new Error(listed.detail);
-    const messages = [];
-    for (const id of inboxReadIds(listed.ids)) {
-      const r = await this.call((s) => s.read(this.identity, id));
-      if (r.status === 'Ok' && listed.ids.includes(id)) messages.push(r.message);
-    }
+    const messages = await this.client.inbox(this.identity);
     const list = this.q('.inbox');
     list.replaceChildren();
     for (const m of messages) {
@@ -161,8 +125,7 @@ class Pane {
       del.className = 'delete';
       del.textContent = 'Delete';
       del.onclick = () => this.run(async () => {
-        const d = await this.call((s) => s.delete(this.identity, m.id));
-        if (d.status !== 'Ok') throw new Error(d.detail);
+        await this.client.delete(this.identity, m.id);
         await this.refresh();
       });
       li.append(from, text, del);
@@ -172,13 +135,13 @@ class Pane {
   }
 }
 
-function showAttestation(session) {
+function showAttestation(client) {
   const a = document.getElementById('attestation');
-  a.textContent = session.attestation + ' · enclave epoch ' + session.epoch;
-  a.className = session.attestation.startsWith('DEV') ? 'warning' : 'verified';
+  a.textContent = client.attestation + ' · enclave epoch ' + client.epoch;
+  a.className = client.attestation.startsWith('DEV') ? 'warning' : 'verified';
 }
 
-await init();
+await ready();
 const panes = [...document.querySelectorAll('.pane')].map((el) => new Pane(el));
 document.getElementById('exchange').onclick = () => {
   const [a, b] = panes;

@@ -1,3 +1,5 @@
+/* @ts-self-types="./hush_web.d.ts" */
+
 /**
  * A sealed request: the JSON body to POST, and what is needed to open
  * its answer.
@@ -386,6 +388,22 @@ export class WebIdentity {
         let deferred1_1;
         try {
             const ret = wasm.webidentity_card(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+    /**
+     * Its X25519 encryption key (hex), the one its card carries.
+     * @returns {string}
+     */
+    get encryptionKey() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.webidentity_encryptionKey(this.__wbg_ptr);
             deferred1_0 = ret[0];
             deferred1_1 = ret[1];
             return getStringFromWasm0(ret[0], ret[1]);

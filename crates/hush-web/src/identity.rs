@@ -43,6 +43,12 @@ impl WebIdentity {
         self.0.public().to_hex()
     }
 
+    /// Its X25519 encryption key (hex), the one its card carries.
+    #[wasm_bindgen(getter, js_name = encryptionKey)]
+    pub fn encryption_key(&self) -> String {
+        hex::encode(e2e::card::encryption_key(&self.0))
+    }
+
     /// Its secret seed (hex), for the page to keep in local storage.
     #[wasm_bindgen(js_name = secretHex)]
     pub fn secret_hex(&self) -> String {

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 
 /// The embedded files: (path under /demo/, content type, bytes).
-const FILES: [(&str, &str, &[u8]); 5] = [
+const FILES: [(&str, &str, &[u8]); 6] = [
     (
         "",
         "text/html; charset=utf-8",
@@ -19,6 +19,11 @@ const FILES: [(&str, &str, &[u8]); 5] = [
         "demo.js",
         "text/javascript",
         include_bytes!("../../../web/demo.js"),
+    ),
+    (
+        "hush.js",
+        "text/javascript",
+        include_bytes!("../../../web/hush.js"),
     ),
     (
         "demo.css",
