@@ -20,11 +20,11 @@ use hush_client::e2e::{self, VerifiedCard};
 use hush_enclave::session::key_proof::{self, DummyProofs};
 use hush_enclave::session::noise;
 use hush_wire::consts::{CARD_CONTEXT, KEY_PROOF_CONTEXT, KEY_PROOF_REQUEST_LEN, NOISE_PARAMS};
-use hush_wire::{Op, Request};
 use hush_wire::{
     EnvelopeKind, EnvelopePlaintext, FixedCodec, KeyProof, KeyProofRequest, KeyProofResponse,
     KeyProofStatus, Message, MessageId, Payload, PublicKey, RequestRecord, Signature, Timestamp,
 };
+use hush_wire::{Op, Request};
 use rand::SeedableRng;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -229,8 +229,7 @@ fn make_cards() -> Value {
     let pairs: Vec<Value> = [(0, 1), (1, 0), (0, 2)]
         .iter()
         .map(|&(i, j)| {
-            let n =
-                e2e::safety_number::safety_number(&people[i].public(), &people[j].public());
+            let n = e2e::safety_number::safety_number(&people[i].public(), &people[j].public());
             json!({"a": h(people[i].public().as_bytes()), "b": h(people[j].public().as_bytes()),
                    "digits": n, "grouped": e2e::safety_number::grouped(&n)})
         })
@@ -254,7 +253,10 @@ fn check_cards(v: &Value) {
     for p in v["safety_numbers"].as_array().unwrap() {
         let n = e2e::safety_number::safety_number(&key(&p["a"]), &key(&p["b"]));
         assert_eq!(n, p["digits"].as_str().unwrap());
-        assert_eq!(e2e::safety_number::grouped(&n), p["grouped"].as_str().unwrap());
+        assert_eq!(
+            e2e::safety_number::grouped(&n),
+            p["grouped"].as_str().unwrap()
+        );
     }
 }
 

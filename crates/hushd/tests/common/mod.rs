@@ -180,26 +180,35 @@ impl Drop for Hushd {
 /// test process (a no-op when it is fresh), so a test never runs a stale
 /// `hush` left in the target directory by an earlier build.
 pub fn hush_bin() -> PathBuf {
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    workspace_bin("hush-client", "hush", &BUILD)
+}
+
+/// The `hush-conformance` binary of this source tree, built as [`hush_bin`].
+#[allow(dead_code)]
+pub fn conformance_bin() -> PathBuf {
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    workspace_bin("hush-conformance", "hush-conformance", &BUILD)
+}
+
+fn workspace_bin(package: &str, name: &str, once: &std::sync::Once) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_BIN_EXE_hushd"))
         .parent()
         .unwrap()
         .to_path_buf();
-    let bin = dir.join("hush");
-    static BUILD: std::sync::Once = std::sync::Once::new();
-    BUILD.call_once(|| {
+    once.call_once(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let profile_release = dir.ends_with("release");
         let mut cmd = Command::new(cargo);
-        cmd.args(["build", "--locked", "-p", "hush-client", "--bin", "hush"]);
-        if profile_release {
+        cmd.args(["build", "--locked", "-p", package, "--bin", name]);
+        if dir.ends_with("release") {
             cmd.arg("--release");
         }
         assert!(
             cmd.status().expect("cargo runs").success(),
-            "building the hush CLI"
+            "building {name}"
         );
     });
-    bin
+    dir.join(name)
 }
 
 /// Output of one CLI run.
