@@ -97,7 +97,7 @@ fn received_control_characters_are_escaped_unless_raw() {
 }
 
 /// A policy file with `allow_dev = true` warns on every use, as the flag
-/// does (it used to accept dev evidence silently).
+/// does (it used to accept dev evidence silently), unless --quiet.
 #[test]
 fn a_policy_that_allows_dev_evidence_warns() {
     let server = Hushd::start(&[]);
@@ -113,6 +113,31 @@ fn a_policy_that_allows_dev_evidence_warns() {
     assert!(run.ok, "{}", run.stderr);
     assert!(
         run.stderr.contains("warning: accepting DEV attestation"),
+        "{}",
+        run.stderr
+    );
+    // --quiet (or HUSH_QUIET) silences it, and only it: errors still show.
+    let args = ["--policy", policy.to_str().unwrap(), "server", "verify"];
+    for (flag, env) in [(Some("--quiet"), None), (None, Some(("HUSH_QUIET", "1")))] {
+        let mut all: Vec<&str> = flag.into_iter().collect();
+        all.extend(args);
+        let run = hush_env(home.path(), &server.url, &all, env.as_slice());
+        assert!(
+            run.ok && run.stderr.is_empty(),
+            "{flag:?} {env:?}: {}",
+            run.stderr
+        );
+    }
+    let run = hush_env(
+        home.path(),
+        &server.url,
+        &["-q", "inbox", "--as", "nobody"],
+        &[],
+    );
+    assert!(!run.ok && run.stderr.contains("error:"), "{}", run.stderr);
+    let run = hush_env(home.path(), &server.url, &args, &[("HUSH_QUIET", "maybe")]);
+    assert!(
+        !run.ok && run.stderr.contains("HUSH_QUIET"),
         "{}",
         run.stderr
     );

@@ -301,11 +301,11 @@ impl Ctx {
         }
         if listing.adding > 0 {
             // On stderr: the JSON list keeps its shape.
-            eprintln!(
+            crate::warn(format_args!(
                 "note: {} more computation(s) of {} are still being added; run again in a second or two",
                 listing.adding,
                 me.name()
-            );
+            ));
         }
     }
 }

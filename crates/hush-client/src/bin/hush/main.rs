@@ -81,6 +81,10 @@ struct Cli {
     /// or retitle the terminal). For piping into other programs.
     #[arg(long, global = true)]
     raw: bool,
+    /// No warnings or notes on standard error (the dev-attestation warning
+    /// among them); errors are still printed. Also HUSH_QUIET=1.
+    #[arg(long, short, global = true)]
+    quiet: bool,
     /// Identity directory [default: $HUSH_HOME or ~/.config/hush].
     #[arg(long, global = true, env = "HUSH_HOME")]
     home: Option<std::path::PathBuf>,
@@ -358,9 +362,9 @@ impl Ctx {
         // On every use, whichever way it was allowed (flag, variable, or
         // allow_dev = true in the policy file).
         if policy.allows_dev() {
-            eprintln!(
+            warn(format_args!(
                 "warning: accepting DEV attestation: the server's code and secrecy are NOT verified (local development only)"
-            );
+            ));
         }
         Ok(policy)
     }
@@ -643,6 +647,16 @@ fn describe(o: &Opened, name_of: impl Fn(&PublicKey) -> String, m: &Message, me:
 /// Set by `--raw`: received text is printed as it is.
 static RAW: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
+/// --quiet (or HUSH_QUIET): warnings and notes are not printed.
+static QUIET: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
+/// A warning or note on standard error, unless --quiet.
+fn warn(text: std::fmt::Arguments<'_>) {
+    if !QUIET.get().copied().unwrap_or(false) {
+        eprintln!("{text}");
+    }
+}
+
 /// Text someone else wrote, safe for a terminal: control characters,
 /// and the invisible characters that reorder or hide text (bidirectional
 /// overrides, isolates and marks; zero-width spaces and joiners), shown
@@ -843,7 +857,11 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Id(IdCommand::List) => {
             let (ids, bad) = ctx.keys.list_public()?;
             for b in &bad {
-                eprintln!("warning: skipping {}: {}", b.path.display(), b.reason);
+                warn(format_args!(
+                    "warning: skipping {}: {}",
+                    b.path.display(),
+                    b.reason
+                ));
             }
             if ctx.json {
                 let v: Vec<_> = ids
@@ -978,7 +996,11 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Contact(ContactCommand::List) => {
             let (good, bad) = ctx.contacts.list()?;
             for b in &bad {
-                eprintln!("warning: skipping {}: {}", b.path.display(), b.reason);
+                warn(format_args!(
+                    "warning: skipping {}: {}",
+                    b.path.display(),
+                    b.reason
+                ));
             }
             if ctx.json {
                 let v: Vec<_> = good
@@ -1352,6 +1374,14 @@ async fn run(cli: Cli) -> Result<()> {
 fn main() {
     let cli = Cli::parse();
     let _ = RAW.set(cli.raw);
+    let quiet = match env_flag("HUSH_QUIET", std::env::var("HUSH_QUIET").ok().as_deref()) {
+        Ok(q) => cli.quiet || q,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(exit::OTHER);
+        }
+    };
+    let _ = QUIET.set(quiet);
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
     let _ = tracing_subscriber::fmt()
