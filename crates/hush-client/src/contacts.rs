@@ -6,8 +6,10 @@
 //!
 //! A contact found in the directory also has `NAME.devices`: the account's
 //! identity key and every device record, one hex line each, every one
-//! re-checked against the identity key when loaded. Messages to such a
-//! contact go to each of its devices.
+//! re-checked against the identity key when loaded. The identity key is
+//! what the contact is trusted as; the devices are refreshed from the
+//! directory at every send (the CLI's `current_devices`), and messages go
+//! to each device the account lists then.
 
 use crate::directory::{Account, VerifiedDevice};
 use crate::e2e::VerifiedCard;

@@ -266,4 +266,24 @@ impl Directory<'_> {
     pub async fn show(&mut self, me: PublicKey) -> Result<Account, ClientError> {
         self.account(me, DirectoryOp::Show).await
     }
+
+    /// The current devices of the account whose identity key is
+    /// `account` (a contact's), asked as `me`: every record checked against
+    /// `account`, the key this client already trusts. None when there is
+    /// no such account any more.
+    pub async fn devices(
+        &mut self,
+        me: PublicKey,
+        account: PublicKey,
+    ) -> Result<Option<Account>, ClientError> {
+        let (r, _) = self.run(me, DirectoryOp::Devices { account }).await?;
+        match r.status {
+            DirectoryStatus::Ok if r.identity == Some(account) => Account::verify(&r).map(Some),
+            DirectoryStatus::Ok => Err(ClientError::Protocol(
+                "the directory answered with another account than the one asked for",
+            )),
+            DirectoryStatus::NoUser => Ok(None),
+            s => Err(ClientError::Directory(s)),
+        }
+    }
 }

@@ -829,3 +829,97 @@ fn a_group_of_identities_in_one_home() {
     let e = home.fails(&["group", "create", "x", "--as", "alice", "--members", "dave"]);
     assert!(e.contains("neither a contact nor an identity"), "{e}");
 }
+
+/// A contact's devices follow its account (issue 32): bob's sends reach
+/// the devices alice's account lists at the moment he sends. An unlinked
+/// phone reads nothing new; a device linked later receives. A look-up that
+/// finds another identity under a contact's name is refused with both
+/// safety numbers, unless accepted with --replace.
+#[test]
+fn devices_follow_the_account() {
+    let server = Server::start();
+    let alice = User::new(&server, "alice");
+    let bob = User::new(&server, "bob");
+    let carol = User::new(&server, "carol");
+    alice.sign_up(&server, "alice", "alice@example.org");
+    bob.sign_up(&server, "bob", "bob@example.org");
+    carol.sign_up(&server, "carol", "carol@example.org");
+    alice.ok(&["device", "add", "--as", "alice", "alice-phone"]);
+    bob.ok(&["contact", "add", "alice", "--email", "alice@example.org"]);
+    let sent = bob.json(&["send", "--as", "bob", "--to", "alice", "one"]);
+    assert_eq!(sent["devices"], 2);
+
+    // The phone is stolen: alice unlinks it. Bob's very next send skips it.
+    alice.ok(&["device", "remove", "--as", "alice", "alice-phone"]);
+    let r = bob.run(&["send", "--as", "bob", "--to", "alice", "two"]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("0 linked, 1 unlinked (now 1)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.starts_with("sent "), "{}", r.stdout);
+    assert_eq!(
+        texts(&alice.json(&["inbox", "--as", "alice"])),
+        ["one", "two"]
+    );
+    assert_eq!(
+        texts(&alice.json(&["inbox", "--as", "alice-phone"])),
+        ["one"]
+    );
+
+    // A new tablet receives from the next send on.
+    alice.ok(&["device", "add", "--as", "alice", "alice-tab"]);
+    let sent = bob.json(&["send", "--as", "bob", "--to", "alice", "three"]);
+    assert_eq!(sent["devices"], 2);
+    assert_eq!(
+        texts(&alice.json(&["inbox", "--as", "alice-tab"])),
+        ["three"]
+    );
+    assert_eq!(
+        texts(&alice.json(&["inbox", "--as", "alice-phone"])),
+        ["one"]
+    );
+
+    // Looking alice up again refreshes; a name that now finds another
+    // identity is refused, with both safety numbers.
+    let out = bob.ok(&["contact", "add", "alice", "--email", "alice@example.org"]);
+    assert!(out.contains("devices were refreshed (2)"), "{out}");
+    let e = bob.fails(&["contact", "add", "alice", "--email", "carol@example.org"]);
+    assert!(
+        e.contains("identity key changed")
+            && e.contains("safety number before:")
+            && e.contains("--replace"),
+        "{e}"
+    );
+    let sent = bob.json(&["send", "--as", "bob", "--to", "alice", "four"]);
+    assert_eq!(sent["devices"], 2, "nothing changed");
+    bob.ok(&[
+        "contact",
+        "add",
+        "alice",
+        "--email",
+        "carol@example.org",
+        "--replace",
+    ]);
+    bob.ok(&["send", "--as", "bob", "--to", "alice", "for carol"]);
+    assert_eq!(
+        texts(&carol.json(&["inbox", "--as", "carol"])),
+        ["for carol"]
+    );
+
+    // An account that blocks bob's looks the same to him: his send goes
+    // through as before (the broker hides it from carol).
+    carol.ok(&["contact", "add", "bob", "--email", "bob@example.org"]);
+    carol.ok(&["block", "--as", "carol", "bob"]);
+    let r = bob.run(&["send", "--as", "bob", "--to", "alice", "blocked?"]);
+    assert!(
+        r.ok && !r.stderr.contains("devices changed"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        texts(&carol.json(&["inbox", "--as", "carol"])),
+        ["for carol"]
+    );
+}

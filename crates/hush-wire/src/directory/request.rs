@@ -162,6 +162,16 @@ pub enum DirectoryOp {
         /// The other account's identity key.
         account: PublicKey,
     },
+    /// The current devices of the account with this identity key, for a
+    /// sender who knows the key (a contact): answered "no user" when there
+    /// is no such account. Any proven key may ask; the account need not be
+    /// discoverable (the key is the capability, as a card is), and an
+    /// account that blocks the caller answers as any other (a blocked
+    /// sender is not told; the broker hides its messages).
+    Devices {
+        /// The account's identity key.
+        account: PublicKey,
+    },
 }
 
 impl DirectoryOp {
@@ -183,6 +193,8 @@ impl DirectoryOp {
     pub const BLOCK: u8 = 8;
     /// Op code of unblock.
     pub const UNBLOCK: u8 = 9;
+    /// Op code of devices.
+    pub const DEVICES: u8 = 10;
 
     /// The wire op code.
     pub fn code(&self) -> u8 {
@@ -196,6 +208,7 @@ impl DirectoryOp {
             DirectoryOp::Show => Self::SHOW,
             DirectoryOp::Block { .. } => Self::BLOCK,
             DirectoryOp::Unblock { .. } => Self::UNBLOCK,
+            DirectoryOp::Devices { .. } => Self::DEVICES,
         }
     }
 }
@@ -260,7 +273,8 @@ impl FixedCodec for DirectoryRequest {
             DirectoryOp::AddDevice { device: d } => d.encode_into(&mut device),
             DirectoryOp::RemoveDevice { device: k }
             | DirectoryOp::Block { account: k }
-            | DirectoryOp::Unblock { account: k } => {
+            | DirectoryOp::Unblock { account: k }
+            | DirectoryOp::Devices { account: k } => {
                 device[..KEY_LEN].copy_from_slice(k.as_bytes())
             }
             DirectoryOp::SetFlags { flags: f } => flags = f.bits(),
@@ -327,7 +341,8 @@ impl FixedCodec for DirectoryRequest {
             | DirectoryOp::SET_FLAGS
             | DirectoryOp::SHOW
             | DirectoryOp::BLOCK
-            | DirectoryOp::UNBLOCK => {
+            | DirectoryOp::UNBLOCK
+            | DirectoryOp::DEVICES => {
                 unused(id_field, "this op carries no identifier")?;
                 unused(&code.to_le_bytes(), "this op carries no code")?;
                 match op {
@@ -337,14 +352,18 @@ impl FixedCodec for DirectoryRequest {
                             device: DeviceRecord::decode(device)?,
                         }
                     }
-                    DirectoryOp::REMOVE_DEVICE | DirectoryOp::BLOCK | DirectoryOp::UNBLOCK => {
+                    DirectoryOp::REMOVE_DEVICE
+                    | DirectoryOp::BLOCK
+                    | DirectoryOp::UNBLOCK
+                    | DirectoryOp::DEVICES => {
                         unused(&[flags], "this op carries no flags")?;
                         unused(&device[KEY_LEN..], "this op carries only a key")?;
                         let k = PublicKey::decode(&device[..KEY_LEN])?;
                         match op {
                             DirectoryOp::REMOVE_DEVICE => DirectoryOp::RemoveDevice { device: k },
                             DirectoryOp::BLOCK => DirectoryOp::Block { account: k },
-                            _ => DirectoryOp::Unblock { account: k },
+                            DirectoryOp::UNBLOCK => DirectoryOp::Unblock { account: k },
+                            _ => DirectoryOp::Devices { account: k },
                         }
                     }
                     DirectoryOp::SET_FLAGS => {
@@ -414,6 +433,7 @@ mod tests {
             DirectoryOp::Show,
             DirectoryOp::Block { account: key(5) },
             DirectoryOp::Unblock { account: key(5) },
+            DirectoryOp::Devices { account: key(6) },
         ];
         for op in ops {
             let r = DirectoryRequest {
@@ -446,8 +466,8 @@ mod tests {
             assert!(DirectoryRequest::decode(&b).is_err(), "byte {at}");
         }
         let mut b = good.clone();
-        b[0] = 10;
-        assert_eq!(DirectoryRequest::decode(&b), Err(WireError::UnknownOp(10)));
+        b[0] = 11;
+        assert_eq!(DirectoryRequest::decode(&b), Err(WireError::UnknownOp(11)));
         assert!(VerificationCode::parse("12345").is_err());
         assert!(VerificationCode::parse("12345a").is_err());
         assert!(VerificationCode::new(1_000_000).is_err());

@@ -145,7 +145,7 @@ impl Ctx {
             match self.contact_of(m)? {
                 Some(name) => {
                     let card = self.contacts.load(&name)?.card;
-                    cards.extend(self.devices_of(&name, &card)?);
+                    cards.extend(self.current_devices(me, client, &name, &card).await?);
                 }
                 None => match self.local_member_card(m)? {
                     Some(card) => cards.push(card),

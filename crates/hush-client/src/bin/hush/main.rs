@@ -317,6 +317,12 @@ enum ContactCommand {
         /// [default: your only identity, if you have one].
         #[arg(long = "as")]
         me: Option<String>,
+        /// Replace an existing contact of this name, even when its identity
+        /// key changed (compare the new safety number first). Without it, a
+        /// look-up of an existing contact only refreshes its devices, and a
+        /// changed key is refused.
+        #[arg(long)]
+        replace: bool,
     },
     /// List contacts.
     List,
@@ -453,15 +459,57 @@ impl Ctx {
         }
     }
 
-    /// The cards to send to for `to`: each of a directory contact's devices,
-    /// or the one card.
-    fn devices_of(&self, to: &str, card: &VerifiedCard) -> Result<Vec<VerifiedCard>> {
-        if self.contacts.load(to).is_ok()
-            && let Some(devices) = self.contacts.devices(to)?
-        {
-            return Ok(devices.iter().map(|d| d.card().clone()).collect());
+    /// The cards to send to for `to`: for a contact found in the directory,
+    /// the devices its account lists now (asked at every send and checked
+    /// against the identity key kept for it, so an unlinked device gets
+    /// nothing more and a new one gets the message); else the one card.
+    /// Exactly one directory request either way (a stand-in for a contact
+    /// by card), so the host cannot tell the two kinds of contact apart.
+    async fn current_devices(
+        &self,
+        me: &Identity,
+        client: &mut Client,
+        to: &str,
+        card: &VerifiedCard,
+    ) -> Result<Vec<VerifiedCard>> {
+        let directory_contact =
+            self.contacts.load(to).is_ok() && self.contacts.devices(to)?.is_some();
+        if !directory_contact {
+            match client.directory().devices(me.public(), me.public()).await {
+                Ok(_) | Err(hush_client::ClientError::Directory(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            return Ok(vec![card.clone()]);
         }
-        Ok(vec![card.clone()])
+        let identity = self.contacts.account_identity(to)?;
+        let Some(account) = client.directory().devices(me.public(), identity).await? else {
+            anyhow::bail!(
+                "{to}'s account lists no devices any more (it was closed); nothing was sent.\n\
+                 hint: if {to} registered again, look them up again with `hush contact add {to} --email ... --as {}` and compare safety numbers",
+                me.name()
+            );
+        };
+        let before: Vec<PublicKey> = self
+            .contacts
+            .devices(to)?
+            .unwrap_or_default()
+            .iter()
+            .map(|d| d.key())
+            .collect();
+        let linked = account
+            .devices
+            .iter()
+            .filter(|d| !before.contains(&d.key()))
+            .count();
+        let unlinked = before.iter().filter(|k| !account.has_device(k)).count();
+        if linked + unlinked > 0 {
+            self.contacts.set_devices(to, &account)?;
+            warn(format_args!(
+                "note: {to}'s devices changed since you last wrote: {linked} linked, {unlinked} unlinked (now {})",
+                account.devices.len()
+            ));
+        }
+        Ok(account.devices.iter().map(|d| d.card().clone()).collect())
     }
 
     /// The other devices of `me`'s account (none without an account): one
@@ -934,7 +982,9 @@ async fn run(cli: Cli) -> Result<()> {
             card,
             identifier,
             me,
+            replace,
         }) => {
+            let existing = ctx.contacts.load(&name).ok();
             if ctx.keys.load(&name).is_ok() {
                 return Err(hush_client::identity::KeystoreError::NameIsIdentity(name).into());
             }
@@ -947,6 +997,9 @@ async fn run(cli: Cli) -> Result<()> {
                 ),
                 (Some(card), None) => {
                     let card = VerifiedCard::from_text(&card)?;
+                    if existing.is_some() && replace {
+                        ctx.contacts.remove(&name)?;
+                    }
                     ctx.contacts.add(&name, &card)?;
                     card
                 }
@@ -980,7 +1033,42 @@ async fn run(cli: Cli) -> Result<()> {
                         .with_context(|| {
                             format!("no user: nobody you may find has {identifier}")
                         })?;
-                    ctx.contacts.add_account(&name, &account)?;
+                    match &existing {
+                        None => ctx.contacts.add_account(&name, &account)?,
+                        Some(_) if replace => {
+                            ctx.contacts.remove(&name)?;
+                            ctx.contacts.add_account(&name, &account)?
+                        }
+                        Some(_) => {
+                            let known = ctx.contacts.account_identity(&name)?;
+                            if known != account.identity {
+                                let digits = |k: &PublicKey| {
+                                    e2e::safety_number::grouped(&e2e::safety_number::safety_number(
+                                        &me.public(),
+                                        k,
+                                    ))
+                                };
+                                anyhow::bail!(
+                                    "{name}'s identity key changed: {identifier} now belongs to {} (it was {known}).\n\
+                                     safety number before: {}\n\
+                                     safety number now:    {}\n\
+                                     Nothing was changed. Compare the new number with {name} in person or by another channel you trust; \
+                                     if it matches, accept it with --replace.",
+                                    account.identity,
+                                    digits(&known),
+                                    digits(&account.identity)
+                                );
+                            }
+                            ctx.contacts.set_devices(&name, &account)?;
+                            if !ctx.json {
+                                println!(
+                                    "{name} is a contact already; its devices were refreshed ({})",
+                                    account.devices.len()
+                                );
+                            }
+                            return Ok(());
+                        }
+                    }
                     ctx.contacts.load(&name)?.card
                 }
             };
@@ -1057,7 +1145,7 @@ async fn run(cli: Cli) -> Result<()> {
                     anyhow::bail!("nothing to send: give a text, --file PATH or --location LAT,LON")
                 }
             };
-            let targets = ctx.devices_of(&to, &card)?;
+            let targets = ctx.current_devices(&me, &mut client, &to, &card).await?;
             let mine = ctx.my_other_devices(&me, &mut client).await?;
             if targets.len() == 1 && mine.is_empty() {
                 // One device on each side: one create, as before accounts.

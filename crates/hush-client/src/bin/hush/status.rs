@@ -134,8 +134,8 @@ pub fn json_fields(kind: EnvelopeKind, content: &[u8], m: &Message, v: &mut serd
 pub async fn typing(ctx: &Ctx, me: &str, to: &str) -> Result<()> {
     let me = ctx.keys.load(me)?;
     let card = ctx.card_of(to)?;
-    let targets = ctx.devices_of(to, &card)?;
     let mut client = ctx.connect(&me).await?;
+    let targets = ctx.current_devices(&me, &mut client, to, &card).await?;
     let batch: Vec<_> = targets.into_iter().map(|c| (c, status::typing())).collect();
     let requests = client.post_statuses(&me, &batch).await?;
     if ctx.json {

@@ -19,9 +19,10 @@
 //! # Access sequence
 //!
 //! Every request, whatever its op, arguments and outcome, makes exactly:
-//! `dir-keys` (the identifier, or the device key for device ops),
-//! `dir-keys` (the caller's key), `private` (the caller's), `profiles`
-//! (the look-up's target, or the caller's own for every other op); and
+//! `dir-keys` (the identifier, or the key for device, block and devices
+//! ops), `dir-keys` (the caller's key), `private` (the caller's),
+//! `profiles` (the target of a look-up or a devices request, or the
+//! caller's own for every other op); and
 //! returns a [`DIRECTORY_RESPONSE_LEN`]-byte record. Each request also
 //! appends one outbox record, real only for a registration (see
 //! [`outbox`]). Map writes decided after reading the account (a verified
@@ -160,6 +161,7 @@ struct Ops {
     show: Choice,
     block: Choice,
     unblock: Choice,
+    devices: Choice,
 }
 
 impl Ops {
@@ -175,6 +177,7 @@ impl Ops {
             show: is(DirectoryOp::SHOW),
             block: is(DirectoryOp::BLOCK),
             unblock: is(DirectoryOp::UNBLOCK),
+            devices: is(DirectoryOp::DEVICES),
         }
     }
 
@@ -188,10 +191,17 @@ impl Ops {
             | self.show
             | self.block
             | self.unblock
+            | self.devices
     }
 
     fn device_op(&self) -> Choice {
         self.add_device | self.remove_device
+    }
+
+    /// Ops that read another account's profile, found by the first
+    /// `dir-keys` access, rather than the caller's own.
+    fn reads_target(&self) -> Choice {
+        self.lookup | self.devices
     }
 }
 
@@ -298,7 +308,7 @@ impl Directory {
         let flags_ok =
             (f.flags & !(AccountFlags::DISCOVERABLE | AccountFlags::ACCEPT_FROM_ANYONE)).ct_eq(&0);
         let device_key: &[u8; KEY_LEN] = f.device[..KEY_LEN].try_into().expect("key");
-        let keyed_op = op.device_op() | op.block | op.unblock;
+        let keyed_op = op.device_op() | op.block | op.unblock | op.devices;
         let well_formed = op.known()
             & is_zero(&request[1..offsets::ACTING_AS])
             & is_zero(&request[offsets::FLAGS + 1..offsets::DEVICE])
@@ -321,7 +331,7 @@ impl Directory {
             .try_into()
             .expect("tag prefix");
         let mut subject = id_digest;
-        cmov_bytes(&mut subject, &device_digest, op.device_op());
+        cmov_bytes(&mut subject, &device_digest, op.device_op() | op.devices);
 
         // 1. dir-keys: the identifier (or the device key) -> its account.
         let read = self
@@ -447,9 +457,9 @@ impl Directory {
             Ordering::Relaxed,
         );
 
-        // 4. profiles: the look-up's target (read only), or the caller's own
-        //    profile, which every other op may change.
-        let at = sel_u32(caller.value, target.value, op.lookup);
+        // 4. profiles: the look-up's or devices' target (read only), or the
+        //    caller's own profile, which every other op may change.
+        let at = sel_u32(caller.value, target.value, op.reads_target());
         let caller_tag = self.hash.digest(DOMAIN_KEY, &p.identity);
         let caller_tag: [u8; BLOCK_TAG_LEN] =
             caller_tag[..BLOCK_TAG_LEN].try_into().expect("tag prefix");
@@ -459,9 +469,9 @@ impl Directory {
         let mut removed = Choice::from(0);
         self.profiles
             .access(at as usize, &mut |b: &mut ProfileBlock| {
-                let mine = own & !op.lookup;
+                let mine = own & !op.reads_target();
                 let mut a = ProfileBlock::default();
-                cmov(&mut a, b, mine | (op.lookup & target.found));
+                cmov(&mut a, b, mine | (op.reads_target() & target.found));
                 let mut fresh = ProfileBlock {
                     identity: *f.acting_as,
                     allocated: 1,
@@ -529,6 +539,17 @@ impl Directory {
                 let mut lookup = p.lookup;
                 lookup.unless(p.lookup.ok() & !visible, DirectoryStatus::NoUser);
 
+                // devices: the account whose identity key was asked for (a
+                // device key finds its account in the map too, but is not
+                // an identity key). Blocking does not change the answer: a
+                // blocked sender must not learn it is blocked (the broker
+                // hides its messages from the blocker instead).
+                let mut devices = Verdict::new(DirectoryStatus::Ok);
+                devices.unless(
+                    !(target.found & eq_bytes(&a.identity, device_key)),
+                    DirectoryStatus::NoUser,
+                );
+
                 let mut status = DirectoryStatus::InvalidRequest.code();
                 status = sel_u8(status, p.register.0, op.register);
                 status = sel_u8(status, p.verify.0, op.verify);
@@ -538,6 +559,7 @@ impl Directory {
                 status = sel_u8(status, owner_only.0, op.set_flags);
                 status = sel_u8(status, show.0, op.show);
                 status = sel_u8(status, blocking.0, op.block | op.unblock);
+                status = sel_u8(status, devices.0, op.devices);
                 status = sel_u8(status, DirectoryStatus::InvalidRequest.code(), !well_formed);
                 status = sel_u8(
                     status,
@@ -565,7 +587,7 @@ impl Directory {
         out[1] =
             (shown.flags as u8) & (AccountFlags::DISCOVERABLE | AccountFlags::ACCEPT_FROM_ANYONE);
         out[2] = shown.device_count as u8;
-        out[3] = sel_u32(0, shown.verified, !op.lookup) as u8;
+        out[3] = sel_u32(0, shown.verified, !op.reads_target()) as u8;
         out[8..8 + KEY_LEN].copy_from_slice(&shown.identity);
         for (i, d) in shown.devices.iter().enumerate() {
             let at = 8 + KEY_LEN + i * DEVICE_LEN;

@@ -351,6 +351,50 @@ fn not_discoverable_answers_like_nobody() {
     );
 }
 
+/// A sender who knows an account's identity key sees its current devices:
+/// an unlinked one is gone at once, a new one there at once; an unknown
+/// key and a device key answer "no user", alike; a blocked caller sees
+/// what anyone sees (it must not learn it is blocked).
+#[test]
+fn devices_follow_the_account() {
+    let mut h = Harness::new(small());
+    h.sign_up(1, &email(1));
+    h.sign_up(2, &email(2));
+    let keys = |r: &DirectoryResponse| {
+        r.devices
+            .iter()
+            .map(|d| d.card.signing_key)
+            .collect::<Vec<_>>()
+    };
+    let asked =
+        |h: &mut Harness, who: u8| h.run(key(who), DirectoryOp::Devices { account: key(1) });
+    let r = asked(&mut h, 2);
+    assert_eq!((r.status, r.identity), (DirectoryStatus::Ok, Some(key(1))));
+    assert_eq!(keys(&r), [key(1)]);
+    assert_eq!(r.verified_identifiers, 0, "not the account's to show");
+    h.status(key(1), DirectoryOp::AddDevice { device: device(11) });
+    assert_eq!(keys(&asked(&mut h, 2)), [key(1), key(11)]);
+    h.status(key(1), DirectoryOp::RemoveDevice { device: key(11) });
+    assert_eq!(keys(&asked(&mut h, 2)), [key(1)]);
+    // Anyone with a proven key may ask, registered or not, and an account
+    // that is not discoverable still answers (the key is the capability).
+    let off = AccountFlags {
+        discoverable: false,
+        accept_from_anyone: true,
+    };
+    h.status(key(1), DirectoryOp::SetFlags { flags: off });
+    assert_eq!(asked(&mut h, 30).status, DirectoryStatus::Ok);
+    // No user: an unknown key, a device's key, and a caller it blocks.
+    let nobody = h.run(key(2), DirectoryOp::Devices { account: key(77) });
+    assert_eq!(nobody.status, DirectoryStatus::NoUser);
+    h.status(key(1), DirectoryOp::AddDevice { device: device(12) });
+    let by_device = h.run(key(2), DirectoryOp::Devices { account: key(12) });
+    assert_eq!(by_device.encode(), nobody.encode());
+    let before = asked(&mut h, 2);
+    h.status(key(1), DirectoryOp::Block { account: key(2) });
+    assert_eq!(asked(&mut h, 2).encode(), before.encode());
+}
+
 #[test]
 fn look_ups_are_limited_per_session_and_per_account() {
     let config = DirectoryConfig {
@@ -540,6 +584,26 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
         ),
         (key(1), DirectoryOp::Show, DirectoryStatus::Ok),
         (key(8), DirectoryOp::Show, DirectoryStatus::NotRegistered),
+        (
+            key(2),
+            DirectoryOp::Devices { account: key(1) },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(8),
+            DirectoryOp::Devices { account: key(3) },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(2),
+            DirectoryOp::Devices { account: key(6) },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(2),
+            DirectoryOp::Devices { account: key(99) },
+            DirectoryStatus::NoUser,
+        ),
     ];
     // Spend key 2's session budget to see a rate-limited look-up.
     cases.push((
