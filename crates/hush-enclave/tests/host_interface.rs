@@ -667,8 +667,9 @@ fn directory_calls_look_the_same_to_the_host() {
     };
     let mut h = Host::new(enclave(64, 600, 8));
     let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let carol = Identity::generate("carol");
     let s = h.handshake();
-    h.prove(&s, Proofs::Valid(&[&alice, &bob]));
+    h.prove(&s, Proofs::Valid(&[&alice, &bob, &carol]));
     let email = |n: &str| Identifier::email(&format!("{n}@example.org")).unwrap();
     let call = |h: &mut Host, acting_as: PublicKey, op: DirectoryOp| {
         let (nonce, sealed) = s.seal_directory_request(&DirectoryRequest { acting_as, op });
@@ -720,13 +721,16 @@ fn directory_calls_look_the_same_to_the_host() {
     }
     let r = call(&mut h, alice.public(), DirectoryOp::Show);
     assert_eq!(r.devices.len(), 1);
+    // Registering alice's address (taken) answers as registering a free one.
+    let taken = call(&mut h, carol.public(), register(&carol, "alice"));
+    assert_eq!(taken.status, DirectoryStatus::Ok);
     // Every directory reply in the log has the same length, and stats did
     // not move between calls (only the tick line differs).
     let replies: Vec<&String> = h.log[before..]
         .iter()
         .filter(|l| l.starts_with("directory"))
         .collect();
-    assert_eq!(replies.len(), 7);
+    assert_eq!(replies.len(), 8);
     let want = format!("directory -> Ok({SEALED_DIRECTORY_RESPONSE_LEN})");
     let first_stats = replies[0].split(" | ").nth(1).unwrap().to_owned();
     for l in &replies {

@@ -54,6 +54,27 @@ impl Server {
         }
     }
 
+    /// The `n`th code sent to `identifier` (1 the first), waiting for it.
+    fn nth_code_for(&self, identifier: &str, n: usize) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = std::fs::read_to_string(&self.codes).unwrap_or_default();
+            let prefix = format!("{identifier} ");
+            let codes: Vec<&str> = text
+                .lines()
+                .filter_map(|l| l.strip_prefix(&prefix))
+                .collect();
+            if let Some(code) = codes.get(n - 1) {
+                return code.trim().to_owned();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no code {n} for {identifier} in {text:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn codes_sent(&self) -> usize {
         std::fs::read_to_string(&self.codes)
             .unwrap_or_default()
@@ -219,14 +240,50 @@ fn directory_mistakes_are_explained() {
     let carol = User::new(&server, "carol");
     alice.sign_up(&server, "alice", "alice@example.org");
 
-    // An identifier already registered: link a device instead.
-    let e = carol.fails(&[
+    // An identifier already registered is answered as a free one (nobody
+    // can test an address for an account); the code goes to the address,
+    // and only its owner, who has the code, hears that it is taken.
+    let taken = carol.ok(&[
         "account",
         "register",
         "--as",
         "carol",
         "--email",
         "alice@example.org",
+    ]);
+    let free = carol.ok(&[
+        "account",
+        "register",
+        "--as",
+        "carol",
+        "--email",
+        "dave@example.org",
+    ]);
+    assert_eq!(
+        taken.replace("alice@", "X@"),
+        free.replace("dave@", "X@"),
+        "the same answer"
+    );
+    let e = carol.fails(&[
+        "account",
+        "verify",
+        "--as",
+        "carol",
+        "--email",
+        "alice@example.org",
+        "000000",
+    ]);
+    assert!(e.contains("wrong code"), "{e}");
+    // (alice's sign-up code is in the file too: wait for the second one.)
+    let owners = server.nth_code_for("alice@example.org", 2);
+    let e = carol.fails(&[
+        "account",
+        "verify",
+        "--as",
+        "carol",
+        "--email",
+        "alice@example.org",
+        &owners,
     ]);
     assert!(
         e.contains("already registered") && e.contains("link"),

@@ -14,7 +14,11 @@
 //! An identifier enters the map only when its code is verified; a pending
 //! registration lives in the registering account's private block, so
 //! nobody can hold someone else's address by registering it without the
-//! code. Accounts are never deleted: a new one takes the next index.
+//! code. A registration answers the same, byte for byte, whether or not
+//! another account has the identifier (so nobody can test an address for
+//! an account, discoverable or not): its code goes to the identifier
+//! either way, and only whoever receives it hears "already registered",
+//! at verify. Accounts are never deleted: a new one takes the next index.
 //!
 //! # Access sequence
 //!
@@ -339,11 +343,11 @@ impl Directory {
             .apply(&self.hash, &map_key(&subject), MapOp::get());
         let target = self.pending.overlay(&subject, read);
 
-        // 2. dir-keys: the caller's key -> its account; a registration of
-        //    an unclaimed identifier by a new key makes an account.
+        // 2. dir-keys: the caller's key -> its account; a registration by a
+        //    new key makes an account, whether or not the identifier is
+        //    taken (the answer must not say which).
         let has_free = lt_u32(self.next_account, self.config.max_accounts);
-        let create =
-            go & op.register & !target.found & has_free & !self.pending.has(&caller_digest);
+        let create = go & op.register & has_free & !self.pending.has(&caller_digest);
         let inserted = self.keys.apply(
             &self.hash,
             &map_key(&caller_digest),
@@ -387,9 +391,15 @@ impl Directory {
                 p.is_identity = eq_u32(a.allocated, 1) & eq_bytes(&a.identity, f.acting_as);
                 p.registered = lt_u32(0, account::verified_count(&a));
 
-                // register: a pending slot with a fresh code.
+                // register: a pending slot with a fresh code, whether or not
+                // another account has the identifier: the answer is the
+                // same either way, and the code goes to the identifier,
+                // whose owner alone can use it (to learn, at verify, that
+                // the identifier is taken). One's own verified identifier
+                // stays verified.
                 let (room, reg_at) = account::slot_for_registration(&a, &id_digest);
                 let (has_id, id_slot, id_at) = account::find_id(&a, &id_digest);
+                let own_verified = has_id & eq_u32(id_slot.state, SLOT_VERIFIED);
                 let pending = IdSlot {
                     digest: id_digest,
                     expires: now.saturating_add(config.code_ttl_secs),
@@ -402,10 +412,9 @@ impl Directory {
                 v.unless(!room, DirectoryStatus::TooManyIdentifiers);
                 v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
                 v.unless(!own, DirectoryStatus::DirectoryFull);
-                v.unless(target.found, DirectoryStatus::AlreadyRegistered);
                 p.register = v;
                 p.registered_now = op.register & go & v.ok();
-                account::put_id(&mut a, reg_at, &pending, p.registered_now);
+                account::put_id(&mut a, reg_at, &pending, p.registered_now & !own_verified);
 
                 // verify: the code of the pending slot, within its time
                 // and attempts.
@@ -422,7 +431,10 @@ impl Directory {
                 v.unless(spent, DirectoryStatus::TooManyAttempts);
                 v.unless(expired, DirectoryStatus::CodeExpired);
                 v.unless(!room_to_write, DirectoryStatus::Busy);
-                v.unless(target.found, DirectoryStatus::AlreadyRegistered);
+                // Taken by another account: said only to whoever has the
+                // code (the identifier's owner), never in place of a wrong
+                // code, so a verify cannot probe either.
+                v.unless(v.ok() & target.found, DirectoryStatus::AlreadyRegistered);
                 v.unless(!is_pending, DirectoryStatus::NoPendingCode);
                 v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
                 v.unless(!own, DirectoryStatus::NotRegistered);
@@ -579,8 +591,7 @@ impl Directory {
             remove,
             p.verified_now | added | remove,
         );
-        self.outbox
-            .push(f.identifier, code, p.registered_now & !target.found);
+        self.outbox.push(f.identifier, code, p.registered_now);
 
         let mut out = [0u8; DIRECTORY_RESPONSE_LEN];
         out[0] = verdict.0;

@@ -162,13 +162,19 @@ fn register_verify_and_look_up() {
 fn bad_input_gets_its_own_answer() {
     let mut h = Harness::new(small());
     h.sign_up(1, &email(1));
-    // An identifier already registered: link a device instead.
-    assert_eq!(h.register(2, &email(1)), DirectoryStatus::AlreadyRegistered);
-    // ... and nothing was made for key 2.
-    assert_eq!(
-        h.status(key(2), DirectoryOp::Show),
-        DirectoryStatus::NotRegistered
+    // An identifier another account has: the registration is answered as
+    // any other (registration_does_not_reveal_membership), and only the
+    // code's receiver hears "already registered", at verify.
+    assert_eq!(h.register(2, &email(1)), DirectoryStatus::Ok);
+    let owner_code = h.codes()[&email(1)];
+    let s = h.status(
+        key(2),
+        DirectoryOp::Verify {
+            identifier: email(1),
+            code: owner_code,
+        },
     );
+    assert_eq!(s, DirectoryStatus::AlreadyRegistered);
     // A look-up needs a verified identifier.
     assert_eq!(
         h.lookup(2, &email(1)).status,
@@ -545,7 +551,7 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
                 device: device(5),
                 flags: AccountFlags::default(),
             },
-            DirectoryStatus::AlreadyRegistered,
+            DirectoryStatus::Ok,
         ),
         (
             key(4),
@@ -603,6 +609,14 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
             key(2),
             DirectoryOp::Devices { account: key(99) },
             DirectoryStatus::NoUser,
+        ),
+        (
+            key(4),
+            DirectoryOp::Verify {
+                identifier: email(9),
+                code: VerificationCode::new(0).unwrap(),
+            },
+            DirectoryStatus::NoPendingCode,
         ),
     ];
     // Spend key 2's session budget to see a rate-limited look-up.
@@ -697,9 +711,9 @@ proptest! {
                 Step::Register(k, i) => {
                     let status = h.register(k, &email(i));
                     let owner = m.account_of(k);
-                    let want = if m.ids.contains_key(&i) {
-                        DirectoryStatus::AlreadyRegistered
-                    } else if owner.is_some_and(|o| o != k) {
+                    // Whether another account has the identifier does not
+                    // change the answer.
+                    let want = if owner.is_some_and(|o| o != k) {
                         DirectoryStatus::NotIdentityKey
                     } else if owner.is_some_and(|o| m.accounts[&o].1.len() == 4) {
                         DirectoryStatus::TooManyIdentifiers
@@ -862,7 +876,8 @@ fn outbox_releases_codes_only_on_the_tick() {
     assert_eq!(v.len(), 1);
     assert_eq!(Identifier::decode(&v[0].identifier).unwrap(), email(1));
     assert!(h.d.take_verifications().is_empty(), "taken once");
-    // A registration of an identifier already registered sends nothing.
+    // A registration of an identifier already registered sends its code to
+    // the identifier too, as for any (its owner alone can use it).
     h.status(
         key(1),
         DirectoryOp::Verify {
@@ -870,10 +885,66 @@ fn outbox_releases_codes_only_on_the_tick() {
             code: VerificationCode::new(v[0].code).unwrap(),
         },
     );
-    assert_eq!(h.register(2, &email(1)), DirectoryStatus::AlreadyRegistered);
+    assert_eq!(h.register(2, &email(1)), DirectoryStatus::Ok);
     h.now += 1;
     h.d.tick(h.now);
-    assert!(h.d.take_verifications().is_empty());
+    let again = h.d.take_verifications();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].identifier, email(1).encode());
+}
+
+/// Registration answers the same, byte for byte, whether or not another
+/// account has the identifier and whatever its discoverability; a verify
+/// with a wrong code too. Only the right code (which only the identifier's
+/// owner receives) tells them apart.
+#[test]
+fn registration_does_not_reveal_membership() {
+    let off = AccountFlags {
+        discoverable: false,
+        accept_from_anyone: true,
+    };
+    let mut taken = Harness::new(small());
+    taken.sign_up(1, &email(1));
+    taken.status(key(1), DirectoryOp::SetFlags { flags: off });
+    let mut free = Harness::new(small());
+    free.sign_up(1, &email(8));
+    let register = |h: &mut Harness| {
+        h.run(
+            key(2),
+            DirectoryOp::Register {
+                identifier: email(1),
+                device: device(2),
+                flags: AccountFlags::default(),
+            },
+        )
+        .encode()
+    };
+    assert_eq!(register(&mut taken), register(&mut free));
+    let verify = |h: &mut Harness, code| {
+        h.run(
+            key(2),
+            DirectoryOp::Verify {
+                identifier: email(1),
+                code,
+            },
+        )
+        .encode()
+    };
+    let (t_code, f_code) = (taken.codes()[&email(1)], free.codes()[&email(1)]);
+    assert_eq!(
+        verify(&mut taken, wrong(t_code)),
+        verify(&mut free, wrong(f_code))
+    );
+    assert_eq!(
+        taken.status(key(2), DirectoryOp::Show),
+        free.status(key(2), DirectoryOp::Show)
+    );
+    let t = DirectoryResponse::decode(&verify(&mut taken, t_code)).unwrap();
+    let f = DirectoryResponse::decode(&verify(&mut free, f_code)).unwrap();
+    assert_eq!(t.status, DirectoryStatus::AlreadyRegistered);
+    assert_eq!(f.status, DirectoryStatus::Ok);
+    // The owner's account is untouched.
+    assert_eq!(taken.run(key(1), DirectoryOp::Show).verified_identifiers, 1);
 }
 
 /// Codes leave in batches: not before the batch holds
