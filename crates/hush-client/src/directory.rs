@@ -108,6 +108,17 @@ impl Account {
     }
 }
 
+/// Where a message to a contact goes, as the directory says at send time.
+#[derive(Clone, Debug)]
+pub enum Recipients {
+    /// A contact known by its card only: that one card.
+    Card(VerifiedCard),
+    /// A contact found in the directory: the devices its account lists now.
+    Account(Account),
+    /// A contact found in the directory whose account is gone.
+    Gone,
+}
+
 /// Typed directory operations over a [`Client`]'s session.
 pub struct Directory<'a> {
     client: &'a mut Client,
@@ -265,6 +276,32 @@ impl Directory<'_> {
     /// The account `me` belongs to.
     pub async fn show(&mut self, me: PublicKey) -> Result<Account, ClientError> {
         self.account(me, DirectoryOp::Show).await
+    }
+
+    /// Where a message from `me` to a contact goes: for a contact found in
+    /// the directory (`account`, the identity key kept for it), the devices
+    /// its account lists now; else `card`. Exactly one directory request
+    /// either way (a stand-in of the same shape for a card contact), so the
+    /// host cannot tell the two kinds of contact apart.
+    pub async fn recipients(
+        &mut self,
+        me: PublicKey,
+        account: Option<PublicKey>,
+        card: &VerifiedCard,
+    ) -> Result<Recipients, ClientError> {
+        match account {
+            Some(identity) => Ok(match self.devices(me, identity).await? {
+                Some(a) => Recipients::Account(a),
+                None => Recipients::Gone,
+            }),
+            None => {
+                match self.devices(me, me).await {
+                    Ok(_) | Err(ClientError::Directory(_)) => {}
+                    Err(e) => return Err(e),
+                }
+                Ok(Recipients::Card(card.clone()))
+            }
+        }
     }
 
     /// The current devices of the account whose identity key is

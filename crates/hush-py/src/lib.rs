@@ -5,7 +5,9 @@
 //! (`$HUSH_HOME`), so an identity made by `hush id new` works here and
 //! back. Network calls release the GIL.
 
+use hush_client::directory::Recipients;
 use hush_client::e2e::{self, VerifiedCard};
+use hush_client::fanout::Copy;
 use hush_client::identity::SECRET_LEN;
 use hush_client::{Contacts as ContactFiles, Identity as RustIdentity, Keystore as RustKeystore};
 use hush_wire::{EnvelopeKind, EnvelopePlaintext, MessageId};
@@ -170,7 +172,7 @@ impl Identity {
 
     /// Its contact card, to hand to whoever writes to it.
     fn card(&self) -> Card {
-        Card(e2e::card_for(&self.0))
+        Card(e2e::card_for(&self.0), None)
     }
 
     fn __repr__(&self) -> String {
@@ -178,17 +180,29 @@ impl Identity {
     }
 }
 
-/// Someone's contact card, its signature checked.
+/// Someone's contact card, its signature checked. A contact found in the
+/// directory (by `hush contact add NAME --email ...`) also carries its
+/// account's identity key: messages to it go to every device the account
+/// lists when they are sent.
 #[pyclass(module = "hush", frozen)]
 #[derive(Clone)]
-struct Card(VerifiedCard);
+struct Card(VerifiedCard, Option<hush_wire::PublicKey>);
 
 #[pymethods]
 impl Card {
     /// Parses and checks a card's text (`hush id card NAME` prints one).
     #[new]
     fn new(text: &str) -> PyResult<Self> {
-        VerifiedCard::from_text(text.trim()).map(Self).map_err(err)
+        VerifiedCard::from_text(text.trim())
+            .map(|c| Self(c, None))
+            .map_err(err)
+    }
+
+    /// The identity key of the account this contact was found as in the
+    /// directory (hex), or None for a contact known by its card only.
+    #[getter]
+    fn account(&self) -> Option<String> {
+        self.1.map(|k| k.to_hex())
     }
 
     /// The public key it is for (hex).
@@ -270,12 +284,16 @@ impl Keystore {
             .map_err(err)
     }
 
-    /// Contact `name`'s card.
+    /// Contact `name`'s card (with its account, for a contact found in
+    /// the directory).
     fn contact(&self, name: &str) -> PyResult<Card> {
-        ContactFiles::open(&self.home)
-            .load(name)
-            .map(|c| Card(c.card))
-            .map_err(err)
+        let files = ContactFiles::open(&self.home);
+        let card = files.load(name).map_err(err)?.card;
+        let account = match files.devices(name).map_err(err)? {
+            Some(_) => Some(files.account_identity(name).map_err(err)?),
+            None => None,
+        };
+        Ok(Card(card, account))
     }
 }
 
@@ -414,7 +432,10 @@ impl Client {
 
     /// Seals `content` (str or bytes) end to end for `to` and stores it,
     /// from `me`. Returns the message id (hex). `id` (hex) makes a retry
-    /// safe: sending the same id again does not store a second copy.
+    /// safe: sending the same id again does not store a second copy. A
+    /// contact found in the directory gets a copy on every device its
+    /// account lists now (asked of the directory at each send, as the CLI
+    /// does); the request shape does not tell the two kinds apart.
     #[pyo3(signature = (me, to, content, *, id=None))]
     fn send(
         &mut self,
@@ -436,8 +457,33 @@ impl Client {
             Some(hex) => MessageId::from_hex(hex).map_err(err)?,
             None => hush_client::new_message_id(),
         };
-        let (me, to) = (me.0.clone(), to.0.clone());
-        self.call(py, async move |c| c.send(&me, &to, id, &plaintext).await)?;
+        let (me, card, account) = (me.0.clone(), to.0.clone(), to.1);
+        self.call(py, async move |c| {
+            let cards = match c
+                .directory()
+                .recipients(me.public(), account, &card)
+                .await?
+            {
+                Recipients::Card(card) => vec![card],
+                Recipients::Account(a) => a.devices.iter().map(|d| d.card().clone()).collect(),
+                Recipients::Gone => {
+                    return Err(hush_client::ClientError::Directory(
+                        hush_wire::directory::DirectoryStatus::NoUser,
+                    ));
+                }
+            };
+            if let [one] = &cards[..] {
+                return c.send(&me, one, id, &plaintext).await;
+            }
+            let copies: Vec<Copy> = cards
+                .iter()
+                .map(|to| Copy {
+                    to,
+                    plaintext: plaintext.clone(),
+                })
+                .collect();
+            c.send_copies(&me, id, &copies).await?.first_error()
+        })?;
         Ok(id.to_hex())
     }
 

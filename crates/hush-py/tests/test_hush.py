@@ -30,7 +30,7 @@ def hushd(tmp_path_factory):
         if line.startswith("Try it"):
             break
     assert url and tcp, "hushd printed its addresses"
-    yield url, tcp
+    yield url, tcp, work / "codes.txt"
     proc.terminate()
     proc.wait(timeout=10)
 
@@ -46,13 +46,30 @@ def home(tmp_path, monkeypatch):
     return tmp_path
 
 
-def cli(url, *args):
+def cli(url, *args, home=None):
+    env = {**os.environ, "HUSH_ALLOW_DEV_ATTESTATION": "1"}
+    if home is not None:
+        env["HUSH_HOME"] = str(home)
     out = subprocess.run(
         [os.environ["HUSH_CLI"], "--server", url, *args],
-        capture_output=True, text=True,
-        env={**os.environ, "HUSH_ALLOW_DEV_ATTESTATION": "1"})
+        capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
     return out.stdout
+
+
+def sign_up(url, codes, name, email, home=None):
+    """`name` registers `email` with the CLI and verifies it with the code
+    hushd wrote to its codes file."""
+    cli(url, "account", "register", "--as", name, "--email", email, home=home)
+    import time
+    for _ in range(200):
+        lines = [l for l in codes.read_text().splitlines() if l.startswith(email + " ")] \
+            if codes.exists() else []
+        if lines:
+            break
+        time.sleep(0.1)
+    code = lines[-1].split()[-1]
+    cli(url, "account", "verify", "--as", name, code, home=home)
 
 
 def test_alice_sends_bob_reads_and_deletes(server, home):
@@ -142,7 +159,7 @@ def test_the_readme_example_delivers_a_message(server, home):
 
 
 def test_broker_requests_can_go_over_plain_tcp(hushd, home):
-    url, tcp = hushd
+    url, tcp, _ = hushd
     keys = hush.Keystore()
     alice, bob = keys.create("alice"), keys.create("bob")
     hush.Client(url, [alice], allow_dev=True, tcp=tcp).send(alice, bob.card(), "over tcp")
@@ -177,3 +194,31 @@ def test_errors_are_typed_with_their_status(server, home):
     with pytest.raises(hush.HushError) as e:
         hush.Keystore().load("nobody")
     assert type(e.value) is hush.HushError
+
+
+def test_send_reaches_every_device_of_a_contact(hushd, home, tmp_path_factory):
+    """A contact found in the directory gets the message on every device its
+    account lists at the time of the send, as the CLI's sends do."""
+    url, _, codes = hushd
+    alices = tmp_path_factory.mktemp("alices-home")
+    cli(url, "id", "new", "alice", home=alices)
+    sign_up(url, codes, "alice", "alice.py@example.org", home=alices)
+    cli(url, "device", "add", "--as", "alice", "alice-phone", home=alices)
+    keys = hush.Keystore()
+    bob = keys.create("bob")
+    sign_up(url, codes, "bob", "bob.py@example.org")
+    cli(url, "contact", "add", "alice", "--email", "alice.py@example.org", "--as", "bob")
+    card = keys.contact("alice")
+    assert card.account == card.public_key, "found in the directory"
+    assert hush.Card(card.text).account is None, "a card alone"
+    client = hush.Client(url, [bob], allow_dev=True)
+    client.send(bob, card, "to both of alice's devices")
+    for device in ["alice", "alice-phone"]:
+        inbox = json.loads(cli(url, "--json", "inbox", "--as", device, home=alices))
+        assert [m["text"] for m in inbox] == ["to both of alice's devices"], device
+    # Unlinked: the phone gets nothing more.
+    cli(url, "device", "remove", "--as", "alice", "alice-phone", home=alices)
+    client.send(bob, card, "only to alice")
+    texts = lambda d: [m["text"] for m in json.loads(cli(url, "--json", "inbox", "--as", d, home=alices))]
+    assert texts("alice") == ["to both of alice's devices", "only to alice"]
+    assert texts("alice-phone") == ["to both of alice's devices"]

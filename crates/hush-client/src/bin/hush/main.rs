@@ -26,6 +26,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use hush_attest::Policy;
 use hush_client::accounts::LocalAccounts;
+use hush_client::directory::Recipients;
 use hush_client::e2e::{self, E2eError, Opened, VerifiedCard};
 use hush_client::fanout::Copy;
 use hush_client::groups::Groups;
@@ -472,22 +473,22 @@ impl Ctx {
         to: &str,
         card: &VerifiedCard,
     ) -> Result<Vec<VerifiedCard>> {
-        let directory_contact =
-            self.contacts.load(to).is_ok() && self.contacts.devices(to)?.is_some();
-        if !directory_contact {
-            match client.directory().devices(me.public(), me.public()).await {
-                Ok(_) | Err(hush_client::ClientError::Directory(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
-            return Ok(vec![card.clone()]);
-        }
-        let identity = self.contacts.account_identity(to)?;
-        let Some(account) = client.directory().devices(me.public(), identity).await? else {
-            anyhow::bail!(
+        let account = match self.contacts.load(to).is_ok() && self.contacts.devices(to)?.is_some() {
+            true => Some(self.contacts.account_identity(to)?),
+            false => None,
+        };
+        let account = match client
+            .directory()
+            .recipients(me.public(), account, card)
+            .await?
+        {
+            Recipients::Card(card) => return Ok(vec![card]),
+            Recipients::Account(account) => account,
+            Recipients::Gone => anyhow::bail!(
                 "{to}'s account lists no devices any more (it was closed); nothing was sent.\n\
                  hint: if {to} registered again, look them up again with `hush contact add {to} --email ... --as {}` and compare safety numbers",
                 me.name()
-            );
+            ),
         };
         let before: Vec<PublicKey> = self
             .contacts
