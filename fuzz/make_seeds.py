@@ -71,6 +71,10 @@ put("directory", "rendezvous_records", b"\x09" + create)
 put("envelope", "valid", b"\x01")
 put("envelope", "raw", b"\x00" + envelope_header + bytes(806))
 put("envelope", "card", b"\x02" + b"hush-card-v1:" + card.hex().encode())
+put("envelope", "link", b"\x03" + b"hush-link-v1:" + card.hex().encode())
+bundle = ('{"version":1,"account":"' + "02" * 32 + '","contacts":[{"name":"bob","card":"hush-card-v1:'
+          + card.hex() + '","identity":"' + "03" * 32 + '","devices":["' + "04" * 224 + '"]}],"groups":[]}')
+put("envelope", "bundle", b"\x04" + bundle.encode())
 
 dev = bytes([1, 3]) + b"dev" + b"\x11" * 48 + b"\x22" * 64 + struct.pack("<I", 0) + struct.pack("<I", 0)
 tdx = bytes([2, 9]) + b"tdx_guest" + b"\x11" * 48 + b"\x22" * 64 + struct.pack("<I", 4) + b"quot" + struct.pack("<I", 3) + b"col"

@@ -8,11 +8,18 @@
 //!   message's sender;
 //! - 1: bytes XORed over a valid envelope (made once, deterministically),
 //!   so mutations stay close to real ones;
-//! - 2: a contact card's text.
+//! - 2: a contact card's text;
+//! - 3: a device link's text (`hush device link`);
+//! - 4: a link bundle's JSON, as a new device receives it from anyone who
+//!   knows its key: parsed, checked against an account, every contact
+//!   verified; none may panic, and a bundle naming another account, or
+//!   sent by a key that is not the account's, is refused.
 #![no_main]
 
 use hush_client::Identity;
+use hush_client::directory::Account;
 use hush_client::e2e::{self, VerifiedCard, card_for};
+use hush_client::link;
 use hush_wire::consts::PAYLOAD_LEN;
 use hush_wire::{EnvelopeKind, EnvelopePlaintext, Message, MessageId, Payload, Timestamp};
 use libfuzzer_sys::fuzz_target;
@@ -47,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
     let f = &*FIXTURE;
     let mut raw = [0u8; PAYLOAD_LEN];
-    match mode % 3 {
+    match mode % 5 {
         0 => {
             let n = rest.len().min(PAYLOAD_LEN);
             raw[..n].copy_from_slice(&rest[..n]);
@@ -58,10 +65,34 @@ fuzz_target!(|data: &[u8]| {
                 *r ^= x;
             }
         }
-        _ => {
+        2 => {
             if let Ok(s) = std::str::from_utf8(rest) {
                 if let Ok(card) = VerifiedCard::from_text(s) {
                     assert!(VerifiedCard::verify(card.card().clone()).is_ok());
+                }
+            }
+            return;
+        }
+        3 => {
+            if let Ok(s) = std::str::from_utf8(rest) {
+                if let Ok(card) = link::parse_link(s) {
+                    assert!(VerifiedCard::verify(card.card().clone()).is_ok());
+                }
+            }
+            return;
+        }
+        _ => {
+            if let Ok(bundle) = link::Bundle::parse(rest) {
+                let account = Account {
+                    identity: f.alice.public(),
+                    devices: vec![],
+                    flags: Default::default(),
+                    verified_identifiers: 0,
+                };
+                // No device of this account sent it: always refused.
+                assert!(bundle.check(&account, &f.bob.public()).is_err());
+                for c in &bundle.contacts {
+                    let _ = c.verified();
                 }
             }
             return;

@@ -15,9 +15,15 @@ use hush_wire::{PublicKey, Signature};
 /// The record that links `device` to the account of `identity`: the
 /// device's card, its mailbox key, and `identity`'s signature.
 pub fn device_record(identity: &Identity, device: &Identity) -> DeviceRecord {
+    device_record_for(identity, &card_for(device))
+}
+
+/// The record that links the device whose card is `device` (a device on
+/// another machine, from its link) to the account of `identity`.
+pub fn device_record_for(identity: &Identity, device: &VerifiedCard) -> DeviceRecord {
     let mut record = DeviceRecord {
-        card: card_for(device).card().clone(),
-        mailbox: device.public(),
+        card: device.card().clone(),
+        mailbox: device.signing_key(),
         signature: Signature([0; 64]),
     };
     let message = record.signed_message(&identity.public());
@@ -208,8 +214,17 @@ impl Directory<'_> {
         identity: &Identity,
         device: &Identity,
     ) -> Result<Account, ClientError> {
+        self.add_device_card(identity, &card_for(device)).await
+    }
+
+    /// Links the device whose card is `device` to `identity`'s account.
+    pub async fn add_device_card(
+        &mut self,
+        identity: &Identity,
+        device: &VerifiedCard,
+    ) -> Result<Account, ClientError> {
         let op = DirectoryOp::AddDevice {
-            device: device_record(identity, device),
+            device: device_record_for(identity, device),
         };
         let (r, retried) = self.run(identity.public(), op).await?;
         match r.status {
@@ -217,7 +232,7 @@ impl Directory<'_> {
             // A retry whose first attempt landed.
             DirectoryStatus::DeviceInUse if retried => {
                 let account = self.show(identity.public()).await?;
-                if account.has_device(&device.public()) {
+                if account.has_device(&device.signing_key()) {
                     Ok(account)
                 } else {
                     Err(ClientError::Directory(DirectoryStatus::DeviceInUse))

@@ -47,6 +47,8 @@ mod json_file;
 #[cfg(feature = "native")]
 pub mod keystore;
 #[cfg(feature = "native")]
+pub mod link;
+#[cfg(feature = "native")]
 pub mod media;
 #[cfg(feature = "native")]
 pub mod passphrase;

@@ -980,3 +980,142 @@ fn devices_follow_the_account() {
         ["for carol"]
     );
 }
+
+/// Issue 32's scene, with three HUSH_HOMEs: alice unlinks her phone and
+/// links a laptop that has its own home, with `device link` there and
+/// `device approve` on her identity's machine; the laptop gets her
+/// contacts and groups; bob's next send reaches exactly alice's current
+/// devices; the phone reads nothing new; a swapped identity key is
+/// reported.
+#[test]
+fn linking_a_device_on_another_machine() {
+    let server = Server::start();
+    let alice = User::new(&server, "alice");
+    let bob = User::new(&server, "bob");
+    alice.sign_up(&server, "alice", "alice@example.org");
+    bob.sign_up(&server, "bob", "bob@example.org");
+    alice.ok(&["device", "add", "--as", "alice", "alice-phone"]);
+    alice.ok(&[
+        "contact",
+        "add",
+        "bob",
+        "--email",
+        "bob@example.org",
+        "--as",
+        "alice",
+    ]);
+    alice.ok(&[
+        "group",
+        "create",
+        "pair",
+        "--as",
+        "alice",
+        "--members",
+        "bob",
+    ]);
+    bob.ok(&["contact", "add", "alice", "--email", "alice@example.org"]);
+    bob.ok(&["send", "--as", "bob", "--to", "alice", "before"]);
+    alice.ok(&["device", "remove", "--as", "alice", "alice-phone"]);
+
+    // The laptop: its own home, no identity yet.
+    let laptop = tempfile::tempdir().unwrap();
+    let mut waiting = std::process::Command::new(common::hush_bin())
+        .args([
+            "--allow-dev-attestation",
+            "device",
+            "link",
+            "--as",
+            "alice-laptop",
+            "--wait",
+            "60",
+        ])
+        .env("HUSH_HOME", laptop.path())
+        .env("HUSH_SERVER", &server.hushd.url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = std::io::BufReader::new(waiting.stdout.take().unwrap());
+    let mut link = String::new();
+    std::io::BufRead::read_line(&mut out, &mut link).unwrap();
+    let link = link.trim().to_owned();
+    assert!(
+        link.starts_with("hush-link-v1:") && link.len() == 13 + 256,
+        "{link}"
+    );
+
+    // A link is refused by anyone but the account's identity, and when
+    // it is not a link.
+    let e = alice.fails(&["device", "approve", "--as", "alice-phone", &link]);
+    assert!(
+        e.contains("has no account") || e.contains("identity"),
+        "{e}"
+    );
+    let e = alice.fails(&["device", "approve", "--as", "alice", "hush-link-v1:abcd"]);
+    assert!(e.contains("256 hex digits"), "{e}");
+    let approved = alice.ok(&["device", "approve", "--as", "alice", &link]);
+    assert!(
+        approved.contains("(2 devices); sent it 1 contacts and 1 groups"),
+        "{approved}"
+    );
+    let status = waiting.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut waiting.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "{err}");
+    assert!(err.contains("linked alice-laptop to account"), "{err}");
+
+    let on_laptop = |args: &[&str]| {
+        let mut all = vec!["--allow-dev-attestation", "--json"];
+        all.extend_from_slice(args);
+        let r = common::hush(laptop.path(), &server.hushd.url, &all);
+        assert!(r.ok, "{args:?}: {}", r.stderr);
+        serde_json::from_str::<serde_json::Value>(&r.stdout).unwrap()
+    };
+    let contacts = on_laptop(&["contact", "list"]);
+    assert_eq!(contacts[0]["name"], "bob", "{contacts}");
+    let groups = on_laptop(&["group", "list"]);
+    assert_eq!(groups[0]["name"], "pair", "{groups}");
+    assert_eq!(groups[0]["as"], "alice-laptop");
+    let devices = on_laptop(&["device", "list", "--as", "alice-laptop"]);
+    assert_eq!(devices.as_array().unwrap().len(), 2);
+
+    // Bob's next send: exactly alice and her laptop.
+    let r = bob.run(&["--json", "send", "--as", "bob", "--to", "alice", "after"]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("1 linked, 1 unlinked (now 2)"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        texts(&alice.json(&["inbox", "--as", "alice"])),
+        ["before", "after"]
+    );
+    // (The phone also holds the group's announcement, from before.)
+    assert_eq!(
+        texts(&alice.json(&["inbox", "--as", "alice-phone"])),
+        ["[group]", "before"]
+    );
+    assert_eq!(
+        texts(&on_laptop(&["inbox", "--as", "alice-laptop"])),
+        ["after"]
+    );
+    // The laptop writes as alice: bob sees alice.
+    on_laptop(&[
+        "send",
+        "--as",
+        "alice-laptop",
+        "--to",
+        "bob",
+        "from the laptop",
+    ]);
+    let inbox = bob.json(&["inbox", "--as", "bob"]);
+    assert_eq!(inbox[0]["from_name"], "alice");
+
+    // A look-up that now finds another key under alice's name is refused.
+    let e = bob.fails(&["contact", "add", "alice", "--email", "bob@example.org"]);
+    assert!(
+        e.contains("identity key changed") && e.contains("safety number now"),
+        "{e}"
+    );
+}

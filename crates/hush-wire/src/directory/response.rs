@@ -93,7 +93,7 @@ impl DirectoryStatus {
             Self::Ok => "ok",
             Self::NoUser => "no user: nobody you may find has that identifier",
             Self::AlreadyRegistered => {
-                "already registered: that identifier belongs to an account; link this device to it instead (hush device add on a device of that account)"
+                "already registered: that identifier belongs to another account; link this device to it instead (hush device link here, then hush device approve on that account's identity)"
             }
             Self::NotRegistered => {
                 "not registered: this identity has no account with a verified identifier yet (hush account register, then hush account verify)"

@@ -112,6 +112,30 @@ pub enum DeviceCommand {
         #[arg(long = "as")]
         me: String,
     },
+    /// Link this machine as a new device of an account: makes identity
+    /// --as (a new name), prints a one-time link alone on the last line of
+    /// standard output (and a QR code on standard error when it is a
+    /// terminal), then waits until a device of the account approves it
+    /// with `hush device approve`; the account's contacts and groups then
+    /// arrive encrypted to this device.
+    Link {
+        /// The new device's identity name on this machine.
+        #[arg(long = "as")]
+        me: String,
+        /// Seconds to wait for the approval.
+        #[arg(long, default_value_t = 600)]
+        wait: u64,
+    },
+    /// Approve a device that `hush device link` shows on another machine:
+    /// adds it to the account and sends it the account's contacts and
+    /// groups (encrypted to it; the host sees a message and a blob).
+    Approve {
+        /// The account's identity.
+        #[arg(long = "as")]
+        me: String,
+        /// The link (hush-link-v1:...).
+        link: String,
+    },
     /// Unlink a device (by its identity's name or its public key).
     Remove {
         /// The account's identity.
@@ -312,6 +336,8 @@ pub async fn device(ctx: &Ctx, cmd: DeviceCommand) -> Result<()> {
                 );
             }
         }
+        DeviceCommand::Link { me, wait } => crate::link::link(ctx, &me, wait).await?,
+        DeviceCommand::Approve { me, link } => crate::link::approve(ctx, &me, &link).await?,
         DeviceCommand::List { me } => {
             let id = ctx.keys.load(&me)?;
             let mut client = ctx.connect(&id).await?;

@@ -16,6 +16,7 @@ mod account;
 mod calc;
 mod evidence;
 mod group;
+mod link;
 mod media;
 mod policy;
 mod server;
