@@ -293,6 +293,35 @@ impl Directory<'_> {
         self.account(me, DirectoryOp::Show).await
     }
 
+    /// Removes `identifier` from `identity`'s account (verified or waiting).
+    pub async fn remove_identifier(
+        &mut self,
+        identity: PublicKey,
+        identifier: &Identifier,
+    ) -> Result<Account, ClientError> {
+        let op = DirectoryOp::RemoveIdentifier {
+            identifier: identifier.clone(),
+        };
+        let (r, retried) = self.run(identity, op).await?;
+        match r.status {
+            DirectoryStatus::Ok => Account::verify(&r),
+            // A retry whose first attempt landed.
+            DirectoryStatus::UnknownIdentifier if retried => self.show(identity).await,
+            s => Err(ClientError::Directory(s)),
+        }
+    }
+
+    /// Closes (unregisters) `identity`'s account, which must have no
+    /// verified identifier left.
+    pub async fn close(&mut self, identity: PublicKey) -> Result<(), ClientError> {
+        let (r, retried) = self.run(identity, DirectoryOp::Close).await?;
+        match r.status {
+            DirectoryStatus::Ok => Ok(()),
+            DirectoryStatus::Closed if retried => Ok(()),
+            s => Err(ClientError::Directory(s)),
+        }
+    }
+
     /// Where a message from `me` to a contact goes: for a contact found in
     /// the directory (`account`, the identity key kept for it), the devices
     /// its account lists now; else `card`. Exactly one directory request

@@ -1119,3 +1119,83 @@ fn linking_a_device_on_another_machine() {
         "{e}"
     );
 }
+
+/// An account's lifecycle: a second identifier added and listed, one
+/// removed (look-ups of it find nobody, another account may take it),
+/// then the account closed: senders who knew it are told, and its
+/// addresses are free again.
+#[test]
+fn an_account_from_register_to_unregister() {
+    let server = Server::start();
+    let alice = User::new(&server, "alice");
+    let bob = User::new(&server, "bob");
+    let carol = User::new(&server, "carol");
+    alice.sign_up(&server, "alice", "alice@example.org");
+    bob.sign_up(&server, "bob", "bob@example.org");
+    carol.sign_up(&server, "carol", "carol@example.org");
+    alice.ok(&[
+        "account",
+        "add-identifier",
+        "--as",
+        "alice",
+        "--phone",
+        "+41 44 668 18 00",
+    ]);
+    let code = server.code_for("+41446681800");
+    alice.ok(&["account", "verify", "--as", "alice", &code]);
+    let ids = alice.json(&["account", "identifiers", "--as", "alice"]);
+    assert_eq!(
+        ids["verified"],
+        serde_json::json!(["alice@example.org", "+41446681800"])
+    );
+    assert_eq!(ids["verified_in_directory"], 2);
+
+    bob.ok(&["contact", "add", "alice", "--phone", "+41446681800"]);
+    let out = alice.ok(&[
+        "account",
+        "remove-identifier",
+        "--as",
+        "alice",
+        "--email",
+        "alice@example.org",
+    ]);
+    assert!(out.contains("(1 verified left)"), "{out}");
+    let e = carol.fails(&["contact", "add", "alice", "--email", "alice@example.org"]);
+    assert!(e.contains("no user"), "{e}");
+    let e = alice.fails(&[
+        "account",
+        "remove-identifier",
+        "--as",
+        "alice",
+        "--email",
+        "alice@example.org",
+    ]);
+    assert!(e.contains("unknown identifier"), "{e}");
+    bob.ok(&["send", "--as", "bob", "--to", "alice", "still here?"]);
+
+    let e = alice.fails(&["account", "unregister", "--as", "alice"]);
+    assert!(e.contains("--yes"), "{e}");
+    let out = alice.ok(&["account", "unregister", "--as", "alice", "--yes"]);
+    assert!(out.contains("closed alice's account"), "{out}");
+    let e = bob.fails(&["send", "--as", "bob", "--to", "alice", "hello?"]);
+    assert!(e.contains("lists no devices any more"), "{e}");
+    let e = alice.fails(&["account", "show", "--as", "alice"]);
+    assert!(e.contains("closed") || e.contains("no account"), "{e}");
+    // The identity still works without an account: bob's earlier message
+    // is there.
+    assert_eq!(
+        texts(&alice.json(&["inbox", "--as", "alice"])),
+        ["still here?"]
+    );
+    // Its phone number is free: carol takes it.
+    carol.ok(&[
+        "account",
+        "add-identifier",
+        "--as",
+        "carol",
+        "--phone",
+        "+41446681800",
+    ]);
+    let code = server.nth_code_for("+41446681800", 2);
+    carol.ok(&["account", "verify", "--as", "carol", &code]);
+}

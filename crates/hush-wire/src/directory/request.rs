@@ -162,6 +162,18 @@ pub enum DirectoryOp {
         /// The other account's identity key.
         account: PublicKey,
     },
+    /// Removes `identifier` (verified or waiting for its code) from the
+    /// caller's account (caller: the identity key): look-ups of it find
+    /// nobody from then on, and another account may register it.
+    RemoveIdentifier {
+        /// The email address or phone number.
+        identifier: Identifier,
+    },
+    /// Closes (unregisters) the caller's account (caller: the identity
+    /// key), which must have no verified identifier left: its devices are
+    /// dropped, senders who knew it are told it is gone, and it takes no
+    /// more changes.
+    Close,
     /// The current devices of the account with this identity key, for a
     /// sender who knows the key (a contact): answered "no user" when there
     /// is no such account. Any proven key may ask; the account need not be
@@ -195,6 +207,10 @@ impl DirectoryOp {
     pub const UNBLOCK: u8 = 9;
     /// Op code of devices.
     pub const DEVICES: u8 = 10;
+    /// Op code of remove-identifier.
+    pub const REMOVE_IDENTIFIER: u8 = 11;
+    /// Op code of close.
+    pub const CLOSE: u8 = 12;
 
     /// The wire op code.
     pub fn code(&self) -> u8 {
@@ -209,6 +225,8 @@ impl DirectoryOp {
             DirectoryOp::Block { .. } => Self::BLOCK,
             DirectoryOp::Unblock { .. } => Self::UNBLOCK,
             DirectoryOp::Devices { .. } => Self::DEVICES,
+            DirectoryOp::RemoveIdentifier { .. } => Self::REMOVE_IDENTIFIER,
+            DirectoryOp::Close => Self::CLOSE,
         }
     }
 }
@@ -269,7 +287,8 @@ impl FixedCodec for DirectoryRequest {
                 identifier = Some(i);
                 code = c.value();
             }
-            DirectoryOp::Lookup { identifier: i } => identifier = Some(i),
+            DirectoryOp::Lookup { identifier: i }
+            | DirectoryOp::RemoveIdentifier { identifier: i } => identifier = Some(i),
             DirectoryOp::AddDevice { device: d } => d.encode_into(&mut device),
             DirectoryOp::RemoveDevice { device: k }
             | DirectoryOp::Block { account: k }
@@ -278,7 +297,7 @@ impl FixedCodec for DirectoryRequest {
                 device[..KEY_LEN].copy_from_slice(k.as_bytes())
             }
             DirectoryOp::SetFlags { flags: f } => flags = f.bits(),
-            DirectoryOp::Show => {}
+            DirectoryOp::Show | DirectoryOp::Close => {}
         }
         if let Some(i) = identifier {
             out[offsets::IDENTIFIER..offsets::CODE].copy_from_slice(&i.encode());
@@ -328,12 +347,15 @@ impl FixedCodec for DirectoryRequest {
                     code: VerificationCode::new(code)?,
                 }
             }
-            DirectoryOp::LOOKUP => {
-                unused(&code.to_le_bytes(), "look-up carries no code")?;
-                unused(&[flags], "look-up carries no flags")?;
-                unused(device, "look-up carries no device")?;
-                DirectoryOp::Lookup {
-                    identifier: Identifier::decode(id_field)?,
+            DirectoryOp::LOOKUP | DirectoryOp::REMOVE_IDENTIFIER => {
+                unused(&code.to_le_bytes(), "this op carries no code")?;
+                unused(&[flags], "this op carries no flags")?;
+                unused(device, "this op carries no device")?;
+                let identifier = Identifier::decode(id_field)?;
+                if op == DirectoryOp::LOOKUP {
+                    DirectoryOp::Lookup { identifier }
+                } else {
+                    DirectoryOp::RemoveIdentifier { identifier }
                 }
             }
             DirectoryOp::ADD_DEVICE
@@ -342,7 +364,8 @@ impl FixedCodec for DirectoryRequest {
             | DirectoryOp::SHOW
             | DirectoryOp::BLOCK
             | DirectoryOp::UNBLOCK
-            | DirectoryOp::DEVICES => {
+            | DirectoryOp::DEVICES
+            | DirectoryOp::CLOSE => {
                 unused(id_field, "this op carries no identifier")?;
                 unused(&code.to_le_bytes(), "this op carries no code")?;
                 match op {
@@ -373,9 +396,13 @@ impl FixedCodec for DirectoryRequest {
                         }
                     }
                     _ => {
-                        unused(&[flags], "show carries no flags")?;
-                        unused(device, "show carries no device")?;
-                        DirectoryOp::Show
+                        unused(&[flags], "this op carries no flags")?;
+                        unused(device, "this op carries no device")?;
+                        if op == DirectoryOp::SHOW {
+                            DirectoryOp::Show
+                        } else {
+                            DirectoryOp::Close
+                        }
                     }
                 }
             }
@@ -434,6 +461,10 @@ mod tests {
             DirectoryOp::Block { account: key(5) },
             DirectoryOp::Unblock { account: key(5) },
             DirectoryOp::Devices { account: key(6) },
+            DirectoryOp::RemoveIdentifier {
+                identifier: Identifier::email("bob@example.org").unwrap(),
+            },
+            DirectoryOp::Close,
         ];
         for op in ops {
             let r = DirectoryRequest {
@@ -466,8 +497,8 @@ mod tests {
             assert!(DirectoryRequest::decode(&b).is_err(), "byte {at}");
         }
         let mut b = good.clone();
-        b[0] = 11;
-        assert_eq!(DirectoryRequest::decode(&b), Err(WireError::UnknownOp(11)));
+        b[0] = 13;
+        assert_eq!(DirectoryRequest::decode(&b), Err(WireError::UnknownOp(13)));
         assert!(VerificationCode::parse("12345").is_err());
         assert!(VerificationCode::parse("12345a").is_err());
         assert!(VerificationCode::new(1_000_000).is_err());

@@ -48,11 +48,17 @@ pub enum DirectoryStatus {
     BlockListFull = 17,
     /// Too many verifications and device changes at once: retry shortly.
     Busy = 18,
+    /// The account has no such identifier (verified or waiting).
+    UnknownIdentifier = 19,
+    /// An account is closed only once it has no verified identifier left.
+    NotEmpty = 20,
+    /// The account was closed (unregistered): it takes no more changes.
+    Closed = 21,
 }
 
 impl DirectoryStatus {
     /// Every status, in code order.
-    pub const ALL: [DirectoryStatus; 19] = [
+    pub const ALL: [DirectoryStatus; 22] = [
         Self::Ok,
         Self::NoUser,
         Self::AlreadyRegistered,
@@ -72,6 +78,9 @@ impl DirectoryStatus {
         Self::DeviceInUse,
         Self::BlockListFull,
         Self::Busy,
+        Self::UnknownIdentifier,
+        Self::NotEmpty,
+        Self::Closed,
     ];
 
     /// The wire code.
@@ -122,6 +131,15 @@ impl DirectoryStatus {
             }
             Self::DeviceInUse => {
                 "device in use: that device key belongs to an account already; use a new device identity"
+            }
+            Self::UnknownIdentifier => {
+                "unknown identifier: the account has no such email address or phone number (see hush account identifiers)"
+            }
+            Self::NotEmpty => {
+                "not empty: remove the account's identifiers first (hush account unregister does it for the ones this machine registered)"
+            }
+            Self::Closed => {
+                "closed: the account was unregistered; make a new identity for a new account"
             }
             Self::Busy => {
                 "busy: the directory is taking in many verifications and device changes; retry in a few seconds"
@@ -223,7 +241,7 @@ mod tests {
         for s in DirectoryStatus::ALL {
             assert_eq!(DirectoryStatus::from_code(s.code()).unwrap(), s);
         }
-        assert!(DirectoryStatus::from_code(19).is_err());
+        assert!(DirectoryStatus::from_code(22).is_err());
         let k = PublicKey::new([7; 32]).unwrap();
         let d = DeviceRecord {
             card: crate::Card {

@@ -79,6 +79,44 @@ pub enum AccountCommand {
         #[command(flatten)]
         identifier: IdentifierArgs,
     },
+    /// The identifiers of an identity's account: those this machine
+    /// registered (verified, or waiting for their code), and how many the
+    /// directory counts (it keeps only keyed digests of them, never the
+    /// text).
+    Identifiers {
+        /// The account's identity.
+        #[arg(long = "as")]
+        me: String,
+    },
+    /// Register one more email address or phone number for an account (up
+    /// to 4): as `register`, then `verify` with the code.
+    AddIdentifier {
+        /// The account's identity.
+        #[arg(long = "as")]
+        me: String,
+        #[command(flatten)]
+        identifier: IdentifierArgs,
+    },
+    /// Remove an identifier from the account: look-ups of it find nobody
+    /// from then on, and another account may register it.
+    RemoveIdentifier {
+        /// The account's identity.
+        #[arg(long = "as")]
+        me: String,
+        #[command(flatten)]
+        identifier: IdentifierArgs,
+    },
+    /// Close the account: its identifiers are removed, its devices dropped,
+    /// and senders who knew it are told it is gone. It cannot be reopened;
+    /// the identity (and its devices) stay usable without an account.
+    Unregister {
+        /// The account's identity.
+        #[arg(long = "as")]
+        me: String,
+        /// Confirm: closing cannot be undone.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Show the account of an identity (or of the account it is a device of).
     Show {
         /// Identity.
@@ -258,6 +296,120 @@ pub async fn account(ctx: &Ctx, cmd: AccountCommand) -> Result<()> {
                 println!("{v}");
             } else {
                 println!("{identifier} is registered to {me}'s account");
+            }
+        }
+        AccountCommand::Identifiers { me } => {
+            let id = ctx.keys.load(&me)?;
+            let local = ctx.accounts.load(&me)?.with_context(|| {
+                format!("{me} has no account: hush account register --as {me} --email ADDRESS")
+            })?;
+            let mut client = ctx.connect(&id).await?;
+            let account = client.directory().show(id.public()).await?;
+            let counted = account.verified_identifiers as usize;
+            if ctx.json {
+                println!(
+                    "{}",
+                    json!({"verified": local.verified, "pending": local.pending,
+                           "verified_in_directory": counted})
+                );
+            } else {
+                for v in &local.verified {
+                    println!("{v:<40} verified");
+                }
+                for p in &local.pending {
+                    println!("{p:<40} waiting for its code");
+                }
+                if counted != local.verified.len() {
+                    println!(
+                        "(the directory counts {counted} verified; this machine registered {}: the others were registered elsewhere, or this machine's list is stale)",
+                        local.verified.len()
+                    );
+                }
+            }
+        }
+        AccountCommand::AddIdentifier { me, identifier } => {
+            if ctx.accounts.load(&me)?.is_none() {
+                bail!("{me} has no account yet: hush account register --as {me} --email ADDRESS");
+            }
+            Box::pin(account(
+                ctx,
+                AccountCommand::Register {
+                    me,
+                    identifier,
+                    hidden: false,
+                },
+            ))
+            .await?;
+        }
+        AccountCommand::RemoveIdentifier { me, identifier } => {
+            let id = ctx.keys.load(&me)?;
+            let identifier = identifier.required()?;
+            let mut client = ctx.connect(&id).await?;
+            let account = client
+                .directory()
+                .remove_identifier(id.public(), &identifier)
+                .await?;
+            if let Some(mut local) = ctx.accounts.load(&me)? {
+                local.pending.retain(|p| p != identifier.as_str());
+                local.verified.retain(|v| v != identifier.as_str());
+                ctx.accounts.save(&me, &local)?;
+            }
+            if ctx.json {
+                let mut v = ctx.account_json(&account);
+                v["removed"] = json!(identifier.as_str());
+                println!("{v}");
+            } else {
+                println!(
+                    "removed {identifier} from {me}'s account ({} verified left)",
+                    account.verified_identifiers
+                );
+            }
+        }
+        AccountCommand::Unregister { me, yes } => {
+            let id = ctx.keys.load(&me)?;
+            let local = ctx
+                .accounts
+                .load(&me)?
+                .with_context(|| format!("{me} has no account"))?;
+            if local.identity()? != id.public() {
+                bail!(
+                    "only the account's identity closes it: run this --as the identity whose key is {}",
+                    local.identity_key
+                );
+            }
+            if !yes {
+                bail!(
+                    "closing {me}'s account cannot be undone: its identifiers are freed, its devices dropped, and senders are told it is gone. Run again with --yes"
+                );
+            }
+            let mut client = ctx.connect(&id).await?;
+            for i in local.verified.iter().chain(&local.pending) {
+                let identifier = Identifier::parse(i)?;
+                match client
+                    .directory()
+                    .remove_identifier(id.public(), &identifier)
+                    .await
+                {
+                    Ok(_)
+                    | Err(hush_client::ClientError::Directory(
+                        hush_wire::directory::DirectoryStatus::UnknownIdentifier,
+                    )) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            client.directory().close(id.public()).await.map_err(|e| {
+                anyhow::anyhow!(
+                    "{e}\nhint: this machine removed the identifiers it registered; remove the others with hush account remove-identifier --as {me} --email ..."
+                )
+            })?;
+            // The account's devices here, and its own file, forget it.
+            for d in ctx.local_devices(&id)? {
+                ctx.accounts.remove(d.name())?;
+            }
+            if ctx.json {
+                println!("{}", json!({"closed": id.public().to_hex()}));
+            } else {
+                println!("closed {me}'s account; the identity {me} stays, without an account");
             }
         }
         AccountCommand::Show { me } => {

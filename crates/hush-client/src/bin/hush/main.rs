@@ -532,7 +532,8 @@ impl Ctx {
                 .map(|d| d.card().clone())
                 .collect()),
             Err(hush_client::ClientError::Directory(
-                hush_wire::directory::DirectoryStatus::NotRegistered,
+                hush_wire::directory::DirectoryStatus::NotRegistered
+                | hush_wire::directory::DirectoryStatus::Closed,
             )) => Ok(vec![]),
             Err(e) => Err(e.into()),
         }

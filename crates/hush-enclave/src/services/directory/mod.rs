@@ -87,6 +87,9 @@ pub(crate) fn map_key(digest: &[u8; 32]) -> [u8; MAP_KEY_LEN] {
     digest[..MAP_KEY_LEN].try_into().expect("prefix")
 }
 
+/// `allocated` of a closed account's blocks (1: open, 0: never used).
+const ACCOUNT_CLOSED: u32 = 2;
+
 /// Seconds in a look-up window of an account.
 const LOOKUP_WINDOW_SECS: u64 = 24 * 60 * 60;
 /// Domains of the keyed digests in `dir-keys`.
@@ -166,6 +169,8 @@ struct Ops {
     block: Choice,
     unblock: Choice,
     devices: Choice,
+    remove_identifier: Choice,
+    close: Choice,
 }
 
 impl Ops {
@@ -182,6 +187,8 @@ impl Ops {
             block: is(DirectoryOp::BLOCK),
             unblock: is(DirectoryOp::UNBLOCK),
             devices: is(DirectoryOp::DEVICES),
+            remove_identifier: is(DirectoryOp::REMOVE_IDENTIFIER),
+            close: is(DirectoryOp::CLOSE),
         }
     }
 
@@ -196,6 +203,8 @@ impl Ops {
             | self.block
             | self.unblock
             | self.devices
+            | self.remove_identifier
+            | self.close
     }
 
     fn device_op(&self) -> Choice {
@@ -221,6 +230,14 @@ struct PrivateOutcome {
     registered_now: Choice,
     /// A verification that went through (the identifier goes in the map).
     verified_now: Choice,
+    /// The account was closed before this request.
+    closed: Choice,
+    remove_identifier: Verdict,
+    /// A verified identifier removed now (it leaves the map).
+    removed_verified: Choice,
+    close: Verdict,
+    /// The account closes now.
+    closed_now: Choice,
     /// The caller's identity key.
     identity: [u8; KEY_LEN],
     verified: u32,
@@ -300,7 +317,7 @@ impl Directory {
         let now = self.now;
         let f = fields(request);
         let op = Ops::of(f.op);
-        let id_op = op.register | op.verify | op.lookup;
+        let id_op = op.register | op.verify | op.lookup | op.remove_identifier;
 
         // Well-formed: a known op, reserved bytes zero, a real key, an
         // identifier of a known kind and a length in range where one is
@@ -374,6 +391,11 @@ impl Directory {
             lookup: Verdict::new(DirectoryStatus::Ok),
             registered_now: Choice::from(0),
             verified_now: Choice::from(0),
+            closed: Choice::from(0),
+            remove_identifier: Verdict::new(DirectoryStatus::Ok),
+            removed_verified: Choice::from(0),
+            close: Verdict::new(DirectoryStatus::Ok),
+            closed_now: Choice::from(0),
             identity: [0; KEY_LEN],
             verified: 0,
         };
@@ -390,6 +412,7 @@ impl Directory {
                 cmov(&mut a, &fresh, created);
                 p.is_identity = eq_u32(a.allocated, 1) & eq_bytes(&a.identity, f.acting_as);
                 p.registered = lt_u32(0, account::verified_count(&a));
+                p.closed = own & eq_u32(a.allocated, ACCOUNT_CLOSED);
 
                 // register: a pending slot with a fresh code, whether or not
                 // another account has the identifier: the answer is the
@@ -411,6 +434,7 @@ impl Directory {
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(!room, DirectoryStatus::TooManyIdentifiers);
                 v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
+                v.unless(p.closed, DirectoryStatus::Closed);
                 v.unless(!own, DirectoryStatus::DirectoryFull);
                 p.register = v;
                 p.registered_now = op.register & go & v.ok();
@@ -437,6 +461,7 @@ impl Directory {
                 v.unless(v.ok() & target.found, DirectoryStatus::AlreadyRegistered);
                 v.unless(!is_pending, DirectoryStatus::NoPendingCode);
                 v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
+                v.unless(p.closed, DirectoryStatus::Closed);
                 v.unless(!own, DirectoryStatus::NotRegistered);
                 p.verified_now = op.verify & go & v.ok();
                 p.verify = Verdict(sel_u8(v.0, DirectoryStatus::Ok.code(), done_before));
@@ -459,6 +484,36 @@ impl Directory {
                 a.lookup_window = u64::conditional_select(&a.lookup_window, &now, reset);
                 a.lookups = sel_u32(a.lookups, 0, reset) + as_u32(counts);
                 p.lookup = v;
+
+                // remove-identifier: its slot, verified or waiting, is
+                // emptied (a verified one also leaves the map, on the tick).
+                let mut v = Verdict::new(DirectoryStatus::Ok);
+                v.unless(!room_to_write, DirectoryStatus::Busy);
+                v.unless(!has_id, DirectoryStatus::UnknownIdentifier);
+                v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
+                v.unless(p.closed, DirectoryStatus::Closed);
+                v.unless(!own, DirectoryStatus::NotRegistered);
+                p.remove_identifier = v;
+                let removing = op.remove_identifier & go & v.ok();
+                p.removed_verified = removing & eq_u32(id_slot.state, SLOT_VERIFIED);
+                account::put_id(&mut a, id_at, &IdSlot::default(), removing);
+
+                // close: only an account with no verified identifier left
+                // (so none stays in the map pointing at it); its waiting
+                // registrations go with it.
+                let mut v = Verdict::new(DirectoryStatus::Ok);
+                v.unless(p.registered, DirectoryStatus::NotEmpty);
+                v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
+                v.unless(p.closed, DirectoryStatus::Closed);
+                v.unless(!own, DirectoryStatus::NotRegistered);
+                p.close = v;
+                p.closed_now = op.close & go & v.ok();
+                let dead = PrivateBlock {
+                    identity: a.identity,
+                    allocated: ACCOUNT_CLOSED,
+                    ..PrivateBlock::default()
+                };
+                cmov(&mut a, &dead, p.closed_now);
 
                 p.identity = a.identity;
                 p.verified = account::verified_count(&a);
@@ -503,6 +558,7 @@ impl Directory {
                 v.unless(!room_to_write, DirectoryStatus::Busy);
                 v.unless(target.found | has_device, DirectoryStatus::DeviceInUse);
                 v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
+                v.unless(p.closed, DirectoryStatus::Closed);
                 v.unless(!own, DirectoryStatus::NotRegistered);
                 let add = v;
                 added = op.add_device & go & v.ok();
@@ -516,6 +572,7 @@ impl Directory {
                     DirectoryStatus::InvalidRequest,
                 );
                 v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
+                v.unless(p.closed, DirectoryStatus::Closed);
                 v.unless(!own, DirectoryStatus::NotRegistered);
                 let remove = v;
                 removed = op.remove_device & go & v.ok();
@@ -523,6 +580,7 @@ impl Directory {
 
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
+                v.unless(p.closed, DirectoryStatus::Closed);
                 v.unless(!own, DirectoryStatus::NotRegistered);
                 let owner_only = v;
                 a.flags = sel_u32(a.flags, f.flags as u32, op.set_flags & go & v.ok());
@@ -538,6 +596,7 @@ impl Directory {
                 blocking.unless(!fits, DirectoryStatus::BlockListFull);
 
                 let mut show = Verdict::new(DirectoryStatus::Ok);
+                show.unless(p.closed | p.closed_now, DirectoryStatus::Closed);
                 show.unless(!own, DirectoryStatus::NotRegistered);
 
                 // A look-up that went through but found nobody it may see:
@@ -558,9 +617,18 @@ impl Directory {
                 // hides its messages from the blocker instead).
                 let mut devices = Verdict::new(DirectoryStatus::Ok);
                 devices.unless(
-                    !(target.found & eq_bytes(&a.identity, device_key)),
+                    !(target.found & eq_u32(a.allocated, 1) & eq_bytes(&a.identity, device_key)),
                     DirectoryStatus::NoUser,
                 );
+
+                // A closing account keeps only its identity key (its map
+                // entry still names it, so the key stays closed).
+                let dead = ProfileBlock {
+                    identity: a.identity,
+                    allocated: ACCOUNT_CLOSED,
+                    ..ProfileBlock::default()
+                };
+                cmov(&mut a, &dead, p.closed_now & mine);
 
                 let mut status = DirectoryStatus::InvalidRequest.code();
                 status = sel_u8(status, p.register.0, op.register);
@@ -572,6 +640,8 @@ impl Directory {
                 status = sel_u8(status, show.0, op.show);
                 status = sel_u8(status, blocking.0, op.block | op.unblock);
                 status = sel_u8(status, devices.0, op.devices);
+                status = sel_u8(status, p.remove_identifier.0, op.remove_identifier);
+                status = sel_u8(status, p.close.0, op.close);
                 status = sel_u8(status, DirectoryStatus::InvalidRequest.code(), !well_formed);
                 status = sel_u8(
                     status,
@@ -584,7 +654,8 @@ impl Directory {
             });
 
         // Map writes wait for the tick (see [`pending`]).
-        let remove = removed & target.found & eq_u32(target.value, caller.value);
+        let remove =
+            (removed | p.removed_verified) & target.found & eq_u32(target.value, caller.value);
         self.pending.push(
             &subject,
             caller.value,

@@ -401,6 +401,89 @@ fn devices_follow_the_account() {
     assert_eq!(asked(&mut h, 2).encode(), before.encode());
 }
 
+/// An account's identifiers can be removed, waiting or verified (then
+/// look-ups find nobody and another account may take it), and an account
+/// with none left can be closed: it then takes no changes, and senders
+/// who knew it hear it is gone.
+#[test]
+fn identifiers_can_be_removed_and_accounts_closed() {
+    let mut h = Harness::new(small());
+    h.sign_up(1, &email(1));
+    h.sign_up(2, &email(2));
+    let remove = |h: &mut Harness, who: u8, i: u8| {
+        h.status(
+            key(who),
+            DirectoryOp::RemoveIdentifier {
+                identifier: email(i),
+            },
+        )
+    };
+    // A registration still waiting for its code.
+    assert_eq!(h.register(1, &email(3)), DirectoryStatus::Ok);
+    let code = h.codes()[&email(3)];
+    assert_eq!(remove(&mut h, 1, 3), DirectoryStatus::Ok);
+    let s = h.status(
+        key(1),
+        DirectoryOp::Verify {
+            identifier: email(3),
+            code,
+        },
+    );
+    assert_eq!(s, DirectoryStatus::NoPendingCode);
+    assert_eq!(remove(&mut h, 1, 9), DirectoryStatus::UnknownIdentifier);
+    // Only the identity key removes; not another account's identifier.
+    h.status(key(1), DirectoryOp::AddDevice { device: device(11) });
+    assert_eq!(remove(&mut h, 11, 1), DirectoryStatus::NotIdentityKey);
+    assert_eq!(remove(&mut h, 2, 1), DirectoryStatus::UnknownIdentifier);
+    // A verified one: gone from look-ups, free for another account.
+    assert_eq!(h.lookup(2, &email(1)).status, DirectoryStatus::Ok);
+    assert_eq!(remove(&mut h, 1, 1), DirectoryStatus::Ok);
+    assert_eq!(h.lookup(2, &email(1)).status, DirectoryStatus::NoUser);
+    assert_eq!(h.run(key(1), DirectoryOp::Show).verified_identifiers, 0);
+    h.sign_up(3, &email(1));
+    assert_eq!(h.lookup(2, &email(1)).identity, Some(key(3)));
+
+    // Closing: not while an identifier is left.
+    assert_eq!(
+        h.status(key(2), DirectoryOp::Close),
+        DirectoryStatus::NotEmpty
+    );
+    assert_eq!(remove(&mut h, 2, 2), DirectoryStatus::Ok);
+    h.status(key(2), DirectoryOp::AddDevice { device: device(22) });
+    assert_eq!(
+        h.status(key(22), DirectoryOp::Close),
+        DirectoryStatus::NotIdentityKey
+    );
+    let before = h.run(key(3), DirectoryOp::Devices { account: key(2) });
+    assert_eq!(before.devices.len(), 2);
+    assert_eq!(h.status(key(2), DirectoryOp::Close), DirectoryStatus::Ok);
+    let nobody = h.run(key(3), DirectoryOp::Devices { account: key(77) });
+    assert_eq!(
+        h.run(key(3), DirectoryOp::Devices { account: key(2) })
+            .encode(),
+        nobody.encode(),
+        "senders who knew it hear it is gone"
+    );
+    for who in [2, 22] {
+        assert_eq!(
+            h.status(key(who), DirectoryOp::Show),
+            DirectoryStatus::Closed
+        );
+    }
+    assert_eq!(h.register(2, &email(5)), DirectoryStatus::Closed);
+    assert_eq!(
+        h.status(key(2), DirectoryOp::Close),
+        DirectoryStatus::Closed
+    );
+    assert_eq!(
+        h.status(key(2), DirectoryOp::AddDevice { device: device(23) }),
+        DirectoryStatus::Closed
+    );
+    // Its address can be taken by someone else.
+    h.sign_up(4, &email(2));
+    assert_eq!(h.lookup(3, &email(2)).identity, Some(key(4)));
+}
+
 #[test]
 fn look_ups_are_limited_per_session_and_per_account() {
     let config = DirectoryConfig {
@@ -618,6 +701,23 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
             },
             DirectoryStatus::NoPendingCode,
         ),
+        (
+            key(1),
+            DirectoryOp::RemoveIdentifier {
+                identifier: email(9),
+            },
+            DirectoryStatus::UnknownIdentifier,
+        ),
+        (key(1), DirectoryOp::Close, DirectoryStatus::NotEmpty),
+        (
+            key(6),
+            DirectoryOp::RemoveIdentifier {
+                identifier: email(6),
+            },
+            DirectoryStatus::Ok,
+        ),
+        (key(6), DirectoryOp::Close, DirectoryStatus::Ok),
+        (key(6), DirectoryOp::Show, DirectoryStatus::Closed),
     ];
     // Spend key 2's session budget to see a rate-limited look-up.
     cases.push((
