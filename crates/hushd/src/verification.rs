@@ -216,6 +216,9 @@ impl CodeSender for ByKind {
         match identifier.kind() {
             hush_wire::directory::IdentifierKind::Email => self.email.send(identifier, code),
             hush_wire::directory::IdentifierKind::Phone => self.phone.send(identifier, code),
+            hush_wire::directory::IdentifierKind::Username => {
+                anyhow::bail!("usernames get no code (the directory never queues one)")
+            }
         }
     }
 

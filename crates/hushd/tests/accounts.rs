@@ -1199,3 +1199,74 @@ fn an_account_from_register_to_unregister() {
     let code = server.nth_code_for("+41446681800", 2);
     carol.ok(&["account", "verify", "--as", "carol", &code]);
 }
+
+/// Usernames through the CLI: set (reserve and confirm, a free
+/// discriminator picked), shown with a link, found by name or by link,
+/// refused when taken, changed, deleted; an account made by a username
+/// alone can look others up.
+#[test]
+fn usernames_find_people_without_an_address() {
+    let server = Server::start();
+    let alice = User::new(&server, "alice");
+    let bob = User::new(&server, "bob");
+    let carol = User::new(&server, "carol");
+    alice.sign_up(&server, "alice", "alice@example.org");
+    bob.sign_up(&server, "bob", "bob@example.org");
+    let set = alice.json(&["username", "set", "--as", "alice", "Alice"]);
+    let name = set["username"].as_str().unwrap().to_owned();
+    assert!(name.starts_with("alice.") && name.len() == 8, "{name}");
+    let link = set["link"].as_str().unwrap().to_owned();
+    assert_eq!(link, format!("hush-user:{name}"));
+    assert!(
+        alice
+            .ok(&["username", "show", "--as", "alice"])
+            .contains(&link)
+    );
+    assert_eq!(server.codes_sent(), 2, "no code for a username");
+
+    // Found by name and by link; messages go through.
+    bob.ok(&["contact", "add", "alice", &link]);
+    bob.ok(&["contact", "add", "alice2", "--username", &name]);
+    bob.ok(&["send", "--as", "bob", "--to", "alice", "found you"]);
+    assert_eq!(
+        texts(&alice.json(&["inbox", "--as", "alice"])),
+        ["found you"]
+    );
+
+    // Taken: carol (no account yet) cannot have it; a username alone
+    // makes her an account that may look others up.
+    let digits = name.split('.').nth(1).unwrap();
+    let e = carol.fails(&[
+        "username",
+        "set",
+        "--as",
+        "carol",
+        "alice",
+        "--discriminator",
+        digits,
+    ]);
+    assert!(e.contains("is taken"), "{e}");
+    let carols = carol.json(&["username", "set", "--as", "carol", "carol"]);
+    assert!(carols["username"].as_str().unwrap().starts_with("carol."));
+    carol.ok(&["contact", "add", "bob", "--email", "bob@example.org"]);
+
+    // Changed: the old name finds nobody, the new one finds alice.
+    let new = alice.json(&["username", "set", "--as", "alice", "alicia"])["username"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let e = bob.fails(&["contact", "add", "old", "--username", &name]);
+    assert!(e.contains("no user"), "{e}");
+    bob.ok(&["contact", "add", "alicia", "--username", &new]);
+    let ids = alice.json(&["account", "identifiers", "--as", "alice"]);
+    assert_eq!(
+        ids["verified"],
+        serde_json::json!(["alice@example.org", new])
+    );
+    // Deleted: nobody finds it.
+    alice.ok(&["username", "delete", "--as", "alice"]);
+    let e = bob.fails(&["contact", "add", "gone", "--username", &new]);
+    assert!(e.contains("no user"), "{e}");
+    let e = alice.fails(&["username", "show", "--as", "alice"]);
+    assert!(e.contains("no username"), "{e}");
+}

@@ -1,5 +1,6 @@
-//! Identifiers a user can be found by: an email address or an E.164 phone
-//! number, normalised so that one person's address always hashes the same.
+//! Identifiers a user can be found by: an email address, an E.164 phone
+//! number, or a username (`nick.42`), normalised so that one person's
+//! identifier always hashes the same.
 
 use crate::WireError;
 use crate::codec::check_len;
@@ -13,7 +14,20 @@ pub enum IdentifierKind {
     Email = 1,
     /// A phone number in E.164 form (`+` and 8 to 15 digits).
     Phone = 2,
+    /// A username: a nickname, a dot and a discriminator (`nick.42`), as
+    /// Signal's usernames. No code is sent: the account reserves it and
+    /// confirms it, and the confirmation fails if it is taken.
+    Username = 3,
 }
+
+/// Shortest nickname of a username.
+pub const MIN_NICKNAME: usize = 3;
+/// Longest nickname of a username.
+pub const MAX_NICKNAME: usize = 32;
+/// Fewest digits of a username's discriminator.
+pub const MIN_DISCRIMINATOR: usize = 2;
+/// Most digits of a username's discriminator.
+pub const MAX_DISCRIMINATOR: usize = 9;
 
 /// A normalised identifier. Construct it with [`Identifier::email`],
 /// [`Identifier::phone`] or [`Identifier::parse`]; each refuses malformed
@@ -84,12 +98,48 @@ impl Identifier {
         })
     }
 
-    /// A phone number if `input` starts with `+`, else an email address.
+    /// A username: an optional leading `@`, a nickname of 3 to 32
+    /// letters, digits or `_` starting with a letter, a dot, and a
+    /// discriminator of 2 to 9 digits (not all zero; no leading zero beyond
+    /// two digits). Lower-cased.
+    pub fn username(input: &str) -> Result<Self, WireError> {
+        let text = input.trim().trim_start_matches('@').to_lowercase();
+        let bad = || {
+            Err(WireError::InvalidIdentifier(
+                "a username is a nickname of 3 to 32 letters, digits or _ (starting with a letter), a dot, and 2 to 9 digits, like alice.42",
+            ))
+        };
+        let Some((nick, digits)) = text.rsplit_once('.') else {
+            return bad();
+        };
+        let nick_ok = (MIN_NICKNAME..=MAX_NICKNAME).contains(&nick.len())
+            && nick
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && nick.as_bytes()[0].is_ascii_lowercase();
+        let digits_ok = (MIN_DISCRIMINATOR..=MAX_DISCRIMINATOR).contains(&digits.len())
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && digits.bytes().any(|b| b != b'0')
+            && (digits.len() == MIN_DISCRIMINATOR || !digits.starts_with('0'));
+        if !(nick_ok && digits_ok) {
+            return bad();
+        }
+        Ok(Self {
+            kind: IdentifierKind::Username,
+            text,
+        })
+    }
+
+    /// A phone number if `input` starts with `+`, an email address if it
+    /// has an `@` after its first character, else a username.
     pub fn parse(input: &str) -> Result<Self, WireError> {
-        if input.trim_start().starts_with('+') {
+        let t = input.trim_start();
+        if t.starts_with('+') {
             Self::phone(input)
-        } else {
+        } else if t.get(1..).is_some_and(|rest| rest.contains('@')) {
             Self::email(input)
+        } else {
+            Self::username(input)
         }
     }
 
@@ -129,6 +179,7 @@ impl Identifier {
         let id = match bytes[0] {
             1 => Self::email(text)?,
             2 => Self::phone(text)?,
+            3 => Self::username(text)?,
             _ => return Err(WireError::InvalidIdentifier("unknown identifier kind")),
         };
         if id.text != text {
@@ -193,6 +244,48 @@ mod tests {
             let e = Identifier::phone(bad).unwrap_err().to_string();
             assert!(e.contains("E.164"), "{bad:?}: {e}");
         }
+    }
+
+    #[test]
+    fn usernames_are_a_nickname_and_a_discriminator() {
+        let id = Identifier::username(" @Alice_B.42 ").unwrap();
+        assert_eq!(id.as_str(), "alice_b.42");
+        assert_eq!(id.kind(), IdentifierKind::Username);
+        assert_eq!(Identifier::parse("alice_b.42").unwrap(), id);
+        assert_eq!(Identifier::parse("@alice_b.42").unwrap(), id);
+        assert_eq!(Identifier::decode(&id.encode()).unwrap(), id);
+        assert!(
+            Identifier::username("bob.07").is_ok(),
+            "two digits may start with 0"
+        );
+        assert!(Identifier::username("bob.123456789").is_ok());
+        for bad in [
+            "bob",
+            "bob.",
+            "bo.42",
+            "1bob.42",
+            "bob.4",
+            "bob.00",
+            "bob.042",
+            "bob.1234567890",
+            "b-b.42",
+            "bób.42",
+            &format!("{}.42", "a".repeat(33)),
+        ] {
+            let e = Identifier::username(bad).unwrap_err().to_string();
+            assert!(e.contains("username"), "{bad:?}: {e}");
+        }
+        // An email still parses as one, a bare word as a (bad) username.
+        assert_eq!(
+            Identifier::parse("a@example.org").unwrap().kind(),
+            IdentifierKind::Email
+        );
+        assert!(
+            Identifier::parse("alice")
+                .unwrap_err()
+                .to_string()
+                .contains("username")
+        );
     }
 
     #[test]

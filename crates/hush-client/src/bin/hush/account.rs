@@ -34,14 +34,18 @@ pub struct IdentifierArgs {
     /// A phone number in E.164 form (+ and 8 to 15 digits).
     #[arg(long)]
     pub phone: Option<String>,
+    /// A username (nick.42), or its link (hush-user:nick.42).
+    #[arg(long)]
+    pub username: Option<String>,
 }
 
 impl IdentifierArgs {
     /// The identifier given, if any.
     pub fn parse(&self) -> Result<Option<Identifier>> {
-        Ok(match (&self.email, &self.phone) {
-            (Some(e), _) => Some(Identifier::email(e)?),
-            (_, Some(p)) => Some(Identifier::phone(p)?),
+        Ok(match (&self.email, &self.phone, &self.username) {
+            (Some(e), _, _) => Some(Identifier::email(e)?),
+            (_, Some(p), _) => Some(Identifier::phone(p)?),
+            (_, _, Some(u)) => Some(crate::username::parse(u)?),
             _ => None,
         })
     }
@@ -49,7 +53,7 @@ impl IdentifierArgs {
     /// The identifier given; an error naming the flags if none.
     pub fn required(&self) -> Result<Identifier> {
         self.parse()?
-            .context("give an identifier: --email ADDRESS or --phone +NUMBER")
+            .context("give an identifier: --email ADDRESS, --phone +NUMBER or --username NICK.NN")
     }
 }
 
@@ -233,6 +237,9 @@ pub async fn account(ctx: &Ctx, cmd: AccountCommand) -> Result<()> {
         } => {
             let id = ctx.keys.load(&me)?;
             let identifier = identifier.required()?;
+            if identifier.kind() == hush_wire::directory::IdentifierKind::Username {
+                bail!("a username is chosen with: hush username set --as {me} NICK");
+            }
             if let Some(local) = ctx.accounts.load(&me)?
                 && local.identity()? != id.public()
             {

@@ -21,6 +21,7 @@ mod media;
 mod policy;
 mod server;
 mod status;
+mod username;
 
 use account::{AccountCommand, DeviceCommand, IdentifierArgs};
 use anyhow::{Context, Result};
@@ -107,6 +108,10 @@ enum Command {
     /// number, verify it, show it, be found or not.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// A username (nick.42) to be found by without an email or phone
+    /// number: set, show (with its link), delete.
+    #[command(subcommand)]
+    Username(username::UsernameCommand),
     /// Your account's devices: link, list, unlink.
     #[command(subcommand)]
     Device(DeviceCommand),
@@ -991,12 +996,19 @@ async fn run(cli: Cli) -> Result<()> {
             if ctx.keys.load(&name).is_ok() {
                 return Err(hush_client::identity::KeystoreError::NameIsIdentity(name).into());
             }
-            let card = match (card, identifier.parse()?) {
+            // A username link in place of a card is a look-up.
+            let (card, looked_up) = match card {
+                Some(c) if c.trim().starts_with(username::LINK_PREFIX) => {
+                    (None, Some(username::parse(&c)?))
+                }
+                c => (c, identifier.parse()?),
+            };
+            let card = match (card, looked_up) {
                 (Some(_), Some(_)) => {
                     anyhow::bail!("give either a card or --email/--phone, not both")
                 }
                 (None, None) => anyhow::bail!(
-                    "give their card (from `hush id card`), or --email ADDRESS or --phone +NUMBER to look them up"
+                    "give their card (from `hush id card`), or --email ADDRESS, --phone +NUMBER or --username NICK.NN (or a hush-user: link) to look them up"
                 ),
                 (Some(card), None) => {
                     let card = VerifiedCard::from_text(&card)?;
@@ -1369,6 +1381,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Account(cmd) => account::account(&ctx, cmd).await?,
+        Command::Username(cmd) => username::username(&ctx, cmd).await?,
         Command::Block { me, contact } => policy::block(&ctx, &me, &contact, true).await?,
         Command::Unblock { me, contact } => policy::block(&ctx, &me, &contact, false).await?,
         Command::Policy {

@@ -72,7 +72,9 @@ use hush_wire::consts::{
     MAX_DEVICES, MAX_IDENTIFIER_BYTES,
 };
 use hush_wire::directory::offsets;
-use hush_wire::directory::{AccountFlags, DirectoryOp, DirectoryStatus, VerificationCode};
+use hush_wire::directory::{
+    AccountFlags, DirectoryOp, DirectoryStatus, IdentifierKind, VerificationCode,
+};
 use outbox::Outbox;
 use pending::PendingWrites;
 use std::sync::atomic::Ordering;
@@ -324,7 +326,8 @@ impl Directory {
         // needed, known flag bits. (Clients send exactly what the wire
         // codec encodes; this only keeps garbage from doing anything.)
         let id_len = f.identifier[1] as u32;
-        let id_kind_ok = f.identifier[0].ct_eq(&1) | f.identifier[0].ct_eq(&2);
+        let username = f.identifier[0].ct_eq(&(IdentifierKind::Username as u8));
+        let id_kind_ok = f.identifier[0].ct_eq(&1) | f.identifier[0].ct_eq(&2) | username;
         let id_ok = id_kind_ok & lt_u32(0, id_len) & !lt_u32(MAX_IDENTIFIER_BYTES as u32, id_len);
         let flags_ok =
             (f.flags & !(AccountFlags::DISCOVERABLE | AccountFlags::ACCEPT_FROM_ANYONE)).ct_eq(&0);
@@ -423,10 +426,14 @@ impl Directory {
                 let (room, reg_at) = account::slot_for_registration(&a, &id_digest);
                 let (has_id, id_slot, id_at) = account::find_id(&a, &id_digest);
                 let own_verified = has_id & eq_u32(id_slot.state, SLOT_VERIFIED);
+                // A username gets no code: the account confirms its own
+                // reservation with code 0 (nobody else can: the slot is in
+                // its private block), and the confirmation answers
+                // "already registered" if another account has it.
                 let pending = IdSlot {
                     digest: id_digest,
                     expires: now.saturating_add(config.code_ttl_secs),
-                    code,
+                    code: sel_u32(code, 0, username),
                     attempts: 0,
                     state: SLOT_PENDING,
                     _pad: [0; 12],
@@ -662,7 +669,8 @@ impl Directory {
             remove,
             p.verified_now | added | remove,
         );
-        self.outbox.push(f.identifier, code, p.registered_now);
+        self.outbox
+            .push(f.identifier, code, p.registered_now & !username);
 
         let mut out = [0u8; DIRECTORY_RESPONSE_LEN];
         out[0] = verdict.0;

@@ -484,6 +484,67 @@ fn identifiers_can_be_removed_and_accounts_closed() {
     assert_eq!(h.lookup(3, &email(2)).identity, Some(key(4)));
 }
 
+/// Usernames: reserved and confirmed by the account itself (no code goes
+/// out), found by look-up like any identifier, refused at confirmation
+/// when another account has it, freed by removing it.
+#[test]
+fn usernames_are_reserved_confirmed_found_and_freed() {
+    let mut h = Harness::new(small());
+    h.sign_up(1, &email(1));
+    h.sign_up(2, &email(2));
+    let nick = Identifier::username("alice.42").unwrap();
+    let confirm = |h: &mut Harness, who: u8, code: u32| {
+        h.status(
+            key(who),
+            DirectoryOp::Verify {
+                identifier: nick.clone(),
+                code: VerificationCode::new(code).unwrap(),
+            },
+        )
+    };
+    assert_eq!(h.register(1, &nick), DirectoryStatus::Ok);
+    assert!(h.codes().is_empty(), "no code goes out for a username");
+    assert_eq!(confirm(&mut h, 1, 7), DirectoryStatus::WrongCode);
+    assert_eq!(confirm(&mut h, 1, 0), DirectoryStatus::Ok);
+    let found = h.lookup(2, &nick);
+    assert_eq!(
+        (found.status, found.identity),
+        (DirectoryStatus::Ok, Some(key(1)))
+    );
+    assert_eq!(h.run(key(1), DirectoryOp::Show).verified_identifiers, 2);
+    // Taken: another account's reservation answers as any, its
+    // confirmation says so.
+    assert_eq!(h.register(2, &nick), DirectoryStatus::Ok);
+    assert_eq!(confirm(&mut h, 2, 0), DirectoryStatus::AlreadyRegistered);
+    // Freed, it can be taken.
+    assert_eq!(
+        h.status(
+            key(1),
+            DirectoryOp::RemoveIdentifier {
+                identifier: nick.clone()
+            }
+        ),
+        DirectoryStatus::Ok
+    );
+    assert_eq!(h.lookup(2, &nick).status, DirectoryStatus::NoUser);
+    assert_eq!(confirm(&mut h, 2, 0), DirectoryStatus::Ok);
+    assert_eq!(h.lookup(1, &nick).identity, Some(key(2)));
+    // A username alone makes an account that may look others up.
+    let solo = Identifier::username("solo.07").unwrap();
+    assert_eq!(h.register(5, &solo), DirectoryStatus::Ok);
+    assert_eq!(
+        h.status(
+            key(5),
+            DirectoryOp::Verify {
+                identifier: solo,
+                code: VerificationCode::new(0).unwrap()
+            }
+        ),
+        DirectoryStatus::Ok
+    );
+    assert_eq!(h.lookup(5, &email(2)).identity, Some(key(2)));
+}
+
 #[test]
 fn look_ups_are_limited_per_session_and_per_account() {
     let config = DirectoryConfig {
@@ -718,6 +779,30 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
         ),
         (key(6), DirectoryOp::Close, DirectoryStatus::Ok),
         (key(6), DirectoryOp::Show, DirectoryStatus::Closed),
+        (
+            key(1),
+            DirectoryOp::Register {
+                identifier: Identifier::username("one.11").unwrap(),
+                device: device(1),
+                flags: AccountFlags::default(),
+            },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(1),
+            DirectoryOp::Verify {
+                identifier: Identifier::username("one.11").unwrap(),
+                code: VerificationCode::new(0).unwrap(),
+            },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(3),
+            DirectoryOp::Lookup {
+                identifier: Identifier::username("one.11").unwrap(),
+            },
+            DirectoryStatus::Ok,
+        ),
     ];
     // Spend key 2's session budget to see a rate-limited look-up.
     cases.push((

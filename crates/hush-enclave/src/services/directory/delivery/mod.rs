@@ -183,6 +183,8 @@ impl Deliveries {
         match kind {
             IdentifierKind::Email => self.config.email.is_some(),
             IdentifierKind::Phone => self.config.sms.is_some(),
+            // Usernames get no code (the directory never queues one).
+            IdentifierKind::Username => false,
         }
     }
 
@@ -214,6 +216,7 @@ impl Deliveries {
                     Box::new(https::Webhook::new(e, identifier.as_str(), &code)),
                 )
             }
+            IdentifierKind::Username => return false,
         };
         let Ok(name) = ServerName::try_from(endpoint.host.clone()) else {
             return false;
