@@ -13,7 +13,7 @@
 
 use crate::directory::{Account, VerifiedDevice};
 use crate::e2e::VerifiedCard;
-use crate::identity::{KeystoreError, error_chain, named_files, valid_name};
+use crate::identity::{KeystoreError, display_name, error_chain, named_files, valid_display_name};
 use hush_wire::directory::DeviceRecord;
 use hush_wire::{FixedCodec, PublicKey};
 use std::path::{Path, PathBuf};
@@ -56,8 +56,9 @@ impl Contacts {
     }
 
     fn path(&self, name: &str) -> Result<PathBuf, KeystoreError> {
-        if !valid_name(name) {
-            return Err(KeystoreError::BadName(name.to_owned()));
+        let name = display_name(name);
+        if !valid_display_name(&name) {
+            return Err(KeystoreError::BadDisplayName(name));
         }
         Ok(self.dir.join(format!("{name}.{EXTENSION}")))
     }
@@ -91,7 +92,7 @@ impl Contacts {
             reason: e.to_string(),
         })?;
         Ok(Contact {
-            name: name.to_owned(),
+            name: display_name(name),
             card,
         })
     }
@@ -240,7 +241,7 @@ mod tests {
         ));
         assert!(matches!(
             c.add("../x", &card_for(&bob)),
-            Err(KeystoreError::BadName(_))
+            Err(KeystoreError::BadDisplayName(_))
         ));
         assert_eq!(c.load("bob").unwrap().card.signing_key(), bob.public());
         assert_eq!(c.find_key(&bob.public()).unwrap().name, "bob");

@@ -3,7 +3,7 @@
 //! and its members' identity keys. The state changes when a member's
 //! update arrives (see [`hush_wire::group`]).
 
-use crate::identity::{KeystoreError, named_files, valid_name};
+use crate::identity::{KeystoreError, display_name, named_files, valid_display_name};
 use hush_wire::PublicKey;
 use hush_wire::group::GroupId;
 use serde::{Deserialize, Serialize};
@@ -55,8 +55,9 @@ impl Groups {
     }
 
     fn path(&self, name: &str) -> Result<PathBuf, KeystoreError> {
-        if !valid_name(name) {
-            return Err(KeystoreError::BadName(name.to_owned()));
+        let name = display_name(name);
+        if !valid_display_name(&name) {
+            return Err(KeystoreError::BadDisplayName(name));
         }
         Ok(self.dir.join(format!("{name}.json")))
     }
@@ -97,14 +98,14 @@ impl Groups {
     /// A local name for a new group called `wanted`: itself if free and
     /// valid, else with a numeric suffix.
     pub fn free_name(&self, wanted: &str) -> String {
-        let base: String = wanted
+        let base: String = display_name(wanted)
             .chars()
             .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '-'
-                }
+                let ok = c.is_alphanumeric()
+                    || unicode_normalization::char::is_combining_mark(c)
+                    || c == '-'
+                    || c == '_';
+                if ok { c } else { '-' }
             })
             .take(24)
             .collect();

@@ -20,6 +20,11 @@ pub enum KeystoreError {
     /// Bad identity name.
     #[error("invalid identity name {0:?}: use 1 to 32 letters, digits, '-' or '_'")]
     BadName(String),
+    /// Bad contact or group name.
+    #[error(
+        "invalid name {0:?}: use 1 to 32 letters or digits of any script, '-', '_', '.' or single spaces (no control, direction-changing or invisible characters)"
+    )]
+    BadDisplayName(String),
     /// Name already taken.
     #[error("an identity named {0:?} already exists")]
     Exists(String),

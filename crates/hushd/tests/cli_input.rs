@@ -142,3 +142,44 @@ fn a_policy_that_allows_dev_evidence_warns() {
         run.stderr
     );
 }
+
+/// Contact and group names in any script: one name whichever way its
+/// accents were typed (NFC), and names that could pass for others
+/// (direction overrides, invisible characters) refused with what is
+/// allowed.
+#[test]
+fn contact_and_group_names_in_any_script() {
+    let server = Hushd::start(&[]);
+    let home = tempfile::tempdir().unwrap();
+    let dev = [("HUSH_ALLOW_DEV_ATTESTATION", "1")];
+    let run = |args: &[&str]| hush_env(home.path(), &server.url, args, &dev);
+    assert!(run(&["id", "new", "me"]).ok);
+    assert!(run(&["id", "new", "zoe"]).ok);
+    let card = run(&["id", "card", "zoe"]).stdout.trim().to_owned();
+    // Added with a combining diaeresis, used with the precomposed letter.
+    let r = run(&["contact", "add", "Zoe\u{308} Dupont", &card]);
+    assert!(r.ok, "{}", r.stderr);
+    let r = run(&["send", "--as", "me", "--to", "Zo\u{eb} Dupont", "salut"]);
+    assert!(r.ok, "{}", r.stderr);
+    let r = run(&["--json", "contact", "list"]);
+    assert!(r.stdout.contains("Zo\u{eb} Dupont"), "{}", r.stdout);
+    let r = run(&[
+        "group",
+        "create",
+        "家族",
+        "--as",
+        "me",
+        "--members",
+        "Zoë Dupont",
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+    assert!(run(&["group", "send", "家族", "--as", "me", "hello"]).ok);
+    for bad in ["invoice\u{202e}fdp", "a\u{200b}b", "a/b"] {
+        let r = run(&["contact", "add", bad, &card]);
+        assert!(
+            !r.ok && r.stderr.contains("direction-changing"),
+            "{bad:?}: {}",
+            r.stderr
+        );
+    }
+}

@@ -443,7 +443,7 @@ impl Ctx {
         match self.contacts.load(to) {
             Ok(c) => return Ok(c.card),
             Err(hush_client::identity::KeystoreError::MissingContact(_))
-            | Err(hush_client::identity::KeystoreError::BadName(_)) => {}
+            | Err(hush_client::identity::KeystoreError::BadDisplayName(_)) => {}
             Err(e) => return Err(e.into()),
         }
         let Ok(key) = PublicKey::from_hex(to) else {
