@@ -1,6 +1,11 @@
 //! Contacts: other people's cards, by a name of your choosing, kept beside
-//! the identities (`$HUSH_HOME/contacts/NAME.card`, one card per file, the
-//! one-line text form). Every card is checked when added and again when
+//! the identities, one card per file in the one-line text form: an
+//! identity's own in `$HUSH_HOME/contacts/@IDENTITY/NAME.card` (its
+//! account's, when the account's identity is on this machine), and those
+//! shared by every identity of the home in `$HUSH_HOME/contacts/NAME.card`
+//! (where every contact was before contacts were per identity). A scoped
+//! view ([`Contacts::of`]) reads the identity's own first, then the shared
+//! ones, and writes its own. Every card is checked when added and again when
 //! loaded; a damaged file is reported, never silently used, and never
 //! hides the others.
 //!
@@ -23,10 +28,13 @@ const EXTENSION: &str = "card";
 /// File name extension of a contact's devices.
 const DEVICES_EXTENSION: &str = "devices";
 
-/// The contacts folder.
+/// The contacts folder, shared or seen from one identity.
 #[derive(Debug, Clone)]
 pub struct Contacts {
+    /// The home's shared contacts.
     dir: PathBuf,
+    /// The identity's own contacts, when scoped.
+    own: Option<PathBuf>,
 }
 
 /// One contact.
@@ -36,6 +44,8 @@ pub struct Contact {
     pub name: String,
     /// Its card (signature checked).
     pub card: VerifiedCard,
+    /// Shared by every identity of the home (not an identity's own).
+    pub shared: bool,
 }
 
 /// A contact file that could not be used.
@@ -52,28 +62,124 @@ impl Contacts {
     pub fn open(home: &Path) -> Self {
         Self {
             dir: home.join("contacts"),
+            own: None,
         }
     }
 
-    fn path(&self, name: &str) -> Result<PathBuf, KeystoreError> {
+    /// The contacts as identity `owner` sees them: its own, then the
+    /// shared ones; what it adds is its own.
+    pub fn of(&self, owner: &str) -> Self {
+        Self {
+            dir: self.dir.clone(),
+            own: Some(self.dir.join(format!("@{owner}"))),
+        }
+    }
+
+    /// The contacts identity `name` of `home` uses: those of its account's
+    /// identity when that identity is in the same home (an account's
+    /// devices on one machine share them), else its own.
+    pub fn for_identity(home: &Path, name: &str) -> Result<Self, KeystoreError> {
+        let mut owner = name.to_owned();
+        if let Some(local) = crate::accounts::LocalAccounts::open(home).load(name)? {
+            let identity = local.identity().map_err(|e| KeystoreError::BadContact {
+                path: home.join("accounts"),
+                reason: e.to_string(),
+            })?;
+            let (ids, _) = crate::Keystore::open(home).list_public()?;
+            if let Some(i) = ids.iter().find(|i| i.public == identity) {
+                owner = i.name.clone();
+            }
+        }
+        Ok(Self::open(home).of(&owner))
+    }
+
+    /// Whose contacts these are (None: the shared ones).
+    pub fn owner(&self) -> Option<&str> {
+        self.own.as_ref()?.file_name()?.to_str()?.strip_prefix('@')
+    }
+
+    /// The identities that have contacts of their own here.
+    pub fn owners(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return vec![];
+        };
+        let mut out: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .filter_map(|e| e.file_name().to_str()?.strip_prefix('@').map(str::to_owned))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Moves every shared contact into `owner`'s own (a home with one
+    /// identity: they were its all along). A name it has already stays
+    /// shared. Returns how many moved.
+    pub fn migrate_to(&self, owner: &str) -> Result<usize, KeystoreError> {
+        let own = self.dir.join(format!("@{owner}"));
+        let mut moved = 0;
+        for (name, path) in named_files(&self.dir, EXTENSION)? {
+            let to = own.join(format!("{name}.{EXTENSION}"));
+            if to.exists() {
+                continue;
+            }
+            let io = |source| KeystoreError::Io {
+                path: to.clone(),
+                source,
+            };
+            crate::private_file::create_dir_all(&own).map_err(io)?;
+            let devices = path.with_extension(DEVICES_EXTENSION);
+            if devices.exists() {
+                std::fs::rename(&devices, to.with_extension(DEVICES_EXTENSION)).map_err(io)?;
+            }
+            std::fs::rename(&path, &to).map_err(io)?;
+            moved += 1;
+        }
+        Ok(moved)
+    }
+
+    fn checked(name: &str) -> Result<String, KeystoreError> {
         let name = display_name(name);
         if !valid_display_name(&name) {
             return Err(KeystoreError::BadDisplayName(name));
         }
-        Ok(self.dir.join(format!("{name}.{EXTENSION}")))
+        Ok(name)
+    }
+
+    /// Where contact `name` is: the identity's own file if it has one,
+    /// else the shared one (which may not exist).
+    fn path(&self, name: &str) -> Result<PathBuf, KeystoreError> {
+        let name = Self::checked(name)?;
+        let file = format!("{name}.{EXTENSION}");
+        if let Some(own) = &self.own
+            && own.join(&file).exists()
+        {
+            return Ok(own.join(file));
+        }
+        Ok(self.dir.join(file))
+    }
+
+    /// Where a new contact `name` goes.
+    fn new_path(&self, name: &str) -> Result<PathBuf, KeystoreError> {
+        let name = Self::checked(name)?;
+        Ok(self
+            .own
+            .as_ref()
+            .unwrap_or(&self.dir)
+            .join(format!("{name}.{EXTENSION}")))
     }
 
     /// Adds `card` as `name`; refuses a name already in use.
     pub fn add(&self, name: &str, card: &VerifiedCard) -> Result<(), KeystoreError> {
-        let path = self.path(name)?;
-        if path.exists() {
+        let path = self.new_path(name)?;
+        if path.exists() || self.path(name)?.exists() {
             return Err(KeystoreError::ContactExists(name.to_owned()));
         }
         let io = |source| KeystoreError::Io {
             path: path.clone(),
             source,
         };
-        crate::private_file::create_dir_all(&self.dir).map_err(io)?;
+        crate::private_file::create_dir_all(path.parent().unwrap_or(&self.dir)).map_err(io)?;
         crate::private_file::replace(&path, format!("{}\n", card.to_text()).as_bytes()).map_err(io)
     }
 
@@ -94,6 +200,7 @@ impl Contacts {
         Ok(Contact {
             name: display_name(name),
             card,
+            shared: path.parent() == Some(self.dir.as_path()),
         })
     }
 
@@ -188,7 +295,16 @@ impl Contacts {
 
     /// Every usable contact by name, and every file that is not one.
     pub fn list(&self) -> Result<(Vec<Contact>, Vec<BadContact>), KeystoreError> {
-        let names = named_files(&self.dir, EXTENSION)?;
+        let mut names = match &self.own {
+            Some(own) => named_files(own, EXTENSION)?,
+            None => vec![],
+        };
+        for (name, path) in named_files(&self.dir, EXTENSION)? {
+            if !names.iter().any(|(n, _)| *n == name) {
+                names.push((name, path));
+            }
+        }
+        names.sort();
         let (mut good, mut bad) = (Vec::new(), Vec::new());
         for (name, path) in names {
             match self.load(&name) {

@@ -277,23 +277,47 @@ impl Keystore {
         Ok(good.into_iter().map(|i| i.name).collect())
     }
 
-    /// Adds contact `name` with `card` (as `hush contact add`).
-    fn add_contact(&self, name: &str, card: &Card) -> PyResult<()> {
-        ContactFiles::open(&self.home)
-            .add(name, &card.0)
-            .map_err(err)
+    /// Adds contact `name` with `card` (as `hush contact add`), to
+    /// identity `of`'s own contacts (default: as for `contact`).
+    #[pyo3(signature = (name, card, *, of=None))]
+    fn add_contact(&self, name: &str, card: &Card, of: Option<&str>) -> PyResult<()> {
+        self.contacts(of)?.add(name, &card.0).map_err(err)
     }
 
     /// Contact `name`'s card (with its account, for a contact found in
-    /// the directory).
-    fn contact(&self, name: &str) -> PyResult<Card> {
-        let files = ContactFiles::open(&self.home);
+    /// the directory), as identity `of` sees it: its own contacts, then
+    /// those every identity of the home shares. `of` defaults to the
+    /// home's only identity (with several, the shared contacts only).
+    #[pyo3(signature = (name, *, of=None))]
+    fn contact(&self, name: &str, of: Option<&str>) -> PyResult<Card> {
+        let files = self.contacts(of)?;
         let card = files.load(name).map_err(err)?.card;
         let account = match files.devices(name).map_err(err)? {
             Some(_) => Some(files.account_identity(name).map_err(err)?),
             None => None,
         };
         Ok(Card(card, account))
+    }
+}
+
+impl Keystore {
+    /// The contacts identity `of` uses, or the home's only identity's, or
+    /// the shared ones.
+    fn contacts(&self, of: Option<&str>) -> PyResult<ContactFiles> {
+        let only = match of {
+            Some(name) => Some(name.to_owned()),
+            None => {
+                let (ids, _) = self.store.list_public().map_err(err)?;
+                match &ids[..] {
+                    [one] => Some(one.name.clone()),
+                    _ => None,
+                }
+            }
+        };
+        match only {
+            Some(name) => ContactFiles::for_identity(&self.home, &name).map_err(err),
+            None => Ok(ContactFiles::open(&self.home)),
+        }
     }
 }
 

@@ -183,3 +183,88 @@ fn contact_and_group_names_in_any_script() {
         );
     }
 }
+
+/// Contacts belong to an identity (issue 32): in a home with alice and
+/// carol, each sees its own contacts and those added for every identity;
+/// carol's "accept only from contacts" allows her own, not alice's. A
+/// home with one identity moves its contacts from before into that
+/// identity's own.
+#[test]
+fn contacts_belong_to_an_identity() {
+    let server = Hushd::start(&[]);
+    let home = tempfile::tempdir().unwrap();
+    let dev = [("HUSH_ALLOW_DEV_ATTESTATION", "1")];
+    let run = |args: &[&str]| hush_env(home.path(), &server.url, args, &dev);
+    let others = tempfile::tempdir().unwrap();
+    let card_of = |name: &str| {
+        hush_env(others.path(), &server.url, &["id", "new", name], &dev);
+        hush_env(others.path(), &server.url, &["id", "card", name], &dev)
+            .stdout
+            .trim()
+            .to_owned()
+    };
+    for who in ["alice", "carol"] {
+        assert!(run(&["id", "new", who]).ok);
+    }
+    assert!(run(&["contact", "add", "dave", &card_of("dave"), "--as", "alice"]).ok);
+    assert!(run(&["contact", "add", "erin", &card_of("erin"), "--as", "carol"]).ok);
+    let r = run(&["contact", "add", "frank", &card_of("frank")]);
+    assert!(
+        r.ok && r.stderr.contains("every identity here shares"),
+        "{}",
+        r.stderr
+    );
+    let names = |who: &str| {
+        let r = run(&["--json", "contact", "list", "--as", who]);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap().to_owned(),
+                    c["shared"].as_bool().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names("alice"),
+        [("dave".into(), false), ("frank".into(), true)]
+    );
+    assert_eq!(
+        names("carol"),
+        [("erin".into(), false), ("frank".into(), true)]
+    );
+    // carol cannot send to alice's contact by name.
+    let r = run(&["send", "--as", "carol", "--to", "dave", "hi"]);
+    assert!(!r.ok, "{}", r.stdout);
+    let r = run(&[
+        "--json",
+        "policy",
+        "--as",
+        "carol",
+        "--accept-from-anyone",
+        "off",
+    ]);
+    assert!(r.ok, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["allowed"], 2, "erin and frank, not dave: {v}");
+
+    // A home from before: one identity, contacts in the shared folder.
+    let old = tempfile::tempdir().unwrap();
+    let before = |args: &[&str]| hush_env(old.path(), &server.url, args, &dev);
+    assert!(before(&["id", "new", "gina"]).ok);
+    let contacts = old.path().join("contacts");
+    std::fs::create_dir_all(&contacts).unwrap();
+    std::fs::write(contacts.join("hank.card"), format!("{}\n", card_of("hank"))).unwrap();
+    let r = before(&["contact", "list"]);
+    assert!(
+        r.stderr.contains("moved 1 contact(s) into gina's own"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.starts_with("hank "), "{}", r.stdout);
+    assert!(contacts.join("@gina/hank.card").exists());
+    assert!(!contacts.join("hank.card").exists());
+}

@@ -331,13 +331,43 @@ enum ContactCommand {
         #[arg(long)]
         replace: bool,
     },
-    /// List contacts.
-    List,
+    /// List contacts: an identity's own, and those every identity here
+    /// shares.
+    List {
+        /// Whose [default: your only identity, if you have one; else the
+        /// shared contacts only].
+        #[arg(long = "as")]
+        me: Option<String>,
+    },
     /// Remove a contact.
     Remove {
         /// Its name.
         name: String,
+        /// Whose [default: as for list].
+        #[arg(long = "as")]
+        me: Option<String>,
     },
+}
+
+/// The identity a command acts as: the value of its `--as`, read from the
+/// parsed command line (whatever the field behind it is called).
+fn acting_as(command: &clap::Command, matches: &clap::ArgMatches) -> Option<String> {
+    let (mut c, mut m) = (command, matches);
+    let mut found = None;
+    loop {
+        for arg in c.get_arguments() {
+            if arg.get_long() == Some("as")
+                && let Ok(Some(v)) = m.try_get_one::<String>(arg.get_id().as_str())
+            {
+                found = Some(v.clone());
+            }
+        }
+        let Some((name, sub)) = m.subcommand() else {
+            return found;
+        };
+        c = c.find_subcommand(name)?;
+        m = sub;
+    }
 }
 
 struct Ctx {
@@ -359,9 +389,49 @@ struct Ctx {
     /// Names of known keys (identities first, then contacts), read once:
     /// an inbox names up to 62 senders.
     names: std::cell::OnceCell<std::collections::HashMap<PublicKey, String>>,
+    /// Whose contacts `contacts` shows: the owner the acting identity's
+    /// contacts belong to (None: the shared contacts only).
+    scope: Option<String>,
 }
 
 impl Ctx {
+    /// Whose contacts identity `name` uses (see `Contacts::for_identity`).
+    fn contact_owner(&self, name: &str) -> Result<String> {
+        let scoped = Contacts::for_identity(&self.home, name)?;
+        Ok(scoped.owner().unwrap_or(name).to_owned())
+    }
+
+    /// This context with the contacts of the identity the command acts as
+    /// (`--as`), or of the home's only identity. A home with one identity
+    /// moves the contacts it had before contacts were per identity into
+    /// that identity's own, once.
+    fn scoped(mut self, acting: Option<&str>) -> Result<Self> {
+        let (ids, _) = self.keys.list_public()?;
+        if let [only] = &ids[..] {
+            let owner = self.contact_owner(&only.name)?;
+            let moved = self.contacts.migrate_to(&owner)?;
+            if moved > 0 {
+                warn(format_args!(
+                    "note: moved {moved} contact(s) into {owner}'s own (contacts now belong to an identity)"
+                ));
+            }
+        }
+        let name = match acting {
+            Some(a) if ids.iter().any(|i| i.name == a) => Some(a.to_owned()),
+            Some(_) => None,
+            None => match &ids[..] {
+                [only] => Some(only.name.clone()),
+                _ => None,
+            },
+        };
+        if let Some(name) = name {
+            let owner = self.contact_owner(&name)?;
+            self.contacts = self.contacts.of(&owner);
+            self.scope = Some(owner);
+        }
+        Ok(self)
+    }
+
     fn policy(&self) -> Result<Policy> {
         let policy = match &self.policy_file {
             Some(path) => Policy::load(path)?,
@@ -860,7 +930,7 @@ fn env_flag(name: &str, value: Option<&str>) -> Result<bool> {
     }
 }
 
-async fn run(cli: Cli) -> Result<()> {
+async fn run(cli: Cli, acting: Option<String>) -> Result<()> {
     let allow_dev = cli.allow_dev_attestation
         || env_flag(
             "HUSH_ALLOW_DEV_ATTESTATION",
@@ -884,7 +954,9 @@ async fn run(cli: Cli) -> Result<()> {
         computations: hush_client::computations::LocalComputations::open(&home),
         groups: Groups::open(&home),
         names: std::cell::OnceCell::new(),
+        scope: None,
     };
+    let ctx = ctx.scoped(acting.as_deref())?;
     match cli.command {
         Command::Id(IdCommand::New { name, passphrase }) => {
             if ctx.contacts.load(&name).is_ok() {
@@ -1095,8 +1167,13 @@ async fn run(cli: Cli) -> Result<()> {
             } else {
                 println!("added contact {name} ({})", card.signing_key());
             }
+            if ctx.scope.is_none() {
+                warn(format_args!(
+                    "note: added to the contacts every identity here shares; --as NAME keeps a contact to one identity"
+                ));
+            }
         }
-        Command::Contact(ContactCommand::List) => {
+        Command::Contact(ContactCommand::List { .. }) => {
             let (good, bad) = ctx.contacts.list()?;
             for b in &bad {
                 warn(format_args!(
@@ -1113,6 +1190,7 @@ async fn run(cli: Cli) -> Result<()> {
                             "name": c.name,
                             "public_key": c.card.signing_key().to_hex(),
                             "card": c.card.to_text(),
+                            "shared": c.shared,
                         })
                     })
                     .collect();
@@ -1121,11 +1199,20 @@ async fn run(cli: Cli) -> Result<()> {
                 println!("no contacts yet; add one with `hush contact add NAME CARD`");
             } else {
                 for c in good {
-                    println!("{:<16} {}", c.name, c.card.signing_key());
+                    let shared = if c.shared && ctx.scope.is_some() {
+                        "  (shared)"
+                    } else {
+                        ""
+                    };
+                    println!(
+                        "{:<16} {}{shared}",
+                        safe_text(&c.name),
+                        c.card.signing_key()
+                    );
                 }
             }
         }
-        Command::Contact(ContactCommand::Remove { name }) => {
+        Command::Contact(ContactCommand::Remove { name, .. }) => {
             ctx.contacts.remove(&name)?;
             if ctx.json {
                 println!("{}", json!({"removed": name}));
@@ -1476,7 +1563,13 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 fn main() {
-    let cli = Cli::parse();
+    let command = <Cli as clap::CommandFactory>::command();
+    let matches = command.clone().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let acting = acting_as(&command, &matches);
     let _ = RAW.set(cli.raw);
     let quiet = match env_flag("HUSH_QUIET", std::env::var("HUSH_QUIET").ok().as_deref()) {
         Ok(q) => cli.quiet || q,
@@ -1497,7 +1590,7 @@ fn main() {
         .build()
         .expect("tokio runtime");
     let json = cli.json;
-    if let Err(e) = runtime.block_on(run(cli)) {
+    if let Err(e) = runtime.block_on(run(cli, acting)) {
         if json {
             // Scripts asked for JSON: errors too, on stderr.
             eprintln!("{}", json!({"error": error_line(&e)}));
@@ -1609,6 +1702,29 @@ mod tests {
             super::error_line(&e),
             "creating s: the quorum is 1 to the number of participants"
         );
+    }
+
+    #[test]
+    fn the_acting_identity_is_found_whatever_its_field() {
+        use clap::CommandFactory;
+        let command = super::Cli::command();
+        let acting = |args: &[&str]| {
+            let m = command.clone().try_get_matches_from(args).unwrap();
+            super::acting_as(&command, &m)
+        };
+        assert_eq!(
+            acting(&["hush", "inbox", "--as", "a"]).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            acting(&["hush", "send", "--as", "b", "--to", "x", "hi"]).as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            acting(&["hush", "group", "list", "--as", "c"]).as_deref(),
+            Some("c")
+        );
+        assert_eq!(acting(&["hush", "contact", "list"]), None);
     }
 
     #[test]
