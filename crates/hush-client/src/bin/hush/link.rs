@@ -123,9 +123,11 @@ async fn take_bundle(
     let bytes = client.fetch_attachment(&attachment).await?;
     let bundle = Bundle::parse(&bytes)?;
     bundle.check(&account, &opened.author)?;
+    // The new identity's own contacts, whatever else the home holds.
+    let own = hush_client::Contacts::for_identity(&ctx.home, me.name())?;
     let mut contacts = 0;
     for c in &bundle.contacts {
-        if ctx.contacts.load(&c.name).is_ok() || ctx.keys.load(&c.name).is_ok() {
+        if own.load(&c.name).is_ok() || ctx.keys.load(&c.name).is_ok() {
             warn(format_args!(
                 "note: kept your own {:?}; the account's contact of that name was not copied",
                 c.name
@@ -137,9 +139,9 @@ async fn take_bundle(
             .verified()
             .map_err(anyhow::Error::from)
             .and_then(|(card, devices)| {
-                ctx.contacts.add(&c.name, &card)?;
+                own.add(&c.name, &card)?;
                 if let Some(a) = devices {
-                    ctx.contacts.set_devices(&c.name, &a)?;
+                    own.set_devices(&c.name, &a)?;
                 }
                 Ok(())
             });
