@@ -1075,7 +1075,12 @@ fn linking_a_device_on_another_machine() {
     assert_eq!(contacts[0]["name"], "bob", "{contacts}");
     // The new identity's own, from the start.
     assert_eq!(contacts[0]["shared"], false, "{contacts}");
-    assert!(laptop.path().join("contacts/@alice-laptop/bob.card").exists());
+    assert!(
+        laptop
+            .path()
+            .join("contacts/@alice-laptop/bob.card")
+            .exists()
+    );
     let groups = on_laptop(&["group", "list"]);
     assert_eq!(groups[0]["name"], "pair", "{groups}");
     assert_eq!(groups[0]["as"], "alice-laptop");
