@@ -490,9 +490,10 @@ impl Client {
             {
                 Recipients::Card(card) => vec![card],
                 Recipients::Account(a) => a.devices.iter().map(|d| d.card().clone()).collect(),
+                // The contact's account was closed: nothing is sent.
                 Recipients::Gone => {
                     return Err(hush_client::ClientError::Directory(
-                        hush_wire::directory::DirectoryStatus::NoUser,
+                        hush_wire::directory::DirectoryStatus::Closed,
                     ));
                 }
             };

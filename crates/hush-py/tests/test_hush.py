@@ -222,3 +222,7 @@ def test_send_reaches_every_device_of_a_contact(hushd, home, tmp_path_factory):
     texts = lambda d: [m["text"] for m in json.loads(cli(url, "--json", "inbox", "--as", d, home=alices))]
     assert texts("alice") == ["to both of alice's devices", "only to alice"]
     assert texts("alice-phone") == ["to both of alice's devices"]
+    # Closed: refused with a reason, nothing sent.
+    cli(url, "account", "unregister", "--as", "alice", "--yes", home=alices)
+    with pytest.raises(hush.RefusedError, match="closed"):
+        client.send(bob, card, "anyone there?")

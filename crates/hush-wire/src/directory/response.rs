@@ -139,7 +139,7 @@ impl DirectoryStatus {
                 "not empty: remove the account's identifiers first (hush account unregister does it for the ones this machine registered)"
             }
             Self::Closed => {
-                "closed: the account was unregistered; make a new identity for a new account"
+                "closed: the account was unregistered; it takes no changes and gets no new messages (a new account needs a new identity)"
             }
             Self::Busy => {
                 "busy: the directory is taking in many verifications and device changes; retry in a few seconds"
