@@ -26,15 +26,6 @@ fi
 (cd web/tests && npm ci --no-audit --no-fund --silent)
 cargo build -q --locked -p hushd
 
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo 17978)
-target/debug/hushd --listen "127.0.0.1:$port" --metrics-listen off --capacity 1024 \
-    --blob-dir "$work/blobs" --verification-file "$work/codes.txt" >"$work/hushd.log" 2>&1 &
-hushd=$!
-trap 'kill $hushd 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 100); do
-    grep -q "browser demo on" "$work/hushd.log" && break
-    kill -0 $hushd 2>/dev/null || { cat "$work/hushd.log" >&2; exit 1; }
-    sleep 0.1
-done
+. scripts/lib/local-hushd.sh
+start_hushd
 node web/tests/demo.mjs "http://127.0.0.1:$port" ${1:+"$1"}

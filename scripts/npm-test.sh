@@ -16,17 +16,8 @@ root=$PWD
 node web/tests/vectors.mjs
 
 cargo build -q --locked -p hushd -p hush-client
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-target/debug/hushd --listen "127.0.0.1:$port" --metrics-listen off --capacity 1024 \
-    --blob-dir "$work/blobs" --verification-file "$work/codes.txt" >"$work/hushd.log" 2>&1 &
-hushd=$!
-trap 'kill $hushd 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 100); do
-    grep -q "listening\|serving\|browser demo on" "$work/hushd.log" && break
-    kill -0 $hushd 2>/dev/null || { cat "$work/hushd.log" >&2; exit 1; }
-    sleep 0.1
-done
+. scripts/lib/local-hushd.sh
+start_hushd
 
 (cd web && npm pack --silent --pack-destination "$work" >/dev/null)
 mkdir "$work/app"
