@@ -549,9 +549,15 @@ impl Ctx {
         to: &str,
         card: &VerifiedCard,
     ) -> Result<Vec<VerifiedCard>> {
-        let account = match self.contacts.load(to).is_ok() && self.contacts.devices(to)?.is_some() {
-            true => Some(self.contacts.account_identity(to)?),
-            false => None,
+        // The devices kept for a directory contact (read once: whether it
+        // is one, and what changed since).
+        let kept = match self.contacts.load(to) {
+            Ok(_) => self.contacts.devices(to)?,
+            Err(_) => None,
+        };
+        let account = match &kept {
+            Some(_) => Some(self.contacts.account_identity(to)?),
+            None => None,
         };
         let account = match client
             .directory()
@@ -566,13 +572,7 @@ impl Ctx {
                 me.name()
             ),
         };
-        let before: Vec<PublicKey> = self
-            .contacts
-            .devices(to)?
-            .unwrap_or_default()
-            .iter()
-            .map(|d| d.key())
-            .collect();
+        let before: Vec<PublicKey> = kept.unwrap_or_default().iter().map(|d| d.key()).collect();
         let linked = account
             .devices
             .iter()
