@@ -20,8 +20,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:7878";
 pub const DEFAULT_METRICS_LISTEN: &str = "127.0.0.1:7879";
 /// Default capacity: small enough to start in a blink.
 pub const DEFAULT_CAPACITY: u32 = 4096;
-/// Default directory size, in accounts.
-pub const DEFAULT_MAX_ACCOUNTS: u32 = 1024;
+/// Default directory size, in accounts (about 128 MiB: BENCHMARKS.md).
+pub const DEFAULT_MAX_ACCOUNTS: u32 = 1 << 16;
 /// Default rendezvous size, in computations.
 pub const DEFAULT_MAX_COMPUTATIONS: u32 = 1024;
 /// Default number of attachments the enclave tracks.
@@ -56,6 +56,10 @@ pub struct Settings {
     pub ttl: Duration,
     /// Accounts the directory holds (power of two).
     pub max_accounts: u32,
+    /// Accounts that may have more than two devices (default
+    /// max_accounts / 16).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_pages: Option<u32>,
     /// Computations the rendezvous service holds (power of two).
     pub max_computations: u32,
     /// Directory requests a batch of verification codes waits for before
@@ -162,6 +166,7 @@ impl Default for Settings {
             capacity: DEFAULT_CAPACITY,
             max_recipients: None,
             max_accounts: DEFAULT_MAX_ACCOUNTS,
+            device_pages: None,
             max_computations: DEFAULT_MAX_COMPUTATIONS,
             code_release_requests: None,
             code_release_secs: None,
@@ -250,10 +255,15 @@ pub struct Args {
     #[arg(long, env = "HUSH_TTL")]
     #[serde(skip)]
     pub ttl: Option<String>,
-    /// Accounts the directory holds, a power of two [default: 1024].
+    /// Accounts the directory holds, a power of two [default: 65536].
     #[arg(long, env = "HUSH_MAX_ACCOUNTS")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_accounts: Option<u32>,
+    /// Accounts that may have more than two devices: each takes a page of
+    /// six more device slots [default: max_accounts / 16].
+    #[arg(long, env = "HUSH_DEVICE_PAGES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_pages: Option<u32>,
     /// Computations the rendezvous service holds, a power of two
     /// [default: 1024]; it keeps lists for 4 conveners and participants per
     /// computation.
@@ -679,6 +689,7 @@ impl Settings {
         )?;
         let dev = self.attestation == "dev";
         DirectoryConfig {
+            device_pages: self.device_pages.unwrap_or(base.device_pages),
             code_release_requests: self
                 .code_release_requests
                 .unwrap_or(if dev { 1 } else { base.code_release_requests }),
@@ -688,7 +699,7 @@ impl Settings {
             ..base
         }
         .checked()
-        .context("invalid code release (set by --code-release-requests, --code-release-secs or the config file)")
+        .context("invalid directory limits (set by --device-pages, --code-release-requests, --code-release-secs or the config file)")
     }
 
     /// The blob service's settings: mixes of 8, or of 1 with dev
@@ -937,6 +948,24 @@ mod tests {
             parse(&["--config", file.to_str().unwrap()]).unwrap_err()
         );
         assert!(e.contains("nor \"off\""), "{e}");
+    }
+
+    /// Device pages default to one account in 16 and cannot outnumber
+    /// the accounts.
+    #[test]
+    fn device_pages_follow_the_accounts() {
+        let s = parse(&["--max-accounts", "1024"]).unwrap();
+        assert_eq!(s.directory_config().unwrap().device_pages, 64);
+        let s = parse(&["--max-accounts", "1024", "--device-pages", "300"]).unwrap();
+        assert_eq!(s.directory_config().unwrap().device_pages, 300);
+        let e = format!(
+            "{:#}",
+            parse(&["--max-accounts", "1024", "--device-pages", "2048"]).unwrap_err()
+        );
+        assert!(
+            e.contains("device_pages must be at most max_accounts, got 2048"),
+            "{e}"
+        );
     }
 
     /// With hardware attestation, codes must leave through the enclave's

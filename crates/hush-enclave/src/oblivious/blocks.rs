@@ -20,14 +20,21 @@ pub(crate) const BUCKET_RECORDS: usize = 16;
 /// 64).
 pub(crate) const INDICES_PER_BLOCK: usize = 64;
 
-/// A map record: a `K`-byte key -> a u32 value (`K` + 8 bytes, unpadded:
-/// the bucket is the unit the ORAM moves, and every byte of it costs).
+/// The bit of [`MapRecord::entry`] that marks a record in use.
+pub(crate) const RECORD_USED: u32 = 1 << 31;
+/// The bits of [`MapRecord::entry`] that hold the value (every value is an
+/// index into an oblivious array, below 2^30).
+pub(crate) const RECORD_VALUE: u32 = RECORD_USED - 1;
+
+/// A map record: a `K`-byte key -> a value below 2^31 (`K` + 4 bytes,
+/// unpadded: the bucket is the unit the ORAM moves, and every byte of it
+/// costs). `entry` is 0 when the record is free, else the value with
+/// [`RECORD_USED`] set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C)]
 pub(crate) struct MapRecord<const K: usize> {
     pub(crate) key: [u8; K],
-    pub(crate) value: u32,
-    pub(crate) used: u32,
+    pub(crate) entry: u32,
 }
 
 /// A map bucket of [`BUCKET_RECORDS`] records.
@@ -57,17 +64,32 @@ unsafe impl<const K: usize> Zeroable for MapBucket<K> {}
 // of four, checked for each below), no pointers, `Copy + 'static`.
 unsafe impl<const K: usize> Pod for MapRecord<K> {}
 // SAFETY: an array of `Pod` records; `align(16)` adds no padding because
-// 16 records of K + 8 bytes are a multiple of 16 for the lengths used.
+// 16 records of K + 4 bytes are a multiple of 16 for the lengths used.
 unsafe impl<const K: usize> Pod for MapBucket<K> {}
 
+// A record is moved word by word (it is 4-byte aligned and a whole number
+// of words, `K` being a multiple of four; rostl's 8-byte moves need 8-byte
+// alignment, which a 28- or 36-byte record in a bucket does not have).
 impl<const K: usize> Cmov for MapRecord<K> {
     #[inline]
     fn cmov(&mut self, other: &Self, choice: bool) {
-        cmov_body!(self, other, choice);
+        let m = crate::mask::from_bool(choice);
+        let dst: &mut [u32] = bytemuck::cast_slice_mut(std::slice::from_mut(self));
+        let src: &[u32] = bytemuck::cast_slice(std::slice::from_ref(other));
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = crate::mask::sel(*d, *s, m);
+        }
     }
     #[inline]
     fn cxchg(&mut self, other: &mut Self, choice: bool) {
-        cxchg_body!(self, other, choice);
+        let m = crate::mask::from_bool(choice);
+        let a: &mut [u32] = bytemuck::cast_slice_mut(std::slice::from_mut(self));
+        let b: &mut [u32] = bytemuck::cast_slice_mut(std::slice::from_mut(other));
+        for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+            let t = (*x ^ *y) & m;
+            *x ^= t;
+            *y ^= t;
+        }
     }
 }
 
@@ -100,10 +122,14 @@ impl_cmov_for_pod!(IndexBlock);
 
 /// Key length of the broker's map (recipient keys).
 pub(crate) const KEY32: usize = 32;
-/// Key length of the directory's map (keyed digests cut to 192 bits).
+/// Key length of the rendezvous map (keyed digests cut to 192 bits).
 pub(crate) const KEY24: usize = 24;
-const _: () = assert!(std::mem::size_of::<MapRecord<KEY32>>() == KEY32 + 8);
-const _: () = assert!(std::mem::size_of::<MapBucket<KEY32>>() == 640);
-const _: () = assert!(std::mem::size_of::<MapRecord<KEY24>>() == KEY24 + 8);
-const _: () = assert!(std::mem::size_of::<MapBucket<KEY24>>() == 512);
+/// Key length of the directory's map (keyed digests cut to 96 bits).
+const KEY12: usize = 12;
+const _: () = assert!(std::mem::size_of::<MapRecord<KEY32>>() == KEY32 + 4);
+const _: () = assert!(std::mem::size_of::<MapBucket<KEY32>>() == 576);
+const _: () = assert!(std::mem::size_of::<MapRecord<KEY24>>() == KEY24 + 4);
+const _: () = assert!(std::mem::size_of::<MapBucket<KEY24>>() == 448);
+const _: () = assert!(std::mem::size_of::<MapRecord<KEY12>>() == KEY12 + 4);
+const _: () = assert!(std::mem::size_of::<MapBucket<KEY12>>() == 256);
 const _: () = assert!(std::mem::size_of::<IndexBlock>() == 4 * INDICES_PER_BLOCK);

@@ -12,7 +12,7 @@
 //! negligible cases. Every operation ([`ObliviousMap::apply`]) is exactly
 //! one bucket access plus one full stash scan, whatever it does.
 
-use super::blocks::{MapBucket, MapRecord};
+use super::blocks::{MapBucket, MapRecord, RECORD_USED, RECORD_VALUE};
 #[cfg(test)]
 use super::ct::as_u32;
 use super::keyed_hash::KeyedHash;
@@ -133,10 +133,10 @@ impl<const K: usize> ObliviousMap<K> {
     /// one stash scan, whatever `op` holds and whatever is found.
     pub(crate) fn apply(&mut self, hash: &KeyedHash, key: &[u8; K], op: MapOp) -> Lookup {
         let bucket = self.bucket_of(hash, key);
+        debug_assert!(op.value <= RECORD_VALUE, "map values are array indices");
         let new = MapRecord::<K> {
             key: *key,
-            value: op.value,
-            used: 1,
+            entry: (op.value & RECORD_VALUE) | RECORD_USED,
         };
         let empty = MapRecord::<K>::default();
         let (insert, set, remove) = (
@@ -151,7 +151,7 @@ impl<const K: usize> ObliviousMap<K> {
         for r in &self.stash {
             let hit = holds(r, key);
             found |= hit;
-            value = sel(value, r.value, hit);
+            value = sel(value, r.entry & RECORD_VALUE, hit);
         }
         let mut placed = 0u32;
         let want = insert & !found;
@@ -159,12 +159,12 @@ impl<const K: usize> ObliviousMap<K> {
             for r in b.records.iter() {
                 let hit = holds(r, key);
                 found |= hit;
-                value = sel(value, r.value, hit);
+                value = sel(value, r.entry & RECORD_VALUE, hit);
             }
             let want = want & !found;
             for r in b.records.iter_mut() {
                 change(r, key, &op, set, remove, &empty);
-                let put = want & !placed & eq(r.used, 0);
+                let put = want & !placed & eq(r.entry, 0);
                 r.cmov(&new, is(put));
                 placed |= put;
             }
@@ -172,7 +172,7 @@ impl<const K: usize> ObliviousMap<K> {
         let want = insert & !found;
         for r in self.stash.iter_mut() {
             change(r, key, &op, set, remove, &empty);
-            let put = want & !placed & eq(r.used, 0);
+            let put = want & !placed & eq(r.entry, 0);
             r.cmov(&new, is(put));
             placed |= put;
         }
@@ -188,7 +188,7 @@ impl<const K: usize> ObliviousMap<K> {
     pub(crate) fn stash_len(&self) -> u32 {
         self.stash
             .iter()
-            .map(|r| as_u32(Choice::from(r.used as u8)))
+            .map(|r| as_u32(Choice::from((r.entry >> 31) as u8)))
             .sum()
     }
 }
@@ -196,7 +196,7 @@ impl<const K: usize> ObliviousMap<K> {
 /// The mask of "record `r` is in use and holds `key`".
 #[inline(always)]
 fn holds<const K: usize>(r: &MapRecord<K>, key: &[u8; K]) -> u32 {
-    from_bit(r.used) & eq_bytes(&r.key, key)
+    from_bit(r.entry >> 31) & eq_bytes(&r.key, key)
 }
 
 /// A set, then a remove, on record `r` when it holds `key` (masks `set`
@@ -211,7 +211,8 @@ fn change<const K: usize>(
     empty: &MapRecord<K>,
 ) {
     let hit = holds(r, key);
-    r.value = sel(r.value, op.value, hit & set);
+    let entry = (op.value & RECORD_VALUE) | RECORD_USED;
+    r.entry = sel(r.entry, entry, hit & set);
     r.cmov(empty, is(hit & remove));
 }
 

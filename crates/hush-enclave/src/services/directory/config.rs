@@ -2,6 +2,9 @@
 
 use thiserror::Error;
 
+/// Most wrong codes [`DirectoryConfig::max_code_attempts`] may allow.
+pub const MAX_CODE_ATTEMPTS: u32 = 1000;
+
 /// Largest number of accounts (2^24).
 pub const MAX_ACCOUNTS: u32 = 1 << 24;
 
@@ -11,6 +14,12 @@ pub enum DirectoryConfigError {
     /// The account limit is not a power of two in range.
     #[error("max_accounts must be a power of two between 1 and {MAX_ACCOUNTS}, got {0}")]
     MaxAccounts(u32),
+    /// More wrong codes allowed than a registration slot counts.
+    #[error("max_code_attempts must be at most {MAX_CODE_ATTEMPTS}, got {0}")]
+    Attempts(u32),
+    /// More device pages than accounts.
+    #[error("device_pages must be at most max_accounts, got {0}")]
+    DevicePages(u32),
     /// A limit that must be positive is zero.
     #[error("{0} must be at least 1")]
     Zero(&'static str),
@@ -21,6 +30,10 @@ pub enum DirectoryConfigError {
 pub struct DirectoryConfig {
     /// Accounts the directory holds.
     pub max_accounts: u32,
+    /// Accounts that may have more than two devices: each takes a page of
+    /// six more device slots when its third device is added, and keeps it
+    /// (at most `max_accounts`).
+    pub device_pages: u32,
     /// Seconds a verification code stays valid.
     pub code_ttl_secs: u64,
     /// Wrong codes allowed before a registration must start again.
@@ -37,6 +50,9 @@ pub struct DirectoryConfig {
     pub code_release_secs: u64,
 }
 
+/// By default one account in this many may have more than two devices
+/// ([`DirectoryConfig::device_pages`]).
+pub const DEFAULT_DEVICE_PAGES_SHARE: u32 = 16;
 /// Default [`DirectoryConfig::code_release_requests`].
 pub const DEFAULT_CODE_RELEASE_REQUESTS: u32 = 8;
 /// The least [`DirectoryConfig::code_release_requests`] an enclave with
@@ -48,12 +64,14 @@ pub const MIN_ATTESTED_CODE_RELEASE_REQUESTS: u32 = DEFAULT_CODE_RELEASE_REQUEST
 pub const DEFAULT_CODE_RELEASE_SECS: u64 = 10;
 
 impl DirectoryConfig {
-    /// Defaults for `max_accounts` accounts: codes valid 15 minutes, 5
+    /// Defaults for `max_accounts` accounts: one in 16 may have more than
+    /// two devices ([`DEFAULT_DEVICE_PAGES_SHARE`]), codes valid 15 minutes, 5
     /// attempts, 64 look-ups per session and 256 per account per day,
     /// codes released in batches of at least 8 directory requests and 10 s.
     pub fn new(max_accounts: u32) -> Result<Self, DirectoryConfigError> {
         Self {
             max_accounts,
+            device_pages: (max_accounts / DEFAULT_DEVICE_PAGES_SHARE).max(1),
             code_ttl_secs: 15 * 60,
             max_code_attempts: 5,
             lookups_per_session: 64,
@@ -69,7 +87,14 @@ impl DirectoryConfig {
         if !self.max_accounts.is_power_of_two() || self.max_accounts > MAX_ACCOUNTS {
             return Err(DirectoryConfigError::MaxAccounts(self.max_accounts));
         }
+        if self.max_code_attempts > MAX_CODE_ATTEMPTS {
+            return Err(DirectoryConfigError::Attempts(self.max_code_attempts));
+        }
+        if self.device_pages > self.max_accounts {
+            return Err(DirectoryConfigError::DevicePages(self.device_pages));
+        }
         for (v, what) in [
+            (self.device_pages as u64, "device_pages"),
             (self.code_ttl_secs, "code_ttl_secs"),
             (self.max_code_attempts as u64, "max_code_attempts"),
             (self.lookups_per_session as u64, "lookups_per_session"),
@@ -119,5 +144,17 @@ mod tests {
             c.checked(),
             Err(DirectoryConfigError::Zero("lookups_per_session"))
         );
+        assert_eq!(DirectoryConfig::new(1 << 10).unwrap().device_pages, 64);
+        assert_eq!(DirectoryConfig::new(4).unwrap().device_pages, 1);
+        let c = DirectoryConfig {
+            device_pages: 8,
+            ..DirectoryConfig::new(4).unwrap()
+        };
+        assert_eq!(c.checked(), Err(DirectoryConfigError::DevicePages(8)));
+        let c = DirectoryConfig {
+            max_code_attempts: 1001,
+            ..DirectoryConfig::new(4).unwrap()
+        };
+        assert_eq!(c.checked(), Err(DirectoryConfigError::Attempts(1001)));
     }
 }

@@ -5,9 +5,21 @@
 //!
 //! | structure | blocks | block | holds |
 //! |---|---|---|---|
-//! | `dir-keys` | 4 x max accounts / 4 (pow2) buckets | 512 B | keyed digest of a verified identifier or of an account's key -> account index |
-//! | `private` | max accounts | 304 B | identity key, look-up budget, 4 identifier slots with their codes |
-//! | `profiles` | max accounts | 1728 B | identity key, switches, verified identifiers, 8 devices, 16 blocked accounts |
+//! | `dir-keys` | 4 x max accounts / 4 (pow2) buckets | 256 B | 16 records: 96-bit keyed digest of a verified identifier or of a device's key -> account index |
+//! | `private` | max accounts | 120 B | identity key, look-up budget, verified identifier count, 2 registrations waiting for their codes |
+//! | `profiles` | max accounts | 536 B | identity key, switches, verified identifiers, 2 device slots, its page, 16 blocked accounts |
+//! | `device-pages` | device pages (default max accounts / 16) | 1152 B | 6 more device slots of an account with more than 2 devices |
+//!
+//! Every oblivious array costs about twice its blocks in memory (the ORAM
+//! tree), so an account costs about 2 x (256 + 120 + 536 + 1152 / 16) =
+//! 1,968 bytes (BENCHMARKS.md has the measurement). Slots are not reserved
+//! at their maxima: an account's verified identifiers are found through
+//! the map (whose record says whose they are), and devices beyond two take
+//! a page, allocated when the third is added and kept by the account. When
+//! the pages run out, adding a third device answers DIRECTORY_FULL (an
+//! operator sizes `device_pages` for the share of accounts with three
+//! devices or more). The map's 96-bit digests make an accidental collision
+//! between two of at most 2^26 entries less likely than 2^-45.
 //!
 //! Identifiers are hashed inside the enclave with a secret key, so the map
 //! holds no identifier in the clear and the host cannot test a guess.
@@ -26,7 +38,8 @@
 //! `dir-keys` (the identifier, or the key for device, block and devices
 //! ops), `dir-keys` (the caller's key), `private` (the caller's),
 //! `profiles` (the target of a look-up or a devices request, or the
-//! caller's own for every other op); and
+//! caller's own for every other op), `device-pages` (that profile's page,
+//! or a page that changes nothing when it has none); and
 //! returns a [`DIRECTORY_RESPONSE_LEN`]-byte record. Each request also
 //! appends one outbox record, real only for a registration (see
 //! [`outbox`]). Map writes decided after reading the account (a verified
@@ -51,8 +64,8 @@ mod pending;
 mod tests;
 
 pub use config::{
-    DEFAULT_CODE_RELEASE_REQUESTS, DEFAULT_CODE_RELEASE_SECS, DirectoryConfig,
-    DirectoryConfigError, MAX_ACCOUNTS, MIN_ATTESTED_CODE_RELEASE_REQUESTS,
+    DEFAULT_CODE_RELEASE_REQUESTS, DEFAULT_CODE_RELEASE_SECS, DEFAULT_DEVICE_PAGES_SHARE,
+    DirectoryConfig, DirectoryConfigError, MAX_ACCOUNTS, MIN_ATTESTED_CODE_RELEASE_REQUESTS,
 };
 pub use outbox::Verification;
 
@@ -65,7 +78,8 @@ use crate::oblivious::keyed_hash::KeyedHash;
 use crate::oblivious::map::{MapOp, ObliviousMap};
 use crate::oram::{ObliviousArray, OramFactory};
 use blocks::{
-    BLOCK_TAG_LEN, IdSlot, MAILBOX_AT, PrivateBlock, ProfileBlock, SLOT_PENDING, SLOT_VERIFIED,
+    DevicePage, INLINE_DEVICES, IdSlot, MAILBOX_AT, MAX_IDENTIFIERS, PrivateBlock, ProfileBlock,
+    SLOT_DIGEST_LEN, SLOT_PENDING, StoredDevice,
 };
 use hush_wire::consts::{
     DEVICE_LEN, DIRECTORY_REQUEST_LEN, DIRECTORY_RESPONSE_LEN, IDENTIFIER_LEN, KEY_LEN,
@@ -80,9 +94,10 @@ use pending::PendingWrites;
 use std::sync::atomic::Ordering;
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
-/// Bytes of a keyed digest the map keeps (192 bits: a collision between
-/// two of at most 2^26 entries has probability below 2^-140).
-pub(crate) const MAP_KEY_LEN: usize = 24;
+/// Bytes of a keyed digest the map keeps (96 bits: a collision between
+/// two of at most 2^26 entries has probability below 2^-45; the digests
+/// are keyed with the enclave's secret, so nobody can look for one).
+pub(crate) const MAP_KEY_LEN: usize = 12;
 
 /// The map's key for a digest.
 pub(crate) fn map_key(digest: &[u8; 32]) -> [u8; MAP_KEY_LEN] {
@@ -107,6 +122,9 @@ pub struct Directory {
     keys: ObliviousMap<MAP_KEY_LEN>,
     private: Box<dyn ObliviousArray<PrivateBlock>>,
     profiles: Box<dyn ObliviousArray<ProfileBlock>>,
+    pages: Box<dyn ObliviousArray<DevicePage>>,
+    /// The page the next account with a third device takes.
+    next_page: u32,
     pending: PendingWrites,
     /// The index the next new account takes.
     next_account: u32,
@@ -255,6 +273,8 @@ impl Directory {
         self.keys.visit(v);
         visit_array(v, &mut *self.private);
         visit_array(v, &mut *self.profiles);
+        visit_array(v, &mut *self.pages);
+        visit_u32(v, &mut self.next_page);
         self.pending.visit(v);
         visit_u32(v, &mut self.next_account);
         visit_rng(v, &mut self.codes);
@@ -271,6 +291,8 @@ impl Directory {
             keys: ObliviousMap::new(factory, "dir-keys", config.map_entries()),
             private: factory.array("private", config.max_accounts as usize),
             profiles: factory.array("profiles", config.max_accounts as usize),
+            pages: factory.array("device-pages", config.device_pages as usize),
+            next_page: 0,
             pending: PendingWrites::default(),
             next_account: 0,
             hash: KeyedHash::new(secret),
@@ -351,9 +373,7 @@ impl Directory {
         let id_digest = self.hash.digest(DOMAIN_IDENTIFIER, f.identifier);
         let device_digest = self.hash.digest(DOMAIN_KEY, device_key);
         let caller_digest = self.hash.digest(DOMAIN_KEY, f.acting_as);
-        let block_tag: [u8; BLOCK_TAG_LEN] = device_digest[..BLOCK_TAG_LEN]
-            .try_into()
-            .expect("tag prefix");
+        let block_tag = account::block_tag(&device_digest);
         let mut subject = id_digest;
         cmov_bytes(&mut subject, &device_digest, op.device_op() | op.devices);
 
@@ -403,6 +423,11 @@ impl Directory {
             verified: 0,
         };
         let room_to_write = self.pending.room(&subject);
+        // The identifier is verified and the caller's: the map says whose
+        // a verified identifier is, so the account keeps only a count.
+        let own_verified = own & target.found & eq_u32(target.value, caller.value);
+        let slot_digest: [u8; SLOT_DIGEST_LEN] =
+            id_digest[..SLOT_DIGEST_LEN].try_into().expect("prefix");
         self.private
             .access(caller.value as usize, &mut |b: &mut PrivateBlock| {
                 let mut a = PrivateBlock::default();
@@ -414,29 +439,29 @@ impl Directory {
                 };
                 cmov(&mut a, &fresh, created);
                 p.is_identity = eq_u32(a.allocated, 1) & eq_bytes(&a.identity, f.acting_as);
-                p.registered = lt_u32(0, account::verified_count(&a));
+                p.registered = lt_u32(0, a.verified);
                 p.closed = own & eq_u32(a.allocated, ACCOUNT_CLOSED);
+                let (is_pending, slot, slot_at) = account::find_waiting(&a, &slot_digest);
 
-                // register: a pending slot with a fresh code, whether or not
+                // register: a waiting slot with a fresh code (its own, an
+                // empty one, or the first: that registration is then
+                // abandoned), whether or not
                 // another account has the identifier: the answer is the
                 // same either way, and the code goes to the identifier,
                 // whose owner alone can use it (to learn, at verify, that
                 // the identifier is taken). One's own verified identifier
                 // stays verified.
-                let (room, reg_at) = account::slot_for_registration(&a, &id_digest);
-                let (has_id, id_slot, id_at) = account::find_id(&a, &id_digest);
-                let own_verified = has_id & eq_u32(id_slot.state, SLOT_VERIFIED);
+                let room = lt_u32(a.verified, MAX_IDENTIFIERS as u32) | own_verified;
                 // A username gets no code: the account confirms its own
                 // reservation with code 0 (nobody else can: the slot is in
                 // its private block), and the confirmation answers
                 // "already registered" if another account has it.
-                let pending = IdSlot {
-                    digest: id_digest,
+                let waiting = IdSlot {
+                    digest: slot_digest,
                     expires: now.saturating_add(config.code_ttl_secs),
                     code: sel_u32(code, 0, username),
                     attempts: 0,
                     state: SLOT_PENDING,
-                    _pad: [0; 12],
                 };
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(!room, DirectoryStatus::TooManyIdentifiers);
@@ -445,18 +470,14 @@ impl Directory {
                 v.unless(!own, DirectoryStatus::DirectoryFull);
                 p.register = v;
                 p.registered_now = op.register & go & v.ok();
-                account::put_id(&mut a, reg_at, &pending, p.registered_now & !own_verified);
+                let reg_at = account::slot_for_registration(&a, &slot_digest);
+                account::put_waiting(&mut a, reg_at, &waiting, p.registered_now & !own_verified);
 
-                // verify: the code of the pending slot, within its time
+                // verify: the code of the waiting slot, within its time
                 // and attempts.
-                let is_pending = has_id & eq_u32(id_slot.state, SLOT_PENDING);
-                let done_before = has_id
-                    & eq_u32(id_slot.state, SLOT_VERIFIED)
-                    & target.found
-                    & eq_u32(target.value, caller.value);
-                let expired = !le_u64(now, id_slot.expires);
-                let spent = !lt_u32(id_slot.attempts, config.max_code_attempts);
-                let right = eq_u32(id_slot.code, f.code);
+                let expired = !le_u64(now, slot.expires);
+                let spent = !lt_u32(slot.attempts as u32, config.max_code_attempts);
+                let right = eq_u32(slot.code, f.code);
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(!right, DirectoryStatus::WrongCode);
                 v.unless(spent, DirectoryStatus::TooManyAttempts);
@@ -471,12 +492,13 @@ impl Directory {
                 v.unless(p.closed, DirectoryStatus::Closed);
                 v.unless(!own, DirectoryStatus::NotRegistered);
                 p.verified_now = op.verify & go & v.ok();
-                p.verify = Verdict(sel_u8(v.0, DirectoryStatus::Ok.code(), done_before));
+                p.verify = Verdict(sel_u8(v.0, DirectoryStatus::Ok.code(), own_verified));
                 let wrong = op.verify & go & v.0.ct_eq(&DirectoryStatus::WrongCode.code());
-                let mut tried = id_slot;
-                tried.attempts += as_u32(wrong);
-                tried.state = sel_u32(tried.state, SLOT_VERIFIED, p.verified_now);
-                account::put_id(&mut a, id_at, &tried, (wrong | p.verified_now) & has_id);
+                let mut tried = slot;
+                tried.attempts += as_u32(wrong) as u16;
+                account::put_waiting(&mut a, slot_at, &tried, wrong & is_pending);
+                account::put_waiting(&mut a, slot_at, &IdSlot::default(), p.verified_now);
+                a.verified += as_u32(p.verified_now);
 
                 // look-up: a registered caller within its budgets.
                 let window_over = le_u64(a.lookup_window.saturating_add(LOOKUP_WINDOW_SECS), now);
@@ -492,21 +514,29 @@ impl Directory {
                 a.lookups = sel_u32(a.lookups, 0, reset) + as_u32(counts);
                 p.lookup = v;
 
-                // remove-identifier: its slot, verified or waiting, is
-                // emptied (a verified one also leaves the map, on the tick).
+                // remove-identifier: a verified one leaves the map (on the
+                // tick), a waiting one its slot.
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(!room_to_write, DirectoryStatus::Busy);
-                v.unless(!has_id, DirectoryStatus::UnknownIdentifier);
+                v.unless(
+                    !(own_verified | is_pending),
+                    DirectoryStatus::UnknownIdentifier,
+                );
                 v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
                 v.unless(p.closed, DirectoryStatus::Closed);
                 v.unless(!own, DirectoryStatus::NotRegistered);
                 p.remove_identifier = v;
                 let removing = op.remove_identifier & go & v.ok();
-                p.removed_verified = removing & eq_u32(id_slot.state, SLOT_VERIFIED);
-                account::put_id(&mut a, id_at, &IdSlot::default(), removing);
+                p.removed_verified = removing & own_verified;
+                a.verified = sel_u32(
+                    a.verified,
+                    a.verified.wrapping_sub(1),
+                    p.removed_verified & lt_u32(0, a.verified),
+                );
+                account::put_waiting(&mut a, slot_at, &IdSlot::default(), removing & is_pending);
 
                 // close: only an account with no verified identifier left
-                // (so none stays in the map pointing at it); its waiting
+                // (so none stays in the map pointing at it); waiting
                 // registrations go with it.
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(p.registered, DirectoryStatus::NotEmpty);
@@ -523,7 +553,7 @@ impl Directory {
                 cmov(&mut a, &dead, p.closed_now);
 
                 p.identity = a.identity;
-                p.verified = account::verified_count(&a);
+                p.verified = a.verified;
                 cmov(b, &a, own);
             });
         session_lookups.store(
@@ -534,13 +564,21 @@ impl Directory {
         // 4. profiles: the look-up's or devices' target (read only), or the
         //    caller's own profile, which every other op may change.
         let at = sel_u32(caller.value, target.value, op.reads_target());
-        let caller_tag = self.hash.digest(DOMAIN_KEY, &p.identity);
-        let caller_tag: [u8; BLOCK_TAG_LEN] =
-            caller_tag[..BLOCK_TAG_LEN].try_into().expect("tag prefix");
+        let caller_tag = account::block_tag(&self.hash.digest(DOMAIN_KEY, &p.identity));
         let mut verdict = Verdict::new(DirectoryStatus::InvalidRequest);
         let mut shown = ProfileBlock::default();
         let mut added = Choice::from(0);
         let mut removed = Choice::from(0);
+        // What the page access does, decided with the profile.
+        let mut page_at = 0u32;
+        let mut page_real = Choice::from(0);
+        let mut page_add = Choice::from(0);
+        let mut page_remove = Choice::from(0);
+        let mut page_clear = Choice::from(0);
+        let mut page_shown = Choice::from(0);
+        let mut next_page = self.next_page;
+        let device_pages = self.config.device_pages;
+        let device = blocks::stored(f.device);
         self.profiles
             .access(at as usize, &mut |b: &mut ProfileBlock| {
                 let mine = own & !op.reads_target();
@@ -553,26 +591,36 @@ impl Directory {
                     device_count: 1,
                     ..ProfileBlock::default()
                 };
-                fresh.devices[0] = blocks::stored(f.device);
+                fresh.devices[0] = device;
                 cmov(&mut a, &fresh, created);
                 a.verified = sel_u32(a.verified, p.verified, mine);
 
-                // devices and switches: the identity key only.
-                let (has_device, device_at) = account::find_device(&a, device_key);
+                // devices and switches: the identity key only. The map
+                // says whose a device key is (a new one must be nobody's);
+                // a device beyond the inline slots goes to the account's
+                // page, taken now if it has none.
                 let full = !lt_u32(a.device_count, MAX_DEVICES as u32);
+                let inline_free = account::has_free_slot(&a.devices);
+                let no_page = !inline_free & eq_u32(a.page, 0) & !lt_u32(next_page, device_pages);
                 let mut v = Verdict::new(DirectoryStatus::Ok);
+                v.unless(no_page, DirectoryStatus::DirectoryFull);
                 v.unless(full, DirectoryStatus::TooManyDevices);
                 v.unless(!room_to_write, DirectoryStatus::Busy);
-                v.unless(target.found | has_device, DirectoryStatus::DeviceInUse);
+                v.unless(target.found, DirectoryStatus::DeviceInUse);
                 v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
                 v.unless(p.closed, DirectoryStatus::Closed);
                 v.unless(!own, DirectoryStatus::NotRegistered);
                 let add = v;
                 added = op.add_device & go & v.ok();
-                account::add_device(&mut a, &blocks::stored(f.device), added);
+                page_add = added & !account::add_device(&mut a.devices, &device, added);
+                let take = page_add & eq_u32(a.page, 0);
+                a.page = sel_u32(a.page, next_page + 1, take);
+                next_page += as_u32(take);
+                a.device_count += as_u32(added);
 
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(!room_to_write, DirectoryStatus::Busy);
+                let has_device = target.found & eq_u32(target.value, caller.value);
                 v.unless(!has_device, DirectoryStatus::UnknownDevice);
                 v.unless(
                     eq_bytes(device_key, &a.identity),
@@ -583,7 +631,9 @@ impl Directory {
                 v.unless(!own, DirectoryStatus::NotRegistered);
                 let remove = v;
                 removed = op.remove_device & go & v.ok();
-                account::remove_device(&mut a, device_at, removed);
+                page_remove =
+                    removed & !account::remove_device(&mut a.devices, device_key, removed);
+                a.device_count -= as_u32(removed);
 
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
@@ -635,6 +685,9 @@ impl Directory {
                     allocated: ACCOUNT_CLOSED,
                     ..ProfileBlock::default()
                 };
+                page_real = !eq_u32(a.page, 0);
+                page_at = a.page.wrapping_sub(1);
+                page_clear = p.closed_now & mine & page_real;
                 cmov(&mut a, &dead, p.closed_now & mine);
 
                 let mut status = DirectoryStatus::InvalidRequest.code();
@@ -657,7 +710,23 @@ impl Directory {
                 );
                 verdict = Verdict(status);
                 cmov(&mut shown, &a, verdict.ok());
+                page_shown = verdict.ok() & page_real & !eq_u32(a.page, 0);
                 cmov(b, &a, mine);
+            });
+        self.next_page = next_page;
+
+        // 5. device-pages: the profile's page (a page nobody's profile
+        //    names here when it has none, left as it is).
+        let page_at = sel_u32(0, page_at, page_real);
+        let mut page = DevicePage::default();
+        self.pages
+            .access(page_at as usize, &mut |b: &mut DevicePage| {
+                let mut pg = *b;
+                account::add_device(&mut pg.devices, &device, page_add);
+                account::remove_device(&mut pg.devices, device_key, page_remove);
+                cmov(&mut pg, &DevicePage::default(), page_clear);
+                cmov(&mut page, &pg, page_shown);
+                cmov(b, &pg, page_add | page_remove | page_clear);
             });
 
         // Map writes wait for the tick (see [`pending`]).
@@ -679,7 +748,13 @@ impl Directory {
         out[2] = shown.device_count as u8;
         out[3] = sel_u32(0, shown.verified, !op.reads_target()) as u8;
         out[8..8 + KEY_LEN].copy_from_slice(&shown.identity);
-        for (i, d) in shown.devices.iter().enumerate() {
+        let mut slots = [[0u8; blocks::STORED_DEVICE_LEN]; MAX_DEVICES];
+        slots[..INLINE_DEVICES].copy_from_slice(&shown.devices);
+        slots[INLINE_DEVICES..].copy_from_slice(&page.devices);
+        let mut devices: [StoredDevice; MAX_DEVICES] =
+            [[0u8; blocks::STORED_DEVICE_LEN]; MAX_DEVICES];
+        account::packed(&slots, &mut devices);
+        for (i, d) in devices.iter().enumerate() {
             let at = 8 + KEY_LEN + i * DEVICE_LEN;
             out[at..at + DEVICE_LEN].copy_from_slice(&blocks::wire(d));
         }

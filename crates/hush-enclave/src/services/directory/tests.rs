@@ -600,6 +600,75 @@ fn a_full_directory_says_so() {
 }
 
 /// What the host sees of one request: every access and the response length.
+fn signing_keys(r: &DirectoryResponse) -> Vec<u8> {
+    r.devices
+        .iter()
+        .map(|d| d.signing_key().as_bytes()[0])
+        .collect()
+}
+
+#[test]
+fn devices_beyond_two_live_in_a_page_and_pages_run_out() {
+    let config = DirectoryConfig {
+        device_pages: 1,
+        ..small()
+    };
+    let mut h = Harness::new(config);
+    h.sign_up(1, &email(1));
+    h.sign_up(2, &email(2));
+    for n in 10..17 {
+        assert_eq!(
+            h.status(key(1), DirectoryOp::AddDevice { device: device(n) }),
+            DirectoryStatus::Ok
+        );
+    }
+    // All eight, the identity key's first, in a look-up and in show; the
+    // records come back whole.
+    let r = h.lookup(2, &email(1));
+    assert_eq!(signing_keys(&r), [1, 10, 11, 12, 13, 14, 15, 16]);
+    assert_eq!(r.devices[7], device(16));
+    assert_eq!(
+        signing_keys(&h.run(key(1), DirectoryOp::Show)),
+        [1, 10, 11, 12, 13, 14, 15, 16]
+    );
+    // One removed from the profile, one from the page: the next devices
+    // take their slots (profile first).
+    for gone in [10, 14] {
+        assert_eq!(
+            h.status(key(1), DirectoryOp::RemoveDevice { device: key(gone) }),
+            DirectoryStatus::Ok
+        );
+    }
+    assert_eq!(
+        signing_keys(&h.lookup(2, &email(1))),
+        [1, 11, 12, 13, 15, 16]
+    );
+    for n in [17, 18] {
+        h.status(key(1), DirectoryOp::AddDevice { device: device(n) });
+    }
+    assert_eq!(
+        signing_keys(&h.lookup(2, &email(1))),
+        [1, 17, 11, 12, 13, 18, 15, 16]
+    );
+    // A removed device's key is free again; it can join another account.
+    h.status(key(1), DirectoryOp::RemoveDevice { device: key(17) });
+    assert_eq!(
+        h.status(key(2), DirectoryOp::AddDevice { device: device(17) }),
+        DirectoryStatus::Ok
+    );
+    // Account 1 holds the only page: account 2's third device finds none,
+    // and nothing changes.
+    assert_eq!(
+        h.status(key(2), DirectoryOp::AddDevice { device: device(20) }),
+        DirectoryStatus::DirectoryFull
+    );
+    assert_eq!(signing_keys(&h.lookup(1, &email(2))), [2, 17]);
+    assert_eq!(
+        h.status(key(3), DirectoryOp::AddDevice { device: device(20) }),
+        DirectoryStatus::NotRegistered
+    );
+}
+
 fn seen(
     h: &mut Harness,
     t: &crate::oram::Transcript,
@@ -633,7 +702,39 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
     };
     h.status(key(3), DirectoryOp::SetFlags { flags: off });
     h.status(key(6), DirectoryOp::Block { account: key(2) });
+    // Account 7 has five devices: it takes the only device page.
+    h.sign_up(7, &email(7));
+    for n in 70..74 {
+        h.status(key(7), DirectoryOp::AddDevice { device: device(n) });
+    }
     let mut cases = vec![
+        (
+            key(7),
+            DirectoryOp::Lookup {
+                identifier: email(7),
+            },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(7),
+            DirectoryOp::RemoveDevice { device: key(73) },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(7),
+            DirectoryOp::AddDevice { device: device(74) },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(2),
+            DirectoryOp::AddDevice { device: device(20) },
+            DirectoryStatus::Ok,
+        ),
+        (
+            key(2),
+            DirectoryOp::AddDevice { device: device(21) },
+            DirectoryStatus::DirectoryFull,
+        ),
         (
             key(2),
             DirectoryOp::Lookup {
@@ -833,7 +934,16 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
     }
     let f = first.unwrap();
     let names: Vec<_> = f.iter().map(|a| a.structure).collect();
-    assert_eq!(names, ["dir-keys", "dir-keys", "private", "profiles"]);
+    assert_eq!(
+        names,
+        [
+            "dir-keys",
+            "dir-keys",
+            "private",
+            "profiles",
+            "device-pages"
+        ]
+    );
     assert!(statuses.len() >= 8);
 }
 
@@ -844,10 +954,11 @@ struct Model {
     accounts: HashMap<u8, (Vec<u8>, HashSet<u8>, bool)>,
     /// identifier -> identity key
     ids: HashMap<u8, u8>,
-    /// (key, identifier) -> code pending
-    pending: HashMap<(u8, u8), VerificationCode>,
-    /// identity key -> its identifier slots in order (pending or verified)
-    slots: HashMap<u8, [Option<u8>; 4]>,
+    /// identity key -> the registrations waiting for their codes (two
+    /// slots: its own, else an empty one, else the first is replaced)
+    pending: HashMap<u8, [Option<(u8, VerificationCode)>; 2]>,
+    /// identity keys of accounts that took a device page
+    paged: HashSet<u8>,
 }
 
 impl Model {
@@ -888,7 +999,8 @@ proptest! {
     /// the same answers as a plain HashMap model.
     #[test]
     fn behaves_like_the_plain_model(steps in proptest::collection::vec(step(), 1..60)) {
-        let config = DirectoryConfig { lookups_per_session: 1000, lookups_per_account_per_day: 1000, ..small() };
+        // Two device pages: the third account with a third device finds none.
+        let config = DirectoryConfig { lookups_per_session: 1000, lookups_per_account_per_day: 1000, device_pages: 2, ..small() };
         let mut h = Harness::new(config);
         let mut m = Model::default();
         for s in steps {
@@ -909,30 +1021,33 @@ proptest! {
                     if want == DirectoryStatus::Ok {
                         m.accounts.entry(k).or_insert((vec![k], HashSet::new(), true));
                         let code = h.codes()[&email(i)];
-                        m.pending.insert((k, i), code);
-                        // Its own slot, else the first empty one, else the
-                        // first still pending, whose code is then void.
-                        let verified = &m.accounts[&k].1;
-                        let slots = m.slots.entry(k).or_default();
-                        let at = slots
-                            .iter()
-                            .position(|s| *s == Some(i))
-                            .or_else(|| slots.iter().position(Option::is_none))
-                            .or_else(|| slots.iter().position(|s| s.is_some_and(|j| !verified.contains(&j))))
-                            .expect("room, or the account has four verified identifiers");
-                        if let Some(evicted) = slots[at].replace(i).filter(|j| *j != i) {
-                            m.pending.remove(&(k, evicted));
+                        // One's own verified identifier stays verified;
+                        // any other replaces the waiting registration.
+                        if m.ids.get(&i) != Some(&k) {
+                            let slots = m.pending.entry(k).or_default();
+                            let at = slots
+                                .iter()
+                                .position(|s| s.is_some_and(|(j, _)| j == i))
+                                .or_else(|| slots.iter().position(Option::is_none))
+                                .unwrap_or(0);
+                            slots[at] = Some((i, code));
                         }
                     }
                 }
                 Step::VerifyRight(k, i) => {
-                    let Some(code) = m.pending.get(&(k, i)).copied() else { continue };
+                    let waiting = m.pending.get(&k).and_then(|s| s.iter().flatten().find(|(j, _)| *j == i).copied());
+                    let Some((_, code)) = waiting else { continue };
                     let status = h.status(key(k), DirectoryOp::Verify { identifier: email(i), code });
                     if let Some(owner) = m.ids.get(&i) {
                         let want = if *owner == k { DirectoryStatus::Ok } else { DirectoryStatus::AlreadyRegistered };
                         prop_assert_eq!(status, want);
                     } else {
                         prop_assert_eq!(status, DirectoryStatus::Ok);
+                        for s in m.pending.get_mut(&k).unwrap().iter_mut() {
+                            if s.is_some_and(|(j, _)| j == i) {
+                                *s = None;
+                            }
+                        }
                         m.ids.insert(i, k);
                         m.accounts.get_mut(&k).unwrap().1.insert(i);
                     }
@@ -964,11 +1079,17 @@ proptest! {
                         Some(o) if o != k => DirectoryStatus::NotIdentityKey,
                         Some(_) if m.account_of(d).is_some() => DirectoryStatus::DeviceInUse,
                         Some(_) if m.accounts[&k].0.len() == 8 => DirectoryStatus::TooManyDevices,
+                        Some(_) if m.accounts[&k].0.len() >= 2 && !m.paged.contains(&k) && m.paged.len() == 2 => {
+                            DirectoryStatus::DirectoryFull
+                        }
                         Some(_) => DirectoryStatus::Ok,
                     };
                     prop_assert_eq!(status, want);
                     if want == DirectoryStatus::Ok {
                         m.accounts.get_mut(&k).unwrap().0.push(d);
+                        if m.accounts[&k].0.len() > 2 {
+                            m.paged.insert(k);
+                        }
                     }
                 }
                 Step::RemoveDevice(k, d) => {
