@@ -120,7 +120,7 @@ impl DirectoryStatus {
             }
             Self::RateLimited => "rate limited: too many look-ups; wait and retry later",
             Self::DirectoryFull => {
-                "directory full: the server holds its maximum number of accounts"
+                "directory full: the server holds its maximum number of accounts (or, for a third device, of accounts with more than two)"
             }
             Self::InvalidRequest => "invalid request: the request was malformed",
             Self::KeyNotProven => {

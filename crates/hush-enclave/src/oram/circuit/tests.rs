@@ -293,6 +293,40 @@ fn cost_per_array() {
     );
 }
 
+/// A measurement, not a test: the cost of one access of arrays shaped
+/// like the directory's at 2^20 accounts, each alone, on trees warmed
+/// through first (BENCHMARKS.md, "a directory that fits"; run with `cargo
+/// test --release -p hush-enclave -- --ignored directory_cost_per_array
+/// --nocapture` on an otherwise idle machine). Blocks are rounded up to
+/// whole 16-byte lines (private 104 -> 112, profiles 488 -> 496).
+#[test]
+#[ignore = "a measurement; prints, asserts nothing"]
+fn directory_cost_per_array() {
+    fn run<T: Block>(name: &str, len: usize) {
+        let mut a = CircuitArray::<T>::with_rng(len, LeafRng::new());
+        let mut rng = ChaCha8Rng::from_seed([1; 32]);
+        for _ in 0..(3 * len).min(600_000) {
+            a.access_block(rng.random_range(0..len), &mut |_| {});
+        }
+        let t = std::time::Instant::now();
+        let n = 40_000;
+        for _ in 0..n {
+            a.access_block(rng.random_range(0..len), &mut |_| {});
+        }
+        println!(
+            "{name}: {:.2} us",
+            t.elapsed().as_secs_f64() * 1e6 / n as f64
+        );
+    }
+    use super::blocks::Words;
+    run::<Words<2>>("16 B x 2^20 (the floor)", 1 << 20);
+    run::<Words<32>>("dir-keys 256 B x 2^20", 1 << 20);
+    run::<Words<14>>("private 104 B x 2^20", 1 << 20);
+    run::<Words<62>>("profiles 488 B x 2^20", 1 << 20);
+    run::<Words<144>>("device-pages 1152 B x 2^16", 1 << 16);
+    run::<Words<216>>("profiles before, 1728 B x 2^20", 1 << 20);
+}
+
 /// A measurement, not a test: the memory floor under an access. The same
 /// tree geometry as [`cost_per_array`]'s arrays, and per access the same
 /// three paths' worth of slots (random leaves), each prefetched as an

@@ -37,10 +37,10 @@ pub(crate) const BLOCK_TAG_LEN: usize = 6;
 pub(crate) const INLINE_DEVICES: usize = 2;
 /// Device slots in a page.
 pub(crate) const PAGE_DEVICES: usize = MAX_DEVICES - INLINE_DEVICES;
-/// Bytes of the identifier digest a registration slot keeps (128 bits of
+/// Bytes of the identifier digest a registration slot keeps (96 bits of
 /// a keyed digest: two identifiers an account registers at once collide
-/// with probability 2^-128).
-pub(crate) const SLOT_DIGEST_LEN: usize = 16;
+/// with probability 2^-96).
+pub(crate) const SLOT_DIGEST_LEN: usize = 12;
 /// Registrations an account may have waiting for their codes at once (a
 /// further one replaces the first).
 pub(crate) const WAITING_SLOTS: usize = 2;
@@ -51,11 +51,12 @@ pub(crate) const SLOT_PENDING: u16 = 1;
 /// A registration waiting for its code: the identifier's keyed digest, when
 /// the code expires, the code and the wrong attempts so far.
 #[derive(Clone, Copy, Pod, Zeroable, Default, Debug, PartialEq, Eq)]
-#[repr(C, align(8))]
+#[repr(C)]
 pub(crate) struct IdSlot {
     pub(crate) digest: [u8; SLOT_DIGEST_LEN],
-    pub(crate) expires: u64,
     pub(crate) code: u32,
+    /// Enclave time in seconds (u32: until 2106).
+    pub(crate) expires: u32,
     pub(crate) attempts: u16,
     pub(crate) state: u16,
 }
@@ -80,23 +81,22 @@ pub(crate) struct PrivateBlock {
 /// device's signing key is never zero).
 pub(crate) type StoredDevice = [u8; STORED_DEVICE_LEN];
 
-/// The part of an account a look-up returns (and its owner edits): the
-/// identity key, switches, how many identifiers are verified, the first
+/// The part of an account a look-up returns (and its owner edits):
+/// switches, how many identifiers are verified, the first
 /// [`INLINE_DEVICES`] device slots, which page holds the others (its index
 /// plus one, 0 when none) and the accounts it blocks. All zero when free.
 /// Device slots are a set: a device goes into the first free slot, inline
 /// before the page; the identity key's device, made with the account and
-/// never removed, stays in the first.
+/// never removed, stays in the first (so the first slot's key is the
+/// account's identity key; a closed account keeps only that key).
 #[derive(Clone, Copy, Pod, Zeroable)]
 #[repr(C, align(8))]
 pub(crate) struct ProfileBlock {
-    pub(crate) identity: [u8; KEY_LEN],
-    pub(crate) allocated: u32,
-    pub(crate) flags: u32,
-    pub(crate) device_count: u32,
-    pub(crate) verified: u32,
+    pub(crate) allocated: u8,
+    pub(crate) flags: u8,
+    pub(crate) device_count: u8,
+    pub(crate) verified: u8,
     pub(crate) page: u32,
-    pub(crate) _pad: u32,
     pub(crate) devices: [StoredDevice; INLINE_DEVICES],
     /// Accounts (identity-key tags) whose look-ups answer "no user".
     pub(crate) blocked: [[u8; BLOCK_TAG_LEN]; MAX_BLOCKED],
@@ -152,9 +152,9 @@ impl std::fmt::Debug for DevicePage {
     }
 }
 
-const _: () = assert!(std::mem::size_of::<IdSlot>() == 32);
-const _: () = assert!(std::mem::size_of::<PrivateBlock>() == 120);
-const _: () = assert!(std::mem::size_of::<ProfileBlock>() == 536);
+const _: () = assert!(std::mem::size_of::<IdSlot>() == 24);
+const _: () = assert!(std::mem::size_of::<PrivateBlock>() == 104);
+const _: () = assert!(std::mem::size_of::<ProfileBlock>() == 488);
 const _: () = assert!(std::mem::size_of::<DevicePage>() == 1152);
 
 /// A wire device record as stored (its mailbox key dropped).

@@ -6,13 +6,14 @@
 //! | structure | blocks | block | holds |
 //! |---|---|---|---|
 //! | `dir-keys` | 4 x max accounts / 4 (pow2) buckets | 256 B | 16 records: 96-bit keyed digest of a verified identifier or of a device's key -> account index |
-//! | `private` | max accounts | 120 B | identity key, look-up budget, verified identifier count, 2 registrations waiting for their codes |
-//! | `profiles` | max accounts | 536 B | identity key, switches, verified identifiers, 2 device slots, its page, 16 blocked accounts |
+//! | `private` | max accounts | 104 B | identity key, look-up budget, verified identifier count, 2 registrations waiting for their codes |
+//! | `profiles` | max accounts | 488 B | switches, verified identifiers, 2 device slots (the identity key's first), its page, 16 blocked accounts |
 //! | `device-pages` | device pages (default max accounts / 16) | 1152 B | 6 more device slots of an account with more than 2 devices |
 //!
 //! Every oblivious array costs about twice its blocks in memory (the ORAM
-//! tree), so an account costs about 2 x (256 + 120 + 536 + 1152 / 16) =
-//! 1,968 bytes (BENCHMARKS.md has the measurement). Slots are not reserved
+//! tree, plus 8 bytes of metadata per slot), so an account costs about
+//! 2 x (256 + 104 + 488 + 1152 / 16) + 16 x 3 = 1,888 bytes, and a little
+//! more for the position maps (BENCHMARKS.md has the measurement). Slots are not reserved
 //! at their maxima: an account's verified identifiers are found through
 //! the map (whose record says whose they are), and devices beyond two take
 //! a page, allocated when the third is added and kept by the account. When
@@ -458,7 +459,9 @@ impl Directory {
                 // "already registered" if another account has it.
                 let waiting = IdSlot {
                     digest: slot_digest,
-                    expires: now.saturating_add(config.code_ttl_secs),
+                    expires: now
+                        .saturating_add(config.code_ttl_secs)
+                        .min(u32::MAX as u64) as u32,
                     code: sel_u32(code, 0, username),
                     attempts: 0,
                     state: SLOT_PENDING,
@@ -475,7 +478,7 @@ impl Directory {
 
                 // verify: the code of the waiting slot, within its time
                 // and attempts.
-                let expired = !le_u64(now, slot.expires);
+                let expired = !le_u64(now, slot.expires as u64);
                 let spent = !lt_u32(slot.attempts as u32, config.max_code_attempts);
                 let right = eq_u32(slot.code, f.code);
                 let mut v = Verdict::new(DirectoryStatus::Ok);
@@ -585,21 +588,21 @@ impl Directory {
                 let mut a = ProfileBlock::default();
                 cmov(&mut a, b, mine | (op.reads_target() & target.found));
                 let mut fresh = ProfileBlock {
-                    identity: *f.acting_as,
                     allocated: 1,
-                    flags: f.flags as u32,
+                    flags: f.flags,
                     device_count: 1,
                     ..ProfileBlock::default()
                 };
                 fresh.devices[0] = device;
                 cmov(&mut a, &fresh, created);
-                a.verified = sel_u32(a.verified, p.verified, mine);
+                a.verified = sel_u8(a.verified, p.verified as u8, mine);
+                let identity: [u8; KEY_LEN] = a.devices[0][..KEY_LEN].try_into().expect("key");
 
                 // devices and switches: the identity key only. The map
                 // says whose a device key is (a new one must be nobody's);
                 // a device beyond the inline slots goes to the account's
                 // page, taken now if it has none.
-                let full = !lt_u32(a.device_count, MAX_DEVICES as u32);
+                let full = !lt_u32(a.device_count as u32, MAX_DEVICES as u32);
                 let inline_free = account::has_free_slot(&a.devices);
                 let no_page = !inline_free & eq_u32(a.page, 0) & !lt_u32(next_page, device_pages);
                 let mut v = Verdict::new(DirectoryStatus::Ok);
@@ -616,14 +619,14 @@ impl Directory {
                 let take = page_add & eq_u32(a.page, 0);
                 a.page = sel_u32(a.page, next_page + 1, take);
                 next_page += as_u32(take);
-                a.device_count += as_u32(added);
+                a.device_count += as_u32(added) as u8;
 
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(!room_to_write, DirectoryStatus::Busy);
                 let has_device = target.found & eq_u32(target.value, caller.value);
                 v.unless(!has_device, DirectoryStatus::UnknownDevice);
                 v.unless(
-                    eq_bytes(device_key, &a.identity),
+                    eq_bytes(device_key, &identity),
                     DirectoryStatus::InvalidRequest,
                 );
                 v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
@@ -633,14 +636,14 @@ impl Directory {
                 removed = op.remove_device & go & v.ok();
                 page_remove =
                     removed & !account::remove_device(&mut a.devices, device_key, removed);
-                a.device_count -= as_u32(removed);
+                a.device_count -= as_u32(removed) as u8;
 
                 let mut v = Verdict::new(DirectoryStatus::Ok);
                 v.unless(!p.is_identity, DirectoryStatus::NotIdentityKey);
                 v.unless(p.closed, DirectoryStatus::Closed);
                 v.unless(!own, DirectoryStatus::NotRegistered);
                 let owner_only = v;
-                a.flags = sel_u32(a.flags, f.flags as u32, op.set_flags & go & v.ok());
+                a.flags = sel_u8(a.flags, f.flags, op.set_flags & go & v.ok());
 
                 let allowed = go & owner_only.ok();
                 let fits = account::set_blocked(
@@ -659,9 +662,9 @@ impl Directory {
                 // A look-up that went through but found nobody it may see:
                 // an unknown identifier, an account that is not
                 // discoverable, or one that blocks the caller's account.
-                let discoverable = !(a.flags & AccountFlags::DISCOVERABLE as u32).ct_eq(&0);
+                let discoverable = !(a.flags & AccountFlags::DISCOVERABLE).ct_eq(&0);
                 let visible = target.found
-                    & lt_u32(0, a.verified)
+                    & lt_u32(0, a.verified as u32)
                     & discoverable
                     & !account::blocks(&a, &caller_tag);
                 let mut lookup = p.lookup;
@@ -674,17 +677,19 @@ impl Directory {
                 // hides its messages from the blocker instead).
                 let mut devices = Verdict::new(DirectoryStatus::Ok);
                 devices.unless(
-                    !(target.found & eq_u32(a.allocated, 1) & eq_bytes(&a.identity, device_key)),
+                    !(target.found
+                        & eq_u32(a.allocated as u32, 1)
+                        & eq_bytes(&identity, device_key)),
                     DirectoryStatus::NoUser,
                 );
 
                 // A closing account keeps only its identity key (its map
                 // entry still names it, so the key stays closed).
-                let dead = ProfileBlock {
-                    identity: a.identity,
-                    allocated: ACCOUNT_CLOSED,
+                let mut dead = ProfileBlock {
+                    allocated: ACCOUNT_CLOSED as u8,
                     ..ProfileBlock::default()
                 };
+                dead.devices[0][..KEY_LEN].copy_from_slice(&identity);
                 page_real = !eq_u32(a.page, 0);
                 page_at = a.page.wrapping_sub(1);
                 page_clear = p.closed_now & mine & page_real;
@@ -743,14 +748,16 @@ impl Directory {
 
         let mut out = [0u8; DIRECTORY_RESPONSE_LEN];
         out[0] = verdict.0;
-        out[1] =
-            (shown.flags as u8) & (AccountFlags::DISCOVERABLE | AccountFlags::ACCEPT_FROM_ANYONE);
-        out[2] = shown.device_count as u8;
-        out[3] = sel_u32(0, shown.verified, !op.reads_target()) as u8;
-        out[8..8 + KEY_LEN].copy_from_slice(&shown.identity);
+        out[1] = shown.flags & (AccountFlags::DISCOVERABLE | AccountFlags::ACCEPT_FROM_ANYONE);
+        out[2] = shown.device_count;
+        out[3] = sel_u8(0, shown.verified, !op.reads_target());
+        out[8..8 + KEY_LEN].copy_from_slice(&shown.devices[0][..KEY_LEN]);
         let mut slots = [[0u8; blocks::STORED_DEVICE_LEN]; MAX_DEVICES];
         slots[..INLINE_DEVICES].copy_from_slice(&shown.devices);
         slots[INLINE_DEVICES..].copy_from_slice(&page.devices);
+        // A closed account's first slot keeps its identity key, no device.
+        let closed = eq_u32(shown.allocated as u32, ACCOUNT_CLOSED);
+        cmov_bytes(&mut slots[0], &[0u8; blocks::STORED_DEVICE_LEN], closed);
         let mut devices: [StoredDevice; MAX_DEVICES] =
             [[0u8; blocks::STORED_DEVICE_LEN]; MAX_DEVICES];
         account::packed(&slots, &mut devices);
