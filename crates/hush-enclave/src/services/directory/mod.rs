@@ -486,6 +486,12 @@ impl Directory {
                 v.unless(spent, DirectoryStatus::TooManyAttempts);
                 v.unless(expired, DirectoryStatus::CodeExpired);
                 v.unless(!room_to_write, DirectoryStatus::Busy);
+                // Two registrations may wait while three are verified: the
+                // second to verify finds no room.
+                v.unless(
+                    !lt_u32(a.verified, MAX_IDENTIFIERS as u32),
+                    DirectoryStatus::TooManyIdentifiers,
+                );
                 // Taken by another account: said only to whoever has the
                 // code (the identifier's owner), never in place of a wrong
                 // code, so a verify cannot probe either.

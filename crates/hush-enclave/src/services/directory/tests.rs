@@ -581,11 +581,51 @@ fn several_identifiers_per_account_and_phone_numbers() {
     assert_eq!(h.lookup(2, &email(1)).identity, Some(key(1)));
     assert_eq!(h.run(key(1), DirectoryOp::Show).verified_identifiers, 2);
     h.sign_up(1, &email(3));
-    h.sign_up(1, &email(4));
+    // Two registrations wait at once; with three verified, the first to
+    // verify takes the last place and the second finds none.
+    assert_eq!(h.register(1, &email(4)), DirectoryStatus::Ok);
+    assert_eq!(h.register(1, &email(6)), DirectoryStatus::Ok);
+    let codes = h.codes();
+    let verify = |h: &mut Harness, n: u8| {
+        let code = codes[&email(n)];
+        h.status(
+            key(1),
+            DirectoryOp::Verify {
+                identifier: email(n),
+                code,
+            },
+        )
+    };
+    assert_eq!(verify(&mut h, 4), DirectoryStatus::Ok);
+    assert_eq!(verify(&mut h, 6), DirectoryStatus::TooManyIdentifiers);
+    assert_eq!(h.run(key(1), DirectoryOp::Show).verified_identifiers, 4);
     assert_eq!(
         h.register(1, &email(5)),
         DirectoryStatus::TooManyIdentifiers
     );
+    // A third registration replaces the first still waiting.
+    let phone = |n: u8| Identifier::phone(&format!("+4144668180{n}")).unwrap();
+    for n in [7, 8, 9] {
+        assert_eq!(h.register(2, &phone(n)), DirectoryStatus::Ok);
+    }
+    let codes = h.codes();
+    for (n, want) in [
+        (7, DirectoryStatus::NoPendingCode),
+        (8, DirectoryStatus::Ok),
+        (9, DirectoryStatus::Ok),
+    ] {
+        let code = codes[&phone(n)];
+        assert_eq!(
+            h.status(
+                key(2),
+                DirectoryOp::Verify {
+                    identifier: phone(n),
+                    code,
+                },
+            ),
+            want
+        );
+    }
 }
 
 #[test]
@@ -1041,6 +1081,8 @@ proptest! {
                     if let Some(owner) = m.ids.get(&i) {
                         let want = if *owner == k { DirectoryStatus::Ok } else { DirectoryStatus::AlreadyRegistered };
                         prop_assert_eq!(status, want);
+                    } else if m.accounts[&k].1.len() == 4 {
+                        prop_assert_eq!(status, DirectoryStatus::TooManyIdentifiers);
                     } else {
                         prop_assert_eq!(status, DirectoryStatus::Ok);
                         for s in m.pending.get_mut(&k).unwrap().iter_mut() {
