@@ -3,6 +3,7 @@
 //! only the RPC and the public outcome (ok, or which framing error).
 
 use crate::enclave_thread::EnclaveThread;
+use crate::handshake_limit::HandshakeLimiter;
 use crate::rpc::{answer_frame, call, session_id};
 use hush_enclave::{EnclaveApi, ServiceId};
 use hush_wire::grpc::v1::broker_server::Broker;
@@ -17,13 +18,24 @@ use tonic::{Request, Response, Status, Streaming};
 pub struct BrokerService {
     enclave: Arc<dyn EnclaveApi>,
     thread: EnclaveThread,
+    handshakes: Arc<HandshakeLimiter>,
 }
 
 impl BrokerService {
     /// Serves `enclave`: queries on the enclave thread, handshakes and key
     /// proofs (public-key work) on the blocking pool.
     pub fn new(enclave: Arc<dyn EnclaveApi>, thread: EnclaveThread) -> Self {
-        Self { enclave, thread }
+        Self {
+            enclave,
+            thread,
+            handshakes: Arc::new(HandshakeLimiter::new(0)),
+        }
+    }
+
+    /// Limits handshakes per source address ([`HandshakeLimiter`]).
+    pub fn with_handshake_limit(mut self, limiter: HandshakeLimiter) -> Self {
+        self.handshakes = Arc::new(limiter);
+        self
     }
 }
 
@@ -35,6 +47,13 @@ impl Broker for BrokerService {
         &self,
         req: Request<HandshakeRequest>,
     ) -> Result<Response<HandshakeResponse>, Status> {
+        let from = req.remote_addr().map(|a| a.ip());
+        if let Err(wait) = self.handshakes.check(from, std::time::Instant::now()) {
+            return Err(Status::resource_exhausted(format!(
+                "too many handshakes from this address: try again in {} s",
+                wait.as_secs_f64().ceil().max(1.0)
+            )));
+        }
         let enclave = self.enclave.clone();
         let msg = req.into_inner().message;
         let reply = call("handshake", move || enclave.handshake(&msg)).await?;

@@ -107,6 +107,9 @@ pub struct Settings {
     pub blob_mix: Option<u32>,
     /// Largest number of open sessions.
     pub max_sessions: usize,
+    /// Handshakes one source address may make per minute (IPv6: per
+    /// /64); 0: no limit.
+    pub handshakes_per_minute: u32,
     /// Idle time after which a session expires.
     #[serde(with = "humantime_serde")]
     pub session_idle_timeout: Duration,
@@ -185,6 +188,7 @@ impl Default for Settings {
             blob_quota_mib: DEFAULT_BLOB_QUOTA_MIB,
             ttl: Duration::from_secs(24 * 3600),
             max_sessions: 1024,
+            handshakes_per_minute: 0,
             session_idle_timeout: Duration::from_secs(600),
             attestation: "dev".into(),
             tsm_path: PathBuf::from("/sys/kernel/config/tsm/report"),
@@ -346,6 +350,12 @@ pub struct Args {
     #[arg(long, env = "HUSH_MAX_SESSIONS")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_sessions: Option<usize>,
+    /// Handshakes one source address may make per minute, in bursts of as
+    /// many (IPv6: per /64); more answer RESOURCE_EXHAUSTED (HTTP 429).
+    /// 0: no limit [default: 0; the packaged configuration: 120].
+    #[arg(long, env = "HUSH_HANDSHAKES_PER_MINUTE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handshakes_per_minute: Option<u32>,
     /// Idle time after which a session expires, e.g. "10m" [default: 10m].
     #[arg(long, env = "HUSH_SESSION_IDLE_TIMEOUT")]
     #[serde(skip)]

@@ -13,6 +13,7 @@ use crate::broker::BrokerService;
 use crate::directory::DirectoryService;
 use crate::rendezvous::RendezvousService;
 use crate::rpc::MAX_REQUEST_MESSAGE;
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, header};
@@ -25,6 +26,7 @@ use hush_wire::grpc::v1::directory_server::Directory;
 use hush_wire::grpc::v1::rendezvous_server::Rendezvous;
 use hush_wire::grpc::v1::{DownloadBlobRequest, Frame, HandshakeRequest, UploadBlobRequest};
 use serde::{Deserialize, Serialize};
+use tonic::transport::server::TcpConnectInfo;
 use tonic::{Code, Request, Status};
 
 /// The OpenAPI description, checked in at `docs/openapi.json`.
@@ -233,21 +235,24 @@ pub fn routes(s: Services) -> axum::Router {
     axum::Router::new()
         .route(
             "/v1/broker/handshake",
-            post(move |body: Bytes| async move {
-                let h: JsonHandshake = parse(&body)?;
-                let req = HandshakeRequest {
-                    message: bytes("message", &h.message)?,
-                };
-                let r = b1
-                    .handshake(Request::new(req))
-                    .await
-                    .map_err(HttpError)?
-                    .into_inner();
-                Ok::<_, HttpError>(Json(serde_json::json!({
-                    "session_id": B64.encode(r.session_id),
-                    "message": B64.encode(r.message),
-                })))
-            })
+            post(
+                move |from: Option<Extension<TcpConnectInfo>>, body: Bytes| async move {
+                    let h: JsonHandshake = parse(&body)?;
+                    let req = HandshakeRequest {
+                        message: bytes("message", &h.message)?,
+                    };
+                    // The connection's address, for the per-address limit.
+                    let mut req = Request::new(req);
+                    if let Some(Extension(info)) = from {
+                        req.extensions_mut().insert(info);
+                    }
+                    let r = b1.handshake(req).await.map_err(HttpError)?.into_inner();
+                    Ok::<_, HttpError>(Json(serde_json::json!({
+                        "session_id": B64.encode(r.session_id),
+                        "message": B64.encode(r.message),
+                    })))
+                },
+            )
             .layer(frame_limit),
         )
         .route(

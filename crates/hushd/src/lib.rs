@@ -23,6 +23,7 @@ pub mod delivery;
 pub mod demo;
 pub mod directory;
 pub mod enclave_thread;
+pub mod handshake_limit;
 pub mod http;
 pub mod rendezvous;
 pub mod rpc;

@@ -190,7 +190,9 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
     let rendezvous = RendezvousServer::new(rendezvous_service.clone())
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
-    let broker_service = BrokerService::new(enclave.clone(), thread.clone());
+    let broker_service = BrokerService::new(enclave.clone(), thread.clone()).with_handshake_limit(
+        crate::handshake_limit::HandshakeLimiter::new(settings.handshakes_per_minute),
+    );
     let broker = BrokerServer::new(broker_service.clone())
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);

@@ -280,3 +280,67 @@ async fn an_unknown_grpc_method_is_unimplemented() {
     assert_eq!(err.code(), tonic::Code::Unimplemented, "{err}");
     assert!(err.message().contains("no gRPC method"), "{err}");
 }
+
+/// Handshakes per source address are limited when the operator sets a
+/// limit (the packaged configuration does): over HTTP and gRPC alike, the
+/// next one answers RESOURCE_EXHAUSTED (HTTP 429) and says when to retry;
+/// an open session is not touched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handshakes_per_address_are_limited_over_http_and_grpc() {
+    use hush_wire::grpc::v1::HandshakeRequest;
+    use hush_wire::grpc::v1::broker_client::BrokerClient;
+    let server = Hushd::start(&["--handshakes-per-minute", "2"]);
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let alice = Identity::generate("alice");
+    let (s, a) = (addr.clone(), alice.clone());
+    let open = tokio::task::spawn_blocking(move || session(&s, &a))
+        .await
+        .unwrap();
+    let hs = Handshake::start().unwrap();
+    let (s, m) = (addr.clone(), B64.encode(&hs.message));
+    let (code, r) = tokio::task::spawn_blocking(move || {
+        http(&s, "POST", "/v1/broker/handshake", &json!({"message": m}))
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 200, "{r}");
+    let (s, m) = (addr.clone(), B64.encode(&hs.message));
+    let (code, r) = tokio::task::spawn_blocking(move || {
+        http(&s, "POST", "/v1/broker/handshake", &json!({"message": m}))
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        (code, r["code"].as_str()),
+        (429, Some("RESOURCE_EXHAUSTED")),
+        "{r}"
+    );
+    let says = r["error"].as_str().unwrap();
+    assert!(
+        says.contains("too many handshakes from this address: try again in 30 s"),
+        "{says}"
+    );
+    let mut grpc = BrokerClient::connect(server.url.clone()).await.unwrap();
+    let err = grpc
+        .handshake(HandshakeRequest {
+            message: hs.message.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::ResourceExhausted, "{err}");
+    // The session opened before still answers.
+    let s = addr.clone();
+    let r = tokio::task::spawn_blocking(move || {
+        query(
+            &s,
+            &open,
+            Request {
+                acting_as: alice.public(),
+                op: Op::ReadNext,
+            },
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(r.status, Status::NotFound);
+}
