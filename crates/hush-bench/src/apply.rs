@@ -50,6 +50,7 @@ pub fn run(args: ApplyArgs) -> Result<()> {
         attestation: AttestationMode::Dev,
         collateral: None,
         peer_policy: None,
+        tokens: Default::default(),
         delivery: None,
     };
     let e = InProcessEnclave::start_replica(config, now, &ClusterSecret::generate())?;

@@ -60,6 +60,7 @@ pub fn run(args: BlobsArgs) -> Result<()> {
         attestation: AttestationMode::Dev,
         collateral: None,
         peer_policy: None,
+        tokens: Default::default(),
         delivery: None,
     };
     let e = InProcessEnclave::start(config, now)?;

@@ -37,5 +37,6 @@ pub use services::directory::{
     Verification,
 };
 pub use services::rendezvous::{Rendezvous, RendezvousConfig};
+pub use services::tokens::{IssuerKey, TokenConfig, TokenConfigError, Tokens};
 pub use services::{ServiceId, TrustedService};
 pub use session::SessionError;

@@ -28,7 +28,6 @@
 use crate::session::table::Session;
 use hush_wire::{RequestRecord, ResponseRecord};
 use std::sync::Arc;
-use subtle::Choice;
 
 /// A broker request whose frame the enclave has opened, waiting for the
 /// store. Dropping it drops the request; its nonce stays used.
@@ -36,8 +35,9 @@ pub struct OpenedQuery {
     pub(crate) session: Arc<Session>,
     pub(crate) nonce: u64,
     pub(crate) record: RequestRecord,
-    /// Whether the session has proven the key the record acts as.
-    pub(crate) proven: Choice,
+    /// Whether the session has proven the key the record acts as, and
+    /// whether a create may go ahead (token credits).
+    pub(crate) authority: crate::services::broker::Authority,
 }
 
 /// A broker answer the store has made, waiting to be sealed for the

@@ -13,13 +13,15 @@ use crate::message_stage::{MessageStage, Ticket};
 use crate::opened_query::{AnswerToSeal, OpenedQuery};
 use crate::oram::DefaultFactory;
 use crate::services::blobs::{BlobConfig, Blobs, ReadPlan, StoredObject};
+use crate::services::broker::Authority;
 use crate::services::broker::Store as BrokerStore;
 use crate::services::directory::delivery::{
     Deliveries, DeliveryConfig, DeliveryError, DeliveryIo, DeliveryStart,
 };
 use crate::services::directory::{Directory, DirectoryConfig, Verification};
 use crate::services::rendezvous::{Rendezvous, RendezvousConfig};
-use crate::services::{Caller, ServiceId, TrustedService};
+use crate::services::tokens::{TokenConfig, Tokens};
+use crate::services::{Caller, Credits, ServiceId, TrustedService};
 use crate::session::SessionError;
 use crate::session::key_proof::{self, DummyProofs};
 use crate::session::noise::{self, StaticKey};
@@ -241,6 +243,8 @@ pub struct EnclaveConfig {
     pub rendezvous: RendezvousConfig,
     /// Attachment limits.
     pub blobs: BlobConfig,
+    /// Privacy Pass tokens: whether writes need them, whose count.
+    pub tokens: TokenConfig,
     /// Providers the enclave delivers verification codes to over TLS
     /// itself (none: with dev attestation the host's senders get them;
     /// with hardware attestation codes of a kind with no provider never
@@ -283,6 +287,7 @@ impl EnclaveConfig {
                 mix: 1,
                 ..BlobConfig::new(64, store.ttl_secs)
             },
+            tokens: TokenConfig::default(),
             delivery: None,
             max_sessions,
             session_idle_secs,
@@ -315,6 +320,9 @@ pub struct InProcessEnclave {
     stage: MessageStage,
     directory: Mutex<Directory>,
     rendezvous: Mutex<Rendezvous>,
+    tokens: Mutex<Tokens>,
+    /// Writes need credits (public configuration).
+    tokens_required: bool,
     /// The enclave's time: the largest the host has passed to `tick`. A
     /// sweep step runs exactly when it moves forward.
     now: AtomicU64,
@@ -335,7 +343,7 @@ pub struct InProcessEnclave {
     /// The key of peer messages' tags, set with the cluster secret.
     peer_key: OnceLock<PeerKey>,
     /// The services' limits (to rebuild them for a cluster).
-    limits: (StoreConfig, DirectoryConfig, RendezvousConfig),
+    limits: (StoreConfig, DirectoryConfig, RendezvousConfig, TokenConfig),
     /// What peers' evidence must satisfy (none: no joins).
     peer_policy: Option<hush_attest::Policy>,
     /// This enclave's join in progress, if any.
@@ -401,6 +409,7 @@ pub fn request_len(service: ServiceId) -> usize {
         ServiceId::Broker => BrokerStore::REQUEST_LEN,
         ServiceId::Directory => Directory::REQUEST_LEN,
         ServiceId::Rendezvous => Rendezvous::REQUEST_LEN,
+        ServiceId::Tokens => Tokens::REQUEST_LEN,
     }
 }
 
@@ -416,6 +425,7 @@ enum Secrets<'a> {
 const BROKER_SECRET: &str = "hush.cluster.broker-hash.v1";
 const DIRECTORY_SECRET: &str = "hush.cluster.directory-hash.v1";
 const RENDEZVOUS_SECRET: &str = "hush.cluster.rendezvous-hash.v1";
+const TOKENS_SECRET: &str = "hush.cluster.tokens-hash.v1";
 const EPOCH_PURPOSE: &str = "hush.cluster.epoch.v1";
 
 /// The epoch of the cluster holding `secret`: the same on every replica.
@@ -490,6 +500,18 @@ impl InProcessEnclave {
             noise_static_key: *static_key.public(),
             epoch: hush_attest::epoch_of(static_key.public()),
         };
+        config
+            .tokens
+            .validate()
+            .map_err(|_| AttestError::Malformed("the token configuration"))?;
+        let tokens = match secrets {
+            Secrets::Fresh => Tokens::new(config.tokens.clone(), &DefaultFactory),
+            Secrets::Cluster(secret) => Tokens::with_secret(
+                config.tokens.clone(),
+                &DefaultFactory,
+                *secret.derive(TOKENS_SECRET),
+            ),
+        };
         let (store, directory, rendezvous, replica) = match secrets {
             Secrets::Fresh => {
                 let mut store = Store::new(config.store, &DefaultFactory);
@@ -531,6 +553,8 @@ impl InProcessEnclave {
             stage: MessageStage::default(),
             directory: Mutex::new(directory),
             rendezvous: Mutex::new(rendezvous),
+            tokens: Mutex::new(tokens),
+            tokens_required: config.tokens.require,
             now: AtomicU64::new(now),
             dummies: DummyProofs::generate(),
             blobs: Mutex::new({
@@ -556,7 +580,12 @@ impl InProcessEnclave {
                 Secrets::Cluster(secret) => OnceLock::from(PeerKey::new(secret)),
                 Secrets::Fresh => OnceLock::new(),
             },
-            limits: (config.store, config.directory, config.rendezvous),
+            limits: (
+                config.store,
+                config.directory,
+                config.rendezvous,
+                config.tokens.clone(),
+            ),
             peer_policy: config.peer_policy,
             joining: Mutex::new(None),
             admissions: Mutex::new(std::collections::BTreeMap::new()),
@@ -598,12 +627,17 @@ impl InProcessEnclave {
     ) -> Result<Vec<u8>, SessionError> {
         let session = self.session(id)?;
         let (nonce, plain) = self.open(&session, sealed, S::REQUEST_LEN)?;
+        if S::ID == ServiceId::Tokens {
+            session.mark_tokened();
+        }
         // A copy of the proven keys: a key proof being merged never waits
         // for a request, nor a request for a merge.
         let keys = *lock(&session.keys);
         let caller = Caller {
             keys: &keys,
             lookups: &session.lookups,
+            credits: &session.credits,
+            tokens_required: self.tokens_required,
         };
         let response = lock(service).execute(&plain, &caller, self.now());
         debug_assert_eq!(response.len(), S::RESPONSE_LEN);
@@ -619,13 +653,20 @@ impl InProcessEnclave {
         let (nonce, plain) = self.open(&session, sealed, <Store as TrustedService>::REQUEST_LEN)?;
         let keys = *lock(&session.keys);
         let record = RequestRecord::from_bytes(&plain).expect("opened at the request length");
-        // Constant time over every key slot: is the acting-as key proven?
-        let proven = keys.contains(record.acting_as());
+        let authority = Authority::of(
+            &record,
+            &Caller {
+                keys: &keys,
+                lookups: &session.lookups,
+                credits: &session.credits,
+                tokens_required: self.tokens_required,
+            },
+        );
         Ok(OpenedQuery {
             session,
             nonce,
             record,
-            proven,
+            authority,
         })
     }
 
@@ -633,7 +674,7 @@ impl InProcessEnclave {
     /// [`MessageStage`] for its ticket (`message_stage.rs`).
     fn begin_broker(&self, q: OpenedQuery) -> Ticket {
         let mut store = lock(&self.store);
-        let step = store.begin(&q.record, q.proven, self.now());
+        let step = store.begin(&q.record, q.authority, self.now());
         // Queued while the store is held: steps queue in the order they began.
         self.stage
             .push(step, store.shared_messages(), q.session, q.nonce)
@@ -664,7 +705,7 @@ impl InProcessEnclave {
     fn execute_broker(&self, q: OpenedQuery) -> AnswerToSeal {
         let response = self
             .store_settled()
-            .execute_authorized(&q.record, q.proven, self.now());
+            .execute_authorized(&q.record, q.authority, self.now());
         AnswerToSeal {
             session: q.session,
             nonce: q.nonce,
@@ -725,6 +766,9 @@ impl InProcessEnclave {
         let (seq, prev) = replica.place_after(after)?;
         let session = self.session(id)?;
         let (client_nonce, plain) = self.open(&session, sealed, request_len(service))?;
+        if service == ServiceId::Tokens {
+            session.mark_tokened();
+        }
         let entry = Entry {
             seq,
             prev,
@@ -733,6 +777,7 @@ impl InProcessEnclave {
                 service,
                 keys: *lock(&session.keys),
                 lookups: session.lookups.load(Ordering::Relaxed),
+                credits: session.credits.counts(),
                 record: zeroize::Zeroizing::new(plain.to_vec()),
             },
         };
@@ -788,12 +833,16 @@ impl InProcessEnclave {
                 service,
                 keys,
                 lookups,
+                credits,
                 record,
             } => {
                 let lookups = AtomicU32::new(*lookups);
+                let credits = Credits::new(credits.0, credits.1);
                 let caller = Caller {
                     keys,
                     lookups: &lookups,
+                    credits: &credits,
+                    tokens_required: self.tokens_required,
                 };
                 fn run<S: TrustedService>(
                     s: &Mutex<S>,
@@ -807,18 +856,20 @@ impl InProcessEnclave {
                     ServiceId::Broker => run(&self.store, record, &caller, entry.now),
                     ServiceId::Directory => run(&self.directory, record, &caller, entry.now),
                     ServiceId::Rendezvous => run(&self.rendezvous, record, &caller, entry.now),
+                    ServiceId::Tokens => run(&self.tokens, record, &caller, entry.now),
                 };
-                Some((response, lookups.into_inner()))
+                Some((response, lookups.into_inner(), credits.counts()))
             }
         };
         let mine = replica.mark_applied(entry.seq, &nonce);
         let reply = match (mine, response) {
-            (Some(p), Some((response, lookups))) => {
+            (Some(p), Some((response, lookups, (granted, used)))) => {
                 // The session may have expired meanwhile: then no answer.
                 lock(&self.sessions)
                     .get(&p.session, self.now())
                     .map(|session| {
                         session.lookups.fetch_max(lookups, Ordering::Relaxed);
+                        session.credits.merge(granted, used);
                         (
                             p.session,
                             noise::seal(&session.transport, p.client_nonce, &response),
@@ -889,6 +940,7 @@ impl InProcessEnclave {
         self.store_settled().visit(v);
         lock(&self.directory).visit(v);
         lock(&self.rendezvous).visit(v);
+        lock(&self.tokens).visit(v);
     }
 
     /// Makes this enclave the first replica of a new cluster: a fresh
@@ -905,7 +957,9 @@ impl InProcessEnclave {
         if replica.is_some() {
             return Err(JoinError::AlreadyMember);
         }
-        let (store, directory, rendezvous) = self.limits;
+        let (store, directory, rendezvous, tokens) = self.limits.clone();
+        *lock(&self.tokens) =
+            Tokens::with_secret(tokens, &DefaultFactory, *secret.derive(TOKENS_SECRET));
         *self.store_settled() =
             Store::with_secret(store, &DefaultFactory, *secret.derive(BROKER_SECRET));
         *lock(&self.directory) =
@@ -1074,6 +1128,7 @@ impl EnclaveApi for InProcessEnclave {
             ServiceId::Broker => self.serve_broker(id, sealed),
             ServiceId::Directory => self.serve(&self.directory, id, sealed),
             ServiceId::Rendezvous => self.serve(&self.rendezvous, id, sealed),
+            ServiceId::Tokens => self.serve(&self.tokens, id, sealed),
         }
     }
 
@@ -1255,8 +1310,27 @@ impl EnclaveApi for InProcessEnclave {
                 &hush_wire::FixedCodec::encode(&answer),
             ));
         }
+        if self.tokens_required && !session.sent_token() {
+            // Public too: tokens are required and this session never
+            // presented one, so it has no credit; refused without joining
+            // the mix, so a session without tokens cannot fill the store.
+            let answer = BlobAnswer {
+                status: BlobStatus::NoTokens,
+                transfer_key: TransferKey([0; 32]),
+            };
+            return Ok(noise::seal(
+                &session.transport,
+                nonce,
+                &hush_wire::FixedCodec::encode(&answer),
+            ));
+        }
         let keys = *lock(&session.keys);
-        let answer = lock(&self.blobs).upload(&request, body, &keys);
+        let required = subtle::Choice::from(u8::from(self.tokens_required));
+        let may_write = !required | session.credits.has_credit();
+        let answer = lock(&self.blobs).upload(&request, body, &keys, may_write);
+        // An upload that was stored spends a credit (when required).
+        let stored = subtle::ConstantTimeEq::ct_eq(&answer[0], &BlobStatus::Ok.code());
+        session.credits.spend(stored & required);
         Ok(noise::seal(&session.transport, nonce, &answer))
     }
 

@@ -59,6 +59,7 @@ fn enclave_with(
         attestation: AttestationMode::Dev,
         collateral: None,
         peer_policy: None,
+        tokens: Default::default(),
         delivery: None,
         blobs: hush_enclave::BlobConfig::new(64, 600),
     };

@@ -91,6 +91,12 @@ create_exception!(
     RefusedError,
     "Your mailbox's policy names as many senders as it can (status 8)."
 );
+create_exception!(
+    _native,
+    NoTokens,
+    RefusedError,
+    "The server requires tokens for writes and this session has none left (status 9)."
+);
 
 fn err(e: impl std::fmt::Display) -> PyErr {
     HushError::new_err(e.to_string())
@@ -120,6 +126,7 @@ fn client_err(py: Python<'_>, e: hush_client::ClientError) -> PyErr {
                 Status::InvalidRequest => InvalidRequest::new_err(msg),
                 Status::KeyNotProven => KeyNotProven::new_err(msg),
                 Status::PolicyFull => PolicyFull::new_err(msg),
+                Status::NoTokens => NoTokens::new_err(msg),
                 Status::Ok => RefusedError::new_err(msg),
             };
             (error, Some(*s as u8))
@@ -567,5 +574,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InvalidRequest", py.get_type::<InvalidRequest>())?;
     m.add("KeyNotProven", py.get_type::<KeyNotProven>())?;
     m.add("PolicyFull", py.get_type::<PolicyFull>())?;
+    m.add("NoTokens", py.get_type::<NoTokens>())?;
     Ok(())
 }

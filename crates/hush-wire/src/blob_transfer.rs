@@ -185,6 +185,9 @@ pub enum BlobStatus {
     KeyNotProven = 6,
     /// The key the upload is charged to has used its day's allowance.
     QuotaExceeded = 7,
+    /// The service requires tokens for uploads and this session has no
+    /// credits left (or never presented a token).
+    NoTokens = 8,
 }
 
 impl BlobStatus {
@@ -204,6 +207,7 @@ impl BlobStatus {
             5 => Self::InvalidRequest,
             6 => Self::KeyNotProven,
             7 => Self::QuotaExceeded,
+            8 => Self::NoTokens,
             other => return Err(WireError::UnknownStatus(other)),
         })
     }
@@ -223,6 +227,9 @@ impl std::fmt::Display for BlobStatus {
             Self::KeyNotProven => "the sending identity's key is not proven on this session",
             Self::QuotaExceeded => {
                 "this identity has uploaded as many attachments as it may today; try tomorrow"
+            }
+            Self::NoTokens => {
+                "no tokens: this service requires a Privacy Pass token for uploads and the session has no credits left; redeem a token (hush tokens add FILE) and retry"
             }
         })
     }

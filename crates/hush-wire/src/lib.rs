@@ -40,6 +40,7 @@ mod response;
 mod session;
 mod status;
 pub mod tcp;
+pub mod tokens;
 
 pub use card::Card;
 pub use codec::FixedCodec;

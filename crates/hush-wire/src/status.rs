@@ -27,11 +27,14 @@ pub enum Status {
     KeyNotProven = 7,
     /// The mailbox's policy names as many senders as it can (16).
     PolicyFull = 8,
+    /// The service requires tokens for writes and this session has no
+    /// credits left: redeem a Privacy Pass token and retry.
+    NoTokens = 9,
 }
 
 impl Status {
     /// Every status, in code order.
-    pub const ALL: [Status; 9] = [
+    pub const ALL: [Status; 10] = [
         Status::Ok,
         Status::NotFound,
         Status::AlreadyExists,
@@ -41,6 +44,7 @@ impl Status {
         Status::InvalidRequest,
         Status::KeyNotProven,
         Status::PolicyFull,
+        Status::NoTokens,
     ];
 
     /// The wire code.
@@ -78,6 +82,9 @@ impl Status {
             Status::PolicyFull => {
                 "policy full: a mailbox's policy names at most 16 senders; forget one first"
             }
+            Status::NoTokens => {
+                "no tokens: this service requires a Privacy Pass token for writes and the session has no credits left; redeem a token (hush tokens add FILE) and retry"
+            }
         }
     }
 }
@@ -97,7 +104,7 @@ mod tests {
         for s in Status::ALL {
             assert_eq!(Status::from_code(s.code()).unwrap(), s);
         }
-        assert_eq!(Status::from_code(9), Err(WireError::UnknownStatus(9)));
+        assert_eq!(Status::from_code(10), Err(WireError::UnknownStatus(10)));
         assert_eq!(Status::from_code(255), Err(WireError::UnknownStatus(255)));
     }
 }

@@ -797,6 +797,7 @@ impl Settings {
             store: self.store_config()?,
             directory: self.directory_config()?,
             blobs: self.blob_config(),
+            tokens: Default::default(),
             delivery: self.delivery_config()?,
             rendezvous: RendezvousConfig::new(self.max_computations).map_err(|e| {
                 anyhow::anyhow!(

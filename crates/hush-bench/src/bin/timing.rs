@@ -712,6 +712,7 @@ fn timing_enclave() -> InProcessEnclave {
         attestation: AttestationMode::Dev,
         collateral: None,
         peer_policy: None,
+        tokens: Default::default(),
         delivery: None,
         blobs: hush_enclave::BlobConfig::new(64, 600),
     };

@@ -206,6 +206,7 @@ fn enclave_trace(class: &str) -> u8 {
         attestation: AttestationMode::Dev,
         collateral: None,
         peer_policy: None,
+        tokens: Default::default(),
         delivery: None,
         blobs: hush_enclave::BlobConfig::new(64, 600),
     };

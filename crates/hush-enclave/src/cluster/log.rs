@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 /// The longest request record of any service (the broker's).
 pub const MAX_RECORD_LEN: usize = REQUEST_LEN;
 /// Entry layout: kind, service, sequence number, time, the previous
-/// entry's nonce, look-ups, keys, record.
+/// entry's nonce, look-ups, credits granted and used, keys, record.
 mod offsets {
     pub const KIND: usize = 0;
     pub const SERVICE: usize = 1;
@@ -30,7 +30,8 @@ mod offsets {
     pub const NOW: usize = 10;
     pub const PREV: usize = 18;
     pub const LOOKUPS: usize = PREV + super::ENTRY_NONCE_LEN;
-    pub const KEYS: usize = LOOKUPS + 4;
+    pub const CREDITS: usize = LOOKUPS + 4;
+    pub const KEYS: usize = CREDITS + 8;
     pub const RECORD: usize = KEYS + super::PROVEN_KEYS_LEN;
 }
 /// Plaintext length of every entry.
@@ -58,6 +59,8 @@ pub enum Change {
         keys: ProvenKeys,
         /// The session's directory look-ups when it was proposed.
         lookups: u32,
+        /// The session's token credits (granted, used) when it was proposed.
+        credits: (u32, u32),
         /// The request record (the service's own length), wiped on drop.
         record: Zeroizing<Vec<u8>>,
     },
@@ -94,6 +97,7 @@ fn service_code(s: ServiceId) -> u8 {
         ServiceId::Broker => 0,
         ServiceId::Directory => 1,
         ServiceId::Rendezvous => 2,
+        ServiceId::Tokens => 3,
     }
 }
 
@@ -124,11 +128,16 @@ impl LogKey {
                 service,
                 keys,
                 lookups,
+                credits,
                 record,
             } => {
                 plain[offsets::KIND] = KIND_REQUEST;
                 plain[offsets::SERVICE] = service_code(*service);
-                plain[offsets::LOOKUPS..offsets::KEYS].copy_from_slice(&lookups.to_le_bytes());
+                plain[offsets::LOOKUPS..offsets::CREDITS].copy_from_slice(&lookups.to_le_bytes());
+                plain[offsets::CREDITS..offsets::CREDITS + 4]
+                    .copy_from_slice(&credits.0.to_le_bytes());
+                plain[offsets::CREDITS + 4..offsets::KEYS]
+                    .copy_from_slice(&credits.1.to_le_bytes());
                 plain[offsets::KEYS..offsets::RECORD].copy_from_slice(&keys.to_bytes());
                 assert!(record.len() <= MAX_RECORD_LEN, "no record is longer");
                 plain[offsets::RECORD..offsets::RECORD + record.len()].copy_from_slice(record);
@@ -198,9 +207,21 @@ impl LogKey {
                     )
                     .ok_or(EntryError::Malformed)?,
                     lookups: u32::from_le_bytes(
-                        plain[offsets::LOOKUPS..offsets::KEYS]
+                        plain[offsets::LOOKUPS..offsets::CREDITS]
                             .try_into()
                             .expect("4 bytes"),
+                    ),
+                    credits: (
+                        u32::from_le_bytes(
+                            plain[offsets::CREDITS..offsets::CREDITS + 4]
+                                .try_into()
+                                .expect("4 bytes"),
+                        ),
+                        u32::from_le_bytes(
+                            plain[offsets::CREDITS + 4..offsets::KEYS]
+                                .try_into()
+                                .expect("4 bytes"),
+                        ),
                     ),
                     record: Zeroizing::new(plain[offsets::RECORD..offsets::RECORD + len].to_vec()),
                 }
@@ -223,8 +244,8 @@ impl LogKey {
 mod tests {
     use super::*;
 
-    /// A request's service, keys, look-ups and record.
-    type RequestFields = (u8, Vec<u8>, u32, Vec<u8>);
+    /// A request's service, keys, look-ups, credits and record.
+    type RequestFields = (u8, Vec<u8>, u32, (u32, u32), Vec<u8>);
 
     /// Everything an entry holds, comparable.
     fn fields(e: &Entry) -> (u64, [u8; 24], u64, Option<RequestFields>) {
@@ -234,11 +255,13 @@ mod tests {
                 service,
                 keys,
                 lookups,
+                credits,
                 record,
             } => Some((
                 service_code(*service),
                 keys.to_bytes().to_vec(),
                 *lookups,
+                *credits,
                 record.to_vec(),
             )),
         };
@@ -257,6 +280,7 @@ mod tests {
                 service: ServiceId::Directory,
                 keys: ProvenKeys::default(),
                 lookups: 3,
+                credits: (100, 42),
                 record: Zeroizing::new(vec![5; crate::service::request_len(ServiceId::Directory)]),
             },
         };

@@ -7,6 +7,7 @@
 //! - [`directory`]: accounts, devices and identifiers, with oblivious
 //!   look-up;
 //! - [`rendezvous`]: quorum computations and key matching;
+//! - [`tokens`]: Privacy Pass tokens redeemed for write credits;
 //! - [`blobs`]: attachments, mixed before the host stores them (not a
 //!   [`TrustedService`]: its requests carry a body and a download is two
 //!   calls, around the host's read of the store).
@@ -17,9 +18,11 @@ pub mod blobs;
 pub mod broker;
 pub mod directory;
 pub mod rendezvous;
+pub mod tokens;
 
 use crate::session::proven_keys::ProvenKeys;
 use std::sync::atomic::AtomicU32;
+pub use tokens::Credits;
 
 /// Which trusted service a frame is for. Public: the host routes by it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -30,14 +33,17 @@ pub enum ServiceId {
     Directory,
     /// [`rendezvous`].
     Rendezvous,
+    /// [`tokens`].
+    Tokens,
 }
 
 impl ServiceId {
     /// Every service.
-    pub const ALL: [ServiceId; 3] = [
+    pub const ALL: [ServiceId; 4] = [
         ServiceId::Broker,
         ServiceId::Directory,
         ServiceId::Rendezvous,
+        ServiceId::Tokens,
     ];
 
     /// A name for logs and metrics.
@@ -46,6 +52,7 @@ impl ServiceId {
             ServiceId::Broker => "broker",
             ServiceId::Directory => "directory",
             ServiceId::Rendezvous => "rendezvous",
+            ServiceId::Tokens => "tokens",
         }
     }
 }
@@ -57,6 +64,26 @@ pub struct Caller<'a> {
     /// Directory look-ups this session has made (the directory's
     /// per-session limit; requests of one service run one at a time).
     pub lookups: &'a AtomicU32,
+    /// The session's token credits ([`tokens`]): writes spend them when
+    /// the enclave requires tokens.
+    pub credits: &'a Credits,
+    /// Whether writes need credits (the enclave's configuration: public).
+    pub tokens_required: bool,
+}
+
+impl Caller<'_> {
+    /// Whether a write may go ahead: always when tokens are not required,
+    /// else while the session has credits (constant time).
+    pub(crate) fn may_write(&self) -> subtle::Choice {
+        subtle::Choice::from(u8::from(!self.tokens_required)) | self.credits.has_credit()
+    }
+
+    /// Spends one credit when `write` (a write that went ahead) and tokens
+    /// are required; the same work either way.
+    pub(crate) fn spend(&self, write: subtle::Choice) {
+        self.credits
+            .spend(write & subtle::Choice::from(u8::from(self.tokens_required)));
+    }
 }
 
 /// A service running inside the enclave.

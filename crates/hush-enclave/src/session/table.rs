@@ -39,9 +39,13 @@ pub struct Session {
     pub replay: Mutex<ReplayWindow>,
     /// Directory look-ups made (its per-session limit).
     pub lookups: AtomicU32,
+    /// Token credits (granted by redeemed tokens, used by writes).
+    pub credits: crate::services::Credits,
     last_used: AtomicU64,
     /// A key-proof frame opened (whatever its proofs' fate: public).
     keyed: AtomicBool,
+    /// A token frame opened (whatever the token's fate: public).
+    tokened: AtomicBool,
     /// Insertion order, to break ties between sessions used in the same second.
     created: u64,
 }
@@ -55,8 +59,10 @@ impl Session {
             keys: Mutex::new(ProvenKeys::default()),
             replay: Mutex::new(ReplayWindow::default()),
             lookups: AtomicU32::new(0),
+            credits: crate::services::Credits::default(),
             last_used: AtomicU64::new(now),
             keyed: AtomicBool::new(false),
+            tokened: AtomicBool::new(false),
             created: NEXT_SESSION.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -70,6 +76,18 @@ impl Session {
     /// whether or not its proofs held, so eviction cannot tell.
     pub fn mark_keyed(&self) {
         self.keyed.store(true, Ordering::Relaxed);
+    }
+
+    /// Records that the session sent a token frame that opened, whatever
+    /// the token held.
+    pub fn mark_tokened(&self) {
+        self.tokened.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the host forwarded a token frame for this session (public:
+    /// it did so itself), whatever the tokens held.
+    pub fn sent_token(&self) -> bool {
+        self.tokened.load(Ordering::Relaxed)
     }
 
     /// Whether the host forwarded a key-proof frame for this session

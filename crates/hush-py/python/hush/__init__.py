@@ -18,7 +18,7 @@ reached: retry later) and ``RefusedError`` (the server refused the request)
 say which kind. A refusal with a broker status is its own subclass of
 ``RefusedError`` (``NotFound``, ``AlreadyExists``, ``MailboxFull``,
 ``StoreFull``, ``TooManyRecipients``, ``InvalidRequest``, ``KeyNotProven``,
-``PolicyFull``), and ``e.status`` is its code (docs/PROTOCOL.md section 2).
+``PolicyFull``, ``NoTokens``), and ``e.status`` is its code (docs/PROTOCOL.md section 2).
 """
 
 from ._native import (
@@ -35,6 +35,7 @@ from ._native import (
     Message,
     NotFound,
     PolicyFull,
+    NoTokens,
     RefusedError,
     StoreFull,
     TooManyRecipients,
@@ -55,6 +56,7 @@ __all__ = [
     "Message",
     "NotFound",
     "PolicyFull",
+    "NoTokens",
     "RefusedError",
     "StoreFull",
     "TooManyRecipients",

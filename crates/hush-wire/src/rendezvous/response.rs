@@ -40,11 +40,14 @@ pub enum RendezvousStatus {
     /// Too many new computations at once: nothing was done; try again in
     /// a few seconds.
     Busy = 13,
+    /// The service requires tokens for creates and this session has no
+    /// credits left: redeem a Privacy Pass token and retry.
+    NoTokens = 14,
 }
 
 impl RendezvousStatus {
     /// Every status, in code order.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::Ok,
         Self::NotFound,
         Self::NotParticipant,
@@ -59,6 +62,7 @@ impl RendezvousStatus {
         Self::EpochChanged,
         Self::NoMatch,
         Self::Busy,
+        Self::NoTokens,
     ];
 
     /// The wire code.
@@ -102,6 +106,9 @@ impl RendezvousStatus {
             Self::NoMatch => "no match: fewer participants than the quorum submitted your key",
             Self::Busy => {
                 "busy: too many computations are being created at once; nothing was done, try again in a few seconds"
+            }
+            Self::NoTokens => {
+                "no tokens: this service requires a Privacy Pass token for creates and the session has no credits left; redeem a token (hush tokens add FILE) and retry"
             }
         }
     }

@@ -263,6 +263,7 @@ impl Blobs {
         request: &[u8],
         body: &mut [u8],
         keys: &ProvenKeys,
+        may_write: Choice,
     ) -> [u8; BLOB_ANSWER_LEN] {
         debug_assert_eq!(request.len(), BLOB_REQUEST_LEN);
         let class = request[offsets::CLASS] as usize;
@@ -352,6 +353,7 @@ impl Blobs {
         );
         status = sel_u8(status, BlobStatus::Full.code(), !free);
         status = sel_u8(status, BlobStatus::AlreadyExists.code(), exists);
+        status = sel_u8(status, BlobStatus::NoTokens.code(), !may_write);
         status = sel_u8(status, BlobStatus::KeyNotProven.code(), !authorized);
         status = sel_u8(
             status,

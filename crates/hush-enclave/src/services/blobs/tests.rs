@@ -69,7 +69,9 @@ impl Host {
             .encrypt_in_place_detached(Nonce::from_slice(&[0; 12]), BODY_AAD, &mut body)
             .unwrap();
         body.extend_from_slice(&tag);
-        let a = self.b.upload(&req.encode(), &mut body, &proven(prover));
+        let a = self
+            .b
+            .upload(&req.encode(), &mut body, &proven(prover), Choice::from(1));
         BlobAnswer::decode(&a).unwrap().status
     }
 
@@ -167,7 +169,8 @@ fn refused_uploads_still_join_the_mix_and_are_never_found() {
         transfer_key: TransferKey([7; 32]),
     };
     let mut body = vec![0u8; body_len(CLASS)];
-    let a = h.b.upload(&req.encode(), &mut body, &proven(1));
+    let a =
+        h.b.upload(&req.encode(), &mut body, &proven(1), Choice::from(1));
     assert_eq!(
         BlobAnswer::decode(&a).unwrap().status,
         BlobStatus::InvalidRequest

@@ -222,16 +222,17 @@ impl Store {
         self.execute_authorized(record, Choice::from(1), now)
     }
 
-    /// Executes one request; when `authorized` is false (the session has
-    /// not proven `record.acting_as()`), the request does the same work,
-    /// changes nothing and answers KEY_NOT_PROVEN.
+    /// Executes one request; when the session has not proven
+    /// `record.acting_as()`, the request does the same work, changes
+    /// nothing and answers KEY_NOT_PROVEN (and a create without a credit,
+    /// when tokens are required, NO_TOKENS: see [`Authority`]).
     pub fn execute_authorized(
         &mut self,
         record: &RequestRecord,
-        authorized: Choice,
+        authority: impl Into<Authority>,
         now: u64,
     ) -> ResponseRecord {
-        let step = self.begin(record, authorized, now);
+        let step = self.begin(record, authority.into(), now);
         step.run(&mut **lock_messages(&self.messages))
     }
 
@@ -250,9 +251,11 @@ impl Store {
     pub(crate) fn begin(
         &mut self,
         record: &RequestRecord,
-        authorized: Choice,
+        authority: Authority,
         now: u64,
     ) -> MessageStep {
+        let is_create = subtle::ConstantTimeEq::ct_eq(&record.op_code(), &hush_wire::Op::CREATE);
+        let authorized = authority.proven & (authority.may_create | !is_create);
         self.advance_clock(now);
         let now = self.now;
         let ttl = self.config.ttl_secs;
@@ -347,6 +350,11 @@ impl Store {
                     Status::KeyNotProven.code(),
                     flags.well_formed & !authorized,
                 );
+                status = sel_u8(
+                    status,
+                    Status::NoTokens.code(),
+                    flags.well_formed & authority.proven & !authorized,
+                );
 
                 let update = flags.update & hit;
                 let remove = flags.removes() & hit;
@@ -408,6 +416,40 @@ impl Store {
     }
 }
 
+/// What the session layer established about a broker request's caller.
+#[derive(Clone, Copy)]
+pub struct Authority {
+    /// The session has proven the key the record acts as.
+    pub proven: Choice,
+    /// A create may go ahead: tokens are not required, or the session had
+    /// a credit (which [`Authority::of`] has spent).
+    pub may_create: Choice,
+}
+
+impl From<Choice> for Authority {
+    /// Proven or not, with no token requirement.
+    fn from(proven: Choice) -> Self {
+        Self {
+            proven,
+            may_create: Choice::from(1),
+        }
+    }
+}
+
+impl Authority {
+    /// Decides for `record` from the caller's proven keys and credits, and
+    /// spends a credit for a proven create that may go ahead (whatever its
+    /// outcome in the store: a token pays for attempts). Constant time.
+    pub(crate) fn of(record: &RequestRecord, caller: &super::Caller<'_>) -> Self {
+        // Constant time over every key slot: is the acting-as key proven?
+        let proven = caller.keys.contains(record.acting_as());
+        let is_create = subtle::ConstantTimeEq::ct_eq(&record.op_code(), &hush_wire::Op::CREATE);
+        let may_create = caller.may_write();
+        caller.spend(proven & is_create & may_create);
+        Self { proven, may_create }
+    }
+}
+
 impl super::TrustedService for Store {
     const ID: super::ServiceId = super::ServiceId::Broker;
     const REQUEST_LEN: usize = hush_wire::consts::REQUEST_LEN;
@@ -416,9 +458,8 @@ impl super::TrustedService for Store {
     fn execute(&mut self, request: &[u8], caller: &super::Caller<'_>, now: u64) -> Vec<u8> {
         let record =
             RequestRecord::from_bytes(request).expect("the session layer checks the length");
-        // Constant time over every key slot: is the acting-as key proven?
-        let proven = caller.keys.contains(record.acting_as());
-        self.execute_authorized(&record, proven, now)
+        let authority = Authority::of(&record, caller);
+        self.execute_authorized(&record, authority, now)
             .as_bytes()
             .to_vec()
     }

@@ -510,8 +510,18 @@ impl super::TrustedService for Rendezvous {
         let acting_as: &[u8; KEY_LEN] = request[offsets::ACTING_AS..offsets::ID]
             .try_into()
             .expect("key");
-        let authorized = caller.keys.contains(acting_as);
-        self.execute_record(request, authorized, now).to_vec()
+        let proven = caller.keys.contains(acting_as);
+        // A create needs a credit when tokens are required: without one it
+        // is refused as an unproven request would be (the same work), and
+        // answers NO_TOKENS.
+        let is_create = request[0].ct_eq(&RendezvousOp::CREATE);
+        let may_create = caller.may_write();
+        caller.spend(proven & is_create & may_create);
+        let authorized = proven & (may_create | !is_create);
+        let mut out = self.execute_record(request, authorized, now);
+        let lacks = proven & out[0].ct_eq(&RendezvousStatus::KeyNotProven.code());
+        out[0] = sel_u8(out[0], RendezvousStatus::NoTokens.code(), lacks);
+        out.to_vec()
     }
 
     fn tick(&mut self, now: u64) {
