@@ -6,6 +6,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto/hush/v1/directory.proto");
     println!("cargo:rerun-if-changed=proto/hush/v1/blobs.proto");
     println!("cargo:rerun-if-changed=proto/hush/v1/rendezvous.proto");
+    println!("cargo:rerun-if-changed=proto/hush/v1/tokens.proto");
     println!("cargo:rerun-if-changed=proto/hush/v1/attestation.proto");
     println!("cargo:rerun-if-changed=proto/hush/v1/peer.proto");
     if std::env::var_os("CARGO_FEATURE_GRPC").is_none() {
@@ -23,6 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "proto/hush/v1/directory.proto",
                 "proto/hush/v1/blobs.proto",
                 "proto/hush/v1/rendezvous.proto",
+                "proto/hush/v1/tokens.proto",
                 "proto/hush/v1/attestation.proto",
                 "proto/hush/v1/peer.proto",
             ],

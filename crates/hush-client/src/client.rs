@@ -18,6 +18,7 @@ use hush_wire::directory::{DirectoryRequest, DirectoryResponse};
 use hush_wire::grpc::v1::broker_client::BrokerClient;
 use hush_wire::grpc::v1::directory_client::DirectoryClient;
 use hush_wire::grpc::v1::rendezvous_client::RendezvousClient;
+use hush_wire::grpc::v1::tokens_client::TokensClient;
 use hush_wire::grpc::v1::{Frame, HandshakeRequest};
 use hush_wire::rendezvous::{RendezvousRequest, RendezvousResponse};
 use hush_wire::tcp::TcpRequest;
@@ -120,6 +121,12 @@ pub struct Client {
     grpc: BrokerClient<Channel>,
     directory_grpc: DirectoryClient<Channel>,
     rendezvous_grpc: RendezvousClient<Channel>,
+    tokens_grpc: TokensClient<Channel>,
+    /// Privacy Pass tokens not yet redeemed (see `tokens.rs`): spent when
+    /// a write answers NO_TOKENS; kept across reconnects.
+    pub(crate) tokens: Vec<hush_wire::tokens::Token>,
+    /// Where tokens come from when `tokens` is empty.
+    pub(crate) token_file: Option<crate::tokens::TokenFile>,
     session: ClientSession,
     attempts: u32,
     streaming: bool,
@@ -134,10 +141,11 @@ pub struct Client {
 
 /// The services, all over the same session.
 #[derive(Clone, Copy)]
-enum Service {
+pub(crate) enum Service {
     Broker,
     Directory,
     Rendezvous,
+    Tokens,
 }
 
 /// An open `QueryStream` call: requests and responses in order.
@@ -371,7 +379,11 @@ impl Client {
         let servers = std::mem::take(&mut self.servers);
         let tried = std::mem::take(&mut self.tried);
         let (attempts, streaming, deadline) = (self.attempts, self.streaming, self.deadline);
+        let tokens = std::mem::take(&mut self.tokens);
+        let token_file = self.token_file.take();
         *self = fresh;
+        self.tokens = tokens;
+        self.token_file = token_file;
         self.servers = servers;
         self.attempts = attempts;
         self.streaming = streaming;
@@ -414,6 +426,9 @@ impl Client {
         let rendezvous_grpc = RendezvousClient::new(channel.clone())
             .max_decoding_message_size(MAX_GRPC_MESSAGE)
             .max_encoding_message_size(MAX_GRPC_MESSAGE);
+        let tokens_grpc = TokensClient::new(channel.clone())
+            .max_decoding_message_size(MAX_GRPC_MESSAGE)
+            .max_encoding_message_size(MAX_GRPC_MESSAGE);
         let directory_grpc = DirectoryClient::new(channel.clone())
             .max_decoding_message_size(MAX_GRPC_MESSAGE)
             .max_encoding_message_size(MAX_GRPC_MESSAGE);
@@ -430,6 +445,9 @@ impl Client {
             grpc,
             directory_grpc,
             rendezvous_grpc,
+            tokens_grpc,
+            tokens: Vec::new(),
+            token_file: None,
             session,
             attempts: DEFAULT_ATTEMPTS,
             streaming: false,
@@ -637,6 +655,7 @@ impl Client {
             Service::Broker => self.send_frame(frame).await?,
             Service::Directory => grpc(self.directory_grpc.query(frame).await)?,
             Service::Rendezvous => grpc(self.rendezvous_grpc.query(frame).await)?,
+            Service::Tokens => grpc(self.tokens_grpc.redeem(frame).await)?,
         };
         self.session.open_bytes(nonce, &resp.sealed, response_len)
     }
@@ -645,7 +664,7 @@ impl Client {
     /// re-sending it unchanged when the session or connection is lost.
     /// Returns the response record, and whether an earlier attempt may
     /// have landed.
-    async fn service_call(
+    pub(crate) async fn service_call(
         &mut self,
         service: Service,
         plaintext: &[u8],
@@ -783,16 +802,19 @@ impl Client {
         recipient: PublicKey,
         payload: SealedPayload,
     ) -> Result<(), ClientError> {
-        let (r, retried) = self
-            .run(
-                sender,
-                Op::Create {
-                    id,
-                    recipient,
-                    payload: payload.into_payload(),
-                },
-            )
-            .await?;
+        let op = Op::Create {
+            id,
+            recipient,
+            payload: payload.into_payload(),
+        };
+        let (mut r, mut retried) = self.run(sender, op.clone()).await?;
+        if r.status == Status::NoTokens {
+            // Tokens are required and this session has no credit: redeem
+            // one of the stock and send the create again (nothing was
+            // stored).
+            self.redeem_from_stock().await?;
+            (r, retried) = self.run(sender, op).await?;
+        }
         match r.status {
             Status::Ok => Ok(()),
             Status::AlreadyExists if retried => Ok(()),

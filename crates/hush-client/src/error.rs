@@ -122,6 +122,22 @@ pub enum ClientError {
     /// A directory operation failed with a status.
     #[error("{0}")]
     Directory(DirectoryStatus),
+    /// The server requires tokens for writes and the stock is empty.
+    #[error(
+        "no tokens left: this server requires Privacy Pass tokens for writes (each token is worth {credits_per_token} writes, and {refused} of the stock were refused); get tokens from the server's issuer and add them with `hush tokens add FILE`"
+    )]
+    NoTokens {
+        /// What one token is worth here (0 when none was redeemed).
+        credits_per_token: u32,
+        /// Tokens of the stock the server refused (spent, or not its issuer's).
+        refused: usize,
+    },
+    /// The token file could not be read or written.
+    #[error("the token file: {0}")]
+    TokenFile(String),
+    /// The server refused a token for a reason that is not the token's.
+    #[error("{0}")]
+    Token(hush_wire::tokens::TokenStatus),
     /// The directory returned a device its identity key did not sign.
     #[error(
         "the directory returned a device record for {0} whose signature does not verify; the server or its operator may be tampering with the directory"

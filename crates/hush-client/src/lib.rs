@@ -63,6 +63,8 @@ pub mod session;
 pub mod status;
 #[cfg(feature = "native")]
 mod tcp;
+#[cfg(feature = "native")]
+pub mod tokens;
 
 #[cfg(feature = "native")]
 pub use client::{

@@ -227,6 +227,7 @@ impl Client {
         file: &SealedFile,
     ) -> Result<(), ClientError> {
         let mut retried = false;
+        let mut redeemed = false;
         loop {
             let up = seal_upload(self.session(), acting_as, file)?;
             let mut blobs = self.blobs();
@@ -252,6 +253,13 @@ impl Client {
             return match open_answer(self.session(), up.nonce, &answer.sealed)?.status {
                 BlobStatus::Ok => Ok(()),
                 BlobStatus::AlreadyExists if retried => Ok(()),
+                // Tokens are required and the session has no credit:
+                // redeem one of the stock and upload again.
+                BlobStatus::NoTokens if !redeemed => {
+                    redeemed = true;
+                    self.redeem_from_stock().await?;
+                    continue;
+                }
                 other => Err(MediaError::Refused(other).into()),
             };
         }

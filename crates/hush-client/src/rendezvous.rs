@@ -71,7 +71,14 @@ impl Rendezvous<'_> {
             quorum,
             deadline,
         };
-        let r = ok(self.run(convener, op).await?)?;
+        let mut r = self.run(convener, op.clone()).await?;
+        if r.status == RendezvousStatus::NoTokens {
+            // Tokens are required and the session has no credit: redeem
+            // one of the stock and create again (nothing was created).
+            self.client.redeem_from_stock().await?;
+            r = self.run(convener, op).await?;
+        }
+        let r = ok(r)?;
         let id = r.id.ok_or(ClientError::Protocol(
             "a created computation came back without an id",
         ))?;

@@ -208,6 +208,12 @@ impl TokenStatus {
     }
 }
 
+impl std::fmt::Display for TokenStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
 /// A token response record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TokenResponse {

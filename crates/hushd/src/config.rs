@@ -110,6 +110,21 @@ pub struct Settings {
     /// Handshakes one source address may make per minute (IPv6: per
     /// /64); 0: no limit.
     pub handshakes_per_minute: u32,
+    /// Writes need Privacy Pass tokens (a message create, a computation
+    /// create, an attachment upload each spend a credit).
+    pub require_tokens: bool,
+    /// The token issuer's name, which tokens are bound to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_issuer_name: Option<String>,
+    /// The origin tokens are bound to.
+    pub token_origin: String,
+    /// Files of the issuer's public keys (DER or PEM SubjectPublicKeyInfo,
+    /// 2048-bit RSA), the current one first; at most two (a rotation).
+    pub token_issuer_keys: Vec<PathBuf>,
+    /// Credits one token is worth.
+    pub credits_per_token: u32,
+    /// Spent tokens the enclave remembers per issuer key.
+    pub spent_tokens_per_key: u32,
     /// Idle time after which a session expires.
     #[serde(with = "humantime_serde")]
     pub session_idle_timeout: Duration,
@@ -189,6 +204,12 @@ impl Default for Settings {
             ttl: Duration::from_secs(24 * 3600),
             max_sessions: 1024,
             handshakes_per_minute: 0,
+            require_tokens: false,
+            token_issuer_name: None,
+            token_origin: hush_enclave::services::tokens::DEFAULT_ORIGIN.into(),
+            token_issuer_keys: Vec::new(),
+            credits_per_token: hush_enclave::services::tokens::DEFAULT_CREDITS_PER_TOKEN,
+            spent_tokens_per_key: hush_enclave::services::tokens::DEFAULT_SPENT_PER_KEY,
             session_idle_timeout: Duration::from_secs(600),
             attestation: "dev".into(),
             tsm_path: PathBuf::from("/sys/kernel/config/tsm/report"),
@@ -356,6 +377,37 @@ pub struct Args {
     #[arg(long, env = "HUSH_HANDSHAKES_PER_MINUTE")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub handshakes_per_minute: Option<u32>,
+    /// Writes need Privacy Pass tokens (RFC 9578 type 2) from the issuer
+    /// named by --token-issuer-name and --token-issuer-keys: a message
+    /// create, a computation create and an attachment upload each spend a
+    /// credit of the session [default: off; the packaged configuration
+    /// turns it on].
+    #[arg(long, env = "HUSH_REQUIRE_TOKENS", num_args = 0..=1, default_missing_value = "true")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_tokens: Option<bool>,
+    /// The token issuer's name (its host name), which tokens are bound to.
+    #[arg(long, env = "HUSH_TOKEN_ISSUER_NAME")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_issuer_name: Option<String>,
+    /// The origin tokens are bound to [default: hush].
+    #[arg(long, env = "HUSH_TOKEN_ORIGIN")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_origin: Option<String>,
+    /// Files of the issuer's public keys (DER or PEM SubjectPublicKeyInfo
+    /// of a 2048-bit RSA key), the current one first, comma-separated; at
+    /// most two (a rotation: tokens of both redeem).
+    #[arg(long, env = "HUSH_TOKEN_ISSUER_KEYS", value_delimiter = ',')]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_issuer_keys: Option<Vec<PathBuf>>,
+    /// Credits one token is worth: writes per token [default: 50].
+    #[arg(long, env = "HUSH_CREDITS_PER_TOKEN")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credits_per_token: Option<u32>,
+    /// Spent tokens the enclave remembers per issuer key (32 MiB per
+    /// 2^18); a key whose tokens fill it must be rotated [default: 262144].
+    #[arg(long, env = "HUSH_SPENT_TOKENS_PER_KEY")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spent_tokens_per_key: Option<u32>,
     /// Idle time after which a session expires, e.g. "10m" [default: 10m].
     #[arg(long, env = "HUSH_SESSION_IDLE_TIMEOUT")]
     #[serde(skip)]
@@ -715,6 +767,40 @@ impl Settings {
     /// The blob service's settings: mixes of 8, or of 1 with dev
     /// attestation (which hides nothing from the host anyway); objects
     /// live as long as messages.
+    /// The token service's configuration, with the issuer's keys read.
+    pub fn token_config(&self) -> Result<hush_enclave::TokenConfig> {
+        let keys = self
+            .token_issuer_keys
+            .iter()
+            .map(|path| {
+                let bytes = std::fs::read(path)
+                    .with_context(|| format!("reading the token issuer key {}", path.display()))?;
+                let der = spki_der(&bytes).with_context(|| {
+                    format!(
+                        "the token issuer key {} is neither DER, PEM nor base64",
+                        path.display()
+                    )
+                })?;
+                hush_enclave::IssuerKey::from_spki_der(&der)
+                    .with_context(|| format!("the token issuer key {}", path.display()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let config = hush_enclave::TokenConfig {
+            require: self.require_tokens,
+            issuer_name: self.token_issuer_name.clone().unwrap_or_default(),
+            origin: self.token_origin.clone(),
+            keys,
+            credits_per_token: self.credits_per_token,
+            spent_per_key: self.spent_tokens_per_key,
+        };
+        config.validate().map_err(|e| {
+            anyhow::anyhow!(
+                "{e} (set by --require-tokens, --token-issuer-name, --token-issuer-keys, --credits-per-token, --spent-tokens-per-key, their HUSH_ variables or the config file)"
+            )
+        })?;
+        Ok(config)
+    }
+
     fn blob_config(&self) -> hush_enclave::BlobConfig {
         let dev = self.attestation == "dev";
         hush_enclave::BlobConfig {
@@ -797,7 +883,7 @@ impl Settings {
             store: self.store_config()?,
             directory: self.directory_config()?,
             blobs: self.blob_config(),
-            tokens: Default::default(),
+            tokens: self.token_config()?,
             delivery: self.delivery_config()?,
             rendezvous: RendezvousConfig::new(self.max_computations).map_err(|e| {
                 anyhow::anyhow!(
@@ -841,6 +927,24 @@ pub(crate) fn redact_password(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
+}
+
+/// A SubjectPublicKeyInfo from a key file: PEM ("-----BEGIN PUBLIC
+/// KEY-----"), base64 text, or DER as is.
+fn spki_der(bytes: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    if bytes.first() == Some(&0x30) {
+        // A DER SEQUENCE.
+        return Some(bytes.to_vec());
+    }
+    let text = std::str::from_utf8(bytes).ok()?;
+    let body: String = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    b64.decode(body).ok()
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use crate::broker::BrokerService;
 use crate::directory::DirectoryService;
 use crate::rendezvous::RendezvousService;
 use crate::rpc::MAX_REQUEST_MESSAGE;
+use crate::tokens::TokensService;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::DefaultBodyLimit;
@@ -24,6 +25,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use hush_wire::grpc::v1::broker_server::Broker;
 use hush_wire::grpc::v1::directory_server::Directory;
 use hush_wire::grpc::v1::rendezvous_server::Rendezvous;
+use hush_wire::grpc::v1::tokens_server::Tokens;
 use hush_wire::grpc::v1::{DownloadBlobRequest, Frame, HandshakeRequest, UploadBlobRequest};
 use serde::{Deserialize, Serialize};
 use tonic::transport::server::TcpConnectInfo;
@@ -32,12 +34,13 @@ use tonic::{Code, Request, Status};
 /// The OpenAPI description, checked in at `docs/openapi.json`.
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 /// Every path this module serves (the OpenAPI test checks each is there).
-pub const PATHS: [&str; 10] = [
+pub const PATHS: [&str; 11] = [
     "/v1/broker/handshake",
     "/v1/broker/prove-keys",
     "/v1/broker/query",
     "/v1/directory/query",
     "/v1/rendezvous/query",
+    "/v1/tokens/redeem",
     "/v1/blobs/upload",
     "/v1/blobs/download",
     "/v1/health",
@@ -58,6 +61,8 @@ pub struct Services {
     pub directory: DirectoryService,
     /// `hush.v1.Rendezvous`.
     pub rendezvous: RendezvousService,
+    /// `hush.v1.Tokens`.
+    pub tokens: TokensService,
     /// `hush.v1.Blobs`.
     pub blobs: BlobService,
     /// This node's cluster, if it runs in one (health reports its role).
@@ -223,12 +228,13 @@ macro_rules! frame_route {
 pub fn routes(s: Services) -> axum::Router {
     let frame_limit = DefaultBodyLimit::max(MAX_FRAME_BODY);
     let cluster = s.cluster.clone();
-    let (b1, b2, b3, d, r, p, g) = (
+    let (b1, b2, b3, d, r, t, p, g) = (
         s.broker.clone(),
         s.broker.clone(),
         s.broker,
         s.directory,
         s.rendezvous,
+        s.tokens,
         s.blobs.clone(),
         s.blobs,
     );
@@ -262,6 +268,7 @@ pub fn routes(s: Services) -> axum::Router {
         .route("/v1/broker/query", frame_route!(b3, query, frame_limit))
         .route("/v1/directory/query", frame_route!(d, query, frame_limit))
         .route("/v1/rendezvous/query", frame_route!(r, query, frame_limit))
+        .route("/v1/tokens/redeem", frame_route!(t, redeem, frame_limit))
         .route(
             "/v1/blobs/upload",
             post(move |body: Bytes| async move {

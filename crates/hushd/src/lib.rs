@@ -31,4 +31,5 @@ pub mod server;
 pub mod shutdown;
 pub mod tcp;
 pub mod telemetry;
+pub mod tokens;
 pub mod verification;

@@ -11,6 +11,7 @@ use crate::directory::DirectoryService;
 use crate::enclave_thread::EnclaveThread;
 use crate::rendezvous::RendezvousService;
 use crate::rpc::{MAX_REQUEST_MESSAGE, MAX_RESPONSE_MESSAGE};
+use crate::tokens::TokensService;
 use crate::verification::{
     ByKind, CodeSender, DevFileSender, EnclaveTls, NoProvider, SmtpSender, WebhookSender,
 };
@@ -23,6 +24,7 @@ use hush_wire::grpc::v1::blobs_server::BlobsServer;
 use hush_wire::grpc::v1::broker_server::BrokerServer;
 use hush_wire::grpc::v1::directory_server::DirectoryServer;
 use hush_wire::grpc::v1::rendezvous_server::RendezvousServer;
+use hush_wire::grpc::v1::tokens_server::TokensServer;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -124,6 +126,7 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
     health
         .set_serving::<RendezvousServer<RendezvousService>>()
         .await;
+    health.set_serving::<TokensServer<TokensService>>().await;
     // Reflection in both versions tools ask for (grpcurl and others still
     // use v1alpha), listing health too.
     let reflection_builder = || {
@@ -190,6 +193,13 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
     let rendezvous = RendezvousServer::new(rendezvous_service.clone())
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
+    let tokens_thread = EnclaveThread::spawn(enclave.clone(), "enclave-tokens")
+        .context("starting the token service's enclave thread")?
+        .replicated(node.clone());
+    let tokens_service = TokensService::new(tokens_thread);
+    let tokens = TokensServer::new(tokens_service.clone())
+        .max_decoding_message_size(MAX_REQUEST_MESSAGE)
+        .max_encoding_message_size(MAX_RESPONSE_MESSAGE);
     let broker_service = BrokerService::new(enclave.clone(), thread.clone()).with_handshake_limit(
         crate::handshake_limit::HandshakeLimiter::new(settings.handshakes_per_minute),
     );
@@ -206,6 +216,7 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
         broker: broker_service,
         directory: directory_service,
         rendezvous: rendezvous_service,
+        tokens: tokens_service,
         blobs: blob_service.clone(),
         cluster: node.clone(),
     });
@@ -327,6 +338,7 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
         .add_service(directory)
         .add_service(blobs)
         .add_service(rendezvous)
+        .add_service(tokens)
         .serve_with_incoming_shutdown(incoming, shutdown::wait(stop.clone()));
     // Graceful stop waits for clients to hang up; give in-flight requests
     // a grace period, then close the remaining connections.

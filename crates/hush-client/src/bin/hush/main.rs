@@ -21,6 +21,7 @@ mod media;
 mod policy;
 mod server;
 mod status;
+mod tokens;
 mod username;
 
 use account::{AccountCommand, DeviceCommand, IdentifierArgs};
@@ -112,6 +113,10 @@ enum Command {
     /// number: set, show (with its link), delete.
     #[command(subcommand)]
     Username(username::UsernameCommand),
+    /// Privacy Pass tokens for a server that requires them for writes:
+    /// add a file of them, show the stock (writes spend them by themselves).
+    #[command(subcommand)]
+    Tokens(tokens::TokensCommand),
     /// Your account's devices: link, list, unlink.
     #[command(subcommand)]
     Device(DeviceCommand),
@@ -463,6 +468,8 @@ impl Ctx {
 
     async fn connect(&self, id: &Identity) -> Result<Client> {
         let mut client = self.connect_grpc(id).await?;
+        // Writes that need credits take tokens from this home's stock.
+        client.use_token_file(hush_client::tokens::TokenFile::in_home(&self.home));
         if let Some(addr) = &self.tcp {
             client
                 .use_tcp(addr)
@@ -1469,6 +1476,7 @@ async fn run(cli: Cli, acting: Option<String>) -> Result<()> {
         }
         Command::Account(cmd) => account::account(&ctx, cmd).await?,
         Command::Username(cmd) => username::username(&ctx, cmd).await?,
+        Command::Tokens(cmd) => tokens::tokens(&ctx, cmd)?,
         Command::Block { me, contact } => policy::block(&ctx, &me, &contact, true).await?,
         Command::Unblock { me, contact } => policy::block(&ctx, &me, &contact, false).await?,
         Command::Policy {
