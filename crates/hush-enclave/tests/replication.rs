@@ -801,3 +801,138 @@ fn foreign_altered_and_misconfigured_snapshots_are_refused_and_change_nothing() 
         Status::Ok
     );
 }
+
+/// The Privacy Pass fixture's base64 strings for `name` (tokens issued by
+/// @cloudflare/privacypass-ts: tests/data/privacypass).
+fn token_fixture(name: &str) -> Vec<Vec<u8>> {
+    use base64::Engine;
+    let fixture = include_str!("data/privacypass/cloudflare-tokens.json");
+    let start = fixture.find(&format!("\"{name}\":")).expect("the field");
+    let rest = &fixture[start + name.len() + 3..];
+    let end = if rest.trim_start().starts_with('[') {
+        rest.find(']').expect("a list")
+    } else {
+        rest.find('\n').expect("a line")
+    };
+    rest[..end]
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(|s| base64::engine::general_purpose::STANDARD.decode(s).unwrap())
+        .collect()
+}
+
+/// Replicas that require tokens of the fixture's issuer, one write each.
+fn token_cluster(n: usize) -> Cluster {
+    let secret = ClusterSecret::generate();
+    let key = hush_enclave::IssuerKey::from_spki_der(&token_fixture("public_key")[0]).unwrap();
+    let config = EnclaveConfig {
+        tokens: hush_enclave::TokenConfig {
+            require: true,
+            issuer_name: "issuer.hush.test".into(),
+            keys: vec![key],
+            credits_per_token: 1,
+            ..Default::default()
+        },
+        ..config()
+    };
+    Cluster {
+        r: (0..n)
+            .map(|_| InProcessEnclave::start_replica(config.clone(), 1_000, &secret).unwrap())
+            .collect(),
+        tail: Default::default(),
+        secret: Some(secret),
+    }
+}
+
+fn redeem(
+    r: &Cluster,
+    leader: usize,
+    s: &ClientSession,
+    token: &[u8],
+) -> hush_wire::tokens::TokenResponse {
+    let request = hush_wire::tokens::TokenRequest {
+        token: hush_wire::tokens::Token::from_bytes(token).unwrap(),
+    };
+    let plain = replicated(
+        r,
+        leader,
+        s,
+        ServiceId::Tokens,
+        &request.encode(),
+        hush_wire::tokens::TOKEN_RESPONSE_LEN,
+    );
+    hush_wire::tokens::TokenResponse::decode(&plain).unwrap()
+}
+
+#[test]
+fn a_spent_token_stays_spent_on_the_next_leader_and_credits_gate_writes() {
+    use hush_wire::tokens::TokenStatus;
+    let r = token_cluster(3);
+    let tokens = token_fixture("tokens");
+    let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
+    let s0 = connect(&r[0], &alice);
+    let id = |b: u8| MessageId::new([b; 16]).unwrap();
+    // No credit: the create is refused, and nothing is stored.
+    let refused = broker(&r, 0, &s0, create(&alice, &bob, id(1), "no token"));
+    assert_eq!(refused.status, Status::NoTokens);
+    let a = redeem(&r, 0, &s0, &tokens[0]);
+    assert_eq!((a.status, a.credits), (TokenStatus::Ok, 1));
+    assert_eq!(
+        broker(&r, 0, &s0, create(&alice, &bob, id(2), "paid")).status,
+        Status::Ok
+    );
+    // The one credit is used.
+    assert_eq!(
+        broker(&r, 0, &s0, create(&alice, &bob, id(3), "again")).status,
+        Status::NoTokens
+    );
+    // A leader change: replica 1 leads, a new session there.
+    let s1 = connect(&r[1], &alice);
+    assert_eq!(redeem(&r, 1, &s1, &tokens[0]).status, TokenStatus::Spent);
+    assert_eq!(
+        broker(&r, 1, &s1, create(&alice, &bob, id(3), "still none")).status,
+        Status::NoTokens
+    );
+    assert_eq!(redeem(&r, 1, &s1, &tokens[1]).status, TokenStatus::Ok);
+    assert_eq!(
+        broker(&r, 1, &s1, create(&alice, &bob, id(3), "paid")).status,
+        Status::Ok
+    );
+    // Reads need no credit; bob's mailbox has the two paid messages.
+    let sb = connect(&r[2], &bob);
+    assert_eq!(read_message(&r, 2, &sb, &bob, id(2)).status, Status::Ok);
+    assert_eq!(read_message(&r, 2, &sb, &bob, id(3)).status, Status::Ok);
+    assert_eq!(
+        read_message(&r, 2, &sb, &bob, id(1)).status,
+        Status::NotFound
+    );
+    // A replica that catches up from a snapshot knows the spent tokens.
+    let late = InProcessEnclave::start_replica(
+        EnclaveConfig {
+            tokens: hush_enclave::TokenConfig {
+                require: true,
+                issuer_name: "issuer.hush.test".into(),
+                keys: vec![
+                    hush_enclave::IssuerKey::from_spki_der(&token_fixture("public_key")[0])
+                        .unwrap(),
+                ],
+                credits_per_token: 1,
+                ..Default::default()
+            },
+            ..config()
+        },
+        1_000,
+        r.secret.as_ref().unwrap(),
+    )
+    .unwrap();
+    late.install_snapshot(&r[2].snapshot().unwrap().sealed)
+        .unwrap();
+    let r2 = Cluster {
+        r: vec![late],
+        tail: Default::default(),
+        secret: None,
+    };
+    let s = connect(&r2[0], &alice);
+    assert_eq!(redeem(&r2, 0, &s, &tokens[1]).status, TokenStatus::Spent);
+}

@@ -1061,3 +1061,56 @@ fn unauthorized_requests_look_the_same_and_change_nothing() {
     let resp = s.execute(&rec(bob, Op::List), 10).decode().unwrap();
     assert!(resp.listing.ids().is_empty());
 }
+
+/// A create refused for want of a token credit makes the accesses every
+/// request makes, stores nothing, and answers NO_TOKENS; other ops need no
+/// credit; with a credit the same create is stored.
+#[test]
+fn creates_without_credit_look_the_same_and_change_nothing() {
+    let all = cases();
+    let (reference, _) = observe(&all[0]);
+    let factory = RecordingFactory::new(DefaultFactory);
+    let config = StoreConfig::new(64, 100)
+        .unwrap()
+        .with_max_recipients(4)
+        .unwrap();
+    let mut s = Store::with_secret(config, &factory, [9; HASH_KEY_LEN]);
+    let (alice, bob) = (key(0), key(1));
+    let create = rec(
+        alice,
+        Op::Create {
+            id: id(1),
+            recipient: bob,
+            payload: payload(1),
+        },
+    );
+    let no_credit = Authority {
+        proven: Choice::from(1),
+        may_create: Choice::from(0),
+    };
+    factory.transcript().take();
+    let resp = s.execute_authorized(&create, no_credit, 10);
+    assert_eq!(status(&resp), Status::NoTokens);
+    assert_eq!(factory.transcript().take(), reference);
+    assert_eq!(s.occupied_slots(), 0);
+    // Unproven and without credit: the key comes first.
+    let unproven = Authority {
+        proven: Choice::from(0),
+        may_create: Choice::from(0),
+    };
+    assert_eq!(
+        status(&s.execute_authorized(&create, unproven, 10)),
+        Status::KeyNotProven
+    );
+    // A list needs no credit.
+    let list = s.execute_authorized(&rec(bob, Op::List), no_credit, 10);
+    assert_eq!(status(&list), Status::Ok);
+    factory.transcript().take();
+    let paid = Authority {
+        proven: Choice::from(1),
+        may_create: Choice::from(1),
+    };
+    assert_eq!(status(&s.execute_authorized(&create, paid, 10)), Status::Ok);
+    assert_eq!(factory.transcript().take(), reference);
+    assert_eq!(s.occupied_slots(), 1);
+}

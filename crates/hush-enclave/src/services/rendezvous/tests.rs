@@ -651,3 +651,74 @@ fn replicas_with_one_secret_create_the_same_ids() {
         "another secret draws other ids"
     );
 }
+
+/// When tokens are required, a create without a credit answers NO_TOKENS
+/// with the accesses of any request, creates nothing and spends nothing;
+/// with a credit it goes through and spends it; other ops need none.
+#[test]
+fn creates_need_a_credit_when_tokens_are_required() {
+    use crate::services::{Caller, Credits, TrustedService};
+    use crate::session::proven_keys::{PROVEN_KEYS_LEN, ProvenKeys};
+    use std::sync::atomic::AtomicU32;
+    let f = RecordingFactory::new(DefaultFactory);
+    let t = f.transcript();
+    let mut h = H::with(&f);
+    let mut bytes = [0u8; PROVEN_KEYS_LEN];
+    bytes[..32].copy_from_slice(key(9).as_bytes());
+    bytes[hush_wire::consts::MAX_KEYS_PER_SESSION * 32] = 1;
+    let keys = ProvenKeys::from_bytes(&bytes).unwrap();
+    let lookups = AtomicU32::new(0);
+    let run = |h: &mut H, credits: &Credits, op: RendezvousOp| {
+        let caller = Caller {
+            keys: &keys,
+            lookups: &lookups,
+            credits,
+            tokens_required: true,
+        };
+        let request = RendezvousRequest {
+            acting_as: key(9),
+            op,
+        }
+        .encode();
+        RendezvousResponse::decode(&h.r.execute(&request, &caller, h.now)).unwrap()
+    };
+    let create = RendezvousOp::Create {
+        name: "calc".into(),
+        kind: ComputationType::Maximum,
+        participants: vec![key(1)],
+        quorum: 1,
+        deadline: None,
+    };
+    let broke = Credits::default();
+    t.take();
+    assert_eq!(
+        run(&mut h, &broke, create.clone()).status,
+        RendezvousStatus::NoTokens
+    );
+    let refused = t.take();
+    assert_eq!(broke.counts(), (0, 0), "nothing spent");
+    h.tick();
+    let listed = run(&mut h, &broke, RendezvousOp::List);
+    assert_eq!(
+        listed.status,
+        RendezvousStatus::Ok,
+        "a list needs no credit"
+    );
+    assert!(
+        listed.listing.is_empty() && listed.adding == 0,
+        "nothing was created"
+    );
+    t.take();
+    let paid = Credits::new(1, 0);
+    assert_eq!(
+        run(&mut h, &paid, create.clone()).status,
+        RendezvousStatus::Ok
+    );
+    assert_eq!(t.take(), refused, "the same accesses either way");
+    assert_eq!(paid.counts(), (1, 1));
+    assert_eq!(
+        run(&mut h, &paid, create).status,
+        RendezvousStatus::NoTokens,
+        "the credit is used"
+    );
+}
