@@ -10,6 +10,7 @@ use hush_wire::{
     Message, MessageId, Payload, PublicKey, Request, RequestRecord, Response, SealedFrame,
     SessionId,
 };
+use hush_wire::tokens::{Token, TokenRequest, TokenResponse};
 use hush_wire::tcp::{MAX_TCP_REPLY_BODY_LEN, TCP_LENGTH_LEN, TcpReply, TcpRequest, body_len};
 use libfuzzer_sys::fuzz_target;
 
@@ -21,7 +22,7 @@ fn canonical<T: FixedCodec>(bytes: &[u8]) {
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
-    match which % 13 {
+    match which % 14 {
         0 => {
             canonical::<Request>(rest);
             if let Ok(rec) = RequestRecord::from_bytes(rest) {
@@ -82,6 +83,15 @@ fuzz_target!(|data: &[u8]| {
             // with this codec), clients decode answers.
             canonical::<BlobRequest>(rest);
             canonical::<BlobAnswer>(rest);
+        }
+        13 => {
+            // Tokens: clients decode answers, token files and the enclave
+            // read tokens (the enclave by offset).
+            canonical::<TokenRequest>(rest);
+            canonical::<TokenResponse>(rest);
+            if let Ok(t) = Token::from_bytes(rest) {
+                assert_eq!(&t.to_bytes()[..], rest);
+            }
         }
         _ => {
             if let Ok(s) = std::str::from_utf8(rest) {
