@@ -16,6 +16,7 @@ mod load;
 mod mc_baseline;
 mod rendezvous;
 mod soak;
+mod tokens;
 mod workload;
 
 use anyhow::{Context, Result, bail};
@@ -60,6 +61,8 @@ enum Command {
     Blobs(blobs::BlobsArgs),
     /// How long a replica takes to apply an entry of each service.
     Apply(apply::ApplyArgs),
+    /// What requiring tokens costs a create, a redemption, and memory.
+    Tokens(tokens::TokensArgs),
 }
 
 #[derive(Parser, Clone)]
@@ -326,5 +329,6 @@ fn main() -> Result<()> {
         Command::Rendezvous(a) => rendezvous::run(a),
         Command::Blobs(a) => blobs::run(a),
         Command::Apply(a) => apply::run(a),
+        Command::Tokens(a) => tokens::run(a),
     }
 }

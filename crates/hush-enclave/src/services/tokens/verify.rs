@@ -219,3 +219,43 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod cost {
+    use super::*;
+
+    /// How long one check takes (measurement only: `cargo test --release
+    /// -p hush-enclave --lib -- --ignored token_check_cost --nocapture`).
+    #[test]
+    #[ignore = "a measurement, not a test"]
+    fn token_check_cost() {
+        use rsa::pkcs8::EncodePublicKey;
+        let private = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, MODULUS_BITS).unwrap();
+        let der = private
+            .to_public_key()
+            .to_public_key_der()
+            .unwrap()
+            .into_vec();
+        let key = IssuerKey::from_spki_der(&der).unwrap();
+        let input = [7u8; TOKEN_INPUT_LEN];
+        let sig = [0x42u8; 256];
+        let n = 200;
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(key.verify(&input, &sig));
+        }
+        println!(
+            "one check: {:.1} us",
+            t.elapsed().as_secs_f64() * 1e6 / n as f64
+        );
+        let s = BigUint::from_bytes_be(&sig);
+        let t = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box((&s % key.key.n()).modpow(key.key.e(), key.key.n()));
+        }
+        println!(
+            "its exponentiation: {:.1} us",
+            t.elapsed().as_secs_f64() * 1e6 / n as f64
+        );
+    }
+}
