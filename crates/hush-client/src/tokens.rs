@@ -114,6 +114,11 @@ impl TokenFile {
         }
     }
 
+    /// The token file at `path`.
+    pub fn at(path: std::path::PathBuf) -> Self {
+        Self { path }
+    }
+
     /// Its path.
     pub fn path(&self) -> &std::path::Path {
         &self.path

@@ -131,7 +131,9 @@ fn client_err(py: Python<'_>, e: hush_client::ClientError) -> PyErr {
             };
             (error, Some(*s as u8))
         }
-        E::KeyProof(_) | E::Rendezvous(_) | E::Directory(_) | E::Rpc(_) => {
+        // The server answered NO_TOKENS and the stock could not refill it.
+        E::NoTokens { .. } => (NoTokens::new_err(msg), Some(Status::NoTokens as u8)),
+        E::KeyProof(_) | E::Rendezvous(_) | E::Directory(_) | E::Rpc(_) | E::Token(_) => {
             (RefusedError::new_err(msg), None)
         }
         _ => (HushError::new_err(msg), None),
@@ -459,6 +461,32 @@ impl Client {
     #[getter]
     fn epoch(&self) -> u64 {
         self.client.session().epoch()
+    }
+
+    /// Adds Privacy Pass tokens (RFC 9578 type 2, base64 strings, from the
+    /// server's issuer) to this client's stock. On a server that requires
+    /// tokens, a write that has no credit redeems one of them by itself
+    /// and goes again; returns the stock's size. A string that is not a
+    /// token raises ValueError and adds nothing.
+    fn add_tokens(&mut self, tokens: Vec<String>) -> PyResult<usize> {
+        let parsed = hush_client::tokens::parse_tokens(&tokens.join("\n"))
+            .map_err(pyo3::exceptions::PyValueError::new_err)?;
+        self.client.add_tokens(parsed);
+        Ok(self.client.tokens_left())
+    }
+
+    /// Takes tokens from `path` (one base64 token per line, as `hush
+    /// tokens add` keeps them in $HUSH_HOME/tokens) when the stock in
+    /// memory is empty; a token is removed from the file as it is taken.
+    fn use_token_file(&mut self, path: PathBuf) {
+        self.client
+            .use_token_file(hush_client::tokens::TokenFile::at(path));
+    }
+
+    /// Tokens left in the stock (memory and file).
+    #[getter]
+    fn tokens_left(&self) -> usize {
+        self.client.tokens_left()
     }
 
     /// Seals `content` (str or bytes) end to end for `to` and stores it,

@@ -2,8 +2,10 @@
 hush CLI on the same identity folder. Run by scripts/python-test.sh, which
 builds the package, hushd and the CLI, and sets HUSHD and HUSH_CLI."""
 
+import base64
 import json
 import os
+import pathlib
 import subprocess
 
 import pytest
@@ -226,3 +228,56 @@ def test_send_reaches_every_device_of_a_contact(hushd, home, tmp_path_factory):
     cli(url, "account", "unregister", "--as", "alice", "--yes", home=alices)
     with pytest.raises(hush.RefusedError, match="closed"):
         client.send(bob, card, "anyone there?")
+
+
+def test_tokens_are_spent_by_themselves(tmp_path_factory, home):
+    """A hushd that requires Privacy Pass tokens (from the issuer of the
+    committed Cloudflare fixture, one write a token): writes redeem the
+    client's tokens by themselves, and an empty stock raises NoTokens."""
+    root = pathlib.Path(__file__).resolve().parents[3]
+    fixture = root / "crates/hush-enclave/tests/data/privacypass/cloudflare-tokens.json"
+    data = json.loads(fixture.read_text())
+    work = tmp_path_factory.mktemp("tokens")
+    (work / "issuer.der").write_bytes(base64.b64decode(data["public_key"]))
+    proc = subprocess.Popen(
+        [os.environ["HUSHD"], "--listen", "127.0.0.1:0", "--metrics-listen", "off",
+         "--capacity", "1024", "--blob-dir", str(work / "blobs"),
+         "--require-tokens", "--token-issuer-name", data["issuer_name"],
+         "--token-issuer-keys", str(work / "issuer.der"), "--credits-per-token", "1"],
+        stdout=subprocess.PIPE, text=True)
+    url = None
+    for line in proc.stdout:
+        if line.startswith("hushd: oblivious message broker listening on "):
+            url = line.rsplit(" ", 1)[1].strip()
+        if line.startswith("Try it"):
+            break
+    try:
+        keys = hush.Keystore()
+        alice, bob = keys.create("alice"), keys.create("bob")
+        c = hush.Client(url, [alice, bob], allow_dev=True)
+        with pytest.raises(hush.NoTokens) as e:
+            c.send(alice, bob.card(), "no token")
+        assert "no tokens left" in str(e.value) and e.value.status == 9
+        with pytest.raises(ValueError):
+            c.add_tokens(["not a token"])
+        assert c.tokens_left == 0
+        assert c.add_tokens(data["tokens"][:2]) == 2
+        c.send(alice, bob.card(), "paid once")
+        assert c.tokens_left == 1
+        c.send(alice, bob.card(), "paid twice")
+        assert c.tokens_left == 0
+        with pytest.raises(hush.NoTokens):
+            c.send(alice, bob.card(), "unpaid")
+        # Reads need no token.
+        assert [m.text for m in c.inbox(bob)] == ["paid once", "paid twice"]
+        # A file of tokens, as the CLI keeps it; spent ones are dropped.
+        tokens = work / "tokens"
+        tokens.write_text("\n".join(data["tokens"][1:3]) + "\n")
+        c.use_token_file(str(tokens))
+        assert c.tokens_left == 2
+        c.send(alice, bob.card(), "from the file")
+        assert c.tokens_left == 0, "the spent token and the one redeemed left the file"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
