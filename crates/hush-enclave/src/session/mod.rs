@@ -8,8 +8,9 @@
 //!    explicit nonces ([`replay`] rejects replays), so concurrent requests
 //!    of one session may arrive in any order.
 //! 4. [`table`]: the bounded session table (maximum size, idle expiry,
-//!    oldest-idle eviction that spares sessions that sent key proofs, and
-//!    then those that presented tokens, whether or not they held).
+//!    oldest-idle eviction that spares sessions that sent key proofs while
+//!    half the table is half-open, and those that presented tokens first,
+//!    whether or not they held).
 //!
 //! [`proven_keys`] holds a session's keys in fixed slots, checked and
 //! merged in constant time; [`key_proof::check_request`] verifies a

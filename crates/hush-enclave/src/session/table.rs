@@ -2,21 +2,21 @@
 //!
 //! At most `max_sessions` sessions. A session idle for longer than the idle
 //! timeout (by the enclave's clock) expires. When a new handshake finds the
-//! table full, the least recently used session of the lowest tier present
-//! goes:
+//! table full:
 //!
-//! 1. half-open sessions (no key-proof request made yet): a flood of
-//!    handshakes displaces only itself, never a session that went on to
-//!    prove keys (it may take one such session, when none is half-open,
-//!    and then only ever the half-open ones it made);
-//! 2. sessions that sent a key proof but never a token;
-//! 3. sessions that presented a token: with `require_tokens`, whoever
-//!    writes has presented one, and tokens are what a flood lacks.
-//!
-//! Sessions that proved keys and were then abandoned cannot lock new
-//! clients out: a newcomer evicts the least recently used of them when
-//! nothing is half-open, and its own session is then the most recently
-//! used one.
+//! - if at least half the table is half-open (no key-proof request made
+//!   yet), the oldest half-open session goes: a flood of handshakes
+//!   displaces only itself, never a session that went on to prove keys;
+//! - otherwise the least recently used session that never presented a
+//!   token goes, whatever else it did: sessions that proved keys and were
+//!   then abandoned cannot lock new clients out (a newcomer's session is
+//!   the most recently used one), and clients arriving together do not
+//!   evict each other;
+//! - and only when every session presented a token, the least recently
+//!   used one. With `require_tokens`, whoever writes has presented a
+//!   token, and tokens are what a flood lacks: a flood can displace
+//!   sessions that never presented one (at most half the table), never one
+//!   that did.
 //!
 //! Every input to the choice is something the host already sees: when each
 //! session last sent a frame that opened, and whether it has sent a
@@ -103,16 +103,6 @@ impl Session {
     pub fn sent_key_proof(&self) -> bool {
         self.keyed.load(Ordering::Relaxed)
     }
-
-    /// Its eviction tier (see the module docs): 0 half-open, 1 keyed, 2
-    /// keyed and presented a token. Public facts only.
-    fn tier(&self) -> u8 {
-        match (self.sent_key_proof(), self.sent_token()) {
-            (false, _) => 0,
-            (true, false) => 1,
-            (true, true) => 2,
-        }
-    }
 }
 
 /// The table.
@@ -145,10 +135,18 @@ impl SessionTable {
     /// Adds a session, evicting one if the table is full.
     pub fn insert(&mut self, id: SessionId, session: Arc<Session>) {
         if self.sessions.len() >= self.max_sessions {
-            let lowest = self.sessions.values().map(|s| s.tier()).min();
-            if let Some(tier) = lowest
-                && let Some(v) = self.oldest(|s| s.tier() == tier)
-            {
+            let half_open = self
+                .sessions
+                .values()
+                .filter(|s| !s.sent_key_proof())
+                .count();
+            let victim = if 2 * half_open >= self.max_sessions {
+                self.oldest(|s| !s.sent_key_proof())
+            } else {
+                self.oldest(|s| !s.sent_token())
+                    .or_else(|| self.oldest(|_| true))
+            };
+            if let Some(v) = victim {
                 self.sessions.remove(&v);
             }
         }
