@@ -14,7 +14,8 @@ export type HushErrorKind = 'refused' | 'attestation' | 'unreachable' | 'input';
 /** The broker's status names (docs/PROTOCOL.md section 2). */
 export type BrokerStatus =
   | 'Ok' | 'NotFound' | 'AlreadyExists' | 'MailboxFull' | 'StoreFull'
-  | 'TooManyRecipients' | 'InvalidRequest' | 'KeyNotProven' | 'PolicyFull';
+  | 'TooManyRecipients' | 'InvalidRequest' | 'KeyNotProven' | 'PolicyFull'
+  | 'NoTokens';
 
 export class HushError extends Error {
   readonly name: 'HushError';
