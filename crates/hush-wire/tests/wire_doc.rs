@@ -7,6 +7,7 @@ use hush_wire::blob_transfer::{
 };
 use hush_wire::consts::*;
 use hush_wire::tcp::{TCP_ANSWER_BODY_LEN, TCP_REQUEST_BODY_LEN};
+use hush_wire::tokens::{TOKEN_LEN, TOKEN_REQUEST_LEN, TOKEN_RESPONSE_LEN};
 
 #[test]
 fn the_documented_sizes_are_the_real_ones() {
@@ -70,6 +71,9 @@ fn the_documented_sizes_are_the_real_ones() {
             "SEALED_RENDEZVOUS_RESPONSE_LEN",
             SEALED_RENDEZVOUS_RESPONSE_LEN,
         ),
+        ("TOKEN_LEN", TOKEN_LEN),
+        ("TOKEN_REQUEST_LEN", TOKEN_REQUEST_LEN),
+        ("TOKEN_RESPONSE_LEN", TOKEN_RESPONSE_LEN),
     ];
     assert_eq!(
         documented.len(),
