@@ -25,6 +25,7 @@ fn replica() -> &'static InProcessEnclave {
             attestation: AttestationMode::Dev,
             collateral: None,
             peer_policy: None,
+        tokens: Default::default(),
         delivery: None,
             blobs: hush_enclave::BlobConfig::new(16, 60),
         };

@@ -24,6 +24,7 @@ fn enclave() -> &'static InProcessEnclave {
             attestation: AttestationMode::Dev,
             collateral: None,
             peer_policy: None,
+        tokens: Default::default(),
         delivery: None,
             blobs: hush_enclave::BlobConfig::new(16, 60),
         };
