@@ -159,7 +159,7 @@ pub fn run(args: DirectoryArgs) -> Result<()> {
                         flags: AccountFlags::default(),
                     },
                 );
-                let out = dir.execute_record(&r, yes, &session, NOW);
+                let out = dir.execute_record(&r, yes, &session, &Default::default(), NOW);
                 if out[0] != DirectoryStatus::Ok.code() {
                     bail!("registering account {n}: status {}", out[0]);
                 }
@@ -182,7 +182,7 @@ pub fn run(args: DirectoryArgs) -> Result<()> {
                         code: VerificationCode::new(v.code)?,
                     },
                 );
-                let out = dir.execute_record(&r, yes, &session, NOW);
+                let out = dir.execute_record(&r, yes, &session, &Default::default(), NOW);
                 if out[0] != DirectoryStatus::Ok.code() {
                     bail!("verifying account {n}: status {}", out[0]);
                 }
@@ -222,7 +222,7 @@ pub fn run(args: DirectoryArgs) -> Result<()> {
             let start = Instant::now();
             let mut found = 0;
             for r in &records {
-                let out = dir.execute_record(r, yes, &session, NOW);
+                let out = dir.execute_record(r, yes, &session, &Default::default(), NOW);
                 found += (out[0] == DirectoryStatus::Ok.code()) as usize;
             }
             hush_rates.push(records.len() as f64 / start.elapsed().as_secs_f64());

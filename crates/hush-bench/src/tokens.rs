@@ -20,8 +20,8 @@ use hush_enclave::{
     StoreConfig, TokenConfig,
 };
 use hush_wire::tokens::{
-    TOKEN_RESPONSE_LEN, TOKEN_TYPE_BLIND_RSA, Token, TokenChallenge, TokenRequest, TokenResponse,
-    TokenStatus,
+    TOKEN_RESPONSE_LEN, TOKEN_TYPE_BLIND_RSA, Token, TokenChallenge, TokenKind, TokenRequest,
+    TokenResponse, TokenStatus,
 };
 use hush_wire::{
     FixedCodec, MessageId, Op, Payload, Request, RequestRecord, ResponseRecord, Status,
@@ -83,10 +83,11 @@ impl Issuer {
             .sign_with_rng(&mut rsa::rand_core::OsRng, &input)
             .to_bytes();
         Token {
+            kind: TokenKind::BlindRsa,
             nonce,
             challenge_digest: self.challenge_digest,
             key_id: self.key_id,
-            authenticator: sig.as_ref().try_into().expect("256 bytes"),
+            authenticator: sig.to_vec(),
         }
     }
 }
@@ -141,12 +142,7 @@ fn session(e: &InProcessEnclave, who: &Identity) -> Result<ClientSession> {
 }
 
 fn redeem(e: &InProcessEnclave, s: &ClientSession, token: &Token) -> Result<TokenResponse> {
-    let (nonce, sealed) = s.seal_bytes(
-        &TokenRequest {
-            token: token.clone(),
-        }
-        .encode(),
-    );
+    let (nonce, sealed) = s.seal_bytes(&TokenRequest::Redeem(token.clone()).encode());
     let answer = e.call(ServiceId::Tokens, &s.id(), &sealed)?;
     Ok(TokenResponse::decode(&s.open_bytes(
         nonce,
@@ -170,6 +166,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// Runs the benchmark and prints Markdown tables.
 pub fn run(args: TokensArgs) -> Result<()> {
     let challenge = TokenChallenge {
+        kind: TokenKind::BlindRsa,
         issuer_name: "issuer.bench.test".into(),
         origin: hush_enclave::services::tokens::DEFAULT_ORIGIN.into(),
     };

@@ -116,7 +116,7 @@ pub struct Client {
     /// finds no leader where it is sent fails over to the next.
     servers: Vec<String>,
     policy: Policy,
-    keypairs: Vec<schnorrkel::Keypair>,
+    pub(crate) keypairs: Vec<schnorrkel::Keypair>,
     channel: Channel,
     grpc: BrokerClient<Channel>,
     directory_grpc: DirectoryClient<Channel>,
@@ -127,6 +127,10 @@ pub struct Client {
     pub(crate) tokens: Vec<hush_wire::tokens::Token>,
     /// Where tokens come from when `tokens` is empty.
     pub(crate) token_file: Option<crate::tokens::TokenFile>,
+    /// The directory's current token key, once learned.
+    pub(crate) directory_token_key: Option<[u8; 32]>,
+    /// What a token is worth on this server (0 until an answer says).
+    pub(crate) credits_per_token: u32,
     session: ClientSession,
     attempts: u32,
     streaming: bool,
@@ -381,9 +385,12 @@ impl Client {
         let (attempts, streaming, deadline) = (self.attempts, self.streaming, self.deadline);
         let tokens = std::mem::take(&mut self.tokens);
         let token_file = self.token_file.take();
+        let (token_key, credits_per_token) = (self.directory_token_key, self.credits_per_token);
         *self = fresh;
         self.tokens = tokens;
         self.token_file = token_file;
+        self.directory_token_key = token_key;
+        self.credits_per_token = credits_per_token;
         self.servers = servers;
         self.attempts = attempts;
         self.streaming = streaming;
@@ -448,6 +455,8 @@ impl Client {
             tokens_grpc,
             tokens: Vec::new(),
             token_file: None,
+            directory_token_key: None,
+            credits_per_token: 0,
             session,
             attempts: DEFAULT_ATTEMPTS,
             streaming: false,

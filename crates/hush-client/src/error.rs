@@ -122,9 +122,10 @@ pub enum ClientError {
     /// A directory operation failed with a status.
     #[error("{0}")]
     Directory(DirectoryStatus),
-    /// The server requires tokens for writes and the stock is empty.
+    /// The server requires tokens for writes, the stock is empty, and the
+    /// directory gives none to these keys (no verified account).
     #[error(
-        "no tokens left: this server requires Privacy Pass tokens for writes (each token is worth {credits_per_token} writes, and {refused} of the stock were refused); get tokens from the server's issuer and add them with `hush tokens add FILE`"
+        "no tokens left: this server requires Privacy Pass tokens for writes ({refused} of the stock were refused). An identity with a verified account gets them from the directory by itself (`hush account register`); otherwise get tokens from the operator's issuer and add them with `hush tokens add FILE`"
     )]
     NoTokens {
         /// What one token is worth here (0 when none was redeemed).
@@ -132,6 +133,21 @@ pub enum ClientError {
         /// Tokens of the stock the server refused (spent, or not its issuer's).
         refused: usize,
     },
+    /// The account has had its tokens for the day.
+    #[error(
+        "no tokens left today; the limit is {per_day} tokens a day per account (each worth {credits_per_token} writes); more come tomorrow, or add tokens from the operator's issuer with `hush tokens add FILE`"
+    )]
+    NoTokensToday {
+        /// Tokens an account may have per day (0: the directory issues none).
+        per_day: u16,
+        /// What one token is worth here (0 when unknown).
+        credits_per_token: u32,
+    },
+    /// The directory's tokens did not verify against its key.
+    #[error(
+        "the directory's tokens did not verify against its key (a bad proof): the server or its operator may be tampering with token issuance"
+    )]
+    BadTokens,
     /// The token file could not be read or written.
     #[error("the token file: {0}")]
     TokenFile(String),

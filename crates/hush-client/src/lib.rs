@@ -63,6 +63,7 @@ pub mod session;
 pub mod status;
 #[cfg(feature = "native")]
 mod tcp;
+pub mod token_issuance;
 #[cfg(feature = "native")]
 pub mod tokens;
 

@@ -1,7 +1,11 @@
 //! Privacy Pass tokens on the client: a stock of tokens (RFC 9578 type 2,
-//! from the server's issuer) that the client redeems, one at a time, when a
-//! write answers NO_TOKENS, and then sends the write again. Nobody has to
-//! ask for a redemption: a client with tokens just writes.
+//! from the operator's issuer, or type 5, from hush's directory) that the
+//! client redeems, one at a time, when a write answers NO_TOKENS, and then
+//! sends the write again. Nobody has to ask for a redemption: a client
+//! with tokens just writes. When the stock runs out, a client whose keys
+//! belong to a verified account fetches the next batch from the directory
+//! by itself ([`Client::fetch_directory_tokens`]); the batch goes to the
+//! token file, so tokens a short-lived process does not use are kept.
 //!
 //! A token is redeemed over the session (sealed), so the host sees that a
 //! token was presented, never which. Credits belong to the session: a
@@ -13,9 +17,12 @@
 
 use crate::ClientError;
 use crate::client::{Client, Service};
+use crate::token_issuance::{PendingIssue, key_id};
 use hush_wire::FixedCodec;
+use hush_wire::directory::{DirectoryOp, DirectoryRequest, DirectoryStatus};
 use hush_wire::tokens::{
-    TOKEN_LEN, TOKEN_RESPONSE_LEN, Token, TokenRequest, TokenResponse, TokenStatus,
+    IssueRequest, TOKEN_LEN, TOKEN_RESPONSE_LEN, TOKENS_PER_ISSUE, Token, TokenRequest,
+    TokenResponse, TokenStatus, VOPRF_TOKEN_LEN,
 };
 
 impl Client {
@@ -56,20 +63,125 @@ impl Client {
     /// Redeems one token for this session's credits; the answer says how
     /// it went and how many credits the session has.
     pub async fn redeem_token(&mut self, token: &Token) -> Result<TokenResponse, ClientError> {
-        let request = TokenRequest {
-            token: token.clone(),
-        };
+        self.token_call(&TokenRequest::Redeem(token.clone())).await
+    }
+
+    async fn token_call(&mut self, request: &TokenRequest) -> Result<TokenResponse, ClientError> {
         let (r, _) = self
             .service_call(Service::Tokens, &request.encode(), TOKEN_RESPONSE_LEN)
             .await?;
         Ok(TokenResponse::decode(&r)?)
     }
 
+    /// Fetches the next batch of the day's tokens from the directory for
+    /// the account of one of this session's keys, and puts them in the
+    /// stock (the token file when there is one). Fails with
+    /// [`ClientError::NoTokensToday`] when the account has had its day's
+    /// tokens, and with [`ClientError::NoTokens`] when no key of the
+    /// session belongs to a verified account.
+    pub async fn fetch_directory_tokens(&mut self) -> Result<usize, ClientError> {
+        let mut today = None;
+        let keys: Vec<_> = self.keypairs.iter().map(|k| k.public).collect();
+        for key in keys {
+            let acting_as = hush_wire::PublicKey::new(key.to_bytes())?;
+            let (r, _) = self
+                .execute_directory(&DirectoryRequest {
+                    acting_as,
+                    op: DirectoryOp::Tokens,
+                })
+                .await?;
+            match r.status {
+                DirectoryStatus::Ok => return self.issue_batch().await,
+                DirectoryStatus::RateLimited => today = Some(r.tokens_per_day),
+                DirectoryStatus::NotRegistered | DirectoryStatus::Closed => {}
+                s => return Err(ClientError::Directory(s)),
+            }
+        }
+        Err(match today {
+            Some(per_day) => ClientError::NoTokensToday {
+                per_day,
+                credits_per_token: self.credits_per_token,
+            },
+            None => ClientError::NoTokens {
+                credits_per_token: self.credits_per_token,
+                refused: 0,
+            },
+        })
+    }
+
+    /// Has the session's allowance issued as a batch of tokens, learning
+    /// the directory's current key first when it is not known or changed.
+    async fn issue_batch(&mut self) -> Result<usize, ClientError> {
+        for _ in 0..2 {
+            let key = match self.directory_token_key {
+                Some(k) => k,
+                None => {
+                    // Any issuance record names the current key in its
+                    // answer; one for no key issues nothing.
+                    let probe = TokenRequest::Issue(IssueRequest {
+                        key_id: [0; 32],
+                        blinded: [[0; 32]; TOKENS_PER_ISSUE],
+                    });
+                    let r = self.token_call(&probe).await?;
+                    match r.key {
+                        Some(k) => k,
+                        None => return Err(ClientError::Token(TokenStatus::KeyChanged)),
+                    }
+                }
+            };
+            let (pending, request) = PendingIssue::new(key);
+            let r = self.token_call(&TokenRequest::Issue(request)).await?;
+            self.credits_per_token = r.credits_per_token;
+            match (r.status, &r.issued) {
+                (TokenStatus::Ok, Some(issued)) => {
+                    let tokens = pending.finish(issued)?;
+                    let n = tokens.len();
+                    self.stock(tokens)?;
+                    return Ok(n);
+                }
+                (TokenStatus::KeyChanged, _) => {
+                    self.directory_token_key = r.key.filter(|k| key_id(k) != key_id(&key));
+                    if self.directory_token_key.is_none() {
+                        return Err(ClientError::Token(TokenStatus::KeyChanged));
+                    }
+                }
+                (s, _) => return Err(ClientError::Token(s)),
+            }
+        }
+        Err(ClientError::Token(TokenStatus::KeyChanged))
+    }
+
+    /// Keeps fetched tokens: in the token file when there is one (so a
+    /// process that ends keeps them), else in memory.
+    fn stock(&mut self, tokens: Vec<Token>) -> Result<(), ClientError> {
+        match &self.token_file {
+            Some(f) => {
+                f.add(&tokens)
+                    .map_err(|e| ClientError::TokenFile(e.to_string()))?;
+            }
+            None => self.tokens.extend(tokens),
+        }
+        Ok(())
+    }
+
     /// Redeems tokens of the stock until one holds (dropping those the
-    /// server refuses); fails when the stock runs out first.
+    /// server refuses); when the stock runs out, fetches the next batch
+    /// from the directory (once) and goes on.
     pub(crate) async fn redeem_from_stock(&mut self) -> Result<TokenResponse, ClientError> {
         let mut refused = 0;
-        while let Some(token) = self.next_token()? {
+        let mut fetched = false;
+        loop {
+            let Some(token) = self.next_token()? else {
+                if fetched {
+                    break;
+                }
+                fetched = true;
+                match self.fetch_directory_tokens().await {
+                    Ok(_) => continue,
+                    Err(ClientError::NoTokens { .. }) => break,
+                    Err(e) => return Err(e),
+                }
+            };
             let answer = self.redeem_token(&token).await?;
             match answer.status {
                 TokenStatus::Ok => {
@@ -77,6 +189,7 @@ impl Client {
                     return Ok(answer);
                 }
                 TokenStatus::Spent | TokenStatus::Invalid => {
+                    self.credits_per_token = answer.credits_per_token;
                     tracing::info!(
                         "the server refused a token of the stock: {}",
                         answer.status.describe()
@@ -84,14 +197,17 @@ impl Client {
                     refused += 1;
                 }
                 // Not the token's fault: keep it, and say why.
-                s @ (TokenStatus::Full | TokenStatus::InvalidRequest) => {
+                s @ (TokenStatus::Full
+                | TokenStatus::InvalidRequest
+                | TokenStatus::NoAllowance
+                | TokenStatus::KeyChanged) => {
                     self.tokens.push(token);
                     return Err(ClientError::Token(s));
                 }
             }
         }
         Err(ClientError::NoTokens {
-            credits_per_token: 0,
+            credits_per_token: self.credits_per_token,
             refused,
         })
     }
@@ -195,9 +311,9 @@ pub fn parse_tokens(text: &str) -> Result<Vec<Token>, String> {
             .iter()
             .find_map(|e| e.decode(line).ok())
             .ok_or_else(|| format!("line {}: not base64", n + 1))?;
-        if bytes.len() != TOKEN_LEN {
+        if bytes.len() != TOKEN_LEN && bytes.len() != VOPRF_TOKEN_LEN {
             return Err(format!(
-                "line {}: {} bytes, a token (RFC 9578 type 2) is {TOKEN_LEN}",
+                "line {}: {} bytes, a token is {TOKEN_LEN} (type 2) or {VOPRF_TOKEN_LEN} (type 5)",
                 n + 1,
                 bytes.len()
             ));
@@ -253,7 +369,7 @@ mod tests {
         assert_eq!(parse_tokens(&text).unwrap(), vec![t.clone(), t]);
         assert_eq!(
             parse_tokens("AAAA\n").unwrap_err(),
-            "line 1: 3 bytes, a token (RFC 9578 type 2) is 354"
+            "line 1: 3 bytes, a token is 354 (type 2) or 162 (type 5)"
         );
         assert_eq!(parse_tokens("x\n!!\n").unwrap_err(), "line 1: not base64");
     }

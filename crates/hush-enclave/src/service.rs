@@ -480,6 +480,9 @@ impl InProcessEnclave {
                 .mix
                 .max(crate::services::blobs::MIN_ATTESTED_MIX);
         }
+        // The directory grants what the token service issues: one setting.
+        config.directory.tokens_per_day = config.tokens.directory_tokens_per_day;
+        config.tokens.directory_accounts = config.directory.max_accounts;
         let static_key = StaticKey::generate()
             .map_err(|_| AttestError::Malformed("Noise key generation failed"))?;
         let report_data = ReportData::for_noise_key(static_key.public());
@@ -837,7 +840,7 @@ impl InProcessEnclave {
                 record,
             } => {
                 let lookups = AtomicU32::new(*lookups);
-                let credits = Credits::new(credits.0, credits.1);
+                let credits = Credits::new(*credits);
                 let caller = Caller {
                     keys,
                     lookups: &lookups,
@@ -863,13 +866,13 @@ impl InProcessEnclave {
         };
         let mine = replica.mark_applied(entry.seq, &nonce);
         let reply = match (mine, response) {
-            (Some(p), Some((response, lookups, (granted, used)))) => {
+            (Some(p), Some((response, lookups, counts))) => {
                 // The session may have expired meanwhile: then no answer.
                 lock(&self.sessions)
                     .get(&p.session, self.now())
                     .map(|session| {
                         session.lookups.fetch_max(lookups, Ordering::Relaxed);
-                        session.credits.merge(granted, used);
+                        session.credits.merge(counts);
                         (
                             p.session,
                             noise::seal(&session.transport, p.client_nonce, &response),

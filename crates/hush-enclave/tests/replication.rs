@@ -851,9 +851,9 @@ fn redeem(
     s: &ClientSession,
     token: &[u8],
 ) -> hush_wire::tokens::TokenResponse {
-    let request = hush_wire::tokens::TokenRequest {
-        token: hush_wire::tokens::Token::from_bytes(token).unwrap(),
-    };
+    let request = hush_wire::tokens::TokenRequest::Redeem(
+        hush_wire::tokens::Token::from_bytes(token).unwrap(),
+    );
     let plain = replicated(
         r,
         leader,

@@ -125,7 +125,8 @@ pub const DEVICE_CONTEXT: &[u8] = b"hush.device.v1";
 pub const DIRECTORY_REQUEST_LEN: usize =
     OP_LEN + REQUEST_RESERVED_LEN + KEY_LEN + IDENTIFIER_LEN + 4 + 1 + 3 + DEVICE_LEN;
 /// Length of a directory response record: status 1 | flags 1 | device count
-/// 1 | verified identifiers 1 | reserved 4 | identity key 32 | 8 devices.
+/// 1 | verified identifiers 1 | tokens granted 1 | reserved 1 | tokens per
+/// day 2 | identity key 32 | 8 devices.
 pub const DIRECTORY_RESPONSE_LEN: usize = 8 + KEY_LEN + MAX_DEVICES * DEVICE_LEN;
 /// Length of a sealed directory request.
 pub const SEALED_DIRECTORY_REQUEST_LEN: usize = NONCE_LEN + DIRECTORY_REQUEST_LEN + AEAD_TAG_LEN;

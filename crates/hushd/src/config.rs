@@ -125,6 +125,8 @@ pub struct Settings {
     pub credits_per_token: u32,
     /// Spent tokens the enclave remembers per issuer key.
     pub spent_tokens_per_key: u32,
+    /// Tokens the directory issues a verified account per day (0: none).
+    pub directory_tokens_per_day: u32,
     /// Idle time after which a session expires.
     #[serde(with = "humantime_serde")]
     pub session_idle_timeout: Duration,
@@ -210,6 +212,8 @@ impl Default for Settings {
             token_issuer_keys: Vec::new(),
             credits_per_token: hush_enclave::services::tokens::DEFAULT_CREDITS_PER_TOKEN,
             spent_tokens_per_key: hush_enclave::services::tokens::DEFAULT_SPENT_PER_KEY,
+            directory_tokens_per_day:
+                hush_enclave::services::tokens::DEFAULT_DIRECTORY_TOKENS_PER_DAY,
             session_idle_timeout: Duration::from_secs(600),
             attestation: "dev".into(),
             tsm_path: PathBuf::from("/sys/kernel/config/tsm/report"),
@@ -408,6 +412,11 @@ pub struct Args {
     #[arg(long, env = "HUSH_SPENT_TOKENS_PER_KEY")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spent_tokens_per_key: Option<u32>,
+    /// Tokens the directory issues each verified account per day, 8 at a
+    /// time, blindly (0: it issues none) [default: 32].
+    #[arg(long, env = "HUSH_DIRECTORY_TOKENS_PER_DAY")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directory_tokens_per_day: Option<u32>,
     /// Idle time after which a session expires, e.g. "10m" [default: 10m].
     #[arg(long, env = "HUSH_SESSION_IDLE_TIMEOUT")]
     #[serde(skip)]
@@ -792,10 +801,12 @@ impl Settings {
             keys,
             credits_per_token: self.credits_per_token,
             spent_per_key: self.spent_tokens_per_key,
+            directory_tokens_per_day: self.directory_tokens_per_day,
+            directory_accounts: 0,
         };
         config.validate().map_err(|e| {
             anyhow::anyhow!(
-                "{e} (set by --require-tokens, --token-issuer-name, --token-issuer-keys, --credits-per-token, --spent-tokens-per-key, their HUSH_ variables or the config file)"
+                "{e} (set by --require-tokens, --token-issuer-name, --token-issuer-keys, --credits-per-token, --spent-tokens-per-key, --directory-tokens-per-day, their HUSH_ variables or the config file)"
             )
         })?;
         Ok(config)

@@ -177,12 +177,127 @@ fn a_bad_token_file_is_refused_and_loses_nothing() {
 }
 
 #[test]
-fn hushd_refuses_a_requirement_it_cannot_check() {
-    let r = std::process::Command::new(env!("CARGO_BIN_EXE_hushd"))
-        .args(["--require-tokens", "--check-config"])
-        .output()
-        .unwrap();
+fn hushd_refuses_a_requirement_nobody_can_meet() {
+    let check = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hushd"))
+            .args(args)
+            .arg("--check-config")
+            .output()
+            .unwrap()
+    };
+    // The directory issues tokens by default: requiring them is enough.
+    let r = check(&["--require-tokens"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    // Neither the directory nor an external issuer: refused.
+    let r = check(&["--require-tokens", "--directory-tokens-per-day", "0"]);
     assert!(!r.status.success());
     let err = String::from_utf8_lossy(&r.stderr);
-    assert!(err.contains("no issuer key is configured"), "{err}");
+    assert!(err.contains("nobody issues them"), "{err}");
+    // Batches of eight.
+    let r = check(&["--directory-tokens-per-day", "12"]);
+    assert!(!r.status.success());
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(err.contains("multiple of 8"), "{err}");
+}
+
+/// The latest code the dev sender wrote for `identifier`.
+fn code_for(codes: &std::path::Path, identifier: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(codes).unwrap_or_default();
+        if let Some(code) = text
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix(&format!("{identifier} ")))
+        {
+            return code.trim().to_owned();
+        }
+        assert!(std::time::Instant::now() < deadline, "no code in {text:?}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// hush's directory as the issuer: an identity with a verified account
+/// writes with tokens required and no token given to it (the CLI fetches
+/// a batch of the day's tokens, blindly, when the stock runs out, and
+/// keeps what it does not spend); one without an account is told how to
+/// get some; and the account's day has a limit, which the error names.
+#[test]
+fn a_verified_account_gets_tokens_from_the_directory_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let codes = dir.path().join("codes.txt");
+    let server = Hushd::start(&[
+        "--require-tokens",
+        "--directory-tokens-per-day",
+        "16",
+        "--credits-per-token",
+        "1",
+        "--verification-file",
+        codes.to_str().unwrap(),
+    ]);
+    let url = server.url.clone();
+    let dev = ["--allow-dev-attestation"];
+    let run = |home: &std::path::Path, args: &[&str]| hush(home, &url, &[&dev[..], args].concat());
+    let home = dir.path().join("alice");
+    assert!(run(&home, &["id", "new", "alice"]).ok);
+    assert!(run(&home, &["id", "new", "bob"]).ok);
+
+    // Before the account is verified: no tokens, and the error says how.
+    let r = run(&home, &["send", "--as", "alice", "--to", "bob", "early"]);
+    assert!(!r.ok);
+    assert!(r.stderr.contains("no tokens left"), "{}", r.stderr);
+    assert!(r.stderr.contains("verified account"), "{}", r.stderr);
+    assert!(r.stderr.contains("hush tokens add"), "{}", r.stderr);
+
+    let r = run(
+        &home,
+        &[
+            "account",
+            "register",
+            "--as",
+            "alice",
+            "--email",
+            "alice@example.org",
+        ],
+    );
+    assert!(r.ok, "{}", r.stderr);
+    let code = code_for(&codes, "alice@example.org");
+    assert!(run(&home, &["account", "verify", "--as", "alice", &code]).ok);
+
+    // Verified: sends go through with nothing added; the batch's tokens
+    // not spent stay in the stock for the next run.
+    let r = run(&home, &["send", "--as", "alice", "--to", "bob", "one"]);
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(
+        run(&home, &["tokens", "show"]).stdout.trim(),
+        "7 tokens in stock"
+    );
+    let r = run(&home, &["inbox", "--as", "bob"]);
+    assert!(r.stdout.contains("one"), "{}", r.stdout);
+
+    // Fetched ahead: the second (and last) batch of the day.
+    let r = run(&home, &["tokens", "fetch", "--as", "alice"]);
+    assert!(r.ok, "{}", r.stderr);
+    assert_eq!(r.stdout.trim(), "fetched 8 tokens (15 in stock)");
+    let r = run(&home, &["tokens", "fetch", "--as", "alice"]);
+    assert!(!r.ok);
+    assert!(
+        r.stderr
+            .contains("no tokens left today; the limit is 16 tokens a day"),
+        "{}",
+        r.stderr
+    );
+
+    // A token is worth one write here: fifteen more sends use the stock up,
+    // and the next is refused for the day.
+    for i in 0..15 {
+        let r = run(
+            &home,
+            &["send", "--as", "alice", "--to", "bob", &format!("m{i}")],
+        );
+        assert!(r.ok, "send {i}: {}", r.stderr);
+    }
+    let r = run(&home, &["send", "--as", "alice", "--to", "bob", "too many"]);
+    assert!(!r.ok);
+    assert!(r.stderr.contains("no tokens left today"), "{}", r.stderr);
 }

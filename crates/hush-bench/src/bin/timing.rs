@@ -401,7 +401,7 @@ fn timing_directory() -> hush_enclave::Directory {
                 flags,
             },
         };
-        d.execute_record(&r.encode(), yes, &counter, NOW);
+        d.execute_record(&r.encode(), yes, &counter, &Default::default(), NOW);
     }
     d.tick(NOW + 1);
     for v in d.take_verifications() {
@@ -414,7 +414,7 @@ fn timing_directory() -> hush_enclave::Directory {
                 code: VerificationCode::new(v.code).unwrap(),
             },
         };
-        d.execute_record(&r.encode(), yes, &counter, NOW);
+        d.execute_record(&r.encode(), yes, &counter, &Default::default(), NOW);
     }
     for t in 2..6 {
         d.tick(NOW + t);
@@ -443,8 +443,13 @@ fn directory_compare(runner: &mut CtRunner, rng: &mut BenchRng, left: u8, right:
         drop((l, r));
         let cell = std::cell::RefCell::new(&mut d);
         runner.run_one(class, || {
-            cell.borrow_mut()
-                .execute_record(&record, Choice::from(1), &counter, NOW + 10)
+            cell.borrow_mut().execute_record(
+                &record,
+                Choice::from(1),
+                &counter,
+                &Default::default(),
+                NOW + 10,
+            )
         });
     }
 }

@@ -13,6 +13,7 @@
 
 use super::secret::ClusterSecret;
 use crate::services::ServiceId;
+use crate::services::tokens::CreditCounts;
 use crate::session::proven_keys::{PROVEN_KEYS_LEN, ProvenKeys};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -22,7 +23,8 @@ use zeroize::Zeroizing;
 /// The longest request record of any service (the broker's).
 pub const MAX_RECORD_LEN: usize = REQUEST_LEN;
 /// Entry layout: kind, service, sequence number, time, the previous
-/// entry's nonce, look-ups, credits granted and used, keys, record.
+/// entry's nonce, look-ups, credits (granted, used, tokens allowed,
+/// tokens issued), keys, record.
 mod offsets {
     pub const KIND: usize = 0;
     pub const SERVICE: usize = 1;
@@ -31,7 +33,7 @@ mod offsets {
     pub const PREV: usize = 18;
     pub const LOOKUPS: usize = PREV + super::ENTRY_NONCE_LEN;
     pub const CREDITS: usize = LOOKUPS + 4;
-    pub const KEYS: usize = CREDITS + 8;
+    pub const KEYS: usize = CREDITS + 16;
     pub const RECORD: usize = KEYS + super::PROVEN_KEYS_LEN;
 }
 /// Plaintext length of every entry.
@@ -59,8 +61,8 @@ pub enum Change {
         keys: ProvenKeys,
         /// The session's directory look-ups when it was proposed.
         lookups: u32,
-        /// The session's token credits (granted, used) when it was proposed.
-        credits: (u32, u32),
+        /// The session's token counters when it was proposed.
+        credits: CreditCounts,
         /// The request record (the service's own length), wiped on drop.
         record: Zeroizing<Vec<u8>>,
     },
@@ -134,10 +136,18 @@ impl LogKey {
                 plain[offsets::KIND] = KIND_REQUEST;
                 plain[offsets::SERVICE] = service_code(*service);
                 plain[offsets::LOOKUPS..offsets::CREDITS].copy_from_slice(&lookups.to_le_bytes());
-                plain[offsets::CREDITS..offsets::CREDITS + 4]
-                    .copy_from_slice(&credits.0.to_le_bytes());
-                plain[offsets::CREDITS + 4..offsets::KEYS]
-                    .copy_from_slice(&credits.1.to_le_bytes());
+                for (i, c) in [
+                    credits.granted,
+                    credits.used,
+                    credits.allowed,
+                    credits.issued,
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    let at = offsets::CREDITS + 4 * i;
+                    plain[at..at + 4].copy_from_slice(&c.to_le_bytes());
+                }
                 plain[offsets::KEYS..offsets::RECORD].copy_from_slice(&keys.to_bytes());
                 assert!(record.len() <= MAX_RECORD_LEN, "no record is longer");
                 plain[offsets::RECORD..offsets::RECORD + record.len()].copy_from_slice(record);
@@ -211,18 +221,18 @@ impl LogKey {
                             .try_into()
                             .expect("4 bytes"),
                     ),
-                    credits: (
-                        u32::from_le_bytes(
-                            plain[offsets::CREDITS..offsets::CREDITS + 4]
-                                .try_into()
-                                .expect("4 bytes"),
-                        ),
-                        u32::from_le_bytes(
-                            plain[offsets::CREDITS + 4..offsets::KEYS]
-                                .try_into()
-                                .expect("4 bytes"),
-                        ),
-                    ),
+                    credits: {
+                        let at = |i: usize| {
+                            let from = offsets::CREDITS + 4 * i;
+                            u32::from_le_bytes(plain[from..from + 4].try_into().expect("4 bytes"))
+                        };
+                        CreditCounts {
+                            granted: at(0),
+                            used: at(1),
+                            allowed: at(2),
+                            issued: at(3),
+                        }
+                    },
                     record: Zeroizing::new(plain[offsets::RECORD..offsets::RECORD + len].to_vec()),
                 }
             }
@@ -245,7 +255,7 @@ mod tests {
     use super::*;
 
     /// A request's service, keys, look-ups, credits and record.
-    type RequestFields = (u8, Vec<u8>, u32, (u32, u32), Vec<u8>);
+    type RequestFields = (u8, Vec<u8>, u32, CreditCounts, Vec<u8>);
 
     /// Everything an entry holds, comparable.
     fn fields(e: &Entry) -> (u64, [u8; 24], u64, Option<RequestFields>) {
@@ -280,7 +290,12 @@ mod tests {
                 service: ServiceId::Directory,
                 keys: ProvenKeys::default(),
                 lookups: 3,
-                credits: (100, 42),
+                credits: CreditCounts {
+                    granted: 100,
+                    used: 42,
+                    allowed: 16,
+                    issued: 8,
+                },
                 record: Zeroizing::new(vec![5; crate::service::request_len(ServiceId::Directory)]),
             },
         };

@@ -93,6 +93,17 @@ impl<const K: usize> ObliviousMap<K> {
         }
     }
 
+    /// Empties the map, writing every bucket (one pass over the array, on
+    /// a public schedule: the caller's, not the contents').
+    pub(crate) fn clear(&mut self) {
+        for i in 0..self.buckets.len() {
+            self.buckets.access(i, &mut |b: &mut MapBucket<K>| {
+                *b = MapBucket::<K>::default()
+            });
+        }
+        self.stash = [MapRecord::<K>::default(); STASH_RECORDS];
+    }
+
     fn bucket_of(&self, hash: &KeyedHash, key: &[u8; K]) -> usize {
         (hash.bucket_hash(key) & self.bucket_mask) as usize
     }

@@ -174,6 +174,12 @@ pub enum DirectoryOp {
     /// dropped, senders who knew it are told it is gone, and it takes no
     /// more changes.
     Close,
+    /// Grants this session the next batch of the caller's account's tokens
+    /// for the day ([`crate::tokens::TOKENS_PER_ISSUE`]), which the token
+    /// service then issues blindly (caller: the identity key or a device
+    /// of an account with a verified identifier). Answered "rate limited"
+    /// when the day's tokens are used up.
+    Tokens,
     /// The current devices of the account with this identity key, for a
     /// sender who knows the key (a contact): answered "no user" when there
     /// is no such account. Any proven key may ask; the account need not be
@@ -211,6 +217,8 @@ impl DirectoryOp {
     pub const REMOVE_IDENTIFIER: u8 = 11;
     /// Op code of close.
     pub const CLOSE: u8 = 12;
+    /// Op code of tokens.
+    pub const TOKENS: u8 = 13;
 
     /// The wire op code.
     pub fn code(&self) -> u8 {
@@ -227,6 +235,7 @@ impl DirectoryOp {
             DirectoryOp::Devices { .. } => Self::DEVICES,
             DirectoryOp::RemoveIdentifier { .. } => Self::REMOVE_IDENTIFIER,
             DirectoryOp::Close => Self::CLOSE,
+            DirectoryOp::Tokens => Self::TOKENS,
         }
     }
 }
@@ -297,7 +306,7 @@ impl FixedCodec for DirectoryRequest {
                 device[..KEY_LEN].copy_from_slice(k.as_bytes())
             }
             DirectoryOp::SetFlags { flags: f } => flags = f.bits(),
-            DirectoryOp::Show | DirectoryOp::Close => {}
+            DirectoryOp::Show | DirectoryOp::Close | DirectoryOp::Tokens => {}
         }
         if let Some(i) = identifier {
             out[offsets::IDENTIFIER..offsets::CODE].copy_from_slice(&i.encode());
@@ -365,7 +374,8 @@ impl FixedCodec for DirectoryRequest {
             | DirectoryOp::BLOCK
             | DirectoryOp::UNBLOCK
             | DirectoryOp::DEVICES
-            | DirectoryOp::CLOSE => {
+            | DirectoryOp::CLOSE
+            | DirectoryOp::TOKENS => {
                 unused(id_field, "this op carries no identifier")?;
                 unused(&code.to_le_bytes(), "this op carries no code")?;
                 match op {
@@ -398,10 +408,10 @@ impl FixedCodec for DirectoryRequest {
                     _ => {
                         unused(&[flags], "this op carries no flags")?;
                         unused(device, "this op carries no device")?;
-                        if op == DirectoryOp::SHOW {
-                            DirectoryOp::Show
-                        } else {
-                            DirectoryOp::Close
+                        match op {
+                            DirectoryOp::SHOW => DirectoryOp::Show,
+                            DirectoryOp::CLOSE => DirectoryOp::Close,
+                            _ => DirectoryOp::Tokens,
                         }
                     }
                 }
@@ -465,6 +475,7 @@ mod tests {
                 identifier: Identifier::email("bob@example.org").unwrap(),
             },
             DirectoryOp::Close,
+            DirectoryOp::Tokens,
         ];
         for op in ops {
             let r = DirectoryRequest {
@@ -497,8 +508,8 @@ mod tests {
             assert!(DirectoryRequest::decode(&b).is_err(), "byte {at}");
         }
         let mut b = good.clone();
-        b[0] = 13;
-        assert_eq!(DirectoryRequest::decode(&b), Err(WireError::UnknownOp(13)));
+        b[0] = 14;
+        assert_eq!(DirectoryRequest::decode(&b), Err(WireError::UnknownOp(14)));
         assert!(VerificationCode::parse("12345").is_err());
         assert!(VerificationCode::parse("12345a").is_err());
         assert!(VerificationCode::new(1_000_000).is_err());

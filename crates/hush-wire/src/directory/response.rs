@@ -172,6 +172,10 @@ pub struct DirectoryResponse {
     pub identity: Option<PublicKey>,
     /// The account's devices.
     pub devices: Vec<DeviceRecord>,
+    /// Tokens granted to the session (the tokens op: 0 or a batch).
+    pub tokens_granted: u8,
+    /// Tokens an account may have in a day (the tokens op only).
+    pub tokens_per_day: u16,
 }
 
 impl FixedCodec for DirectoryResponse {
@@ -184,6 +188,8 @@ impl FixedCodec for DirectoryResponse {
         out[1] = self.flags.bits();
         out[2] = self.devices.len() as u8;
         out[3] = self.verified_identifiers;
+        out[4] = self.tokens_granted;
+        out[6..8].copy_from_slice(&self.tokens_per_day.to_le_bytes());
         if let Some(k) = &self.identity {
             out[8..8 + KEY_LEN].copy_from_slice(k.as_bytes());
         }
@@ -202,7 +208,7 @@ impl FixedCodec for DirectoryResponse {
                 "more than 8 devices in a response",
             ));
         }
-        if bytes[4..8].iter().any(|&b| b != 0) {
+        if bytes[5] != 0 {
             return Err(WireError::NonZeroReserved("directory response"));
         }
         let key = &bytes[8..8 + KEY_LEN];
@@ -227,6 +233,8 @@ impl FixedCodec for DirectoryResponse {
             verified_identifiers: bytes[3],
             identity,
             devices,
+            tokens_granted: bytes[4],
+            tokens_per_day: u16::from_le_bytes([bytes[6], bytes[7]]),
         })
     }
 }
@@ -258,6 +266,8 @@ mod tests {
             verified_identifiers: 1,
             identity: Some(k),
             devices: vec![d.clone(), d],
+            tokens_granted: 8,
+            tokens_per_day: 32,
         };
         let bytes = r.encode();
         assert_eq!(bytes.len(), DIRECTORY_RESPONSE_LEN);

@@ -1476,7 +1476,7 @@ async fn run(cli: Cli, acting: Option<String>) -> Result<()> {
         }
         Command::Account(cmd) => account::account(&ctx, cmd).await?,
         Command::Username(cmd) => username::username(&ctx, cmd).await?,
-        Command::Tokens(cmd) => tokens::tokens(&ctx, cmd)?,
+        Command::Tokens(cmd) => tokens::tokens(&ctx, cmd).await?,
         Command::Block { me, contact } => policy::block(&ctx, &me, &contact, true).await?,
         Command::Unblock { me, contact } => policy::block(&ctx, &me, &contact, false).await?,
         Command::Policy {

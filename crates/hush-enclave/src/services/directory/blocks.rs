@@ -62,7 +62,8 @@ pub(crate) struct IdSlot {
 }
 
 /// The part of an account only its owner's requests read: the identity
-/// key, the look-up budget, how many identifiers are verified (they are
+/// key, the look-up budget and the day's tokens, how many identifiers are
+/// verified (they are
 /// in the map, which says whose they are) and the registrations waiting
 /// for their codes.
 #[derive(Clone, Copy, Pod, Zeroable)]
@@ -73,7 +74,8 @@ pub(crate) struct PrivateBlock {
     pub(crate) lookups: u32,
     pub(crate) lookup_window: u64,
     pub(crate) verified: u32,
-    pub(crate) _pad: u32,
+    /// Tokens granted in the look-up window (a day).
+    pub(crate) tokens: u32,
     pub(crate) waiting: [IdSlot; WAITING_SLOTS],
 }
 

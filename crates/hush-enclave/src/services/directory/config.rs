@@ -48,6 +48,10 @@ pub struct DirectoryConfig {
     pub code_release_requests: u32,
     /// Seconds of the enclave's time between two batches, at least.
     pub code_release_secs: u64,
+    /// Tokens a verified account may be issued per day, granted to its
+    /// sessions a batch at a time (0: none). The enclave sets it from the
+    /// token configuration's `directory_tokens_per_day`.
+    pub tokens_per_day: u32,
 }
 
 /// By default one account in this many may have more than two devices
@@ -78,6 +82,7 @@ impl DirectoryConfig {
             lookups_per_account_per_day: 256,
             code_release_requests: DEFAULT_CODE_RELEASE_REQUESTS,
             code_release_secs: DEFAULT_CODE_RELEASE_SECS,
+            tokens_per_day: 0,
         }
         .checked()
     }

@@ -70,6 +70,7 @@ pub use config::{
 };
 pub use outbox::Verification;
 
+use super::Credits;
 use crate::cluster::snapshot::{Visit, visit_array, visit_rng, visit_u32, visit_u64};
 use crate::oblivious::HASH_KEY_LEN;
 use crate::oblivious::ct::{
@@ -90,6 +91,7 @@ use hush_wire::directory::offsets;
 use hush_wire::directory::{
     AccountFlags, DirectoryOp, DirectoryStatus, IdentifierKind, VerificationCode,
 };
+use hush_wire::tokens::TOKENS_PER_ISSUE;
 use outbox::Outbox;
 use pending::PendingWrites;
 use std::sync::atomic::Ordering;
@@ -192,6 +194,7 @@ struct Ops {
     devices: Choice,
     remove_identifier: Choice,
     close: Choice,
+    tokens: Choice,
 }
 
 impl Ops {
@@ -210,6 +213,7 @@ impl Ops {
             devices: is(DirectoryOp::DEVICES),
             remove_identifier: is(DirectoryOp::REMOVE_IDENTIFIER),
             close: is(DirectoryOp::CLOSE),
+            tokens: is(DirectoryOp::TOKENS),
         }
     }
 
@@ -226,6 +230,7 @@ impl Ops {
             | self.devices
             | self.remove_identifier
             | self.close
+            | self.tokens
     }
 
     fn device_op(&self) -> Choice {
@@ -259,6 +264,9 @@ struct PrivateOutcome {
     close: Verdict,
     /// The account closes now.
     closed_now: Choice,
+    tokens: Verdict,
+    /// A batch of tokens granted to the session now.
+    tokens_granted: Choice,
     /// The caller's identity key.
     identity: [u8; KEY_LEN],
     verified: u32,
@@ -331,6 +339,7 @@ impl Directory {
         request: &[u8],
         authorized: Choice,
         session_lookups: &std::sync::atomic::AtomicU32,
+        credits: &Credits,
         now: u64,
     ) -> [u8; DIRECTORY_RESPONSE_LEN] {
         assert_eq!(
@@ -420,6 +429,8 @@ impl Directory {
             removed_verified: Choice::from(0),
             close: Verdict::new(DirectoryStatus::Ok),
             closed_now: Choice::from(0),
+            tokens: Verdict::new(DirectoryStatus::Ok),
+            tokens_granted: Choice::from(0),
             identity: [0; KEY_LEN],
             verified: 0,
         };
@@ -518,10 +529,25 @@ impl Directory {
                 v.unless(limited, DirectoryStatus::RateLimited);
                 v.unless(!p.registered, DirectoryStatus::NotRegistered);
                 let counts = op.lookup & go & v.ok();
-                let reset = counts & window_over;
+                p.lookup = v;
+
+                // tokens: the next batch of the account's day, for a
+                // registered account (the look-up window is its day).
+                let tokens_used = sel_u32(a.tokens, 0, window_over);
+                let batch = TOKENS_PER_ISSUE as u32;
+                let room = !lt_u32(config.tokens_per_day, tokens_used.saturating_add(batch));
+                let mut v = Verdict::new(DirectoryStatus::Ok);
+                v.unless(!room, DirectoryStatus::RateLimited);
+                v.unless(!p.registered, DirectoryStatus::NotRegistered);
+                v.unless(p.closed, DirectoryStatus::Closed);
+                v.unless(!own, DirectoryStatus::NotRegistered);
+                p.tokens = v;
+                p.tokens_granted = op.tokens & go & v.ok();
+
+                let reset = (counts | p.tokens_granted) & window_over;
                 a.lookup_window = u64::conditional_select(&a.lookup_window, &now, reset);
                 a.lookups = sel_u32(a.lookups, 0, reset) + as_u32(counts);
-                p.lookup = v;
+                a.tokens = sel_u32(a.tokens, 0, reset) + batch * as_u32(p.tokens_granted);
 
                 // remove-identifier: a verified one leaves the map (on the
                 // tick), a waiting one its slot.
@@ -569,6 +595,7 @@ impl Directory {
             lookups + as_u32(op.lookup & go & p.lookup.ok()),
             Ordering::Relaxed,
         );
+        credits.allow(p.tokens_granted, TOKENS_PER_ISSUE as u32);
 
         // 4. profiles: the look-up's or devices' target (read only), or the
         //    caller's own profile, which every other op may change.
@@ -713,6 +740,7 @@ impl Directory {
                 status = sel_u8(status, devices.0, op.devices);
                 status = sel_u8(status, p.remove_identifier.0, op.remove_identifier);
                 status = sel_u8(status, p.close.0, op.close);
+                status = sel_u8(status, p.tokens.0, op.tokens);
                 status = sel_u8(status, DirectoryStatus::InvalidRequest.code(), !well_formed);
                 status = sel_u8(
                     status,
@@ -757,6 +785,10 @@ impl Directory {
         out[1] = shown.flags & (AccountFlags::DISCOVERABLE | AccountFlags::ACCEPT_FROM_ANYONE);
         out[2] = shown.device_count;
         out[3] = sel_u8(0, shown.verified, !op.reads_target());
+        out[4] = sel_u8(0, TOKENS_PER_ISSUE as u8, p.tokens_granted);
+        let per_day = (self.config.tokens_per_day.min(u16::MAX as u32) as u16).to_le_bytes();
+        out[6] = sel_u8(0, per_day[0], op.tokens);
+        out[7] = sel_u8(0, per_day[1], op.tokens);
         out[8..8 + KEY_LEN].copy_from_slice(&shown.devices[0][..KEY_LEN]);
         let mut slots = [[0u8; blocks::STORED_DEVICE_LEN]; MAX_DEVICES];
         slots[..INLINE_DEVICES].copy_from_slice(&shown.devices);
@@ -794,7 +826,7 @@ impl super::TrustedService for Directory {
             .try_into()
             .expect("key");
         let authorized = caller.keys.contains(acting_as);
-        self.execute_record(request, authorized, caller.lookups, now)
+        self.execute_record(request, authorized, caller.lookups, caller.credits, now)
             .to_vec()
     }
 

@@ -60,7 +60,9 @@ impl Harness {
 
     fn raw(&mut self, bytes: &[u8], authorized: Choice, who: PublicKey) -> DirectoryResponse {
         let lookups = self.sessions.entry(who).or_default();
-        let out = self.d.execute_record(bytes, authorized, lookups, self.now);
+        let out = self
+            .d
+            .execute_record(bytes, authorized, lookups, &Default::default(), self.now);
         DirectoryResponse::decode(&out).unwrap()
     }
 
@@ -570,6 +572,75 @@ fn look_ups_are_limited_per_session_and_per_account() {
     assert_eq!(h.lookup(2, &email(1)).status, DirectoryStatus::Ok);
 }
 
+/// The directory grants a session of a verified account the next batch of
+/// the account's tokens for the day, into the session's allowance (which
+/// the token service then issues), and no more than the day's.
+#[test]
+fn tokens_are_granted_a_batch_at_a_time_per_account_per_day() {
+    use crate::services::Credits;
+    let mut h = Harness::new(DirectoryConfig {
+        tokens_per_day: 16,
+        ..small()
+    });
+    h.sign_up(1, &email(1));
+    h.status(key(1), DirectoryOp::AddDevice { device: device(10) });
+    assert_eq!(h.register(2, &email(2)), DirectoryStatus::Ok);
+    let ask = |h: &mut Harness, who: PublicKey, credits: &Credits| {
+        let bytes = DirectoryRequest {
+            acting_as: who,
+            op: DirectoryOp::Tokens,
+        }
+        .encode();
+        let lookups = AtomicU32::new(0);
+        let out =
+            h.d.execute_record(&bytes, Choice::from(1), &lookups, credits, h.now);
+        DirectoryResponse::decode(&out).unwrap()
+    };
+    let phone = Credits::default();
+    let r = ask(&mut h, key(10), &phone);
+    assert_eq!(
+        r.status,
+        DirectoryStatus::Ok,
+        "a device of the account asks"
+    );
+    assert_eq!((r.tokens_granted, r.tokens_per_day), (8, 16));
+    assert_eq!(phone.allowance(), 8);
+    let laptop = Credits::default();
+    assert_eq!(ask(&mut h, key(1), &laptop).status, DirectoryStatus::Ok);
+    let r = ask(&mut h, key(1), &laptop);
+    assert_eq!(
+        (r.status, r.tokens_granted, r.tokens_per_day),
+        (DirectoryStatus::RateLimited, 0, 16),
+        "the account's day is used up, whichever device asks"
+    );
+    assert_eq!(laptop.allowance(), 8);
+    // Not verified yet, or no account at all: nothing.
+    let other = Credits::default();
+    assert_eq!(
+        ask(&mut h, key(2), &other).status,
+        DirectoryStatus::NotRegistered
+    );
+    assert_eq!(
+        ask(&mut h, key(9), &other).status,
+        DirectoryStatus::NotRegistered
+    );
+    assert_eq!(other.allowance(), 0);
+    // Look-ups share the day but not the count.
+    assert_eq!(h.lookup(1, &email(9)).status, DirectoryStatus::NoUser);
+    // The next day, the account's tokens are back.
+    h.now += 24 * 3600;
+    assert_eq!(ask(&mut h, key(1), &laptop).status, DirectoryStatus::Ok);
+    assert_eq!(laptop.allowance(), 16);
+    // A directory that issues none says so.
+    let mut none = Harness::new(small());
+    none.sign_up(1, &email(1));
+    let r = ask(&mut none, key(1), &other);
+    assert_eq!(
+        (r.status, r.tokens_per_day),
+        (DirectoryStatus::RateLimited, 0)
+    );
+}
+
 #[test]
 fn several_identifiers_per_account_and_phone_numbers() {
     let mut h = Harness::new(small());
@@ -718,7 +789,8 @@ fn seen(
     t.take();
     let bytes = DirectoryRequest { acting_as, op }.encode();
     let lookups = h.sessions.entry(acting_as).or_default();
-    let out = h.d.execute_record(&bytes, Choice::from(1), lookups, h.now);
+    let out =
+        h.d.execute_record(&bytes, Choice::from(1), lookups, &Default::default(), h.now);
     let status = DirectoryResponse::decode(&out).unwrap().status;
     (t.take(), out.len(), status)
 }
@@ -729,6 +801,7 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
     let t = f.transcript();
     let config = DirectoryConfig {
         lookups_per_session: 5,
+        tokens_per_day: 8,
         ..small()
     };
     let mut h = Harness::with_factory(config, &f);
@@ -960,6 +1033,11 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
         },
         DirectoryStatus::RateLimited,
     ));
+    cases.extend([
+        (key(1), DirectoryOp::Tokens, DirectoryStatus::Ok),
+        (key(1), DirectoryOp::Tokens, DirectoryStatus::RateLimited),
+        (key(9), DirectoryOp::Tokens, DirectoryStatus::NotRegistered),
+    ]);
     let mut first = None;
     let mut statuses = HashSet::new();
     for (who, op, want) in cases {

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::oram::{DefaultFactory, RecordingFactory};
+use crate::services::tokens::CreditCounts;
 use hush_wire::rendezvous::{
     ComputationId, MatchKey, MatchMessage, RendezvousRequest, RendezvousResponse, Submission,
 };
@@ -696,7 +697,7 @@ fn creates_need_a_credit_when_tokens_are_required() {
         RendezvousStatus::NoTokens
     );
     let refused = t.take();
-    assert_eq!(broke.counts(), (0, 0), "nothing spent");
+    assert_eq!(broke.counts(), CreditCounts::default(), "nothing spent");
     h.tick();
     let listed = run(&mut h, &broke, RendezvousOp::List);
     assert_eq!(
@@ -709,13 +710,16 @@ fn creates_need_a_credit_when_tokens_are_required() {
         "nothing was created"
     );
     t.take();
-    let paid = Credits::new(1, 0);
+    let paid = Credits::new(CreditCounts {
+        granted: 1,
+        ..CreditCounts::default()
+    });
     assert_eq!(
         run(&mut h, &paid, create.clone()).status,
         RendezvousStatus::Ok
     );
     assert_eq!(t.take(), refused, "the same accesses either way");
-    assert_eq!(paid.counts(), (1, 1));
+    assert_eq!((paid.counts().granted, paid.counts().used), (1, 1));
     assert_eq!(
         run(&mut h, &paid, create).status,
         RendezvousStatus::NoTokens,

@@ -3,7 +3,7 @@
 //! the enclave remembers.
 
 use super::verify::IssuerKey;
-use hush_wire::tokens::TokenChallenge;
+use hush_wire::tokens::{TOKENS_PER_ISSUE, TokenChallenge, TokenKind};
 
 /// Issuer keys trusted at once: the current one and the one before it,
 /// so tokens issued just before a rotation still redeem.
@@ -17,17 +17,27 @@ pub const DEFAULT_CREDITS_PER_TOKEN: u32 = 50;
 pub const DEFAULT_SPENT_PER_KEY: u32 = 1 << 18;
 /// The most spent tokens per key a configuration may ask for.
 pub const MAX_SPENT_PER_KEY: u32 = 1 << 26;
+/// Tokens hush's directory issues to a verified account per day by
+/// default (each worth [`DEFAULT_CREDITS_PER_TOKEN`] writes).
+pub const DEFAULT_DIRECTORY_TOKENS_PER_DAY: u32 = 32;
+/// The most tokens per account per day a configuration may ask for.
+pub const MAX_DIRECTORY_TOKENS_PER_DAY: u32 = 4096;
 /// The origin hush's challenge names by default.
 pub const DEFAULT_ORIGIN: &str = "hush";
 
 /// Why a token configuration was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum TokenConfigError {
-    /// Tokens are required but no issuer key is configured.
+    /// Tokens are required but nobody issues them.
     #[error(
-        "tokens are required (require_tokens) but no issuer key is configured: name the issuer's public key (token_issuer_keys)"
+        "tokens are required (require_tokens) but nobody issues them: let the directory issue them (directory_tokens_per_day above 0) or name an external issuer's public key (token_issuer_keys)"
     )]
     NoKeys,
+    /// The directory's tokens come in batches.
+    #[error(
+        "directory_tokens_per_day must be a multiple of {TOKENS_PER_ISSUE} (tokens are issued {TOKENS_PER_ISSUE} at a time) and at most {MAX_DIRECTORY_TOKENS_PER_DAY}, got {0}"
+    )]
+    DirectoryTokensPerDay(u32),
     /// More keys than can be trusted at once.
     #[error("at most {MAX_ISSUER_KEYS} issuer keys (the current one and the one before), got {0}")]
     TooManyKeys(usize),
@@ -61,8 +71,16 @@ pub struct TokenConfig {
     pub keys: Vec<IssuerKey>,
     /// Credits one token adds to its session.
     pub credits_per_token: u32,
-    /// Spent tokens remembered per key.
+    /// Spent tokens remembered per key (and per epoch of the directory's
+    /// key).
     pub spent_per_key: u32,
+    /// Tokens the directory issues a verified account per day (0: it
+    /// issues none; a multiple of [`TOKENS_PER_ISSUE`]).
+    pub directory_tokens_per_day: u32,
+    /// The directory's accounts (the enclave sets it from the directory's
+    /// configuration; 0: unknown): an epoch's spent set needs room for at
+    /// most two days of every account's tokens.
+    pub directory_accounts: u32,
 }
 
 impl Default for TokenConfig {
@@ -75,6 +93,8 @@ impl Default for TokenConfig {
             keys: Vec::new(),
             credits_per_token: DEFAULT_CREDITS_PER_TOKEN,
             spent_per_key: DEFAULT_SPENT_PER_KEY,
+            directory_tokens_per_day: 0,
+            directory_accounts: 0,
         }
     }
 }
@@ -82,7 +102,7 @@ impl Default for TokenConfig {
 impl TokenConfig {
     /// Checks the configuration.
     pub fn validate(&self) -> Result<(), TokenConfigError> {
-        if self.require && self.keys.is_empty() {
+        if self.require && self.keys.is_empty() && self.directory_tokens_per_day == 0 {
             return Err(TokenConfigError::NoKeys);
         }
         if self.keys.len() > MAX_ISSUER_KEYS {
@@ -100,17 +120,53 @@ impl TokenConfig {
         if self.credits_per_token == 0 {
             return Err(TokenConfigError::ZeroCredits);
         }
+        if !self
+            .directory_tokens_per_day
+            .is_multiple_of(TOKENS_PER_ISSUE as u32)
+            || self.directory_tokens_per_day > MAX_DIRECTORY_TOKENS_PER_DAY
+        {
+            return Err(TokenConfigError::DirectoryTokensPerDay(
+                self.directory_tokens_per_day,
+            ));
+        }
         if self.spent_per_key == 0 || self.spent_per_key > MAX_SPENT_PER_KEY {
             return Err(TokenConfigError::SpentPerKey(self.spent_per_key));
         }
         Ok(())
     }
 
-    /// The challenge tokens must have been issued for.
+    /// The challenge an external issuer's tokens (type 2) must have been
+    /// issued for.
     pub fn challenge(&self) -> TokenChallenge {
         TokenChallenge {
+            kind: TokenKind::BlindRsa,
             issuer_name: self.issuer_name.clone(),
             origin: self.origin.clone(),
         }
+    }
+
+    /// The challenge the directory's tokens (type 5) are issued for.
+    pub fn directory_challenge(&self) -> TokenChallenge {
+        TokenChallenge::directory()
+    }
+
+    /// Spent tokens remembered per epoch of the directory's key: room for
+    /// what an epoch's key can issue (an account's day is a window that
+    /// starts when it is first used, so at most two of them overlap an
+    /// epoch), and never more than `spent_per_key`.
+    pub fn spent_per_epoch(&self) -> u32 {
+        let most = 2 * self.directory_accounts as u64 * self.directory_tokens_per_day as u64;
+        if self.directory_accounts == 0 {
+            self.spent_per_key
+        } else {
+            most.next_power_of_two()
+                .min(self.spent_per_key as u64)
+                .max(1) as u32
+        }
+    }
+
+    /// Whether the directory issues tokens.
+    pub fn directory_issues(&self) -> bool {
+        self.directory_tokens_per_day > 0
     }
 }

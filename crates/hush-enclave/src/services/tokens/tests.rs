@@ -72,6 +72,7 @@ fn config(f: &Fixture, keys: &[&[u8]]) -> TokenConfig {
             .collect(),
         credits_per_token: 5,
         spent_per_key: 64,
+        ..TokenConfig::default()
     }
 }
 
