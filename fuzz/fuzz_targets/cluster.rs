@@ -6,8 +6,8 @@
 #![no_main]
 
 use hush_attest::Policy;
-use hush_enclave::cluster::join::{Admission, Joiner};
 use hush_enclave::cluster::ClusterSecret;
+use hush_enclave::cluster::join::{Admission, Joiner};
 use hush_enclave::session::noise::StaticKey;
 use hush_enclave::{AttestationMode, EnclaveConfig, InProcessEnclave, StoreConfig};
 use libfuzzer_sys::fuzz_target;
@@ -25,8 +25,8 @@ fn replica() -> &'static InProcessEnclave {
             attestation: AttestationMode::Dev,
             collateral: None,
             peer_policy: None,
-        tokens: Default::default(),
-        delivery: None,
+            tokens: Default::default(),
+            delivery: None,
             blobs: hush_enclave::BlobConfig::new(16, 60),
         };
         InProcessEnclave::start_replica(config, 1_000, &ClusterSecret::generate()).unwrap()
@@ -43,7 +43,9 @@ fn node() -> &'static (StaticKey, Vec<u8>) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&which, rest)) = data.split_first() else { return };
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
     let (key, evidence) = node();
     let policy = Policy::dev();
     match which % 6 {
@@ -71,9 +73,11 @@ fuzz_target!(|data: &[u8]| {
             // A real hello, then an arbitrary proof: no secret frame.
             let (_, hello) = Joiner::start(key).unwrap();
             let (admission, _) = Admission::on_hello(key, &hello, evidence).unwrap();
-            assert!(admission
-                .on_proof(rest, &policy, 1_000, &ClusterSecret::generate())
-                .is_err());
+            assert!(
+                admission
+                    .on_proof(rest, &policy, 1_000, &ClusterSecret::generate())
+                    .is_err()
+            );
         }
         _ => {
             // An arbitrary reply to a joiner, then an arbitrary secret frame.

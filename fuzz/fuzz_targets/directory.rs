@@ -9,13 +9,13 @@ use hush_enclave::oram::DefaultFactory;
 use hush_enclave::{Directory, DirectoryConfig, Rendezvous, RendezvousConfig};
 use hush_wire::FixedCodec;
 use hush_wire::consts::{DIRECTORY_REQUEST_LEN, DIRECTORY_RESPONSE_LEN};
+use hush_wire::consts::{RENDEZVOUS_REQUEST_LEN, RENDEZVOUS_RESPONSE_LEN};
 use hush_wire::directory::{
     DeviceRecord, DirectoryRequest, DirectoryResponse, Identifier, VerificationCode,
 };
-use hush_wire::consts::{RENDEZVOUS_REQUEST_LEN, RENDEZVOUS_RESPONSE_LEN};
 use hush_wire::group::GroupUpdate;
-use hush_wire::rendezvous::{RendezvousRequest, RendezvousResponse};
 use hush_wire::media::{Attachment, Location};
+use hush_wire::rendezvous::{RendezvousRequest, RendezvousResponse};
 use hush_wire::{EnvelopeKind, EnvelopePlaintext};
 use libfuzzer_sys::fuzz_target;
 use std::sync::atomic::AtomicU32;
@@ -28,7 +28,9 @@ fn canonical<T: FixedCodec>(bytes: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&which, rest)) = data.split_first() else { return };
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
     match which % 10 {
         0 => canonical::<DirectoryRequest>(rest),
         1 => canonical::<DirectoryResponse>(rest),
@@ -95,23 +97,28 @@ fuzz_target!(|data: &[u8]| {
                 record[..chunk.len()].copy_from_slice(chunk);
                 let out = r.execute_record(&record, Choice::from(1), 1_000 + i as u64);
                 assert_eq!(out.len(), RENDEZVOUS_RESPONSE_LEN);
-                let _ = RendezvousResponse::decode(&out).expect("the service answers valid records");
+                let _ =
+                    RendezvousResponse::decode(&out).expect("the service answers valid records");
             }
         }
         _ => {
             // Records straight into the trusted directory.
-            let mut d = Directory::with_secret(
-                DirectoryConfig::new(8).unwrap(),
-                &DefaultFactory,
-                [3; 32],
-            );
+            let mut d =
+                Directory::with_secret(DirectoryConfig::new(8).unwrap(), &DefaultFactory, [3; 32]);
             let lookups = AtomicU32::new(0);
             for (i, chunk) in rest.chunks(DIRECTORY_REQUEST_LEN).enumerate() {
                 let mut record = [0u8; DIRECTORY_REQUEST_LEN];
                 record[..chunk.len()].copy_from_slice(chunk);
-                let out = d.execute_record(&record, Choice::from(1), &lookups, 1_000 + i as u64);
+                let out = d.execute_record(
+                    &record,
+                    Choice::from(1),
+                    &lookups,
+                    &Default::default(),
+                    1_000 + i as u64,
+                );
                 assert_eq!(out.len(), DIRECTORY_RESPONSE_LEN);
-                let _ = DirectoryResponse::decode(&out).expect("the directory answers valid records");
+                let _ =
+                    DirectoryResponse::decode(&out).expect("the directory answers valid records");
                 d.tick(1_000 + i as u64);
             }
         }

@@ -39,9 +39,15 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let id = MessageId::new([3; 16]).unwrap();
     let text = EnvelopePlaintext::new(EnvelopeKind::Text, b"fuzz me").unwrap();
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
-    let sealed =
-        e2e::seal_with_rng(&alice, &card_for(&bob), &id, &alice.public(), &text, &mut rng)
-            .unwrap();
+    let sealed = e2e::seal_with_rng(
+        &alice,
+        &card_for(&bob),
+        &id,
+        &alice.public(),
+        &text,
+        &mut rng,
+    )
+    .unwrap();
     Fixture {
         alice,
         bob,
@@ -51,7 +57,9 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
 });
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&mode, rest)) = data.split_first() else { return };
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
     let f = &*FIXTURE;
     let mut raw = [0u8; PAYLOAD_LEN];
     match mode % 5 {

@@ -24,8 +24,13 @@ fn enclave() -> &'static InProcessEnclave {
             attestation: AttestationMode::Dev,
             collateral: None,
             peer_policy: None,
-        tokens: Default::default(),
-        delivery: None,
+            // The directory issues tokens: arm 5's records reach the
+            // issuance's element decoding.
+            tokens: hush_enclave::TokenConfig {
+                directory_tokens_per_day: 8,
+                ..Default::default()
+            },
+            delivery: None,
             blobs: hush_enclave::BlobConfig::new(16, 60),
         };
         InProcessEnclave::start(config, 1_000).unwrap()
@@ -33,9 +38,11 @@ fn enclave() -> &'static InProcessEnclave {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&which, rest)) = data.split_first() else { return };
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
     let e = enclave();
-    match which % 5 {
+    match which % 6 {
         0 => {
             let _ = e.handshake(rest);
         }
@@ -58,7 +65,9 @@ fuzz_target!(|data: &[u8]| {
             // that it opens, with an arbitrary body; then as a download.
             let hs = Handshake::start().unwrap();
             let reply = e.handshake(&hs.message).unwrap();
-            let s = hs.finish(reply.session, &reply.message, &Policy::dev()).unwrap();
+            let s = hs
+                .finish(reply.session, &reply.message, &Policy::dev())
+                .unwrap();
             let mut record = [0u8; hush_wire::blob_transfer::BLOB_REQUEST_LEN];
             let n = rest.len().min(record.len());
             record[..n].copy_from_slice(&rest[..n]);
@@ -66,11 +75,26 @@ fuzz_target!(|data: &[u8]| {
             let mut body = rest.get(n..).unwrap_or_default().to_vec();
             let _ = e.blob_upload(&s.id(), &sealed, &mut body);
             let (_, sealed) = s.seal_bytes(&record);
-            if let Ok(hush_enclave::BlobStep::Fetch(plan)) = e.blob_download_begin(&s.id(), &sealed) {
+            if let Ok(hush_enclave::BlobStep::Fetch(plan)) = e.blob_download_begin(&s.id(), &sealed)
+            {
                 let _ = e.blob_download_finish(plan.ticket, Some(&body));
             }
             e.tick(1_000 + u64::from(which));
             let _ = e.take_blob_writes();
+        }
+        5 => {
+            // A real session: an arbitrary token record (a redemption or
+            // an issuance), sealed so that it opens.
+            let hs = Handshake::start().unwrap();
+            let reply = e.handshake(&hs.message).unwrap();
+            let s = hs
+                .finish(reply.session, &reply.message, &Policy::dev())
+                .unwrap();
+            let mut record = [0u8; hush_wire::tokens::TOKEN_REQUEST_LEN];
+            let n = rest.len().min(record.len());
+            record[..n].copy_from_slice(&rest[..n]);
+            let (_, sealed) = s.seal_bytes(&record);
+            let _ = e.call(hush_enclave::ServiceId::Tokens, &s.id(), &sealed);
         }
         _ => {
             // The client reading an arbitrary server handshake message.

@@ -5,13 +5,13 @@
 
 use hush_wire::blob_transfer::{BlobAnswer, BlobRequest};
 use hush_wire::consts::{KEY_PROOF_REQUEST_LEN, REQUEST_LEN, RESPONSE_LEN};
+use hush_wire::tcp::{MAX_TCP_REPLY_BODY_LEN, TCP_LENGTH_LEN, TcpReply, TcpRequest, body_len};
+use hush_wire::tokens::{Token, TokenRequest, TokenResponse};
 use hush_wire::{
     Card, EnvelopeHeader, EnvelopePlaintext, FixedCodec, KeyProofRequest, KeyProofResponse,
     Message, MessageId, Payload, PublicKey, Request, RequestRecord, Response, SealedFrame,
     SessionId,
 };
-use hush_wire::tokens::{Token, TokenRequest, TokenResponse};
-use hush_wire::tcp::{MAX_TCP_REPLY_BODY_LEN, TCP_LENGTH_LEN, TcpReply, TcpRequest, body_len};
 use libfuzzer_sys::fuzz_target;
 
 fn canonical<T: FixedCodec>(bytes: &[u8]) {
@@ -21,7 +21,9 @@ fn canonical<T: FixedCodec>(bytes: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&which, rest)) = data.split_first() else { return };
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
     match which % 14 {
         0 => {
             canonical::<Request>(rest);
@@ -57,7 +59,10 @@ fuzz_target!(|data: &[u8]| {
                 if let Ok(card) = Card::from_text(s) {
                     // Accepted text is the card's own text, up to case and
                     // surrounding white space.
-                    assert_eq!(card.to_text().to_ascii_lowercase(), s.trim().to_ascii_lowercase());
+                    assert_eq!(
+                        card.to_text().to_ascii_lowercase(),
+                        s.trim().to_ascii_lowercase()
+                    );
                 }
             }
         }
