@@ -1225,8 +1225,12 @@ mod tests {
         assert_eq!(s.snapshot_every, 25);
         let e = Settings::from_toml_str("snapshot_every = 0").unwrap_err();
         assert!(format!("{e:#}").contains("at least 1"), "{e:#}");
-        // The packaged configuration parses, its cluster lines commented.
-        Settings::from_toml_str(include_str!("../../../packaging/hushd.toml")).unwrap();
+        // The packaged configuration parses, its cluster lines commented,
+        // and requires tokens, which its directory issues.
+        let packaged =
+            Settings::from_toml_str(include_str!("../../../packaging/hushd.toml")).unwrap();
+        let tokens = packaged.token_config().unwrap();
+        assert!(tokens.require && tokens.directory_issues());
     }
 
     #[test]
