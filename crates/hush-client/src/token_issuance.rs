@@ -72,7 +72,7 @@ impl PendingIssue {
     /// The tokens, from the directory's answer; refused unless the proof
     /// shows every element was evaluated under the key the batch was made
     /// for.
-    pub fn finish(self, issued: &Issued) -> Result<Vec<Token>, ClientError> {
+    pub fn finish(&self, issued: &Issued) -> Result<Vec<Token>, ClientError> {
         let bad = || ClientError::BadTokens;
         let key =
             <Ristretto255 as voprf::Group>::deserialize_elem(&self.key[..]).map_err(|_| bad())?;

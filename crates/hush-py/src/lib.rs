@@ -109,7 +109,9 @@ fn client_err(py: Python<'_>, e: hush_client::ClientError) -> PyErr {
     use hush_wire::Status;
     let msg = e.to_string();
     let (error, status) = match &e {
-        E::Attestation(_) | E::BadDevice(_) => (AttestationError::new_err(msg), None),
+        E::Attestation(_) | E::BadDevice(_) | E::BadTokens => {
+            (AttestationError::new_err(msg), None)
+        }
         E::Unreachable { .. }
         | E::NoLeader { .. }
         | E::TimedOut { .. }
@@ -132,7 +134,9 @@ fn client_err(py: Python<'_>, e: hush_client::ClientError) -> PyErr {
             (error, Some(*s as u8))
         }
         // The server answered NO_TOKENS and the stock could not refill it.
-        E::NoTokens { .. } => (NoTokens::new_err(msg), Some(Status::NoTokens as u8)),
+        E::NoTokens { .. } | E::NoTokensToday { .. } => {
+            (NoTokens::new_err(msg), Some(Status::NoTokens as u8))
+        }
         E::KeyProof(_) | E::Rendezvous(_) | E::Directory(_) | E::Rpc(_) | E::Token(_) => {
             (RefusedError::new_err(msg), None)
         }
@@ -463,8 +467,9 @@ impl Client {
         self.client.session().epoch()
     }
 
-    /// Adds Privacy Pass tokens (RFC 9578 type 2, base64 strings, from the
-    /// server's issuer) to this client's stock. On a server that requires
+    /// Adds Privacy Pass tokens (base64 strings: RFC 9578 type 2 from the
+    /// operator's issuer, or type 5 from the directory) to this client's
+    /// stock. On a server that requires
     /// tokens, a write that has no credit redeems one of them by itself
     /// and goes again; returns the stock's size. A string that is not a
     /// token raises ValueError and adds nothing.
@@ -481,6 +486,15 @@ impl Client {
     fn use_token_file(&mut self, path: PathBuf) {
         self.client
             .use_token_file(hush_client::tokens::TokenFile::at(path));
+    }
+
+    /// Fetches the next batch of the day's tokens (8) from the server's
+    /// directory, for the verified account of one of this client's
+    /// identities, into the stock; returns how many came. Writes do it by
+    /// themselves when the stock runs out. Raises NoTokens when the day's
+    /// are used up or no identity has a verified account.
+    fn fetch_tokens(&mut self, py: Python<'_>) -> PyResult<usize> {
+        self.call(py, async move |c| c.fetch_directory_tokens().await)
     }
 
     /// Tokens left in the stock (memory and file).

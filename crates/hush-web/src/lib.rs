@@ -5,8 +5,9 @@
 //!
 //! It is sans-IO: each operation seals a request into an [`Outgoing`]
 //! frame, the page POSTs the frame to hushd's HTTP/JSON API
-//! (`/v1/broker/...`, docs/PROTOCOL.md section 10), and hands the answer
-//! back to be opened. Answers are JSON text, for the page to parse.
+//! (`/v1/broker/...`, `/v1/directory/query`, `/v1/tokens/redeem`;
+//! docs/PROTOCOL.md section 10), and hands the answer back to be opened.
+//! Answers are JSON text, for the page to parse. Tokens: `tokens.rs`.
 //!
 //! This build verifies dev attestation only (it has no Intel or AMD
 //! verifier): hardware evidence is refused with an error saying so, and a
@@ -16,6 +17,7 @@
 mod identity;
 mod inbox;
 mod session;
+mod tokens;
 
 pub use identity::{WebContact, WebIdentity};
 pub use inbox::{INBOX_REQUESTS, inbox_read_ids};

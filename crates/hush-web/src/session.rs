@@ -79,12 +79,16 @@ fn field(v: &Value, name: &str) -> Result<Vec<u8>, WebError> {
 }
 
 /// What an [`Outgoing`] request asks, so its answer can be opened.
-enum Asked {
+pub(crate) enum Asked {
     KeyProofs,
     Send,
     List,
     Read(Identity),
     Delete,
+    /// A token record: a redemption, or an issuance (with its blinds).
+    Tokens(Option<Box<hush_client::token_issuance::PendingIssue>>),
+    /// A directory grant of tokens.
+    Grant,
 }
 
 /// A sealed request: the JSON body to POST, and what is needed to open
@@ -105,8 +109,8 @@ impl Outgoing {
         self.body.clone()
     }
 
-    /// The path to POST it to (`/v1/broker/prove-keys` or
-    /// `/v1/broker/query`).
+    /// The path to POST it to (`/v1/broker/prove-keys`,
+    /// `/v1/broker/query`, `/v1/directory/query` or `/v1/tokens/redeem`).
     #[wasm_bindgen(getter)]
     pub fn path(&self) -> String {
         self.path.to_owned()
@@ -137,7 +141,17 @@ impl Session {
         format!("{:016x}", self.0.epoch())
     }
 
-    fn outgoing(&self, path: &'static str, nonce: u64, sealed: Vec<u8>, asked: Asked) -> Outgoing {
+    pub(crate) fn client(&self) -> &ClientSession {
+        &self.0
+    }
+
+    pub(crate) fn outgoing(
+        &self,
+        path: &'static str,
+        nonce: u64,
+        sealed: Vec<u8>,
+        asked: Asked,
+    ) -> Outgoing {
         let body = json!({
             "session_id": B64.encode(self.0.id().0),
             "sealed": B64.encode(sealed),
@@ -218,6 +232,16 @@ impl Session {
     /// and `message` (`id`, `from`, `kind`, `text`, `time`) for a read.
     pub fn open(&self, out: &Outgoing, answer: &str) -> Result<String, WebError> {
         let sealed = field(&parse_answer(answer)?, "sealed")?;
+        match &out.asked {
+            Asked::Tokens(pending) => {
+                let v = crate::tokens::open_token(self, out.nonce, &sealed, pending.as_deref())?;
+                return Ok(v.to_string());
+            }
+            Asked::Grant => {
+                return Ok(crate::tokens::open_grant(self, out.nonce, &sealed)?.to_string());
+            }
+            _ => {}
+        }
         if let Asked::KeyProofs = out.asked {
             let r = self
                 .0
