@@ -7,7 +7,10 @@
 #      (web/tests/npm-types.ts); a Node script there
 #      (web/tests/npm-smoke.mjs) that sends bob, made with the CLI, a
 #      message against a real hushd; then `hush inbox --as bob` must show
-#      it.
+#      it;
+#   3. against a second hushd that requires tokens, whose directory issues
+#      them: alice verified with the CLI, and the package fetching and
+#      spending her account's tokens (web/tests/npm-tokens.mjs).
 # Uses the committed web/pkg/ (CI rebuilds it first: scripts/build-web.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +27,7 @@ mkdir "$work/app"
 cd "$work/app"
 npm init -y >/dev/null
 npm install --no-audit --no-fund --silent "$work"/hush-client-*.tgz
-cp "$root/web/tests/npm-smoke.mjs" "$root/web/tests/npm-types.ts" .
+cp "$root/web/tests/npm-smoke.mjs" "$root/web/tests/npm-tokens.mjs" "$root/web/tests/npm-types.ts" .
 # The published types, as a TypeScript app would compile against them.
 npm install --no-audit --no-fund --silent typescript@5
 npx tsc --strict --noEmit --module nodenext --moduleResolution nodenext --target es2022 \
@@ -42,3 +45,28 @@ if ! grep -q "hello bob, from Node" <<<"$inbox"; then
     exit 1
 fi
 echo "npm-test: hush inbox read the message the npm package sent"
+
+# A hushd that requires tokens, which its directory issues (16 a day per
+# verified account, one write each).
+tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$root/target/debug/hushd" --listen "127.0.0.1:$tport" --metrics-listen off --capacity 1024 \
+    --blob-dir "$work/blobs-tokens" --verification-file "$work/codes-tokens.txt" \
+    --require-tokens --directory-tokens-per-day 16 --credits-per-token 1 >"$work/hushd-tokens.log" 2>&1 &
+thushd=$!
+trap 'kill $hushd $thushd 2>/dev/null || true; rm -rf "$work"' EXIT
+for _ in $(seq 100); do
+    grep -q "browser demo on" "$work/hushd-tokens.log" && break
+    sleep 0.1
+done
+export HUSH_SERVER=http://127.0.0.1:$tport
+$hush id new alice >/dev/null
+$hush account register --as alice --email alice@example.org >/dev/null
+code=
+for _ in $(seq 100); do
+    [ -f "$work/codes-tokens.txt" ] && code=$(sed -n 's/^alice@example.org //p' "$work/codes-tokens.txt" | tail -n 1)
+    [ -n "$code" ] && break
+    sleep 0.2
+done
+$hush account verify --as alice "$code" >/dev/null
+secret=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["secret"])' "$HUSH_HOME/identities/alice.json")
+node npm-tokens.mjs "http://127.0.0.1:$tport" "$secret"

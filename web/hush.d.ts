@@ -66,8 +66,22 @@ export class Client {
   readonly attestation: string;
   /** The enclave's epoch (hex). */
   readonly epoch: string;
-  /** Seals `text` for `card` and stores it in their mailbox, as `me`. */
+  /** Seals `text` for `card` and stores it in their mailbox, as `me`. On a
+   * server that requires tokens, a send without credit redeems a token of
+   * the stock by itself (fetching the day's next batch from the directory
+   * when the stock is empty and `me` has a verified account) and goes
+   * again; with none to be had it fails with status 'NoTokens'. */
   send(me: WebIdentity, card: WebContact, text: string): Promise<void>;
+  /** Adds Privacy Pass tokens (base64: type 2 from the operator's issuer,
+   * or type 5 from the directory) to the stock; returns its size. */
+  addTokens(tokens: string[]): number;
+  /** Tokens in the stock. */
+  readonly tokensLeft: number;
+  /** Takes the stock (to keep tokens across sessions). */
+  takeTokens(): string[];
+  /** Fetches the next batch of the day's tokens (8) from the directory for
+   * `me`'s verified account, blindly; returns how many came. */
+  fetchTokens(me: WebIdentity): Promise<number>;
   /** `me`'s messages, oldest first, opened. */
   inbox(me: WebIdentity): Promise<Message[]>;
   /** One message of `me`'s mailbox by its id. */

@@ -83,6 +83,8 @@ export class Client {
   #fetch;
   #session;
   #proven = new Map();
+  #tokens = [];
+  #tokenKey = null;
 
   constructor(url, allowDev, fetchFn) {
     this.#url = url;
@@ -164,9 +166,99 @@ export class Client {
     }
   }
 
-  /** Seals `text` for the contact `card` and stores it in their mailbox. */
+  /** Seals `text` for the contact `card` and stores it in their mailbox.
+   * On a server that requires tokens, a send without credit redeems a
+   * token of the stock (fetching the directory's next batch when it is
+   * empty) and goes again. */
   async send(me, card, text) {
-    await this.#call(me, (s) => s.send(me, card, text));
+    const r = await this.#call(me, (s) => s.send(me, card, text), true);
+    if (r.status === 'NoTokens') {
+      await this.#redeemFromStock(me);
+      await this.#call(me, (s) => s.send(me, card, text));
+    } else if (r.status !== 'Ok') {
+      throw new HushError(r.detail, 'refused', r.status);
+    }
+  }
+
+  /** Adds Privacy Pass tokens (base64 strings) to the stock; a send that
+   * finds no credit redeems them. Returns the stock's size. */
+  addTokens(tokens) {
+    this.#tokens.push(...tokens.map((t) => String(t).trim()).filter((t) => t));
+    return this.#tokens.length;
+  }
+
+  /** Tokens in the stock. */
+  get tokensLeft() { return this.#tokens.length; }
+
+  /** Takes the stock (an app keeps it across sessions, e.g. in storage). */
+  takeTokens() { return this.#tokens.splice(0); }
+
+  /** Fetches the next batch of the day's tokens from the directory for
+   * `me`'s verified account: granted to this session, then issued
+   * blindly (the batch's proof is checked in the WebAssembly). Returns how
+   * many came. */
+  async fetchTokens(me) {
+    const g = await this.#call(me, (s) => s.grantTokens(me), true);
+    if (g.status === 'RateLimited') {
+      throw new HushError(
+        g.perDay === 0
+          ? "no tokens: this server's directory issues none; add tokens from the operator's issuer with addTokens()"
+          : `no tokens left today; the limit is ${g.perDay} tokens a day per account`,
+        'refused', 'NoTokens');
+    }
+    if (g.status !== 'Ok') {
+      throw new HushError(
+        `no tokens: ${g.detail} (an identity with a verified account gets them from the directory; otherwise add tokens from the operator's issuer with addTokens())`,
+        'refused', 'NoTokens');
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (!this.#tokenKey) this.#tokenKey = (await this.#call(me, (s) => s.issue(undefined), true)).key;
+      const key = this.#tokenKey;
+      if (!key) break;
+      const r = await this.#call(me, (s) => s.issue(key), true);
+      if (r.status === 'Ok') {
+        this.#tokens.push(...r.tokens);
+        return r.tokens.length;
+      }
+      if (r.status !== 'KeyChanged') throw new HushError(r.detail, 'refused', 'NoTokens');
+      this.#tokenKey = r.key;
+    }
+    throw new HushError("the directory's token key could not be learned", 'refused', 'NoTokens');
+  }
+
+  // Redeems tokens of the stock until one holds, dropping those the
+  // server refuses; an empty stock is refilled from the directory once.
+  async #redeemFromStock(me) {
+    let fetched = false;
+    let refused = 0;
+    for (;;) {
+      const token = this.#tokens.shift();
+      if (token === undefined) {
+        if (fetched) break;
+        fetched = true;
+        try {
+          await this.fetchTokens(me);
+          continue;
+        } catch (e) {
+          if (e instanceof HushError && e.status === 'NoTokens' && e.message.startsWith('no tokens: ')) break;
+          throw e;
+        }
+      }
+      let r;
+      try {
+        r = await this.#call(me, (s) => s.redeem(token), true);
+      } catch (e) {
+        if (e instanceof HushError && e.kind === 'input') { refused++; continue; }
+        throw e;
+      }
+      if (r.status === 'Ok') return;
+      if (r.status === 'Spent' || r.status === 'Invalid') { refused++; continue; }
+      this.#tokens.unshift(token);
+      throw new HushError(r.detail, 'refused', r.status);
+    }
+    throw new HushError(
+      `no tokens left: this server requires Privacy Pass tokens for writes (${refused} of the stock were refused); an identity with a verified account gets them from the directory by itself, otherwise add tokens from the operator's issuer with addTokens()`,
+      'refused', 'NoTokens');
   }
 
   /** `me`'s messages, oldest first, opened: `{id, from, kind, text, time}`

@@ -14,8 +14,8 @@ export class Outgoing {
      */
     readonly body: string;
     /**
-     * The path to POST it to (`/v1/broker/prove-keys` or
-     * `/v1/broker/query`).
+     * The path to POST it to (`/v1/broker/prove-keys`,
+     * `/v1/broker/query`, `/v1/directory/query` or `/v1/tokens/redeem`).
      */
     readonly path: string;
 }
@@ -55,6 +55,17 @@ export class Session {
      */
     delete(me: WebIdentity, id: string): Outgoing;
     /**
+     * Asks the directory for the next batch of `me`'s account's tokens
+     * for the day (granted to this session; then [`Session::issue`]).
+     */
+    grantTokens(me: WebIdentity): Outgoing;
+    /**
+     * Has the granted batch issued for the directory key `key` (hex, as
+     * an answer's `key` gives it), blinded here; its answer's `tokens`
+     * are the batch. Without a key, asks for nothing and learns the key.
+     */
+    issue(key?: string | null): Outgoing;
+    /**
      * Lists `me`'s mailbox.
      */
     list(me: WebIdentity): Outgoing;
@@ -73,6 +84,10 @@ export class Session {
      * end to end as `me`.
      */
     read(me: WebIdentity, id: string): Outgoing;
+    /**
+     * Redeems one token (base64) for this session's credits.
+     */
+    redeem(token: string): Outgoing;
     /**
      * Seals `text` end to end for `to` and asks to store it, from `me`.
      */
@@ -172,10 +187,13 @@ export interface InitOutput {
     readonly session_attestation: (a: number) => [number, number];
     readonly session_delete: (a: number, b: number, c: number, d: number) => [number, number, number];
     readonly session_epoch: (a: number) => [number, number];
+    readonly session_grantTokens: (a: number, b: number) => number;
+    readonly session_issue: (a: number, b: number, c: number) => [number, number, number];
     readonly session_list: (a: number, b: number) => number;
     readonly session_open: (a: number, b: number, c: number, d: number) => [number, number, number, number];
     readonly session_proveKey: (a: number, b: number) => number;
     readonly session_read: (a: number, b: number, c: number, d: number) => [number, number, number];
+    readonly session_redeem: (a: number, b: number, c: number) => [number, number, number];
     readonly session_send: (a: number, b: number, c: number, d: number, e: number) => [number, number, number];
     readonly webcontact_fromCard: (a: number, b: number) => [number, number, number];
     readonly webcontact_publicKey: (a: number) => [number, number];

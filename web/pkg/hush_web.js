@@ -38,8 +38,8 @@ export class Outgoing {
         }
     }
     /**
-     * The path to POST it to (`/v1/broker/prove-keys` or
-     * `/v1/broker/query`).
+     * The path to POST it to (`/v1/broker/prove-keys`,
+     * `/v1/broker/query`, `/v1/directory/query` or `/v1/tokens/redeem`).
      * @returns {string}
      */
     get path() {
@@ -200,6 +200,33 @@ export class Session {
         }
     }
     /**
+     * Asks the directory for the next batch of `me`'s account's tokens
+     * for the day (granted to this session; then [`Session::issue`]).
+     * @param {WebIdentity} me
+     * @returns {Outgoing}
+     */
+    grantTokens(me) {
+        _assertClass(me, WebIdentity);
+        const ret = wasm.session_grantTokens(this.__wbg_ptr, me.__wbg_ptr);
+        return Outgoing.__wrap(ret);
+    }
+    /**
+     * Has the granted batch issued for the directory key `key` (hex, as
+     * an answer's `key` gives it), blinded here; its answer's `tokens`
+     * are the batch. Without a key, asks for nothing and learns the key.
+     * @param {string | null} [key]
+     * @returns {Outgoing}
+     */
+    issue(key) {
+        var ptr0 = isLikeNone(key) ? 0 : passStringToWasm0(key, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        var len0 = WASM_VECTOR_LEN;
+        const ret = wasm.session_issue(this.__wbg_ptr, ptr0, len0);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return Outgoing.__wrap(ret[0]);
+    }
+    /**
      * Lists `me`'s mailbox.
      * @param {WebIdentity} me
      * @returns {Outgoing}
@@ -260,6 +287,20 @@ export class Session {
         const ptr0 = passStringToWasm0(id, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
         const len0 = WASM_VECTOR_LEN;
         const ret = wasm.session_read(this.__wbg_ptr, me.__wbg_ptr, ptr0, len0);
+        if (ret[2]) {
+            throw takeFromExternrefTable0(ret[1]);
+        }
+        return Outgoing.__wrap(ret[0]);
+    }
+    /**
+     * Redeems one token (base64) for this session's credits.
+     * @param {string} token
+     * @returns {Outgoing}
+     */
+    redeem(token) {
+        const ptr0 = passStringToWasm0(token, wasm.__wbindgen_malloc, wasm.__wbindgen_realloc);
+        const len0 = WASM_VECTOR_LEN;
+        const ret = wasm.session_redeem(this.__wbg_ptr, ptr0, len0);
         if (ret[2]) {
             throw takeFromExternrefTable0(ret[1]);
         }

@@ -140,3 +140,130 @@ fn refusals_are_errors_with_a_reason() {
     assert!(s.open(&second, &answer_to_first).is_err());
     assert!(s.read(&alice, "not hex").is_err());
 }
+
+/// What hushd's token and directory routes answer to `out`.
+fn post_service(e: &InProcessEnclave, out: &Outgoing) -> String {
+    let body: Value = serde_json::from_str(&out.body()).unwrap();
+    let sid = hush_wire::SessionId::from_bytes(&b64(&body, "session_id")).unwrap();
+    let sealed = b64(&body, "sealed");
+    let service = match out.path().as_str() {
+        "/v1/tokens/redeem" => hush_enclave::ServiceId::Tokens,
+        "/v1/directory/query" => hush_enclave::ServiceId::Directory,
+        _ => return post(e, out),
+    };
+    let answer = e.call(service, &sid, &sealed).unwrap();
+    json!({"session_id": B64.encode(sid.0), "sealed": B64.encode(answer)}).to_string()
+}
+
+fn open_any(e: &InProcessEnclave, s: &Session, out: &Outgoing) -> Value {
+    serde_json::from_str(&s.open(out, &post_service(e, out)).unwrap()).unwrap()
+}
+
+/// Registers and verifies an email for `me`'s account, as the CLI does
+/// (the browser client has no account commands).
+fn sign_up(e: &InProcessEnclave, me: &WebIdentity) {
+    use hush_client::session::Handshake;
+    use hush_wire::directory::{
+        AccountFlags, DeviceRecord, DirectoryOp, DirectoryRequest, DirectoryStatus, Identifier,
+        VerificationCode,
+    };
+    let secret: [u8; 32] = hex::decode(me.secret_hex()).unwrap().try_into().unwrap();
+    let id = hush_client::Identity::from_secret("alice", secret);
+    let hs = Handshake::start().unwrap();
+    let reply = e.handshake(&hs.message).unwrap();
+    let s = hs
+        .finish(reply.session, &reply.message, &hush_attest::Policy::dev())
+        .unwrap();
+    let kp = id.keypair();
+    let (n, sealed) = s.seal_key_proofs(&[&kp]);
+    let a = e.prove_keys(&s.id(), &sealed).unwrap();
+    s.open_key_proof_response(n, &a).unwrap();
+    let run = |op: DirectoryOp| {
+        let (n, sealed) = s.seal_directory_request(&DirectoryRequest {
+            acting_as: id.public(),
+            op,
+        });
+        let a = e
+            .call(hush_enclave::ServiceId::Directory, &s.id(), &sealed)
+            .unwrap();
+        s.open_directory_response(n, &a).unwrap().status
+    };
+    let card = hush_client::e2e::card_for(&id);
+    let mut device = DeviceRecord {
+        card: card.card().clone(),
+        mailbox: card.signing_key(),
+        signature: hush_wire::Signature([0; 64]),
+    };
+    let message = device.signed_message(&id.public());
+    device.signature = hush_wire::Signature(
+        kp.sign_simple(hush_wire::consts::DEVICE_CONTEXT, &message)
+            .to_bytes(),
+    );
+    let email = Identifier::email("alice@example.org").unwrap();
+    let op = DirectoryOp::Register {
+        identifier: email.clone(),
+        device,
+        flags: AccountFlags::default(),
+    };
+    assert_eq!(run(op), DirectoryStatus::Ok);
+    e.tick(1_001);
+    let code = e.take_verifications()[0].code;
+    let op = DirectoryOp::Verify {
+        identifier: email,
+        code: VerificationCode::new(code).unwrap(),
+    };
+    assert_eq!(run(op), DirectoryStatus::Ok);
+}
+
+/// The browser client with tokens required: a send without credit answers
+/// NoTokens; an identity with a verified account gets the day's next batch
+/// granted, has it issued blindly (its proof checked), redeems one, and
+/// the send goes through; the day's limit is said; a spent token is refused.
+#[test]
+fn the_browser_client_fetches_and_redeems_the_directorys_tokens() {
+    let mut config = EnclaveConfig::small(StoreConfig::new(64, 100).unwrap(), 8, 30);
+    config.tokens = hush_enclave::TokenConfig {
+        require: true,
+        credits_per_token: 1,
+        directory_tokens_per_day: 8,
+        ..Default::default()
+    };
+    config.directory.code_release_requests = 1;
+    config.directory.code_release_secs = 1;
+    let e = InProcessEnclave::start(config, 1_000).unwrap();
+    let alice = WebIdentity::generate("alice").unwrap();
+    let bob = WebIdentity::generate("bob").unwrap();
+    let to_bob = WebContact::from_card(&bob.card()).unwrap();
+    let s = connect(&e, &alice);
+
+    let send = s.send(&alice, &to_bob, "hello").unwrap();
+    assert_eq!(open(&e, &s, &send)["status"], "NoTokens");
+    let grant = s.grant_tokens(&alice);
+    assert_eq!(open_any(&e, &s, &grant)["status"], "NotRegistered");
+
+    sign_up(&e, &alice);
+    let r = open_any(&e, &s, &s.grant_tokens(&alice));
+    assert_eq!((&r["status"], &r["granted"]), (&json!("Ok"), &json!(8)));
+    let probe = s.issue(None).unwrap();
+    let r = open_any(&e, &s, &probe);
+    assert_eq!(r["status"], "KeyChanged");
+    assert_eq!(r["allowance"], 8);
+    let key = r["key"].as_str().unwrap().to_owned();
+    let r = open_any(&e, &s, &s.issue(Some(key)).unwrap());
+    assert_eq!(r["status"], "Ok");
+    let tokens: Vec<String> = serde_json::from_value(r["tokens"].clone()).unwrap();
+    assert_eq!(tokens.len(), 8);
+    let r = open_any(&e, &s, &s.redeem(&tokens[0]).unwrap());
+    assert_eq!((&r["status"], &r["credits"]), (&json!("Ok"), &json!(1)));
+    let send = s.send(&alice, &to_bob, "hello").unwrap();
+    assert_eq!(open(&e, &s, &send)["status"], "Ok");
+
+    let r = open_any(&e, &s, &s.redeem(&tokens[0]).unwrap());
+    assert_eq!(r["status"], "Spent");
+    let r = open_any(&e, &s, &s.grant_tokens(&alice));
+    assert_eq!(
+        (&r["status"], &r["perDay"]),
+        (&json!("RateLimited"), &json!(8))
+    );
+    assert!(s.redeem("not a token").is_err());
+}

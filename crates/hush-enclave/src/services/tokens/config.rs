@@ -123,9 +123,7 @@ impl TokenConfig {
         // `%`, not `is_multiple_of`: the workspace's rust-version is 1.85.
         #[allow(clippy::manual_is_multiple_of)]
         let batches = self.directory_tokens_per_day % TOKENS_PER_ISSUE as u32 == 0;
-        if !batches
-            || self.directory_tokens_per_day > MAX_DIRECTORY_TOKENS_PER_DAY
-        {
+        if !batches || self.directory_tokens_per_day > MAX_DIRECTORY_TOKENS_PER_DAY {
             return Err(TokenConfigError::DirectoryTokensPerDay(
                 self.directory_tokens_per_day,
             ));
