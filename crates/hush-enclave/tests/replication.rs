@@ -936,3 +936,127 @@ fn a_spent_token_stays_spent_on_the_next_leader_and_credits_gate_writes() {
     let s = connect(&r2[0], &alice);
     assert_eq!(redeem(&r2, 0, &s, &tokens[1]).status, TokenStatus::Spent);
 }
+
+/// A token record through the log; its answer.
+fn token_call(
+    r: &Cluster,
+    leader: usize,
+    s: &ClientSession,
+    request: &hush_wire::tokens::TokenRequest,
+) -> hush_wire::tokens::TokenResponse {
+    let plain = replicated(
+        r,
+        leader,
+        s,
+        ServiceId::Tokens,
+        &request.encode(),
+        hush_wire::tokens::TOKEN_RESPONSE_LEN,
+    );
+    hush_wire::tokens::TokenResponse::decode(&plain).unwrap()
+}
+
+/// The directory's tokens in a cluster: the grant (a directory request)
+/// and the blind issuance go through the log, so the session's allowance
+/// and the account's day are the same on every replica; a token spent on
+/// one leader is spent on the next; and a replica that catches up from a
+/// snapshot has the day's key and spent set.
+#[test]
+fn the_directorys_tokens_are_replicated_state() {
+    use hush_client::token_issuance::PendingIssue;
+    use hush_wire::directory::DirectoryStatus;
+    use hush_wire::tokens::{IssueRequest, TokenRequest, TokenStatus};
+    let secret = ClusterSecret::generate();
+    let config = EnclaveConfig {
+        tokens: hush_enclave::TokenConfig {
+            require: true,
+            credits_per_token: 1,
+            directory_tokens_per_day: 8,
+            ..Default::default()
+        },
+        ..config()
+    };
+    let r = Cluster {
+        r: (0..3)
+            .map(|_| InProcessEnclave::start_replica(config.clone(), 1_000, &secret).unwrap())
+            .collect(),
+        tail: Default::default(),
+        secret: Some(secret),
+    };
+    let alice = Identity::generate("alice");
+    let s0 = connect(&r[0], &alice);
+    register(&r, 0, &s0, &alice, "alice@example.org");
+    tick(&r, 0, 1_001);
+    let code = codes(&r)[0][0].1;
+    let verify = DirectoryRequest {
+        acting_as: alice.public(),
+        op: DirectoryOp::Verify {
+            identifier: Identifier::email("alice@example.org").unwrap(),
+            code: hush_wire::directory::VerificationCode::new(code).unwrap(),
+        },
+    };
+    let grant = DirectoryRequest {
+        acting_as: alice.public(),
+        op: DirectoryOp::Tokens,
+    };
+    let directory = |leader: usize, s: &ClientSession, req: &DirectoryRequest| {
+        DirectoryResponse::decode(&replicated(
+            &r,
+            leader,
+            s,
+            ServiceId::Directory,
+            &req.encode(),
+            hush_wire::consts::DIRECTORY_RESPONSE_LEN,
+        ))
+        .unwrap()
+    };
+    assert_eq!(directory(0, &s0, &verify).status, DirectoryStatus::Ok);
+    tick(&r, 0, 1_002);
+    assert_eq!(directory(0, &s0, &grant).status, DirectoryStatus::Ok);
+
+    let probe = TokenRequest::Issue(IssueRequest {
+        key_id: [0; 32],
+        blinded: [[0; 32]; 8],
+    });
+    let key = token_call(&r, 0, &s0, &probe).key.unwrap();
+    let (pending, request) = PendingIssue::new(key);
+    let issued = token_call(&r, 0, &s0, &TokenRequest::Issue(request));
+    assert_eq!(issued.status, TokenStatus::Ok);
+    let tokens = pending.finish(&issued.issued.unwrap()).unwrap();
+    let redeem = |leader: usize, s: &ClientSession, i: usize| {
+        token_call(&r, leader, s, &TokenRequest::Redeem(tokens[i].clone())).status
+    };
+    assert_eq!(redeem(0, &s0, 0), TokenStatus::Ok);
+
+    // A leader change: the same key, the same spent set, the same day.
+    let s1 = connect(&r[1], &alice);
+    assert_eq!(token_call(&r, 1, &s1, &probe).key, Some(key));
+    assert_eq!(redeem(1, &s1, 0), TokenStatus::Spent);
+    assert_eq!(redeem(1, &s1, 1), TokenStatus::Ok);
+    let again = directory(1, &s1, &grant);
+    assert_eq!(
+        (again.status, again.tokens_per_day),
+        (DirectoryStatus::RateLimited, 8),
+        "the account's day was used on the other leader"
+    );
+
+    // A replica that catches up from a snapshot knows them too.
+    let late = InProcessEnclave::start_replica(config, 1_000, r.secret.as_ref().unwrap()).unwrap();
+    late.install_snapshot(&r[2].snapshot().unwrap().sealed)
+        .unwrap();
+    let r2 = Cluster {
+        r: vec![late],
+        tail: Default::default(),
+        secret: None,
+    };
+    let s = connect(&r2[0], &alice);
+    let answer = |req: &TokenRequest| token_call(&r2, 0, &s, req);
+    assert_eq!(answer(&probe).key, Some(key));
+    assert_eq!(
+        answer(&TokenRequest::Redeem(tokens[1].clone())).status,
+        TokenStatus::Spent
+    );
+    assert_eq!(
+        answer(&TokenRequest::Redeem(tokens[2].clone())).status,
+        TokenStatus::Ok
+    );
+}
