@@ -46,12 +46,12 @@ if ! grep -q "hello bob, from Node" <<<"$inbox"; then
 fi
 echo "npm-test: hush inbox read the message the npm package sent"
 
-# A hushd that requires tokens, which its directory issues (16 a day per
+# A hushd that requires tokens, which its directory issues (8 a day per
 # verified account, one write each).
 tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$root/target/debug/hushd" --listen "127.0.0.1:$tport" --metrics-listen off --capacity 1024 \
     --blob-dir "$work/blobs-tokens" --verification-file "$work/codes-tokens.txt" \
-    --require-tokens --directory-tokens-per-day 16 --credits-per-token 1 >"$work/hushd-tokens.log" 2>&1 &
+    --require-tokens --directory-tokens-per-day 8 --credits-per-token 1 >"$work/hushd-tokens.log" 2>&1 &
 thushd=$!
 trap 'kill $hushd $thushd 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 100); do

@@ -79,7 +79,7 @@ export class Client {
   readonly tokensLeft: number;
   /** Takes the stock (to keep tokens across sessions). */
   takeTokens(): string[];
-  /** Fetches the next batch of the day's tokens (8) from the directory for
+  /** Fetches the next batch of the day's tokens (4) from the directory for
    * `me`'s verified account, blindly; returns how many came. */
   fetchTokens(me: WebIdentity): Promise<number>;
   /** `me`'s messages, oldest first, opened. */

@@ -49,6 +49,16 @@ pub struct TokensArgs {
     /// Credits one token is worth.
     #[arg(long, default_value_t = hush_enclave::services::tokens::DEFAULT_CREDITS_PER_TOKEN)]
     credits_per_token: u32,
+    /// Tokens the directory of the enclave requiring tokens issues per
+    /// account per day (0: none; 32: the packaged configuration), so its
+    /// token records carry the issuance's work too.
+    #[arg(long, default_value_t = 32)]
+    directory_tokens_per_day: u32,
+    /// Directory accounts of the replicas whose memory is measured (the
+    /// directory's spent sets are sized for two days of every account's
+    /// tokens, at most `spent_tokens_per_key`).
+    #[arg(long, default_value_t = 65536)]
+    accounts: u32,
 }
 
 /// A test issuer: mints type-2 tokens for hush's challenge.
@@ -94,31 +104,35 @@ impl Issuer {
 
 fn enclave(log2: u32, tokens: TokenConfig) -> Result<InProcessEnclave> {
     Ok(InProcessEnclave::start(
-        config(log2, tokens)?,
+        config(log2, 16, tokens)?,
         1_800_000_000,
     )?)
 }
 
 /// The resident memory a replica of this configuration gains when it
 /// installs a snapshot (every array written whole), KiB.
-fn installed_kib(log2: u32, tokens: TokenConfig) -> Result<i64> {
+fn installed_kib(log2: u32, accounts: u32, tokens: TokenConfig) -> Result<i64> {
     let secret = hush_enclave::cluster::ClusterSecret::generate();
-    let source =
-        InProcessEnclave::start_replica(config(log2, tokens.clone())?, 1_800_000_000, &secret)?;
+    let source = InProcessEnclave::start_replica(
+        config(log2, accounts, tokens.clone())?,
+        1_800_000_000,
+        &secret,
+    )?;
     let sealed = source.snapshot()?.sealed;
     drop(source);
     let before = rss_kib()?;
-    let target = InProcessEnclave::start_replica(config(log2, tokens)?, 1_800_000_000, &secret)?;
+    let target =
+        InProcessEnclave::start_replica(config(log2, accounts, tokens)?, 1_800_000_000, &secret)?;
     target.install_snapshot(&sealed)?;
     let grown = rss_kib()? - before;
     drop(target);
     Ok(grown)
 }
 
-fn config(log2: u32, tokens: TokenConfig) -> Result<EnclaveConfig> {
+fn config(log2: u32, accounts: u32, tokens: TokenConfig) -> Result<EnclaveConfig> {
     Ok(EnclaveConfig {
         store: StoreConfig::new(1 << log2, 86_400)?,
-        directory: hush_enclave::DirectoryConfig::new(16)?,
+        directory: hush_enclave::DirectoryConfig::new(accounts)?,
         rendezvous: hush_enclave::RendezvousConfig::new(16).map_err(anyhow::Error::msg)?,
         blobs: BlobConfig::new(16, 86_400),
         max_sessions: 8,
@@ -177,6 +191,7 @@ pub fn run(args: TokensArgs) -> Result<()> {
         origin: challenge.origin.clone(),
         keys: vec![IssuerKey::from_spki_der(&issuer.spki)?],
         credits_per_token: args.credits_per_token,
+        directory_tokens_per_day: args.directory_tokens_per_day,
         ..TokenConfig::default()
     };
     // Which enclave is made first is a flag: the first gets its memory
@@ -198,11 +213,27 @@ pub fn run(args: TokensArgs) -> Result<()> {
         ],
         ..on_config.clone()
     };
+    let one_key = TokenConfig {
+        directory_tokens_per_day: 0,
+        ..on_config.clone()
+    };
+    let two_keys = TokenConfig {
+        directory_tokens_per_day: 0,
+        ..two_keys
+    };
+    let directory_only = TokenConfig {
+        keys: Vec::new(),
+        issuer_name: String::new(),
+        directory_tokens_per_day: args.directory_tokens_per_day.max(8),
+        ..on_config.clone()
+    };
     let resident = [
-        installed_kib(args.log2, TokenConfig::default())?,
-        installed_kib(args.log2, on_config)?,
-        installed_kib(args.log2, two_keys)?,
+        installed_kib(args.log2, args.accounts, TokenConfig::default())?,
+        installed_kib(args.log2, args.accounts, one_key)?,
+        installed_kib(args.log2, args.accounts, two_keys)?,
+        installed_kib(args.log2, args.accounts, directory_only.clone())?,
     ];
+    let issuance = directory_costs(&issuer, &directory_only, args.rounds.max(5) * 10)?;
     let (alice, bob) = (Identity::generate("alice"), Identity::generate("bob"));
     let (s_off, s_on) = (session(&off, &alice)?, session(&on, &alice)?);
     // Enough tokens for every round, minted before timing.
@@ -302,7 +333,121 @@ pub fn run(args: TokensArgs) -> Result<()> {
         mib(resident[2]),
         mib(resident[2] - resident[0])
     );
+    println!(
+        "| the directory's tokens ({} a day, {} accounts): two days' sets | {:.1} MiB | {:.1} MiB |",
+        directory_only.directory_tokens_per_day,
+        args.accounts,
+        mib(resident[3]),
+        mib(resident[3] - resident[0])
+    );
+    println!();
+    println!(
+        "| the directory's tokens, in the token service alone (median of {}) | µs |",
+        issuance.rounds
+    );
+    println!("|---|---|");
+    println!(
+        "| client: blind a batch of {} | {:.0} |",
+        hush_wire::tokens::TOKENS_PER_ISSUE,
+        issuance.blind_us
+    );
+    println!(
+        "| enclave: issue a batch of {} (every token record does this work) | {:.0} |",
+        hush_wire::tokens::TOKENS_PER_ISSUE,
+        issuance.issue_us
+    );
+    println!(
+        "| client: check the proof, finalize {} tokens | {:.0} |",
+        hush_wire::tokens::TOKENS_PER_ISSUE,
+        issuance.finish_us
+    );
+    println!(
+        "| enclave: redeem a type-5 token (directory) | {:.0} |",
+        issuance.redeem_voprf_us
+    );
+    println!(
+        "| enclave: redeem a type-2 token (external issuer; the directory issuing too) | {:.0} |",
+        issuance.redeem_rsa_us
+    );
     Ok(())
+}
+
+/// The directory's tokens' costs, measured on the token service alone.
+struct Issuance {
+    rounds: usize,
+    blind_us: f64,
+    issue_us: f64,
+    finish_us: f64,
+    redeem_voprf_us: f64,
+    redeem_rsa_us: f64,
+}
+
+fn directory_costs(issuer: &Issuer, directory: &TokenConfig, rounds: usize) -> Result<Issuance> {
+    use hush_client::token_issuance::PendingIssue;
+    use hush_enclave::services::tokens::{CreditCounts, Credits, Tokens};
+    use hush_wire::tokens::IssueRequest;
+    let with_rsa = TokenConfig {
+        keys: vec![IssuerKey::from_spki_der(&issuer.spki)?],
+        issuer_name: "issuer.bench.test".into(),
+        ..directory.clone()
+    };
+    let mut t = Tokens::new(with_rsa, &hush_enclave::oram::DefaultFactory);
+    let now = 1_800_000_000;
+    let credits = Credits::new(CreditCounts {
+        allowed: u32::MAX,
+        ..CreditCounts::default()
+    });
+    let probe = TokenRequest::Issue(IssueRequest {
+        key_id: [0; 32],
+        blinded: [[0; 32]; hush_wire::tokens::TOKENS_PER_ISSUE],
+    });
+    let answer = TokenResponse::decode(&t.handle(&probe.encode(), &credits, now))?;
+    let key = answer
+        .key
+        .ok_or_else(|| anyhow::anyhow!("the directory issues no tokens"))?;
+    let (mut blind, mut issue, mut finish, mut voprf, mut rsa) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut tokens = Vec::new();
+    for _ in 0..rounds {
+        let t0 = Instant::now();
+        let (pending, request) = PendingIssue::new(key);
+        blind.push(t0.elapsed().as_secs_f64());
+        let record = TokenRequest::Issue(request).encode();
+        let t0 = Instant::now();
+        let answer = t.handle(&record, &credits, now);
+        issue.push(t0.elapsed().as_secs_f64());
+        let issued = TokenResponse::decode(&answer)?
+            .issued
+            .ok_or_else(|| anyhow::anyhow!("nothing issued"))?;
+        let t0 = Instant::now();
+        let batch = pending.finish(&issued)?;
+        finish.push(t0.elapsed().as_secs_f64());
+        tokens.extend(batch);
+    }
+    for token in tokens.iter().take(rounds) {
+        let record = TokenRequest::Redeem(token.clone()).encode();
+        let t0 = Instant::now();
+        let a = TokenResponse::decode(&t.handle(&record, &credits, now))?;
+        voprf.push(t0.elapsed().as_secs_f64());
+        if a.status != TokenStatus::Ok {
+            bail!("a directory token was refused: {}", a.status);
+        }
+        let record = TokenRequest::Redeem(issuer.mint()).encode();
+        let t0 = Instant::now();
+        let a = TokenResponse::decode(&t.handle(&record, &credits, now))?;
+        rsa.push(t0.elapsed().as_secs_f64());
+        if a.status != TokenStatus::Ok {
+            bail!("a minted token was refused: {}", a.status);
+        }
+    }
+    Ok(Issuance {
+        rounds,
+        blind_us: median(blind) * 1e6,
+        issue_us: median(issue) * 1e6,
+        finish_us: median(finish) * 1e6,
+        redeem_voprf_us: median(voprf) * 1e6,
+        redeem_rsa_us: median(rsa) * 1e6,
+    })
 }
 
 /// This process's resident memory (VmRSS), KiB.

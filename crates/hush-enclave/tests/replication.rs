@@ -970,7 +970,7 @@ fn the_directorys_tokens_are_replicated_state() {
         tokens: hush_enclave::TokenConfig {
             require: true,
             credits_per_token: 1,
-            directory_tokens_per_day: 8,
+            directory_tokens_per_day: 4,
             ..Default::default()
         },
         ..config()
@@ -1015,7 +1015,7 @@ fn the_directorys_tokens_are_replicated_state() {
 
     let probe = TokenRequest::Issue(IssueRequest {
         key_id: [0; 32],
-        blinded: [[0; 32]; 8],
+        blinded: [[0; 32]; hush_wire::tokens::TOKENS_PER_ISSUE],
     });
     let key = token_call(&r, 0, &s0, &probe).key.unwrap();
     let (pending, request) = PendingIssue::new(key);
@@ -1035,7 +1035,7 @@ fn the_directorys_tokens_are_replicated_state() {
     let again = directory(1, &s1, &grant);
     assert_eq!(
         (again.status, again.tokens_per_day),
-        (DirectoryStatus::RateLimited, 8),
+        (DirectoryStatus::RateLimited, 4),
         "the account's day was used on the other leader"
     );
 

@@ -488,7 +488,7 @@ impl Client {
             .use_token_file(hush_client::tokens::TokenFile::at(path));
     }
 
-    /// Fetches the next batch of the day's tokens (8) from the server's
+    /// Fetches the next batch of the day's tokens (4) from the server's
     /// directory, for the verified account of one of this client's
     /// identities, into the stock; returns how many came. Writes do it by
     /// themselves when the stock runs out. Raises NoTokens when the day's

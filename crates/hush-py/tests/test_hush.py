@@ -231,7 +231,7 @@ def test_send_reaches_every_device_of_a_contact(hushd, home, tmp_path_factory):
 
 
 def test_a_verified_account_gets_tokens_from_the_directory(tmp_path_factory, home):
-    """A hushd that requires tokens and whose directory issues them (16 a
+    """A hushd that requires tokens and whose directory issues them (8 a
     day per verified account, one write a token): an identity without an
     account is told how to get tokens; once its account is verified, its
     writes fetch a batch by themselves, blindly, and the day's limit is
@@ -242,7 +242,7 @@ def test_a_verified_account_gets_tokens_from_the_directory(tmp_path_factory, hom
         [os.environ["HUSHD"], "--listen", "127.0.0.1:0", "--metrics-listen", "off",
          "--capacity", "1024", "--blob-dir", str(work / "blobs"),
          "--verification-file", str(codes), "--require-tokens",
-         "--directory-tokens-per-day", "16", "--credits-per-token", "1"],
+         "--directory-tokens-per-day", "8", "--credits-per-token", "1"],
         stdout=subprocess.PIPE, text=True)
     url = None
     for line in proc.stdout:
@@ -260,17 +260,17 @@ def test_a_verified_account_gets_tokens_from_the_directory(tmp_path_factory, hom
         sign_up(url, codes, "alice", "alice@example.org", home=home)
         c = hush.Client(url, [alice], allow_dev=True)
         c.send(alice, bob.card(), "paid by the directory")
-        assert c.tokens_left == 7, "the rest of the batch stays in the stock"
-        assert c.fetch_tokens() == 8
+        assert c.tokens_left == 3, "the rest of the batch stays in the stock"
+        assert c.fetch_tokens() == 4
         with pytest.raises(hush.NoTokens) as e:
             c.fetch_tokens()
-        assert "no tokens left today; the limit is 16" in str(e.value)
-        for i in range(15):
+        assert "no tokens left today; the limit is 8" in str(e.value)
+        for i in range(7):
             c.send(alice, bob.card(), f"m{i}")
         with pytest.raises(hush.NoTokens):
             c.send(alice, bob.card(), "one too many")
         r = hush.Client(url, [bob], allow_dev=True)
-        assert len(r.inbox(bob)) == 16
+        assert len(r.inbox(bob)) == 8
     finally:
         proc.terminate()
         proc.wait(timeout=10)

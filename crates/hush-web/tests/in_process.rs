@@ -225,7 +225,7 @@ fn the_browser_client_fetches_and_redeems_the_directorys_tokens() {
     config.tokens = hush_enclave::TokenConfig {
         require: true,
         credits_per_token: 1,
-        directory_tokens_per_day: 8,
+        directory_tokens_per_day: 4,
         ..Default::default()
     };
     config.directory.code_release_requests = 1;
@@ -243,16 +243,16 @@ fn the_browser_client_fetches_and_redeems_the_directorys_tokens() {
 
     sign_up(&e, &alice);
     let r = open_any(&e, &s, &s.grant_tokens(&alice));
-    assert_eq!((&r["status"], &r["granted"]), (&json!("Ok"), &json!(8)));
+    assert_eq!((&r["status"], &r["granted"]), (&json!("Ok"), &json!(4)));
     let probe = s.issue(None).unwrap();
     let r = open_any(&e, &s, &probe);
     assert_eq!(r["status"], "KeyChanged");
-    assert_eq!(r["allowance"], 8);
+    assert_eq!(r["allowance"], 4);
     let key = r["key"].as_str().unwrap().to_owned();
     let r = open_any(&e, &s, &s.issue(Some(key)).unwrap());
     assert_eq!(r["status"], "Ok");
     let tokens: Vec<String> = serde_json::from_value(r["tokens"].clone()).unwrap();
-    assert_eq!(tokens.len(), 8);
+    assert_eq!(tokens.len(), 4);
     let r = open_any(&e, &s, &s.redeem(&tokens[0]).unwrap());
     assert_eq!((&r["status"], &r["credits"]), (&json!("Ok"), &json!(1)));
     let send = s.send(&alice, &to_bob, "hello").unwrap();
@@ -263,7 +263,7 @@ fn the_browser_client_fetches_and_redeems_the_directorys_tokens() {
     let r = open_any(&e, &s, &s.grant_tokens(&alice));
     assert_eq!(
         (&r["status"], &r["perDay"]),
-        (&json!("RateLimited"), &json!(8))
+        (&json!("RateLimited"), &json!(4))
     );
     assert!(s.redeem("not a token").is_err());
 }

@@ -61,13 +61,13 @@ pub const ELEMENT_LEN: usize = 32;
 pub const ISSUE_PROOF_LEN: usize = 64;
 /// Tokens one issuance asks for and gets (always this many: the enclave's
 /// work does not depend on the count).
-pub const TOKENS_PER_ISSUE: usize = 8;
+pub const TOKENS_PER_ISSUE: usize = 4;
 /// Length of a token request record: a token then zeros, or an issuance.
 pub const TOKEN_REQUEST_LEN: usize = 384;
 /// Length of a token response record: status 1 | tokens issued 1 |
 /// reserved 2 | credits left 4 | credits per token 4 | tokens the session
 /// may still be issued 4 | the directory's current key 32 | proof 64 |
-/// evaluated elements 8 x 32 | reserved 16.
+/// evaluated elements 4 x 32 | reserved 144.
 pub const TOKEN_RESPONSE_LEN: usize = 384;
 
 const _: () = assert!(TOKEN_LEN == 354);
@@ -509,7 +509,7 @@ impl FixedCodec for TokenResponse {
             }
             _ => {
                 return Err(WireError::InvalidRequest(
-                    "a token response issues 0 or 8 tokens",
+                    "a token response issues no tokens or a whole batch",
                 ));
             }
         };

@@ -412,7 +412,7 @@ pub struct Args {
     #[arg(long, env = "HUSH_SPENT_TOKENS_PER_KEY")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spent_tokens_per_key: Option<u32>,
-    /// Tokens the directory issues each verified account per day, 8 at a
+    /// Tokens the directory issues each verified account per day, 4 at a
     /// time, blindly (0: it issues none) [default: 32].
     #[arg(long, env = "HUSH_DIRECTORY_TOKENS_PER_DAY")]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -193,11 +193,11 @@ fn hushd_refuses_a_requirement_nobody_can_meet() {
     assert!(!r.status.success());
     let err = String::from_utf8_lossy(&r.stderr);
     assert!(err.contains("nobody issues them"), "{err}");
-    // Batches of eight.
-    let r = check(&["--directory-tokens-per-day", "12"]);
+    // Whole batches.
+    let r = check(&["--directory-tokens-per-day", "10"]);
     assert!(!r.status.success());
     let err = String::from_utf8_lossy(&r.stderr);
-    assert!(err.contains("multiple of 8"), "{err}");
+    assert!(err.contains("multiple of 4"), "{err}");
 }
 
 /// The latest code the dev sender wrote for `identifier`.
@@ -229,7 +229,7 @@ fn a_verified_account_gets_tokens_from_the_directory_by_itself() {
     let server = Hushd::start(&[
         "--require-tokens",
         "--directory-tokens-per-day",
-        "16",
+        "8",
         "--credits-per-token",
         "1",
         "--verification-file",
@@ -270,7 +270,7 @@ fn a_verified_account_gets_tokens_from_the_directory_by_itself() {
     assert!(r.ok, "{}", r.stderr);
     assert_eq!(
         run(&home, &["tokens", "show"]).stdout.trim(),
-        "7 tokens in stock"
+        "3 tokens in stock"
     );
     let r = run(&home, &["inbox", "--as", "bob"]);
     assert!(r.stdout.contains("one"), "{}", r.stdout);
@@ -278,19 +278,19 @@ fn a_verified_account_gets_tokens_from_the_directory_by_itself() {
     // Fetched ahead: the second (and last) batch of the day.
     let r = run(&home, &["tokens", "fetch", "--as", "alice"]);
     assert!(r.ok, "{}", r.stderr);
-    assert_eq!(r.stdout.trim(), "fetched 8 tokens (15 in stock)");
+    assert_eq!(r.stdout.trim(), "fetched 4 tokens (7 in stock)");
     let r = run(&home, &["tokens", "fetch", "--as", "alice"]);
     assert!(!r.ok);
     assert!(
         r.stderr
-            .contains("no tokens left today; the limit is 16 tokens a day"),
+            .contains("no tokens left today; the limit is 8 tokens a day"),
         "{}",
         r.stderr
     );
 
-    // A token is worth one write here: fifteen more sends use the stock up,
+    // A token is worth one write here: seven more sends use the stock up,
     // and the next is refused for the day.
-    for i in 0..15 {
+    for i in 0..7 {
         let r = run(
             &home,
             &["send", "--as", "alice", "--to", "bob", &format!("m{i}")],

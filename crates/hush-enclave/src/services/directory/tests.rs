@@ -579,7 +579,7 @@ fn look_ups_are_limited_per_session_and_per_account() {
 fn tokens_are_granted_a_batch_at_a_time_per_account_per_day() {
     use crate::services::Credits;
     let mut h = Harness::new(DirectoryConfig {
-        tokens_per_day: 16,
+        tokens_per_day: 8,
         ..small()
     });
     h.sign_up(1, &email(1));
@@ -603,17 +603,17 @@ fn tokens_are_granted_a_batch_at_a_time_per_account_per_day() {
         DirectoryStatus::Ok,
         "a device of the account asks"
     );
-    assert_eq!((r.tokens_granted, r.tokens_per_day), (8, 16));
-    assert_eq!(phone.allowance(), 8);
+    assert_eq!((r.tokens_granted, r.tokens_per_day), (4, 8));
+    assert_eq!(phone.allowance(), 4);
     let laptop = Credits::default();
     assert_eq!(ask(&mut h, key(1), &laptop).status, DirectoryStatus::Ok);
     let r = ask(&mut h, key(1), &laptop);
     assert_eq!(
         (r.status, r.tokens_granted, r.tokens_per_day),
-        (DirectoryStatus::RateLimited, 0, 16),
+        (DirectoryStatus::RateLimited, 0, 8),
         "the account's day is used up, whichever device asks"
     );
-    assert_eq!(laptop.allowance(), 8);
+    assert_eq!(laptop.allowance(), 4);
     // Not verified yet, or no account at all: nothing.
     let other = Credits::default();
     assert_eq!(
@@ -630,7 +630,7 @@ fn tokens_are_granted_a_batch_at_a_time_per_account_per_day() {
     // The next day, the account's tokens are back.
     h.now += 24 * 3600;
     assert_eq!(ask(&mut h, key(1), &laptop).status, DirectoryStatus::Ok);
-    assert_eq!(laptop.allowance(), 16);
+    assert_eq!(laptop.allowance(), 8);
     // A directory that issues none says so.
     let mut none = Harness::new(small());
     none.sign_up(1, &email(1));
@@ -801,7 +801,7 @@ fn every_op_and_outcome_looks_the_same_to_the_host() {
     let t = f.transcript();
     let config = DirectoryConfig {
         lookups_per_session: 5,
-        tokens_per_day: 8,
+        tokens_per_day: 4,
         ..small()
     };
     let mut h = Harness::with_factory(config, &f);
