@@ -824,18 +824,23 @@ fn token_fixture(name: &str) -> Vec<Vec<u8>> {
 
 /// Replicas that require tokens of the fixture's issuer, one write each.
 fn token_cluster(n: usize) -> Cluster {
-    let secret = ClusterSecret::generate();
     let key = hush_enclave::IssuerKey::from_spki_der(&token_fixture("public_key")[0]).unwrap();
-    let config = EnclaveConfig {
-        tokens: hush_enclave::TokenConfig {
+    token_cluster_with(
+        n,
+        hush_enclave::TokenConfig {
             require: true,
             issuer_name: "issuer.hush.test".into(),
             keys: vec![key],
             credits_per_token: 1,
             ..Default::default()
         },
-        ..config()
-    };
+    )
+}
+
+/// A cluster of `n` replicas whose enclaves have these token settings.
+fn token_cluster_with(n: usize, tokens: hush_enclave::TokenConfig) -> Cluster {
+    let secret = ClusterSecret::generate();
+    let config = EnclaveConfig { tokens, ..config() };
     Cluster {
         r: (0..n)
             .map(|_| InProcessEnclave::start_replica(config.clone(), 1_000, &secret).unwrap())
@@ -965,23 +970,13 @@ fn the_directorys_tokens_are_replicated_state() {
     use hush_client::token_issuance::PendingIssue;
     use hush_wire::directory::DirectoryStatus;
     use hush_wire::tokens::{IssueRequest, TokenRequest, TokenStatus};
-    let secret = ClusterSecret::generate();
-    let config = EnclaveConfig {
-        tokens: hush_enclave::TokenConfig {
-            require: true,
-            credits_per_token: 1,
-            directory_tokens_per_day: 4,
-            ..Default::default()
-        },
-        ..config()
+    let token_config = hush_enclave::TokenConfig {
+        require: true,
+        credits_per_token: 1,
+        directory_tokens_per_day: 4,
+        ..Default::default()
     };
-    let r = Cluster {
-        r: (0..3)
-            .map(|_| InProcessEnclave::start_replica(config.clone(), 1_000, &secret).unwrap())
-            .collect(),
-        tail: Default::default(),
-        secret: Some(secret),
-    };
+    let r = token_cluster_with(3, token_config.clone());
     let alice = Identity::generate("alice");
     let s0 = connect(&r[0], &alice);
     register(&r, 0, &s0, &alice, "alice@example.org");
@@ -1040,7 +1035,15 @@ fn the_directorys_tokens_are_replicated_state() {
     );
 
     // A replica that catches up from a snapshot knows them too.
-    let late = InProcessEnclave::start_replica(config, 1_000, r.secret.as_ref().unwrap()).unwrap();
+    let late = InProcessEnclave::start_replica(
+        EnclaveConfig {
+            tokens: token_config,
+            ..config()
+        },
+        1_000,
+        r.secret.as_ref().unwrap(),
+    )
+    .unwrap();
     late.install_snapshot(&r[2].snapshot().unwrap().sealed)
         .unwrap();
     let r2 = Cluster {

@@ -230,6 +230,22 @@ def test_send_reaches_every_device_of_a_contact(hushd, home, tmp_path_factory):
         client.send(bob, card, "anyone there?")
 
 
+def start_hushd(work, *args):
+    """A hushd of its own with `args`: its process and gRPC URL."""
+    proc = subprocess.Popen(
+        [os.environ["HUSHD"], "--listen", "127.0.0.1:0", "--metrics-listen", "off",
+         "--capacity", "1024", "--blob-dir", str(work / "blobs"), *args],
+        stdout=subprocess.PIPE, text=True)
+    url = None
+    for line in proc.stdout:
+        if line.startswith("hushd: oblivious message broker listening on "):
+            url = line.rsplit(" ", 1)[1].strip()
+        if line.startswith("Try it"):
+            break
+    assert url, "hushd printed its address"
+    return proc, url
+
+
 def test_a_verified_account_gets_tokens_from_the_directory(tmp_path_factory, home):
     """A hushd that requires tokens and whose directory issues them (8 a
     day per verified account, one write a token): an identity without an
@@ -238,18 +254,8 @@ def test_a_verified_account_gets_tokens_from_the_directory(tmp_path_factory, hom
     named when it is reached."""
     work = tmp_path_factory.mktemp("directory-tokens")
     codes = work / "codes.txt"
-    proc = subprocess.Popen(
-        [os.environ["HUSHD"], "--listen", "127.0.0.1:0", "--metrics-listen", "off",
-         "--capacity", "1024", "--blob-dir", str(work / "blobs"),
-         "--verification-file", str(codes), "--require-tokens",
-         "--directory-tokens-per-day", "8", "--credits-per-token", "1"],
-        stdout=subprocess.PIPE, text=True)
-    url = None
-    for line in proc.stdout:
-        if line.startswith("hushd: oblivious message broker listening on "):
-            url = line.rsplit(" ", 1)[1].strip()
-        if line.startswith("Try it"):
-            break
+    proc, url = start_hushd(work, "--verification-file", str(codes), "--require-tokens",
+                            "--directory-tokens-per-day", "8", "--credits-per-token", "1")
     try:
         keys = hush.Keystore()
         alice, bob = keys.create("alice"), keys.create("bob")
@@ -285,18 +291,9 @@ def test_tokens_are_spent_by_themselves(tmp_path_factory, home):
     data = json.loads(fixture.read_text())
     work = tmp_path_factory.mktemp("tokens")
     (work / "issuer.der").write_bytes(base64.b64decode(data["public_key"]))
-    proc = subprocess.Popen(
-        [os.environ["HUSHD"], "--listen", "127.0.0.1:0", "--metrics-listen", "off",
-         "--capacity", "1024", "--blob-dir", str(work / "blobs"),
-         "--require-tokens", "--token-issuer-name", data["issuer_name"],
-         "--token-issuer-keys", str(work / "issuer.der"), "--credits-per-token", "1"],
-        stdout=subprocess.PIPE, text=True)
-    url = None
-    for line in proc.stdout:
-        if line.startswith("hushd: oblivious message broker listening on "):
-            url = line.rsplit(" ", 1)[1].strip()
-        if line.startswith("Try it"):
-            break
+    proc, url = start_hushd(work, "--require-tokens", "--token-issuer-name", data["issuer_name"],
+                            "--token-issuer-keys", str(work / "issuer.der"),
+                            "--credits-per-token", "1")
     try:
         keys = hush.Keystore()
         alice, bob = keys.create("alice"), keys.create("bob")
