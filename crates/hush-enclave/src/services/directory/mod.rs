@@ -49,6 +49,12 @@
 //!
 //! Every tick makes [`pending::DRAIN_PER_TICK`] `dir-keys` accesses.
 //!
+//! The tokens op grants the calling session the account's next batch of
+//! Privacy Pass tokens for the day (`tokens_per_day`, counted in the
+//! private block with the look-up window), which the token service then
+//! issues blindly (`services::tokens`): only a verified account gets any,
+//! and the host sees a directory request like any other.
+//!
 //! Look-ups are limited per session and per account inside the enclave and
 //! need a caller with a verified identifier, so identifiers cannot be
 //! enumerated. A look-up of an unknown identifier, of an account that is
