@@ -306,7 +306,11 @@ impl Tokens {
                 current - 1
             };
             if slot.epoch != wanted {
-                slot.spent.clear();
+                // A slot that never held an epoch holds nothing (tokens
+                // are only recorded under a key): no pass needed.
+                if slot.epoch != NO_EPOCH {
+                    slot.spent.clear();
+                }
                 slot.count = 0;
                 slot.epoch = wanted;
             }
