@@ -205,6 +205,27 @@ struct EpochSlot {
 /// An epoch slot that holds no epoch.
 const NO_EPOCH: u64 = u64::MAX;
 
+/// Bytes of an answer's issued part (the proof and the elements).
+const ISSUED_BODY_LEN: usize = response_offsets::END - response_offsets::PROOF;
+
+/// What the redemption half decided.
+struct Redemption {
+    status: u8,
+    /// A valid, new token was recorded in its key's spent map.
+    recorded: Choice,
+}
+
+/// What the issuance half decided, and what it would show.
+struct Issuance {
+    status: u8,
+    /// A batch is issued (the record is an issuance that holds).
+    issuing: Choice,
+    /// The current directory key (zero when the directory issues none).
+    key: [u8; ELEMENT_LEN],
+    /// The proof and the evaluated elements.
+    body: [u8; ISSUED_BODY_LEN],
+}
+
 /// The trusted token service.
 pub struct Tokens {
     config: TokenConfig,
@@ -350,6 +371,24 @@ impl Tokens {
             "the session layer checks the length"
         );
         self.rotate(now);
+        // Both halves run for every record; the record's first two bytes
+        // pick whose outcome counts.
+        let redemption = self.redemption(request);
+        let issuance = self.issuance(request, credits);
+        let issue_record = eq_bytes(&request[..2], &TOKEN_RECORD_ISSUE.to_be_bytes());
+        credits.issue(issuance.issuing);
+        credits.grant(
+            redemption.recorded & !issue_record,
+            self.config.credits_per_token,
+        );
+        let status = sel_u8(redemption.status, issuance.status, issue_record);
+        self.answer(status, credits, &issuance)
+    }
+
+    /// The redemption half: the token checked by every key, and every
+    /// spent map accessed once (the token recorded in its key's map when
+    /// it is valid and new).
+    fn redemption(&mut self, request: &[u8]) -> Redemption {
         let input: &[u8; TOKEN_INPUT_LEN] = request[..TOKEN_INPUT_LEN].try_into().expect("length");
         let signature = request[TOKEN_INPUT_LEN..TOKEN_LEN]
             .try_into()
@@ -389,7 +428,7 @@ impl Tokens {
         let digest = self.hash.digest(DOMAIN_SPENT, &input[2..34]);
         let spent_key: [u8; SPENT_KEY_LEN] = digest[..SPENT_KEY_LEN].try_into().expect("prefix");
         let mut spent = Choice::from(0);
-        let mut inserted = Choice::from(0);
+        let mut recorded = Choice::from(0);
         let mut full = Choice::from(0);
         let (key_limit, epoch_limit) = (self.config.spent_per_key, self.config.spent_per_epoch());
         let maps = self
@@ -415,81 +454,85 @@ impl Tokens {
                 },
             );
             spent |= mine & r.found;
-            inserted |= mine & r.inserted;
+            recorded |= mine & r.inserted;
             // No room by count, or (in all but negligible cases never) in
             // the map's buckets and stash.
             full |= mine & !r.found & !r.inserted;
             *count += as_u32(mine & r.inserted);
         }
 
-        // An issuance: the current key evaluates the record's elements
-        // every time; the result is kept only for an issuance record with
-        // the current key's id and an allowance.
-        let issue_record = eq_bytes(&request[..2], &TOKEN_RECORD_ISSUE.to_be_bytes());
-        let issue_shape = issue_record
+        let mut status = TokenStatus::Ok.code();
+        status = sel_u8(status, TokenStatus::Full.code(), full);
+        status = sel_u8(status, TokenStatus::Spent.code(), spent);
+        status = sel_u8(status, TokenStatus::Invalid.code(), !valid);
+        status = sel_u8(status, TokenStatus::InvalidRequest.code(), !well_formed);
+        Redemption { status, recorded }
+    }
+
+    /// The issuance half: the current key evaluates the record's elements
+    /// every time; the result counts only for an issuance record with the
+    /// current key's id and an allowance.
+    fn issuance(&self, request: &[u8], credits: &Credits) -> Issuance {
+        let shape = eq_bytes(&request[..2], &TOKEN_RECORD_ISSUE.to_be_bytes())
             & is_zero(&request[2..issue_offsets::KEY_ID])
             & is_zero(&request[issue_offsets::END..]);
-        let mut issued = None;
-        let mut key_public = [0u8; ELEMENT_LEN];
+        let mut out = Issuance {
+            status: 0,
+            issuing: Choice::from(0),
+            key: [0u8; ELEMENT_LEN],
+            body: [0u8; ISSUED_BODY_LEN],
+        };
+        let (mut elements_ok, mut right_key) = (Choice::from(0), Choice::from(0));
         if let Some(key) = self.current_key() {
-            let (evaluated, proof, elements_ok) =
+            let (evaluated, proof, ok) =
                 key.issue(&request[issue_offsets::BLINDED..issue_offsets::END]);
-            let right_key = eq_bytes(
+            elements_ok = ok;
+            right_key = eq_bytes(
                 &request[issue_offsets::KEY_ID..issue_offsets::BLINDED],
                 &key.id,
             );
-            issued = Some((evaluated, proof, elements_ok, right_key));
-            key_public = key.public;
+            out.key = key.public;
+            use response_offsets as at;
+            out.body[..at::EVALUATED - at::PROOF].copy_from_slice(&proof);
+            for (i, e) in evaluated.iter().enumerate() {
+                let from = at::EVALUATED - at::PROOF + i * ELEMENT_LEN;
+                out.body[from..from + ELEMENT_LEN].copy_from_slice(e);
+            }
         }
-        let (evaluated, proof, elements_ok, right_key) = issued.unwrap_or((
-            [[0u8; ELEMENT_LEN]; TOKENS_PER_ISSUE],
-            [0u8; hush_wire::tokens::ISSUE_PROOF_LEN],
-            Choice::from(0),
-            Choice::from(0),
-        ));
         let allowed = credits.may_issue();
-        let issuing = issue_shape & elements_ok & right_key & allowed;
-        credits.issue(issuing);
-        credits.grant(inserted & !issue_record, self.config.credits_per_token);
-
-        let mut redeem_status = TokenStatus::Ok.code();
-        redeem_status = sel_u8(redeem_status, TokenStatus::Full.code(), full);
-        redeem_status = sel_u8(redeem_status, TokenStatus::Spent.code(), spent);
-        redeem_status = sel_u8(redeem_status, TokenStatus::Invalid.code(), !valid);
-        redeem_status = sel_u8(
-            redeem_status,
+        out.issuing = shape & elements_ok & right_key & allowed;
+        let mut status = TokenStatus::Ok.code();
+        status = sel_u8(status, TokenStatus::NoAllowance.code(), !allowed);
+        status = sel_u8(status, TokenStatus::KeyChanged.code(), !right_key);
+        status = sel_u8(
+            status,
             TokenStatus::InvalidRequest.code(),
-            !well_formed,
+            !shape | (right_key & !elements_ok),
         );
-        let mut issue_status = TokenStatus::Ok.code();
-        issue_status = sel_u8(issue_status, TokenStatus::NoAllowance.code(), !allowed);
-        issue_status = sel_u8(issue_status, TokenStatus::KeyChanged.code(), !right_key);
-        issue_status = sel_u8(
-            issue_status,
-            TokenStatus::InvalidRequest.code(),
-            !issue_shape | (right_key & !elements_ok),
-        );
-        let status = sel_u8(redeem_status, issue_status, issue_record);
+        out.status = status;
+        out
+    }
 
-        // The layout of hush_wire::tokens::TokenResponse, written without
-        // going through its types (whose parse would branch).
+    /// The answer: the layout of `hush_wire::tokens::TokenResponse`,
+    /// written without going through its types (whose parse would
+    /// branch); the proof and elements only when a batch was issued.
+    fn answer(
+        &self,
+        status: u8,
+        credits: &Credits,
+        issuance: &Issuance,
+    ) -> [u8; TOKEN_RESPONSE_LEN] {
         use response_offsets as at;
         let mut out = [0u8; TOKEN_RESPONSE_LEN];
         out[at::STATUS] = status;
-        out[at::ISSUED] = sel_u8(0, TOKENS_PER_ISSUE as u8, issuing);
+        out[at::ISSUED] = sel_u8(0, TOKENS_PER_ISSUE as u8, issuance.issuing);
         out[at::CREDITS..at::CREDITS + 4].copy_from_slice(&credits.left().to_le_bytes());
         out[at::CREDITS_PER_TOKEN..at::CREDITS_PER_TOKEN + 4]
             .copy_from_slice(&self.config.credits_per_token.to_le_bytes());
         out[at::ALLOWANCE..at::ALLOWANCE + 4].copy_from_slice(&credits.allowance().to_le_bytes());
-        out[at::KEY..at::PROOF].copy_from_slice(&key_public);
-        let mut body = [0u8; at::END - at::PROOF];
-        body[..at::EVALUATED - at::PROOF].copy_from_slice(&proof);
-        for (i, e) in evaluated.iter().enumerate() {
-            let from = at::EVALUATED - at::PROOF + i * ELEMENT_LEN;
-            body[from..from + ELEMENT_LEN].copy_from_slice(e);
-        }
-        let mut shown = [0u8; at::END - at::PROOF];
-        cmov_bytes(&mut shown, &body, issuing);
+        out[at::KEY..at::PROOF].copy_from_slice(&issuance.key);
+        let mut shown = [0u8; ISSUED_BODY_LEN];
+        cmov_bytes(&mut shown, &issuance.body, issuance.issuing);
         out[at::PROOF..at::END].copy_from_slice(&shown);
         out
     }
