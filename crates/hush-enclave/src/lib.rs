@@ -8,6 +8,8 @@
 //! rules in DESIGN.md).
 
 pub mod cluster;
+#[cfg(any(test, feature = "test-util"))]
+pub mod fixtures;
 mod mask;
 pub mod message_stage;
 pub mod oblivious;

@@ -805,21 +805,7 @@ fn foreign_altered_and_misconfigured_snapshots_are_refused_and_change_nothing() 
 /// The Privacy Pass fixture's base64 strings for `name` (tokens issued by
 /// @cloudflare/privacypass-ts: tests/data/privacypass).
 fn token_fixture(name: &str) -> Vec<Vec<u8>> {
-    use base64::Engine;
-    let fixture = include_str!("data/privacypass/cloudflare-tokens.json");
-    let start = fixture.find(&format!("\"{name}\":")).expect("the field");
-    let rest = &fixture[start + name.len() + 3..];
-    let end = if rest.trim_start().starts_with('[') {
-        rest.find(']').expect("a list")
-    } else {
-        rest.find('\n').expect("a line")
-    };
-    rest[..end]
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .map(|s| base64::engine::general_purpose::STANDARD.decode(s).unwrap())
-        .collect()
+    hush_enclave::fixtures::privacypass_bytes(name)
 }
 
 /// Replicas that require tokens of the fixture's issuer, one write each.

@@ -11,24 +11,9 @@ mod common;
 use base64::Engine;
 use common::{Hushd, hush};
 
-const FIXTURE: &str =
-    include_str!("../../hush-enclave/tests/data/privacypass/cloudflare-tokens.json");
-
 /// The fixture's base64 strings for `name` (a string or a list of them).
 fn field(name: &str) -> Vec<String> {
-    let start = FIXTURE.find(&format!("\"{name}\":")).expect("the field");
-    let rest = &FIXTURE[start + name.len() + 3..];
-    let end = if rest.trim_start().starts_with('[') {
-        rest.find(']').expect("a list")
-    } else {
-        rest.find('\n').expect("a line")
-    };
-    rest[..end]
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
+    hush_enclave::fixtures::privacypass(name)
 }
 
 /// hushd requiring tokens from the fixture's issuer, 2 credits a token.

@@ -6,14 +6,10 @@
 
 use super::*;
 use crate::oram::{DefaultFactory, RecordingFactory};
-use base64::Engine;
 use hush_wire::FixedCodec;
 use hush_wire::tokens::{TOKEN_LEN, TokenResponse};
 
-const FIXTURE: &str = include_str!("../../../tests/data/privacypass/cloudflare-tokens.json");
-
-/// The fixture's fields, read without a JSON dependency: each is a string
-/// or a list of strings on the lines of a pretty-printed object.
+/// The fixture's fields (`crate::fixtures`).
 struct Fixture {
     issuer_name: String,
     origin: String,
@@ -24,40 +20,17 @@ struct Fixture {
     rotated_tokens: Vec<Vec<u8>>,
 }
 
-fn field(name: &str) -> Vec<String> {
-    let start = FIXTURE
-        .find(&format!("\"{name}\":"))
-        .unwrap_or_else(|| panic!("the fixture has {name}"));
-    let rest = &FIXTURE[start + name.len() + 3..];
-    let end = if rest.trim_start().starts_with('[') {
-        rest.find(']').expect("a closed list")
-    } else {
-        rest.find('\n').expect("a line")
-    };
-    rest[..end]
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .map(str::to_owned)
-        .collect()
-}
-
-fn b64(s: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .expect("base64")
-}
-
 fn fixture() -> Fixture {
-    let one = |n: &str| field(n).remove(0);
+    use crate::fixtures::{privacypass, privacypass_bytes};
+    let one = |n: &str| privacypass_bytes(n).remove(0);
     Fixture {
-        issuer_name: one("issuer_name"),
-        origin: one("origin"),
-        challenge: b64(&one("challenge")),
-        public_key: b64(&one("public_key")),
-        tokens: field("tokens").iter().map(|t| b64(t)).collect(),
-        rotated_public_key: b64(&one("rotated_public_key")),
-        rotated_tokens: field("rotated_tokens").iter().map(|t| b64(t)).collect(),
+        issuer_name: privacypass("issuer_name").remove(0),
+        origin: privacypass("origin").remove(0),
+        challenge: one("challenge"),
+        public_key: one("public_key"),
+        tokens: privacypass_bytes("tokens"),
+        rotated_public_key: one("rotated_public_key"),
+        rotated_tokens: privacypass_bytes("rotated_tokens"),
     }
 }
 
