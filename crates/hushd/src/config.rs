@@ -127,6 +127,8 @@ pub struct Settings {
     pub spent_tokens_per_key: u32,
     /// Tokens the directory issues a verified account per day (0: none).
     pub directory_tokens_per_day: u32,
+    /// Token records a session may send per minute (0: no limit).
+    pub token_records_per_minute: u32,
     /// Idle time after which a session expires.
     #[serde(with = "humantime_serde")]
     pub session_idle_timeout: Duration,
@@ -214,6 +216,7 @@ impl Default for Settings {
             spent_tokens_per_key: hush_enclave::services::tokens::DEFAULT_SPENT_PER_KEY,
             directory_tokens_per_day:
                 hush_enclave::services::tokens::DEFAULT_DIRECTORY_TOKENS_PER_DAY,
+            token_records_per_minute: crate::tokens::DEFAULT_RECORDS_PER_MINUTE,
             session_idle_timeout: Duration::from_secs(600),
             attestation: "dev".into(),
             tsm_path: PathBuf::from("/sys/kernel/config/tsm/report"),
@@ -417,6 +420,12 @@ pub struct Args {
     #[arg(long, env = "HUSH_DIRECTORY_TOKENS_PER_DAY")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub directory_tokens_per_day: Option<u32>,
+    /// Token records (redemptions and issuances) one session may send per
+    /// minute, bursts up to that many; each costs the enclave about 600 µs
+    /// (0: no limit) [default: 60].
+    #[arg(long, env = "HUSH_TOKEN_RECORDS_PER_MINUTE")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_records_per_minute: Option<u32>,
     /// Idle time after which a session expires, e.g. "10m" [default: 10m].
     #[arg(long, env = "HUSH_SESSION_IDLE_TIMEOUT")]
     #[serde(skip)]

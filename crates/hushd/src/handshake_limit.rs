@@ -13,72 +13,27 @@
 //! since tests and demos open many sessions from 127.0.0.1; the packaged
 //! configuration sets one).
 
-use std::collections::HashMap;
+use crate::rate_limit::RateLimiter;
 use std::net::IpAddr;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Addresses tracked at once; beyond this, buckets that have refilled are
-/// forgotten first, then all of them (a flood of addresses then gets one
-/// fresh bucket each, which is what it would get anyway).
-const MAX_TRACKED: usize = 100_000;
-
-/// A refilling bucket of handshakes.
-#[derive(Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
 /// The per-address handshake limit.
-pub struct HandshakeLimiter {
-    per_minute: u32,
-    buckets: Mutex<HashMap<IpAddr, Bucket>>,
-}
+pub struct HandshakeLimiter(RateLimiter<IpAddr>);
 
 impl HandshakeLimiter {
     /// At most `per_minute` handshakes per address per minute (bursts up
     /// to that many); 0: no limit.
     pub fn new(per_minute: u32) -> Self {
-        Self {
-            per_minute,
-            buckets: Mutex::new(HashMap::new()),
-        }
+        Self(RateLimiter::new(per_minute))
     }
 
     /// Counts a handshake from `addr` at `now`: `Ok`, or how long until
     /// the address may try again. No address (not a TCP connection): no
     /// limit.
     pub fn check(&self, addr: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
-        let Some(addr) = addr else {
-            return Ok(());
-        };
-        if self.per_minute == 0 {
-            return Ok(());
-        }
-        let cap = self.per_minute as f64;
-        let rate = cap / 60.0;
-        let key = grouped(addr);
-        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if buckets.len() >= MAX_TRACKED && !buckets.contains_key(&key) {
-            let full = Duration::from_secs_f64(60.0);
-            buckets.retain(|_, b| now.saturating_duration_since(b.at) < full);
-            if buckets.len() >= MAX_TRACKED {
-                buckets.clear();
-            }
-        }
-        let b = buckets.entry(key).or_insert(Bucket {
-            tokens: cap,
-            at: now,
-        });
-        let elapsed = now.saturating_duration_since(b.at).as_secs_f64();
-        b.tokens = (b.tokens + elapsed * rate).min(cap);
-        b.at = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64((1.0 - b.tokens) / rate))
+        match addr {
+            Some(addr) => self.0.check(grouped(addr), now),
+            None => Ok(()),
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod directory;
 pub mod enclave_thread;
 pub mod handshake_limit;
 pub mod http;
+pub mod rate_limit;
 pub mod rendezvous;
 pub mod rpc;
 pub mod server;

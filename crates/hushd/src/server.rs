@@ -196,7 +196,8 @@ pub async fn run(settings: Settings, cpus: CpuPlan, stop: watch::Receiver<bool>)
     let tokens_thread = EnclaveThread::spawn(enclave.clone(), "enclave-tokens")
         .context("starting the token service's enclave thread")?
         .replicated(node.clone());
-    let tokens_service = TokensService::new(tokens_thread);
+    let tokens_service =
+        TokensService::new(tokens_thread).with_record_limit(settings.token_records_per_minute);
     let tokens = TokensServer::new(tokens_service.clone())
         .max_decoding_message_size(MAX_REQUEST_MESSAGE)
         .max_encoding_message_size(MAX_RESPONSE_MESSAGE);

@@ -286,3 +286,32 @@ fn a_verified_account_gets_tokens_from_the_directory_by_itself() {
     assert!(!r.ok);
     assert!(r.stderr.contains("no tokens left today"), "{}", r.stderr);
 }
+
+/// Every token record costs the enclave an issuance's work, so the host
+/// limits the records one session sends (`--token-records-per-minute`):
+/// past the burst, a session's next record is refused with
+/// RESOURCE_EXHAUSTED before it reaches the enclave, and another session
+/// is not affected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_session_cannot_keep_the_token_thread_busy() {
+    use hush_client::{Client, Identity};
+    let server = Hushd::start(&["--token-records-per-minute", "3"]);
+    let me = Identity::generate("alice");
+    let connect = || Client::connect(&server.url, hush_attest::Policy::dev(), vec![me.keypair()]);
+    let mut c = connect().await.unwrap();
+    let token = hush_wire::tokens::Token::from_bytes(
+        &base64::engine::general_purpose::STANDARD
+            .decode(&field("tokens")[0])
+            .unwrap(),
+    )
+    .unwrap();
+    for _ in 0..3 {
+        // Not a key this server trusts: refused inside, but counted.
+        let a = c.redeem_token(&token).await.unwrap();
+        assert_eq!(a.status, hush_wire::tokens::TokenStatus::Invalid);
+    }
+    let e = c.redeem_token(&token).await.unwrap_err().to_string();
+    assert!(e.contains("too many token records on this session"), "{e}");
+    let mut other = connect().await.unwrap();
+    assert!(other.redeem_token(&token).await.is_ok());
+}
