@@ -42,8 +42,12 @@ pub const ENTRY_LEN: usize = offsets::RECORD + MAX_RECORD_LEN;
 pub const ENTRY_NONCE_LEN: usize = 24;
 /// Sealed length of every entry.
 pub const SEALED_ENTRY_LEN: usize = ENTRY_NONCE_LEN + ENTRY_LEN + AEAD_TAG_LEN;
+// The sizes docs/PROTOCOL.md and OPERATING.md give.
+const _: () = assert!(ENTRY_LEN == 1_218 && SEALED_ENTRY_LEN == 1_258);
 /// Associated data of every entry (domain separation).
-const ENTRY_AD: &[u8] = b"hush.cluster.log-entry.v1";
+/// (v2: the session's token counters grew to 16 bytes; a node of the
+/// build before cannot misread an entry of this one, it refuses it.)
+const ENTRY_AD: &[u8] = b"hush.cluster.log-entry.v2";
 /// Purpose of the log key, derived from the cluster secret.
 const LOG_KEY_PURPOSE: &str = "hush.cluster.log-key.v1";
 

@@ -31,7 +31,8 @@ pub const SNAPSHOT_NONCE_LEN: usize = 24;
 /// Length of a sealed snapshot's authentication tag.
 pub const SNAPSHOT_TAG_LEN: usize = 16;
 /// What the seal binds a snapshot to (its format).
-const SNAPSHOT_AD: &[u8] = b"hush.cluster.snapshot.v1";
+/// (v2: the token service's state holds the directory's key epochs.)
+const SNAPSHOT_AD: &[u8] = b"hush.cluster.snapshot.v2";
 /// The purpose the snapshot key is derived for.
 const SNAPSHOT_KEY_PURPOSE: &str = "hush.cluster.snapshot-key.v1";
 
