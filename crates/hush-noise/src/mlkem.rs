@@ -1,0 +1,161 @@
+//! ML-KEM-768 (FIPS 203) behind snow's [`Kem`] trait.
+//!
+//! The arithmetic is RustCrypto's `ml-kem`; this module only adapts it:
+//! - key generation draws the 64 bytes `d || z` from snow's random source
+//!   (so a seeded source reproduces a key, which the session vector uses);
+//! - encapsulation draws `m` from the operating system (or, in the
+//!   `vectors` build, takes a fixed one) and first checks the
+//!   encapsulation key as FIPS 203 (7.2) asks: every 12-bit coefficient
+//!   below q = 3,329. `ml-kem` 0.2 reduces such a key silently; a peer
+//!   that sends one gets a failed handshake instead.
+//!
+//! Sizes are ML-KEM-768's: a 1,184-byte encapsulation key, a 1,088-byte
+//! ciphertext, a 32-byte shared secret.
+
+use ml_kem::kem::{Decapsulate, DecapsulationKey, EncapsulationKey};
+use ml_kem::{B32, EncapsulateDeterministic, EncodedSizeUser, KemCore, MlKem768, MlKem768Params};
+use snow::Error;
+use snow::types::{Kem, Random};
+use zeroize::Zeroizing;
+
+/// Bytes of an ML-KEM-768 encapsulation (public) key.
+pub const PUBLIC_KEY_LEN: usize = 1184;
+/// Bytes of an ML-KEM-768 ciphertext.
+pub const CIPHERTEXT_LEN: usize = 1088;
+/// Bytes of the shared secret.
+pub const SHARED_SECRET_LEN: usize = 32;
+/// The name of the primitive (in the protocol name after the `+`).
+pub const NAME: &str = "MLKEM768";
+/// FIPS 203's modulus.
+const Q: u16 = 3329;
+/// Bytes of the encoded polynomial vector in an encapsulation key (the
+/// rest is the 32-byte matrix seed).
+const ENCODED_VECTOR_LEN: usize = PUBLIC_KEY_LEN - 32;
+
+/// Whether `key` is a well-formed ML-KEM-768 encapsulation key: the right
+/// length, and every 12-bit coefficient of its vector below q (FIPS 203's
+/// modulus check; a public value, so this need not be constant-time).
+pub fn encapsulation_key_is_valid(key: &[u8]) -> bool {
+    key.len() == PUBLIC_KEY_LEN
+        && key[..ENCODED_VECTOR_LEN].chunks_exact(3).all(|c| {
+            let a = u16::from(c[0]) | (u16::from(c[1] & 0x0f) << 8);
+            let b = u16::from(c[1] >> 4) | (u16::from(c[2]) << 4);
+            a < Q && b < Q
+        })
+}
+
+/// One side's ML-KEM-768 state in a handshake: the initiator's fresh key
+/// pair, or nothing for a responder, which only encapsulates.
+pub struct MlKem {
+    keys: Option<(DecapsulationKey<MlKem768Params>, Vec<u8>)>,
+    /// The `vectors` build's fixed encapsulation randomness.
+    #[cfg_attr(not(feature = "vectors"), allow(dead_code))]
+    fixed_m: Option<[u8; 32]>,
+}
+
+impl MlKem {
+    /// A KEM with no key yet, drawing its randomness from the system.
+    pub fn new() -> Self {
+        Self {
+            keys: None,
+            fixed_m: None,
+        }
+    }
+
+    /// A KEM whose encapsulations all use `m`: for the known-answer
+    /// session vector only (the shared secret is then predictable).
+    #[cfg(feature = "vectors")]
+    pub fn with_fixed_encapsulation(m: [u8; 32]) -> Self {
+        Self {
+            keys: None,
+            fixed_m: Some(m),
+        }
+    }
+
+    fn encapsulation_randomness(&self) -> Result<Zeroizing<[u8; 32]>, Error> {
+        #[cfg(feature = "vectors")]
+        if let Some(m) = self.fixed_m {
+            return Ok(Zeroizing::new(m));
+        }
+        let mut m = Zeroizing::new([0u8; 32]);
+        rand_core06::RngCore::try_fill_bytes(&mut rand_core06::OsRng, &mut m[..])
+            .map_err(|_| Error::Rng)?;
+        Ok(m)
+    }
+}
+
+impl Default for MlKem {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Kem for MlKem {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn pub_len(&self) -> usize {
+        PUBLIC_KEY_LEN
+    }
+
+    fn ciphertext_len(&self) -> usize {
+        CIPHERTEXT_LEN
+    }
+
+    fn shared_secret_len(&self) -> usize {
+        SHARED_SECRET_LEN
+    }
+
+    fn generate(&mut self, rng: &mut dyn Random) {
+        // FIPS 203 ML-KEM.KeyGen: d then z, 32 bytes each.
+        let mut seed = Zeroizing::new([0u8; 64]);
+        rng.try_fill_bytes(&mut seed[..])
+            .expect("the system's random source failed");
+        let d = B32::try_from(&seed[..32]).expect("32 bytes");
+        let z = B32::try_from(&seed[32..]).expect("32 bytes");
+        let (dk, ek) = MlKem768::generate_deterministic(&d, &z);
+        self.keys = Some((dk, ek.as_bytes().to_vec()));
+    }
+
+    fn pubkey(&self) -> &[u8] {
+        self.keys.as_ref().map(|(_, ek)| &ek[..]).unwrap_or(&[])
+    }
+
+    fn encapsulate(
+        &self,
+        pubkey: &[u8],
+        shared_secret_out: &mut [u8],
+        ciphertext_out: &mut [u8],
+    ) -> Result<(usize, usize), Error> {
+        if !encapsulation_key_is_valid(pubkey)
+            || shared_secret_out.len() < SHARED_SECRET_LEN
+            || ciphertext_out.len() < CIPHERTEXT_LEN
+        {
+            return Err(Error::Kem);
+        }
+        let encoded = ml_kem::Encoded::<EncapsulationKey<MlKem768Params>>::try_from(pubkey)
+            .map_err(|_| Error::Kem)?;
+        let ek = EncapsulationKey::<MlKem768Params>::from_bytes(&encoded);
+        let m = self.encapsulation_randomness()?;
+        let (ct, ss) = ek
+            .encapsulate_deterministic(&B32::from(*m))
+            .map_err(|_| Error::Kem)?;
+        ciphertext_out[..CIPHERTEXT_LEN].copy_from_slice(&ct);
+        shared_secret_out[..SHARED_SECRET_LEN].copy_from_slice(&ss);
+        Ok((SHARED_SECRET_LEN, CIPHERTEXT_LEN))
+    }
+
+    fn decapsulate(&self, ciphertext: &[u8], shared_secret_out: &mut [u8]) -> Result<usize, Error> {
+        let (dk, _) = self.keys.as_ref().ok_or(Error::Kem)?;
+        if ciphertext.len() != CIPHERTEXT_LEN || shared_secret_out.len() < SHARED_SECRET_LEN {
+            return Err(Error::Kem);
+        }
+        let ct = ml_kem::Ciphertext::<MlKem768>::try_from(ciphertext).map_err(|_| Error::Kem)?;
+        // Implicit rejection: a wrong ciphertext gives an unrelated secret
+        // (and a failed handshake), in the same time as a right one.
+        let ss = dk.decapsulate(&ct).map_err(|_| Error::Kem)?;
+        shared_secret_out[..SHARED_SECRET_LEN].copy_from_slice(&ss);
+        Ok(SHARED_SECRET_LEN)
+    }
+}
