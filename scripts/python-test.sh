@@ -3,7 +3,7 @@
 # hushd: builds a wheel, installs it in a fresh virtualenv with pytest, and
 # runs crates/hush-py/tests (with the test vectors of docs/vectors/, checked
 # by a second implementation written from the documentation). Needs python3
-# with venv (Debian: python3-venv); maturin, pytest and cryptography come
+# with venv (Debian: python3-venv); maturin, pytest, cryptography and kyber-py come
 # from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +22,15 @@ fi
 venv=target/py-venv
 [ -x $venv/bin/python ] || python3 -m venv $venv
 # test_vectors.py's second implementation (hushref.py) takes its
-# primitives from `cryptography` and libsodium (ristretto255, by ctypes).
+# primitives from `cryptography`, kyber-py and libsodium (ristretto255,
+# by ctypes).
 if ! python3 -c 'import ctypes.util, sys; sys.exit(not ctypes.util.find_library("sodium"))'; then
     echo "python-test: installing libsodium" >&2
     apt_install libsodium23
 fi
-$venv/bin/pip install -q --disable-pip-version-check 'maturin>=1.9,<2' 'pytest>=8,<9' 'cryptography>=42'
+# cryptography 51 has ML-KEM (the session vector's hybrid
+# handshake); kyber-py gives its deterministic encapsulation.
+$venv/bin/pip install -q --disable-pip-version-check 'maturin>=1.9,<2' 'pytest>=8,<9' 'cryptography>=51' 'kyber-py>=1.2,<2'
 
 cargo build -q --locked -p hushd -p hush-client
 rm -rf target/wheels

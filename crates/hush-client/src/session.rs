@@ -1,4 +1,4 @@
-//! The client's side of a session: the Noise NX handshake, the attestation
+//! The client's side of a session: the Noise NXhfs handshake, the attestation
 //! check, key proofs, and sealing requests / opening responses. Transport
 //! independent: [`crate::Client`] carries these bytes over gRPC, tests carry
 //! them straight into an in-process enclave.
@@ -6,15 +6,15 @@
 use crate::ClientError;
 use hush_attest::{Evidence, Policy, Verified};
 use hush_wire::consts::{
-    AEAD_TAG_LEN, DIRECTORY_RESPONSE_LEN, KEY_PROOF_CONTEXT, KEY_PROOF_RESPONSE_LEN, NOISE_PARAMS,
-    RESPONSE_LEN, SERVICE_EPOCH_LEN,
+    AEAD_TAG_LEN, DIRECTORY_RESPONSE_LEN, KEY_PROOF_CONTEXT, KEY_PROOF_RESPONSE_LEN, RESPONSE_LEN,
+    SERVICE_EPOCH_LEN,
 };
 use hush_wire::directory::{DirectoryRequest, DirectoryResponse};
 use hush_wire::{
     FixedCodec, KeyProof, KeyProofRequest, KeyProofResponse, PublicKey, RequestRecord,
     ResponseRecord, SealedFrame, SessionId, Signature,
 };
-use snow::{Builder, HandshakeState, StatelessTransportState};
+use snow::{HandshakeState, StatelessTransportState};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Largest Noise message.
@@ -28,12 +28,11 @@ pub struct Handshake {
 }
 
 impl Handshake {
-    /// Starts a Noise NX handshake.
+    /// Starts a hybrid Noise NXhfs handshake (X25519 and ML-KEM-768: the
+    /// session keys need both, so a recording stays closed to someone who
+    /// later breaks one of them).
     pub fn start() -> Result<Self, ClientError> {
-        let params = NOISE_PARAMS
-            .parse()
-            .map_err(|_| ClientError::Protocol("bad Noise parameters"))?;
-        let mut state = Builder::new(params)
+        let mut state = hush_noise::builder(hush_noise::SESSION)
             .build_initiator()
             .map_err(|_| ClientError::Protocol("cannot start a Noise handshake"))?;
         let mut message = vec![0u8; MAX_NOISE_MESSAGE];

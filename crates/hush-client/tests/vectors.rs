@@ -19,6 +19,7 @@ use hush_client::Identity;
 use hush_client::e2e::{self, VerifiedCard};
 use hush_enclave::session::key_proof::{self, DummyProofs};
 use hush_enclave::session::noise;
+use hush_noise::HybridResolver;
 use hush_wire::consts::{CARD_CONTEXT, KEY_PROOF_CONTEXT, KEY_PROOF_REQUEST_LEN, NOISE_PARAMS};
 use hush_wire::{
     EnvelopeKind, EnvelopePlaintext, FixedCodec, KeyProof, KeyProofRequest, KeyProofResponse,
@@ -267,12 +268,18 @@ struct SessionKeys {
     client_ephemeral: [u8; 32],
     server_static: [u8; 32],
     server_ephemeral: [u8; 32],
+    /// The client's ML-KEM-768 seed `d || z` (FIPS 203 ML-KEM.KeyGen_internal).
+    client_kem_seed: [u8; 64],
+    /// The server's encapsulation randomness `m` (ML-KEM.Encaps_internal).
+    server_kem_m: [u8; 32],
 }
 
 const SESSION_KEYS: SessionKeys = SessionKeys {
     client_ephemeral: [0x11; 32],
     server_static: [0x22; 32],
     server_ephemeral: [0x33; 32],
+    client_kem_seed: [0x44; 64],
+    server_kem_m: [0x55; 32],
 };
 
 /// X25519 public key of a secret.
@@ -296,12 +303,19 @@ fn handshake(
     snow::StatelessTransportState,
     snow::StatelessTransportState,
 ) {
-    let params: snow::params::NoiseParams = NOISE_PARAMS.parse().unwrap();
-    let mut client = snow::Builder::new(params.clone())
+    // Only the client's ML-KEM seed is drawn from its random source (its
+    // X25519 ephemeral is fixed); the server draws nothing but `m`.
+    let fixed = |stream: &[u8], m: [u8; 32]| {
+        snow::Builder::with_resolver(
+            hush_noise::SESSION.params(),
+            Box::new(HybridResolver::with_fixed_randomness(stream, m)),
+        )
+    };
+    let mut client = fixed(&keys.client_kem_seed, [0; 32])
         .fixed_ephemeral_key_for_testing_only(&keys.client_ephemeral)
         .build_initiator()
         .unwrap();
-    let mut server = snow::Builder::new(params)
+    let mut server = fixed(&[], keys.server_kem_m)
         .local_private_key(&keys.server_static)
         .unwrap()
         .fixed_ephemeral_key_for_testing_only(&keys.server_ephemeral)
@@ -390,13 +404,15 @@ fn make_session() -> Value {
     let mut forged = proofs.clone();
     forged.proofs[1].signature = Signature(sign(&bob, KEY_PROOF_CONTEXT, &[0u8; 32], 400));
     json!({
-        "description": "One session (docs/PROTOCOL.md section 1): Noise_NX_25519_ChaChaPoly_BLAKE2s with an empty prologue, the initiator's and responder's ephemeral keys fixed (never in real use), the responder's payload the epoch (u64 LE) then dev evidence binding its static key; then sealed frames (nonce u64 LE | ChaCha20-Poly1305 with the 12-byte nonce 0000 | nonce LE, no associated data; k1 for the client's frames, k2 for the server's). The key proof signs the handshake hash.",
+        "description": "One session (docs/PROTOCOL.md section 1): Noise_NXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2s (-> e, e1; <- e, ee, ekem1, s, es) with an empty prologue, the initiator's and responder's X25519 ephemeral keys, the initiator's ML-KEM-768 seed d || z and the responder's encapsulation randomness m all fixed (never in real use; ML-KEM is FIPS 203's, keys from KeyGen_internal(d, z), encapsulation Encaps_internal(ek, m)), the responder's payload the epoch (u64 LE) then dev evidence binding its static key; then sealed frames (nonce u64 LE | ChaCha20-Poly1305 with the 12-byte nonce 0000 | nonce LE, no associated data; k1 for the client's frames, k2 for the server's). The key proof signs the handshake hash.",
         "protocol": NOISE_PARAMS,
         "prologue": "",
         "client_ephemeral_secret": h(k.client_ephemeral),
         "server_static_secret": h(k.server_static),
         "server_static_public": h(x25519_public(&k.server_static)),
         "server_ephemeral_secret": h(k.server_ephemeral),
+        "client_kem_seed": h(k.client_kem_seed),
+        "server_kem_m": h(k.server_kem_m),
         "message1": h(&m1),
         "payload": h(&payload),
         "epoch": hush_attest::epoch_of(&x25519_public(&k.server_static)).to_string(),
@@ -418,6 +434,8 @@ fn check_session(v: &Value) {
         client_ephemeral: unhex32(&v["client_ephemeral_secret"]),
         server_static: unhex32(&v["server_static_secret"]),
         server_ephemeral: unhex32(&v["server_ephemeral_secret"]),
+        client_kem_seed: unhex(&v["client_kem_seed"]).try_into().expect("64 bytes"),
+        server_kem_m: unhex32(&v["server_kem_m"]),
     };
     let (m1, m2, payload, hash, k1, k2, client, server) = handshake(&keys);
     assert_eq!(v["protocol"], NOISE_PARAMS);

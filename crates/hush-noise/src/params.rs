@@ -23,9 +23,9 @@ use crate::mlkem::{CIPHERTEXT_LEN, PUBLIC_KEY_LEN};
 use snow::params::NoiseParams;
 
 /// The client session's protocol name (hashed into every handshake).
-pub const SESSION_PROTOCOL_NAME: &str = "Noise_NXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2s";
+pub const SESSION_PROTOCOL_NAME: &str = hush_wire::consts::NOISE_PARAMS;
 /// The peers' protocol name.
-pub const PEER_PROTOCOL_NAME: &str = "Noise_XXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2s";
+pub const PEER_PROTOCOL_NAME: &str = hush_wire::consts::PEER_NOISE_PARAMS;
 
 /// The name snow's parser accepts for each pattern (the KEM it names is
 /// replaced by the resolver, and the name by [`HybridPattern::params`]).
@@ -40,6 +40,10 @@ pub const TAG_LEN: usize = 16;
 /// Length of the initiator's first message in both patterns: `e` (32) and
 /// `e1` (1,184), both in the clear (no key yet), and an empty payload.
 pub const INITIATOR_FIRST_MESSAGE_LEN: usize = DH_LEN + PUBLIC_KEY_LEN;
+
+const _: () = assert!(INITIATOR_FIRST_MESSAGE_LEN == hush_wire::consts::HANDSHAKE_INIT_LEN);
+const _: () = assert!(PUBLIC_KEY_LEN == hush_wire::consts::KEM_PUBLIC_KEY_LEN);
+const _: () = assert!(CIPHERTEXT_LEN == hush_wire::consts::KEM_CIPHERTEXT_LEN);
 
 /// Length of the responder's message before its payload: `e` (32), the
 /// encrypted `ekem1` (1,088 + 16), the encrypted `s` (32 + 16); the

@@ -2,10 +2,11 @@
 docs/PROTOCOL.md alone, to check the test vectors in docs/vectors/
 against code that shares nothing with the Rust client.
 
-Primitives come from elsewhere: X25519, ChaCha20-Poly1305 and HMAC from
-`cryptography` and the standard library; ristretto255 from libsodium
-(through ctypes). What hush builds on them is here: the Noise NX
-handshake, sealed frames, HPKE auth mode (RFC 9180), merlin transcripts
+Primitives come from elsewhere: X25519, ChaCha20-Poly1305, HMAC and
+ML-KEM-768 from `cryptography` and the standard library (and ML-KEM's
+deterministic encapsulation, which `cryptography` does not expose, from
+kyber-py); ristretto255 from libsodium (through ctypes). What hush builds
+on them is here: the hybrid Noise NXhfs handshake, sealed frames, HPKE auth mode (RFC 9180), merlin transcripts
 over STROBE-128 and sr25519 verification, identity keys, cards, safety
 numbers, status ids and epochs.
 """
@@ -18,6 +19,7 @@ import hashlib
 import hmac
 import struct
 
+from cryptography.hazmat.primitives.asymmetric import mlkem
 from cryptography.hazmat.primitives.asymmetric.x25519 import (
     X25519PrivateKey,
     X25519PublicKey,
@@ -47,7 +49,27 @@ def chacha_nonce(n: int) -> bytes:
     return b"\0" * 4 + struct.pack("<Q", n)
 
 
-# ------------------------------------------------------- Noise NX (BLAKE2s)
+# ------------------------------------------------------------- ML-KEM-768
+
+
+def mlkem_public(seed: bytes) -> bytes:
+    """The encapsulation key of ML-KEM-768's KeyGen_internal(d, z), seed = d || z."""
+    return mlkem.MLKEM768PrivateKey.from_seed_bytes(seed).public_key().public_bytes_raw()
+
+
+def mlkem_encapsulate(public: bytes, m: bytes) -> tuple[bytes, bytes]:
+    """Encaps_internal(ek, m): (ciphertext, shared secret)."""
+    from kyber_py.ml_kem import ML_KEM_768
+
+    secret, ciphertext = ML_KEM_768._encaps_internal(public, m)
+    return ciphertext, secret
+
+
+def mlkem_decapsulate(seed: bytes, ciphertext: bytes) -> bytes:
+    return mlkem.MLKEM768PrivateKey.from_seed_bytes(seed).decapsulate(ciphertext)
+
+
+# ---------------------------------------------------- Noise NXhfs (BLAKE2s)
 
 HASHLEN = 32
 
@@ -94,27 +116,37 @@ class _Symmetric:
         return _hkdf2(self.ck, b"")
 
 
-def noise_nx(
+def noise_nxhfs(
     client_ephemeral: bytes,
     server_static: bytes,
     server_ephemeral: bytes,
+    client_kem_seed: bytes,
+    server_kem_m: bytes,
     payload: bytes,
     prologue: bytes = b"",
 ) -> dict:
-    """Noise_NX_25519_ChaChaPoly_BLAKE2s, both sides, with the given keys.
-    Returns the two messages, the handshake hash and Split()'s keys."""
-    name = b"Noise_NX_25519_ChaChaPoly_BLAKE2s"
+    """Noise_NXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2s, both sides, with the
+    given keys and KEM randomness. Returns the two messages, the handshake
+    hash and Split()'s keys."""
+    name = b"Noise_NXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2s"
     s = _Symmetric(name)
     s.mix_hash(prologue)
-    # -> e
+    # -> e, e1 (no key yet: both in the clear, both hashed)
     ce = x25519_public(client_ephemeral)
     s.mix_hash(ce)
-    m1 = ce + s.encrypt_and_hash(b"")
-    # <- e, ee, s, es
+    ce1 = mlkem_public(client_kem_seed)
+    m1 = ce + s.encrypt_and_hash(ce1)
+    m1 += s.encrypt_and_hash(b"")
+    # <- e, ee, ekem1, s, es
     se = x25519_public(server_ephemeral)
     s.mix_hash(se)
     s.mix_key(x25519(server_ephemeral, ce))
-    m2 = se + s.encrypt_and_hash(x25519_public(server_static))
+    ciphertext, secret = mlkem_encapsulate(ce1, server_kem_m)
+    # The client's side of ekem1 agrees (decapsulation, in `cryptography`).
+    assert mlkem_decapsulate(client_kem_seed, ciphertext) == secret
+    m2 = se + s.encrypt_and_hash(ciphertext)
+    s.mix_key(secret)
+    m2 += s.encrypt_and_hash(x25519_public(server_static))
     s.mix_key(x25519(server_static, ce))
     m2 += s.encrypt_and_hash(payload)
     k1, k2 = s.split()

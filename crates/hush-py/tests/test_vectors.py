@@ -67,11 +67,13 @@ def test_cards_and_safety_numbers():
 
 def test_the_session_byte_for_byte():
     v = load("session.json")
-    assert v["protocol"] == "Noise_NX_25519_ChaChaPoly_BLAKE2s"
-    got = hushref.noise_nx(
+    assert v["protocol"] == "Noise_NXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2s"
+    got = hushref.noise_nxhfs(
         b(v["client_ephemeral_secret"]),
         b(v["server_static_secret"]),
         b(v["server_ephemeral_secret"]),
+        b(v["client_kem_seed"]),
+        b(v["server_kem_m"]),
         b(v["payload"]),
         b(v["prologue"]),
     )
@@ -120,11 +122,21 @@ def test_the_reference_is_not_vacuous():
     v = load("session.json")
     payload = bytearray(b(v["payload"]))
     payload[-1] ^= 1
-    got = hushref.noise_nx(
+    got = hushref.noise_nxhfs(
         b(v["client_ephemeral_secret"]), b(v["server_static_secret"]),
-        b(v["server_ephemeral_secret"]), bytes(payload),
+        b(v["server_ephemeral_secret"]), b(v["client_kem_seed"]), b(v["server_kem_m"]),
+        bytes(payload),
     )
     assert got["message2"].hex() != v["message2"]
+    # Another KEM secret (other encapsulation randomness) changes the keys:
+    # the session depends on ML-KEM, not on X25519 alone.
+    m = bytearray(b(v["server_kem_m"]))
+    m[0] ^= 1
+    got = hushref.noise_nxhfs(
+        b(v["client_ephemeral_secret"]), b(v["server_static_secret"]),
+        b(v["server_ephemeral_secret"]), b(v["client_kem_seed"]), bytes(m), b(v["payload"]),
+    )
+    assert got["k1"].hex() != v["k1"] and got["k2"].hex() != v["k2"]
     c = load("sr25519.json")["cases"][0]
     sig = bytearray(b(c["signature"]))
     sig[5] ^= 1

@@ -51,8 +51,14 @@ pub const AEAD_TAG_LEN: usize = 16;
 pub const SEALED_REQUEST_LEN: usize = NONCE_LEN + REQUEST_LEN + AEAD_TAG_LEN;
 /// Length of a sealed response frame.
 pub const SEALED_RESPONSE_LEN: usize = NONCE_LEN + RESPONSE_LEN + AEAD_TAG_LEN;
-/// Length of the client's first Noise NX handshake message (an ephemeral key).
-pub const HANDSHAKE_INIT_LEN: usize = 32;
+/// Length of an ML-KEM-768 encapsulation key (the `e1` of a hybrid handshake).
+pub const KEM_PUBLIC_KEY_LEN: usize = 1184;
+/// Length of an ML-KEM-768 ciphertext (the `ekem1` of a hybrid handshake,
+/// before its AEAD tag).
+pub const KEM_CIPHERTEXT_LEN: usize = 1088;
+/// Length of the client's first handshake message: its ephemeral X25519
+/// key and its ephemeral ML-KEM-768 encapsulation key, both in the clear.
+pub const HANDSHAKE_INIT_LEN: usize = 32 + KEM_PUBLIC_KEY_LEN;
 /// Length of the services' epoch at the front of the enclave's handshake
 /// payload (little-endian u64; the evidence follows).
 pub const SERVICE_EPOCH_LEN: usize = 8;
@@ -70,8 +76,12 @@ pub const SEALED_KEY_PROOF_REQUEST_LEN: usize = NONCE_LEN + KEY_PROOF_REQUEST_LE
 pub const SEALED_KEY_PROOF_RESPONSE_LEN: usize = NONCE_LEN + KEY_PROOF_RESPONSE_LEN + AEAD_TAG_LEN;
 /// Signing context of key proofs (schnorrkel `signing_context`).
 pub const KEY_PROOF_CONTEXT: &[u8] = b"hush.key-proof.v1";
-/// The Noise protocol every session uses.
-pub const NOISE_PARAMS: &str = "Noise_NX_25519_ChaChaPoly_BLAKE2s";
+/// The Noise protocol every session uses (the name hashed into the
+/// handshake): NX with hybrid forward secrecy, X25519 and ML-KEM-768
+/// (FIPS 203). `hush-noise` builds it.
+pub const NOISE_PARAMS: &str = "Noise_NXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2s";
+/// The Noise protocol enclaves use between each other to join a cluster.
+pub const PEER_NOISE_PARAMS: &str = "Noise_XXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2s";
 
 const _: () = assert!(SEALED_RESPONSE_LEN == 2048);
 

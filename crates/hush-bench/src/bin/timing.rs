@@ -664,8 +664,7 @@ struct NoisePair {
 
 impl NoisePair {
     fn new() -> Self {
-        use hush_wire::consts::NOISE_PARAMS;
-        let b = || snow::Builder::new(NOISE_PARAMS.parse().unwrap());
+        let b = || hush_noise::builder(hush_noise::SESSION);
         let kp = b().generate_keypair().unwrap();
         let mut i = b().build_initiator().unwrap();
         let mut r = b()
@@ -953,6 +952,69 @@ fn enclave_prove_two_valid_vs_two_invalid(runner: &mut CtRunner, rng: &mut Bench
     );
 }
 
+/// The enclave's ML-KEM-768 encapsulation (what it does for every
+/// handshake, `ekem1`) with one randomness `m` every time vs a new one each
+/// time, to the same client key: `m` is the enclave's secret (it gives the
+/// shared secret), so the time must not depend on it. (The time does
+/// depend on the client's key, whose public seed sets how much SHAKE-128
+/// output the matrix takes to sample: public, and the same for every
+/// class here.)
+fn mlkem_encapsulate_fixed_vs_random_m(runner: &mut CtRunner, rng: &mut BenchRng) {
+    use ml_kem::kem::EncapsulationKey;
+    use ml_kem::{B32, EncapsulateDeterministic, EncodedSizeUser, KemCore, MlKem768};
+    let seed = |rng: &mut BenchRng| {
+        let mut b = [0u8; 32];
+        rng.fill(&mut b[..]);
+        B32::from(b)
+    };
+    let (_, ek) = MlKem768::generate_deterministic(&seed(rng), &seed(rng));
+    let ek = EncapsulationKey::<ml_kem::MlKem768Params>::from_bytes(&ek.as_bytes());
+    let fixed = seed(rng);
+    let mut draws = Draws::new(rng);
+    for _ in 0..samples() {
+        let class = draws.next();
+        let fresh = seed(rng);
+        let m = B32::try_from(&select(class, &fixed, &fresh)[..]).unwrap();
+        runner.run_one(class, || ek.encapsulate_deterministic(&m).unwrap());
+    }
+}
+
+/// A client's ML-KEM-768 decapsulation of the right ciphertext vs a
+/// tampered one: FIPS 203's implicit rejection must take the same time
+/// (a faster rejection would tell an attacker who tampers with the
+/// handshake whether it was accepted).
+fn mlkem_decapsulate_valid_vs_tampered(runner: &mut CtRunner, rng: &mut BenchRng) {
+    use hush_noise::mlkem::{CIPHERTEXT_LEN, MlKem};
+    use snow::types::Kem;
+    struct Os;
+    impl snow::types::Random for Os {
+        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), snow::Error> {
+            rand::Rng::fill(&mut rand::rng(), dest);
+            Ok(())
+        }
+    }
+    let mut client = MlKem::new();
+    client.generate(&mut Os);
+    let server = MlKem::new();
+    let mut draws = Draws::new(rng);
+    for _ in 0..samples() {
+        let class = draws.next();
+        let (mut ss, mut valid) = ([0u8; 32], vec![0u8; CIPHERTEXT_LEN]);
+        server
+            .encapsulate(client.pubkey(), &mut ss, &mut valid)
+            .unwrap();
+        let mut tampered = valid.clone();
+        let at = rng.random_range(0..CIPHERTEXT_LEN);
+        tampered[at] ^= 1 << rng.random_range(0..8);
+        let ct = select(class, &valid, &tampered);
+        runner.run_one(class, || {
+            let mut out = [0u8; 32];
+            client.decapsulate(&ct, &mut out).unwrap();
+            out
+        });
+    }
+}
+
 ctbench_main!(
     create_vs_read,
     read_vs_update,
@@ -980,7 +1042,9 @@ ctbench_main!(
     enclave_seal_create_vs_read_answer,
     enclave_prove_one_vs_four,
     enclave_prove_valid_vs_first_invalid,
-    enclave_prove_two_valid_vs_two_invalid
+    enclave_prove_two_valid_vs_two_invalid,
+    mlkem_encapsulate_fixed_vs_random_m,
+    mlkem_decapsulate_valid_vs_tampered
 );
 
 #[cfg(test)]

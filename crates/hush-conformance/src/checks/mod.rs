@@ -37,7 +37,7 @@ macro_rules! check {
 pub const ALL: &[Check] = &[
     check!(
         "handshake",
-        "NX message 2 carries the epoch and evidence binding the static key; a 16-byte session id",
+        "NXhfs message 2 carries the epoch and evidence binding the static key; a 16-byte session id",
         session::handshake
     ),
     check!(
@@ -47,7 +47,7 @@ pub const ALL: &[Check] = &[
     ),
     check!(
         "bad-handshakes",
-        "a first message that is not a 32-byte key is INVALID_ARGUMENT",
+        "a first message of the wrong length (a classical 32-byte NX one too) or with a malformed ML-KEM key is INVALID_ARGUMENT",
         session::bad_handshakes
     ),
     check!(

@@ -3,6 +3,7 @@
 use crate::{Raw, Target};
 use anyhow::{Result, ensure};
 use hush_client::session::Handshake;
+use hush_wire::consts::HANDSHAKE_INIT_LEN;
 
 /// The most evidence a handshake may carry (PROTOCOL section 1).
 const MAX_EVIDENCE: usize = 60 * 1024;
@@ -55,7 +56,18 @@ pub async fn evidence(t: &Target) -> Result<()> {
 
 pub async fn bad_handshakes(t: &Target) -> Result<()> {
     let mut raw = Raw::connect(&t.url, &t.policy).await?;
-    for bad in [vec![], vec![0u8; 31], vec![0u8; 4096]] {
+    // A right-length message whose ML-KEM-768 key has every coefficient
+    // at 4,095 (at or above q = 3,329: FIPS 203's modulus check).
+    let mut malformed_kem = vec![0u8; HANDSHAKE_INIT_LEN];
+    malformed_kem[32..32 + 1152].fill(0xff);
+    for bad in [
+        vec![],
+        vec![0u8; 31],
+        vec![0u8; 32],
+        vec![0u8; HANDSHAKE_INIT_LEN - 1],
+        vec![0u8; 4096],
+        malformed_kem,
+    ] {
         let n = bad.len();
         match raw.handshake_raw(bad).await {
             Err(e) if e.code() == tonic::Code::InvalidArgument => {}
@@ -63,7 +75,7 @@ pub async fn bad_handshakes(t: &Target) -> Result<()> {
                 "a {n}-byte first message: {:?} (want INVALID_ARGUMENT)",
                 e.code()
             ),
-            Ok(_) => anyhow::bail!("a {n}-byte first message was answered"),
+            Ok(_) => anyhow::bail!("a bad {n}-byte first message was answered"),
         }
     }
     Ok(())

@@ -1,11 +1,13 @@
-//! Letting a node into the cluster: a Noise XX handshake between the
-//! joiner's enclave and a member's, both with the static keys their
-//! evidence binds, then the cluster secret on that channel.
+//! Letting a node into the cluster: a Noise XXhfs handshake (X25519 and
+//! ML-KEM-768, `hush-noise`) between the joiner's enclave and a member's,
+//! both with the static keys their evidence binds, then the cluster secret
+//! on that channel (so a recording of a join does not give the secret to
+//! someone who later breaks X25519).
 //!
 //! ```text
 //! joiner                                  member
-//!   hello = -> e                 ------>
-//!                                <------  reply = <- e, ee, s, es  + member's evidence
+//!   hello = -> e, e1             ------>
+//!                                <------  reply = <- e, ee, ekem1, s, es  + member's evidence
 //!   (checks the member's evidence under its policy)
 //!   proof = -> s, se + evidence  ------>
 //!                                         (checks the joiner's evidence under its policy)
@@ -22,13 +24,14 @@
 use super::secret::{CLUSTER_SECRET_LEN, ClusterSecret};
 use crate::session::noise::StaticKey;
 use hush_attest::{AttestError, Evidence, Policy};
+use hush_noise::PEER;
 use hush_wire::consts::{AEAD_TAG_LEN, HANDSHAKE_INIT_LEN};
 use snow::{Builder, HandshakeState, TransportState};
 use thiserror::Error;
 use zeroize::Zeroizing;
 
 /// The peers' Noise pattern: both sides authenticated by static keys.
-pub const PEER_NOISE_PARAMS: &str = "Noise_XX_25519_ChaChaPoly_BLAKE2s";
+pub use hush_wire::consts::PEER_NOISE_PARAMS;
 /// Length of the sealed secret frame.
 pub const SECRET_FRAME_LEN: usize = CLUSTER_SECRET_LEN + AEAD_TAG_LEN;
 /// Largest Noise message (evidence with collateral fits).
@@ -58,8 +61,7 @@ pub enum JoinError {
 }
 
 fn builder(key: &StaticKey) -> Result<Builder<'_>, JoinError> {
-    let params = PEER_NOISE_PARAMS.parse().map_err(|_| JoinError::Internal)?;
-    Builder::new(params)
+    hush_noise::builder(PEER)
         .local_private_key(key.private())
         .map_err(|_| JoinError::Internal)
 }
@@ -176,13 +178,17 @@ impl Admission {
         own_evidence: &[u8],
     ) -> Result<(Self, Vec<u8>), JoinError> {
         if hello.len() != HANDSHAKE_INIT_LEN {
-            return Err(JoinError::Handshake("a hello is a 32-byte ephemeral key"));
+            return Err(JoinError::Handshake(
+                "a hello is a 32-byte X25519 key and a 1,184-byte ML-KEM-768 key",
+            ));
         }
         let mut hs = builder(key)?
             .build_responder()
             .map_err(|_| JoinError::Internal)?;
         read(&mut hs, hello, "the joiner's hello")?;
-        let reply = write(&mut hs, own_evidence)?;
+        // Fails on a malformed ML-KEM key in the hello (the joiner's fault).
+        let reply = write(&mut hs, own_evidence)
+            .map_err(|_| JoinError::Handshake("the joiner's ML-KEM-768 key is malformed"))?;
         Ok((Self { hs }, reply))
     }
 

@@ -1,10 +1,12 @@
-//! The enclave's side of the Noise NX handshake (snow), and sealing and
-//! opening of transport frames with explicit nonces.
+//! The enclave's side of the session handshake (Noise NXhfs: X25519 and
+//! ML-KEM-768, built by `hush-noise` on snow), and sealing and opening of
+//! transport frames with explicit nonces.
 
 use super::SessionError;
+use hush_noise::SESSION;
 use hush_wire::SealedFrame;
-use hush_wire::consts::{AEAD_TAG_LEN, HANDSHAKE_INIT_LEN, NOISE_PARAMS};
-use snow::{Builder, StatelessTransportState};
+use hush_wire::consts::{AEAD_TAG_LEN, HANDSHAKE_INIT_LEN};
+use snow::StatelessTransportState;
 use zeroize::Zeroizing;
 
 /// Largest Noise message.
@@ -19,7 +21,7 @@ pub struct StaticKey {
 impl StaticKey {
     /// A fresh key pair.
     pub fn generate() -> Result<Self, SessionError> {
-        let kp = Builder::new(NOISE_PARAMS.parse().map_err(|_| SessionError::Internal)?)
+        let kp = hush_noise::builder(SESSION)
             .generate_keypair()
             .map_err(|_| SessionError::Internal)?;
         let public = kp
@@ -55,27 +57,30 @@ pub struct Established {
     pub handshake_hash: Vec<u8>,
 }
 
-/// Answers a client's first NX message with one carrying `payload` (the
-/// services' epoch and the evidence).
+/// Answers a client's first message (`e, e1`) with one carrying `payload`
+/// (the services' epoch and the evidence): `e, ee, ekem1, s, es`. The
+/// KEM's shared secret is mixed in before the static key is sent, so the
+/// session keys need both X25519 and ML-KEM to recompute.
 pub fn respond(key: &StaticKey, init: &[u8], payload: &[u8]) -> Result<Established, SessionError> {
     if init.len() != HANDSHAKE_INIT_LEN {
         return Err(SessionError::BadHandshake(
-            "the first handshake message is a 32-byte ephemeral key",
+            "the first handshake message is a 32-byte X25519 key and a 1,184-byte ML-KEM-768 key",
         ));
     }
-    let params = NOISE_PARAMS.parse().map_err(|_| SessionError::Internal)?;
-    let mut hs = Builder::new(params)
+    let mut hs = hush_noise::builder(SESSION)
         .local_private_key(&key.private)
         .map_err(|_| SessionError::Internal)?
         .build_responder()
         .map_err(|_| SessionError::Internal)?;
     let mut scratch = [0u8; 64];
     hs.read_message(init, &mut scratch)
-        .map_err(|_| SessionError::BadHandshake("not a Noise NX initiator message"))?;
+        .map_err(|_| SessionError::BadHandshake("not a Noise NXhfs initiator message"))?;
     let mut reply = vec![0u8; MAX_NOISE_MESSAGE];
+    // Fails only when the initiator's ML-KEM key is malformed (FIPS 203's
+    // modulus check), which is the client's fault.
     let n = hs
         .write_message(payload, &mut reply)
-        .map_err(|_| SessionError::Internal)?;
+        .map_err(|_| SessionError::BadHandshake("the initiator's ML-KEM-768 key is malformed"))?;
     reply.truncate(n);
     let handshake_hash = hs.get_handshake_hash().to_vec();
     let transport = hs
