@@ -68,6 +68,13 @@ fuzz_target!(|data: &[u8]| {
         }
         1 => {
             let _ = Admission::on_hello(key, rest, evidence);
+            // A real hybrid hello with arbitrary bytes XORed over it (its
+            // ML-KEM key malformed or unusual).
+            let (_, mut hello) = Joiner::start(key).unwrap();
+            for (b, x) in hello.iter_mut().zip(rest) {
+                *b ^= x;
+            }
+            let _ = Admission::on_hello(key, &hello, evidence);
         }
         2 => {
             // A real hello, then an arbitrary proof: no secret frame.

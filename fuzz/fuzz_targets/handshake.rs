@@ -42,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let e = enclave();
-    match which % 6 {
+    match which % 8 {
         0 => {
             let _ = e.handshake(rest);
         }
@@ -95,6 +95,28 @@ fuzz_target!(|data: &[u8]| {
             record[..n].copy_from_slice(&rest[..n]);
             let (_, sealed) = s.seal_bytes(&record);
             let _ = e.call(hush_enclave::ServiceId::Tokens, &s.id(), &sealed);
+        }
+        6 => {
+            // A real hybrid first message with arbitrary bytes XORed over
+            // it: the enclave parses e and e1 and encapsulates to keys
+            // that are malformed (modulus check) or merely unusual.
+            let mut init = Handshake::start().unwrap().message;
+            for (b, x) in init.iter_mut().zip(rest) {
+                *b ^= x;
+            }
+            let _ = e.handshake(&init);
+        }
+        7 => {
+            // The client reading the enclave's real reply with arbitrary
+            // bytes XORed over it (the KEM ciphertext among them: the
+            // client decapsulates whatever arrives).
+            let hs = Handshake::start().unwrap();
+            let reply = e.handshake(&hs.message).unwrap();
+            let mut m2 = reply.message.clone();
+            for (b, x) in m2.iter_mut().zip(rest) {
+                *b ^= x;
+            }
+            let _ = hs.finish(reply.session, &m2, &Policy::dev());
         }
         _ => {
             // The client reading an arbitrary server handshake message.
