@@ -11,6 +11,7 @@ mod backend;
 mod blobs;
 mod client_cpus;
 mod directory;
+mod handshake;
 mod load;
 #[cfg(feature = "mc-oblivious")]
 mod mc_baseline;
@@ -63,6 +64,8 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// What requiring tokens costs a create, a redemption, and memory.
     Tokens(tokens::TokensArgs),
+    /// The hybrid (post-quantum) handshake against the classical one.
+    Handshake(handshake::HandshakeArgs),
 }
 
 #[derive(Parser, Clone)]
@@ -330,5 +333,6 @@ fn main() -> Result<()> {
         Command::Blobs(a) => blobs::run(a),
         Command::Apply(a) => apply::run(a),
         Command::Tokens(a) => tokens::run(a),
+        Command::Handshake(a) => handshake::run(a),
     }
 }
