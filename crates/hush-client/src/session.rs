@@ -131,6 +131,12 @@ impl ClientSession {
         &self.server_key
     }
 
+    /// The Noise protocol this session ran: hybrid, X25519 and ML-KEM-768
+    /// (a session's keys need both).
+    pub fn protocol(&self) -> &'static str {
+        hush_noise::SESSION_PROTOCOL_NAME
+    }
+
     /// Seals arbitrary plaintext under the next nonce (for protocol tests
     /// and tools; requests and key proofs have typed methods).
     pub fn seal_bytes(&self, plaintext: &[u8]) -> (u64, Vec<u8>) {

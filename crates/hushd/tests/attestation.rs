@@ -74,6 +74,14 @@ fn hush_server_verify_says_dev_evidence_proves_nothing() {
         "{}",
         allowed.stdout
     );
+    // The channel it ran: hybrid post-quantum.
+    assert!(
+        allowed
+            .stdout
+            .contains("channel        Noise_NXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2s (hybrid"),
+        "{}",
+        allowed.stdout
+    );
     // A policy for hardware (from a file, or HUSH_POLICY) refuses dev
     // evidence, naming the reason; a broken policy file is named too.
     let policy = home.path().join("policy.toml");

@@ -55,8 +55,14 @@ fn when(secs: u64) -> String {
 }
 
 /// Prints verified claims: the key they bind (none: not checked, and
-/// the report data shown instead) and the server's epoch, if known.
-pub(crate) fn print_claims(ctx: &Ctx, c: &Claims, key: Option<&[u8; 32]>, epoch: Option<u64>) {
+/// the report data shown instead), and the server's epoch and the
+/// session's channel when a session was opened.
+pub(crate) fn print_claims(
+    ctx: &Ctx,
+    c: &Claims,
+    key: Option<&[u8; 32]>,
+    session: Option<(u64, &str)>,
+) {
     if ctx.json {
         let m: serde_json::Map<_, _> = measurements(&c.measurements)
             .into_iter()
@@ -70,8 +76,9 @@ pub(crate) fn print_claims(ctx: &Ctx, c: &Claims, key: Option<&[u8; 32]>, epoch:
         if let Some(key) = key {
             v["noise_static_key"] = json!(hex::encode(key));
         }
-        if let Some(epoch) = epoch {
+        if let Some((epoch, channel)) = session {
             v["epoch"] = json!(format!("{epoch:016x}"));
+            v["channel"] = json!(channel);
         }
         println!("{v}");
         return;
@@ -100,9 +107,15 @@ pub(crate) fn print_claims(ctx: &Ctx, c: &Claims, key: Option<&[u8; 32]>, epoch:
             );
         }
     }
-    if let Some(epoch) = epoch {
+    if let Some((epoch, channel)) = session {
         println!("  epoch          {epoch:016x}");
+        println!("  {}", channel_line(channel));
     }
+}
+
+/// The session's channel, as `hush server verify` prints it.
+fn channel_line(protocol: &str) -> String {
+    format!("channel        {protocol} (hybrid post-quantum: X25519 and ML-KEM-768)")
 }
 
 pub async fn server(ctx: &Ctx, cmd: ServerCommand) -> Result<()> {
@@ -120,7 +133,8 @@ pub async fn server(ctx: &Ctx, cmd: ServerCommand) -> Result<()> {
                             "{}",
                             json!({"verified": false, "tee": "dev", "accepted_because": "dev attestation is allowed",
                                    "noise_static_key": hex::encode(session.server_key()),
-                                   "epoch": format!("{:016x}", session.epoch())})
+                                   "epoch": format!("{:016x}", session.epoch()),
+                                   "channel": session.protocol()})
                         );
                     } else {
                         println!(
@@ -128,10 +142,16 @@ pub async fn server(ctx: &Ctx, cmd: ServerCommand) -> Result<()> {
                         );
                         println!("  key            {}", hex::encode(session.server_key()));
                         println!("  epoch          {:016x}", session.epoch());
+                        println!("  {}", channel_line(session.protocol()));
                     }
                 }
                 Verified::Hardware(c) => {
-                    print_claims(ctx, c, Some(session.server_key()), Some(session.epoch()))
+                    print_claims(
+                        ctx,
+                        c,
+                        Some(session.server_key()),
+                        Some((session.epoch(), session.protocol())),
+                    );
                 }
             }
             Ok(())
