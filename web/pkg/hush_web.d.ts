@@ -38,7 +38,7 @@ export class PendingHandshake {
      */
     finish(answer: string, allow_dev: boolean): Session;
     /**
-     * Starts a Noise NX handshake.
+     * Starts a hybrid Noise NXhfs handshake (X25519 and ML-KEM-768).
      */
     static start(): PendingHandshake;
 }

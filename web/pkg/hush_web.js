@@ -118,7 +118,7 @@ export class PendingHandshake {
         return Session.__wrap(ret[0]);
     }
     /**
-     * Starts a Noise NX handshake.
+     * Starts a hybrid Noise NXhfs handshake (X25519 and ML-KEM-768).
      * @returns {PendingHandshake}
      */
     static start() {

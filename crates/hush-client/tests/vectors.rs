@@ -287,7 +287,7 @@ fn x25519_public(secret: &[u8; 32]) -> [u8; 32] {
     curve25519_dalek::MontgomeryPoint::mul_base_clamped(*secret).to_bytes()
 }
 
-/// Runs the NX handshake with fixed ephemeral keys, as hush's client and
+/// Runs the NXhfs handshake with fixed ephemeral keys and ML-KEM randomness, as hush's client and
 /// enclave would with these keys; returns (message 1, message 2, payload,
 /// handshake hash, k1, k2, client transport, server transport).
 #[allow(clippy::type_complexity)]

@@ -1,4 +1,4 @@
-//! hush's browser client: the client core of `hush-client` (the Noise NX
+//! hush's browser client: the client core of `hush-client` (the hybrid Noise NXhfs
 //! handshake, the attestation check, key proofs, end-to-end sealing with
 //! HPKE) compiled to WebAssembly with `wasm-bindgen`, for the demo page
 //! hushd serves at `/demo` (`web/`).

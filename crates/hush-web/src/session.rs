@@ -22,7 +22,7 @@ pub struct PendingHandshake(Option<Handshake>);
 
 #[wasm_bindgen]
 impl PendingHandshake {
-    /// Starts a Noise NX handshake.
+    /// Starts a hybrid Noise NXhfs handshake (X25519 and ML-KEM-768).
     pub fn start() -> Result<PendingHandshake, WebError> {
         Ok(Self(Some(Handshake::start().map_err(WebError::new)?)))
     }

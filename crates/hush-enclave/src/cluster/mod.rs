@@ -5,7 +5,7 @@
 //!   secret and random streams are derived, so that replicas applying the
 //!   same requests in the same order reach the same state (ORAM randomness
 //!   stays local: it changes only the physical layout).
-//! - [`join`]: a mutually attested Noise XX handshake between a joining
+//! - [`join`]: a mutually attested Noise XXhfs handshake (X25519 and ML-KEM-768) between a joining
 //!   node and a member; each checks the other's evidence under its policy,
 //!   and only then does the member hand over the cluster secret, on that
 //!   channel. The host carries the messages and learns nothing but their

@@ -1,6 +1,6 @@
 //! Attested encrypted sessions between clients and the trusted core.
 //!
-//! 1. [`noise`]: the Noise NX handshake; the enclave's second message
+//! 1. [`noise`]: the Noise NXhfs handshake (X25519 and ML-KEM-768); the enclave's second message
 //!    carries attestation evidence binding its static key.
 //! 2. [`key_proof`]: the client proves possession of up to four keys by
 //!    signing the handshake hash.
