@@ -119,7 +119,9 @@ fn mlkem_ops(n: usize) -> (f64, f64, f64) {
             .expect("a valid key");
         encaps += t.elapsed();
         let t = Instant::now();
-        client.decapsulate(&ct, &mut ss).expect("a right-size ciphertext");
+        client
+            .decapsulate(&ct, &mut ss)
+            .expect("a right-size ciphertext");
         decaps += t.elapsed();
     }
     let us = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
