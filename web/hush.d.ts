@@ -66,6 +66,8 @@ export class Client {
   readonly attestation: string;
   /** The enclave's epoch (hex). */
   readonly epoch: string;
+  /** The Noise protocol the session ran (hybrid post-quantum: X25519 and ML-KEM-768). */
+  readonly channel: string;
   /** Seals `text` for `card` and stores it in their mailbox, as `me`. On a
    * server that requires tokens, a send without credit redeems a token of
    * the stock by itself (fetching the day's next batch from the directory

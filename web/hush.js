@@ -99,6 +99,10 @@ export class Client {
   /** The enclave's epoch (hex): new at every start of the enclave. */
   get epoch() { return this.#session.epoch; }
 
+  /** The Noise protocol the session ran: hybrid post-quantum, X25519 and
+   * ML-KEM-768 ("Noise_NXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2s"). */
+  get channel() { return this.#session.channel; }
+
   async #post(path, body) {
     const fetchFn = this.#fetch; // called unbound, as fetch must be
     let r;

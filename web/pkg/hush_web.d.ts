@@ -97,6 +97,11 @@ export class Session {
      */
     readonly attestation: string;
     /**
+     * The Noise protocol the session ran: hybrid post-quantum, X25519
+     * and ML-KEM-768 (its keys need both).
+     */
+    readonly channel: string;
+    /**
      * The enclave's epoch (hex), new at every start of the enclave.
      */
     readonly epoch: string;
@@ -185,6 +190,7 @@ export interface InitOutput {
     readonly pendinghandshake_finish: (a: number, b: number, c: number, d: number) => [number, number, number];
     readonly pendinghandshake_start: () => [number, number, number];
     readonly session_attestation: (a: number) => [number, number];
+    readonly session_channel: (a: number) => [number, number];
     readonly session_delete: (a: number, b: number, c: number, d: number) => [number, number, number];
     readonly session_epoch: (a: number) => [number, number];
     readonly session_grantTokens: (a: number, b: number) => number;

@@ -168,6 +168,23 @@ export class Session {
         }
     }
     /**
+     * The Noise protocol the session ran: hybrid post-quantum, X25519
+     * and ML-KEM-768 (its keys need both).
+     * @returns {string}
+     */
+    get channel() {
+        let deferred1_0;
+        let deferred1_1;
+        try {
+            const ret = wasm.session_channel(this.__wbg_ptr);
+            deferred1_0 = ret[0];
+            deferred1_1 = ret[1];
+            return getStringFromWasm0(ret[0], ret[1]);
+        } finally {
+            wasm.__wbindgen_free(deferred1_0, deferred1_1, 1);
+        }
+    }
+    /**
      * Deletes message `id` (hex) of `me`'s mailbox.
      * @param {WebIdentity} me
      * @param {string} id

@@ -13,6 +13,7 @@ export const pendinghandshake_body: (a: number) => [number, number, number, numb
 export const pendinghandshake_finish: (a: number, b: number, c: number, d: number) => [number, number, number];
 export const pendinghandshake_start: () => [number, number, number];
 export const session_attestation: (a: number) => [number, number];
+export const session_channel: (a: number) => [number, number];
 export const session_delete: (a: number, b: number, c: number, d: number) => [number, number, number];
 export const session_epoch: (a: number) => [number, number];
 export const session_grantTokens: (a: number, b: number) => number;

@@ -19,6 +19,7 @@ await assert.rejects(Client.connect('http://127.0.0.1:9', { allowDev: true }),
 
 const client = await Client.connect(url, { allowDev: true });
 assert.match(client.attestation, /^DEV attestation/);
+assert.equal(client.channel, 'Noise_NXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2s');
 await client.send(alice, bob, 'hello bob, from Node');
 // A refusal carries the broker's status.
 await assert.rejects(client.read(alice, '0123456789abcdef0123456789abcdef'),

@@ -8,6 +8,7 @@ export async function texts(url: string, card: string): Promise<string[]> {
   const me = Identity.generate('alice');
   const secret: string = me.secretHex();
   const client: Client = await Client.connect(url, { allowDev: true });
+  const channel: string = client.channel;
   await client.send(me, Card.parse(card), 'hello');
   const inbox: Message[] = await client.inbox(me);
   try {
@@ -16,5 +17,5 @@ export async function texts(url: string, card: string): Promise<string[]> {
     if (e instanceof HushError && e.kind === 'refused' && e.status === 'NotFound') return [secret];
     throw e;
   }
-  return inbox.map((m) => `${m.from}: ${m.text} at ${m.time}`);
+  return inbox.map((m) => `${m.from}: ${m.text} at ${m.time} over ${channel}`);
 }

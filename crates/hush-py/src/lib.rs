@@ -467,6 +467,13 @@ impl Client {
         self.client.session().epoch()
     }
 
+    /// The Noise protocol the session ran: hybrid post-quantum, X25519
+    /// and ML-KEM-768 (its keys need both).
+    #[getter]
+    fn channel(&self) -> &'static str {
+        self.client.session().protocol()
+    }
+
     /// Adds Privacy Pass tokens (base64 strings: RFC 9578 type 2 from the
     /// operator's issuer, or type 5 from the directory) to this client's
     /// stock. On a server that requires

@@ -80,6 +80,7 @@ def test_alice_sends_bob_reads_and_deletes(server, home):
     assert sorted(keys.names()) == ["alice", "bob"]
     sender = hush.Client(server, [alice], allow_dev=True)
     assert sender.attestation.startswith("dev")
+    assert sender.channel == "Noise_NXhfs_25519+MLKEM768_ChaChaPoly_BLAKE2s"
     sent = sender.send(alice, bob.card(), "hello bob")
     sender.send(alice, bob.card(), b"\x00\x01binary\xff")
 

@@ -141,6 +141,13 @@ impl Session {
         format!("{:016x}", self.0.epoch())
     }
 
+    /// The Noise protocol the session ran: hybrid post-quantum, X25519
+    /// and ML-KEM-768 (its keys need both).
+    #[wasm_bindgen(getter)]
+    pub fn channel(&self) -> String {
+        self.0.protocol().into()
+    }
+
     pub(crate) fn client(&self) -> &ClientSession {
         &self.0
     }
