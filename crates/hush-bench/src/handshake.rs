@@ -205,7 +205,7 @@ pub fn run(a: HandshakeArgs) -> Result<()> {
         t1 / t0
     );
     println!(
-        "ML-KEM-768 alone (hush-noise on ml-kem 0.2), us: key generation {:.1} (client), encapsulation {:.1} (enclave), decapsulation {:.1} (client)",
+        "ML-KEM-768 alone (hush-noise on libcrux-ml-kem), us: key generation {:.1} (client), encapsulation {:.1} (enclave), decapsulation {:.1} (client)",
         median(kem.iter().map(|k| k.0).collect()),
         median(kem.iter().map(|k| k.1).collect()),
         median(kem.iter().map(|k| k.2).collect())

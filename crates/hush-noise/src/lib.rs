@@ -12,7 +12,7 @@
 //!
 //! - [`params`]: the client session's `NXhfs` pattern and the peers'
 //!   `XXhfs` pattern, with their protocol names and message sizes;
-//! - [`mlkem`]: ML-KEM-768 (RustCrypto's `ml-kem`) behind snow's `Kem`
+//! - [`mlkem`]: ML-KEM-768 (Cryspen's formally verified `libcrux-ml-kem`) behind snow's `Kem`
 //!   trait, with the encapsulation-key check FIPS 203 asks for;
 //! - [`resolver`]: snow's default primitives plus that KEM.
 //!

@@ -1,19 +1,21 @@
 //! ML-KEM-768 (FIPS 203) behind snow's [`Kem`] trait.
 //!
-//! The arithmetic is RustCrypto's `ml-kem`; this module only adapts it:
+//! The arithmetic is libcrux's (Cryspen's formally verified ML-KEM, with
+//! AVX2 code chosen at run time where the CPU has it); this module only
+//! adapts it:
 //! - key generation draws the 64 bytes `d || z` from snow's random source
 //!   (so a seeded source reproduces a key, which the session vector uses);
 //! - encapsulation draws `m` from the operating system (or, in the
 //!   `vectors` build, takes a fixed one) and first checks the
 //!   encapsulation key as FIPS 203 (7.2) asks: every 12-bit coefficient
-//!   below q = 3,329. `ml-kem` 0.2 reduces such a key silently; a peer
-//!   that sends one gets a failed handshake instead.
+//!   below q = 3,329 (checked here, and by libcrux's own
+//!   `validate_public_key`); a peer that sends one gets a failed
+//!   handshake.
 //!
 //! Sizes are ML-KEM-768's: a 1,184-byte encapsulation key, a 1,088-byte
 //! ciphertext, a 32-byte shared secret.
 
-use ml_kem::kem::{Decapsulate, DecapsulationKey, EncapsulationKey};
-use ml_kem::{B32, EncapsulateDeterministic, EncodedSizeUser, KemCore, MlKem768, MlKem768Params};
+use libcrux_ml_kem::mlkem768::{self, MlKem768Ciphertext, MlKem768KeyPair, MlKem768PublicKey};
 use snow::Error;
 use snow::types::{Kem, Random};
 use zeroize::Zeroizing;
@@ -47,7 +49,7 @@ pub fn encapsulation_key_is_valid(key: &[u8]) -> bool {
 /// One side's ML-KEM-768 state in a handshake: the initiator's fresh key
 /// pair, or nothing for a responder, which only encapsulates.
 pub struct MlKem {
-    keys: Option<(DecapsulationKey<MlKem768Params>, Vec<u8>)>,
+    keys: Option<MlKem768KeyPair>,
     /// The `vectors` build's fixed encapsulation randomness.
     #[cfg_attr(not(feature = "vectors"), allow(dead_code))]
     fixed_m: Option<[u8; 32]>,
@@ -112,14 +114,11 @@ impl Kem for MlKem {
         let mut seed = Zeroizing::new([0u8; 64]);
         rng.try_fill_bytes(&mut seed[..])
             .expect("the system's random source failed");
-        let d = B32::try_from(&seed[..32]).expect("32 bytes");
-        let z = B32::try_from(&seed[32..]).expect("32 bytes");
-        let (dk, ek) = MlKem768::generate_deterministic(&d, &z);
-        self.keys = Some((dk, ek.as_bytes().to_vec()));
+        self.keys = Some(mlkem768::generate_key_pair(*seed));
     }
 
     fn pubkey(&self) -> &[u8] {
-        self.keys.as_ref().map(|(_, ek)| &ek[..]).unwrap_or(&[])
+        self.keys.as_ref().map(|k| &k.pk()[..]).unwrap_or(&[])
     }
 
     fn encapsulate(
@@ -134,27 +133,28 @@ impl Kem for MlKem {
         {
             return Err(Error::Kem);
         }
-        let encoded = ml_kem::Encoded::<EncapsulationKey<MlKem768Params>>::try_from(pubkey)
-            .map_err(|_| Error::Kem)?;
-        let ek = EncapsulationKey::<MlKem768Params>::from_bytes(&encoded);
+        let bytes: [u8; PUBLIC_KEY_LEN] = pubkey.try_into().map_err(|_| Error::Kem)?;
+        let ek = MlKem768PublicKey::from(bytes);
+        if !mlkem768::validate_public_key(&ek) {
+            return Err(Error::Kem);
+        }
         let m = self.encapsulation_randomness()?;
-        let (ct, ss) = ek
-            .encapsulate_deterministic(&B32::from(*m))
-            .map_err(|_| Error::Kem)?;
-        ciphertext_out[..CIPHERTEXT_LEN].copy_from_slice(&ct);
+        let (ct, ss) = mlkem768::encapsulate(&ek, *m);
+        ciphertext_out[..CIPHERTEXT_LEN].copy_from_slice(ct.as_slice());
         shared_secret_out[..SHARED_SECRET_LEN].copy_from_slice(&ss);
         Ok((SHARED_SECRET_LEN, CIPHERTEXT_LEN))
     }
 
     fn decapsulate(&self, ciphertext: &[u8], shared_secret_out: &mut [u8]) -> Result<usize, Error> {
-        let (dk, _) = self.keys.as_ref().ok_or(Error::Kem)?;
-        if ciphertext.len() != CIPHERTEXT_LEN || shared_secret_out.len() < SHARED_SECRET_LEN {
+        let keys = self.keys.as_ref().ok_or(Error::Kem)?;
+        if shared_secret_out.len() < SHARED_SECRET_LEN {
             return Err(Error::Kem);
         }
-        let ct = ml_kem::Ciphertext::<MlKem768>::try_from(ciphertext).map_err(|_| Error::Kem)?;
+        let bytes: [u8; CIPHERTEXT_LEN] = ciphertext.try_into().map_err(|_| Error::Kem)?;
+        let ct = MlKem768Ciphertext::from(bytes);
         // Implicit rejection: a wrong ciphertext gives an unrelated secret
         // (and a failed handshake), in the same time as a right one.
-        let ss = dk.decapsulate(&ct).map_err(|_| Error::Kem)?;
+        let ss = mlkem768::decapsulate(keys.private_key(), &ct);
         shared_secret_out[..SHARED_SECRET_LEN].copy_from_slice(&ss);
         Ok(SHARED_SECRET_LEN)
     }

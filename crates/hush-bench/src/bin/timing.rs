@@ -960,22 +960,19 @@ fn enclave_prove_two_valid_vs_two_invalid(runner: &mut CtRunner, rng: &mut Bench
 /// output the matrix takes to sample: public, and the same for every
 /// class here.)
 fn mlkem_encapsulate_fixed_vs_random_m(runner: &mut CtRunner, rng: &mut BenchRng) {
-    use ml_kem::kem::EncapsulationKey;
-    use ml_kem::{B32, EncapsulateDeterministic, EncodedSizeUser, KemCore, MlKem768};
-    let seed = |rng: &mut BenchRng| {
-        let mut b = [0u8; 32];
-        rng.fill(&mut b[..]);
-        B32::from(b)
-    };
-    let (_, ek) = MlKem768::generate_deterministic(&seed(rng), &seed(rng));
-    let ek = EncapsulationKey::<ml_kem::MlKem768Params>::from_bytes(&ek.as_bytes());
-    let fixed = seed(rng);
+    use libcrux_ml_kem::mlkem768;
+    let mut seed = [0u8; 64];
+    rng.fill(&mut seed[..]);
+    let keys = mlkem768::generate_key_pair(seed);
+    let mut fixed = [0u8; 32];
+    rng.fill(&mut fixed[..]);
     let mut draws = Draws::new(rng);
     for _ in 0..samples() {
         let class = draws.next();
-        let fresh = seed(rng);
-        let m = B32::try_from(&select(class, &fixed, &fresh)[..]).unwrap();
-        runner.run_one(class, || ek.encapsulate_deterministic(&m).unwrap());
+        let mut fresh = [0u8; 32];
+        rng.fill(&mut fresh[..]);
+        let m: [u8; 32] = select(class, &fixed, &fresh).try_into().unwrap();
+        runner.run_one(class, || mlkem768::encapsulate(keys.public_key(), m));
     }
 }
 
