@@ -7,10 +7,9 @@
 //!   (so a seeded source reproduces a key, which the session vector uses);
 //! - encapsulation draws `m` from the operating system (or, in the
 //!   `vectors` build, takes a fixed one) and first checks the
-//!   encapsulation key as FIPS 203 (7.2) asks: every 12-bit coefficient
-//!   below q = 3,329 (checked here, and by libcrux's own
-//!   `validate_public_key`); a peer that sends one gets a failed
-//!   handshake.
+//!   encapsulation key as FIPS 203 (7.2) asks, with libcrux's
+//!   `validate_public_key`: every 12-bit coefficient below q = 3,329; a
+//!   peer that sends another gets a failed handshake.
 //!
 //! Sizes are ML-KEM-768's: a 1,184-byte encapsulation key, a 1,088-byte
 //! ciphertext, a 32-byte shared secret.
@@ -28,22 +27,18 @@ pub const CIPHERTEXT_LEN: usize = 1088;
 pub const SHARED_SECRET_LEN: usize = 32;
 /// The name of the primitive (in the protocol name after the `+`).
 pub const NAME: &str = "MLKEM768";
-/// FIPS 203's modulus.
-const Q: u16 = 3329;
-/// Bytes of the encoded polynomial vector in an encapsulation key (the
-/// rest is the 32-byte matrix seed).
-const ENCODED_VECTOR_LEN: usize = PUBLIC_KEY_LEN - 32;
+/// `key` as an ML-KEM-768 encapsulation key, if it is one: the right
+/// length and FIPS 203's modulus check (every 12-bit coefficient below
+/// q; libcrux's `validate_public_key`). A public value.
+fn encapsulation_key(key: &[u8]) -> Option<MlKem768PublicKey> {
+    let bytes: [u8; PUBLIC_KEY_LEN] = key.try_into().ok()?;
+    let key = MlKem768PublicKey::from(bytes);
+    mlkem768::validate_public_key(&key).then_some(key)
+}
 
-/// Whether `key` is a well-formed ML-KEM-768 encapsulation key: the right
-/// length, and every 12-bit coefficient of its vector below q (FIPS 203's
-/// modulus check; a public value, so this need not be constant-time).
+/// Whether `key` is a well-formed ML-KEM-768 encapsulation key.
 pub fn encapsulation_key_is_valid(key: &[u8]) -> bool {
-    key.len() == PUBLIC_KEY_LEN
-        && key[..ENCODED_VECTOR_LEN].chunks_exact(3).all(|c| {
-            let a = u16::from(c[0]) | (u16::from(c[1] & 0x0f) << 8);
-            let b = u16::from(c[1] >> 4) | (u16::from(c[2]) << 4);
-            a < Q && b < Q
-        })
+    encapsulation_key(key).is_some()
 }
 
 /// One side's ML-KEM-768 state in a handshake: the initiator's fresh key
@@ -127,17 +122,10 @@ impl Kem for MlKem {
         shared_secret_out: &mut [u8],
         ciphertext_out: &mut [u8],
     ) -> Result<(usize, usize), Error> {
-        if !encapsulation_key_is_valid(pubkey)
-            || shared_secret_out.len() < SHARED_SECRET_LEN
-            || ciphertext_out.len() < CIPHERTEXT_LEN
-        {
+        if shared_secret_out.len() < SHARED_SECRET_LEN || ciphertext_out.len() < CIPHERTEXT_LEN {
             return Err(Error::Kem);
         }
-        let bytes: [u8; PUBLIC_KEY_LEN] = pubkey.try_into().map_err(|_| Error::Kem)?;
-        let ek = MlKem768PublicKey::from(bytes);
-        if !mlkem768::validate_public_key(&ek) {
-            return Err(Error::Kem);
-        }
+        let ek = encapsulation_key(pubkey).ok_or(Error::Kem)?;
         let m = self.encapsulation_randomness()?;
         let (ct, ss) = mlkem768::encapsulate(&ek, *m);
         ciphertext_out[..CIPHERTEXT_LEN].copy_from_slice(ct.as_slice());

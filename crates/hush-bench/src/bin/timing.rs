@@ -982,16 +982,10 @@ fn mlkem_encapsulate_fixed_vs_random_m(runner: &mut CtRunner, rng: &mut BenchRng
 /// handshake whether it was accepted).
 fn mlkem_decapsulate_valid_vs_tampered(runner: &mut CtRunner, rng: &mut BenchRng) {
     use hush_noise::mlkem::{CIPHERTEXT_LEN, MlKem};
+    use snow::resolvers::{CryptoResolver, DefaultResolver};
     use snow::types::Kem;
-    struct Os;
-    impl snow::types::Random for Os {
-        fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), snow::Error> {
-            rand::Rng::fill(&mut rand::rng(), dest);
-            Ok(())
-        }
-    }
     let mut client = MlKem::new();
-    client.generate(&mut Os);
+    client.generate(&mut *DefaultResolver.resolve_rng().expect("snow's random source"));
     let server = MlKem::new();
     let mut draws = Draws::new(rng);
     for _ in 0..samples() {
